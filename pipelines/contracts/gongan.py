@@ -1,0 +1,70 @@
+"""Public security bureau (公安局): household register and residence permits."""
+
+from pipelines.contracts.schema import (
+    Column,
+    ColumnType,
+    DeliveryMode,
+    Party,
+    Sensitivity,
+    SourceContract,
+    UpdateCycle,
+)
+
+PERSONAL = Sensitivity.PERSONAL
+SENSITIVE = Sensitivity.SENSITIVE
+
+HOUSEHOLD_REGISTER = SourceContract(
+    department="gongan",
+    department_zh="县公安局",
+    table="household_register",
+    table_zh="户籍人口信息",
+    description="常住户籍人口，每季度全量导出 (one row per registered resident)",
+    file_pattern=r"^户籍人口.*\.csv$",
+    format="csv",
+    encoding="gb18030",
+    delivery_mode=DeliveryMode.SNAPSHOT,
+    update_cycle=UpdateCycle.QUARTERLY,
+    key=("id_number",),
+    parties=(
+        Party(
+            role="self",
+            kind="person",
+            fields={
+                "name": "name",
+                "id_number": "id_number",
+                "gender": "gender",
+                "birth_date": "birth_date",
+                "phone": "phone",
+                "address": "address",
+            },
+        ),
+    ),
+    columns=(
+        Column(name="id_number", name_zh="公民身份号码", type=ColumnType.ID_NUMBER,
+               required=True, max_length=20, sensitivity=SENSITIVE,
+               aliases=("身份证号码", "身份证号")),
+        Column(name="name", name_zh="姓名", required=True, max_length=50, sensitivity=PERSONAL),
+        Column(name="gender", name_zh="性别", type=ColumnType.CODE, max_length=4,
+               sensitivity=PERSONAL),
+        Column(name="ethnicity", name_zh="民族", max_length=20, sensitivity=PERSONAL),
+        Column(name="birth_date", name_zh="出生日期", type=ColumnType.DATE, max_length=20,
+               sensitivity=PERSONAL),
+        Column(name="household_no", name_zh="户号", required=True, max_length=20,
+               sensitivity=PERSONAL),
+        Column(name="relation_to_head", name_zh="与户主关系", max_length=20,
+               sensitivity=PERSONAL),
+        Column(name="division_code", name_zh="行政区划代码", type=ColumnType.DIVISION_CODE,
+               max_length=12, sensitivity=Sensitivity.PUBLIC, aliases=("区划代码",)),
+        Column(name="address", name_zh="户籍地址", max_length=200, sensitivity=PERSONAL,
+               aliases=("住址",)),
+        Column(name="marital_status", name_zh="婚姻状况", max_length=10, sensitivity=PERSONAL),
+        Column(name="phone", name_zh="联系电话", type=ColumnType.PHONE, max_length=30,
+               sensitivity=PERSONAL, aliases=("手机号码",)),
+        Column(name="status", name_zh="户籍状态", max_length=10, sensitivity=Sensitivity.INTERNAL,
+               description="正常 / 迁出 / 死亡"),
+        Column(name="registered_date", name_zh="登记日期", type=ColumnType.DATE, max_length=20,
+               sensitivity=Sensitivity.INTERNAL),
+    ),
+)
+
+CONTRACTS = [HOUSEHOLD_REGISTER]

@@ -1,0 +1,180 @@
+"""Typed settings: defaults in `defaults.toml`, overridden by `GOVDATA_*` environment variables.
+
+Every stage reads the as-of date from here, never the clock, so that a run is a function of its
+inputs and these settings. The county itself is a profile here, never literals in code.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pipelines.errors import SettingsError
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Scale(StrEnum):
+    """Sample-county sizes: residents ~2k, ~20k, ~550k (Chiping), ~6M."""
+
+    TINY = "tiny"
+    SMALL = "small"
+    COUNTY = "county"
+    CITY = "city"
+
+
+class HistoricCode(BaseModel):
+    """A county-level division code and the years (inclusive) in which it was valid."""
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str
+    valid_from: int
+    valid_to: int | None = None
+
+    def valid_in(self, year: int) -> bool:
+        return self.valid_from <= year and (self.valid_to is None or year <= self.valid_to)
+
+
+class Township(BaseModel):
+    """A township-level division (9-digit code) of the county."""
+
+    code: str = Field(pattern=r"^\d{9}$")
+    name: str
+
+
+class CountyProfile(BaseModel):
+    """The county the platform serves: its codes (current and historic) and townships."""
+
+    code: str = Field(pattern=r"^\d{6}$", description="current county division code")
+    name: str
+    province: str
+    city: str
+    city_code: str = Field(pattern=r"^\d{4}$")
+    historic_codes: list[HistoricCode]
+    townships: list[Township]
+
+    @property
+    def all_codes(self) -> list[str]:
+        """Every county code that was ever valid, current one included."""
+        codes = [h.code for h in self.historic_codes]
+        return codes if self.code in codes else [*codes, self.code]
+
+    def township_name(self, code: str) -> str | None:
+        return next((t.name for t in self.townships if t.code == code), None)
+
+
+class Settings(BaseSettings):
+    """All run settings. Paths are relative to `root` unless absolute."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GOVDATA_",
+        env_nested_delimiter="__",
+        toml_file=DEFAULTS_FILE,
+        extra="ignore",
+    )
+
+    root: Path = Field(PROJECT_ROOT, description="project root; relative paths resolve against it")
+    warehouse: Path = Field(Path("data/warehouse/govdata.duckdb"), description="DuckDB file")
+    landing: Path = Field(Path("data/landing"), description="landing folder of department files")
+    truth: Path = Field(Path("data/truth"), description="generator truth (never read by stages)")
+    reports: Path = Field(Path("data/reports"), description="reports and Data Docs")
+    open_dir: Path = Field(Path("data/open"), description="open data released to the public")
+    share_dir: Path = Field(Path("data/share"), description="share packages per consumer")
+    as_of: date = Field(date(2026, 11, 1), description="as-of date every stage uses")
+    scale: Scale = Field(Scale.SMALL, description="sample county size")
+    seed: int = Field(20261101, description="random seed of the sample county")
+    county: CountyProfile
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("GOVDATA_CONFIG", DEFAULTS_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+            TomlConfigSettingsSource(settings_cls, toml_file=DEFAULTS_FILE),
+        )
+
+    @field_validator("root")
+    @classmethod
+    def _absolute_root(cls, value: Path) -> Path:
+        return value.resolve()
+
+    def path(self, value: Path) -> Path:
+        """Resolve a settings path against the project root."""
+        return value if value.is_absolute() else self.root / value
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.path(self.warehouse)
+
+    @property
+    def landing_path(self) -> Path:
+        return self.path(self.landing)
+
+    @property
+    def truth_path(self) -> Path:
+        return self.path(self.truth)
+
+    @property
+    def reports_path(self) -> Path:
+        return self.path(self.reports)
+
+    @property
+    def open_path(self) -> Path:
+        return self.path(self.open_dir)
+
+    @property
+    def share_path(self) -> Path:
+        return self.path(self.share_dir)
+
+
+_ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = [str(part) for part in error.get("loc", ())]
+    name = "GOVDATA_" + "__".join(loc).upper() if loc else "settings"
+    value = error.get("input")
+    shown = f" {value!r}" if isinstance(value, str | int | float) else ""
+    return f"setting {name}:{shown} {error.get('msg', 'invalid value')}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; a bad value raises SettingsError naming the setting in one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SettingsError(_describe(dict(first))) from None
+
+
+@lru_cache(maxsize=1)
+def _cached(environment_key: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings()
+
+
+def get_settings() -> Settings:
+    """Settings for the current environment (re-read when GOVDATA_* variables change)."""
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GOVDATA_")))
+    return _cached(key)
