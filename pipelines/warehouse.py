@@ -1,0 +1,130 @@
+"""The DuckDB warehouse: one file, one writer at a time, and the `meta.runs` audit table.
+
+Every stage opens the warehouse through `connect()` (so the schemas exist) and wraps its work in
+`record_stage()` (so `govdata status` can say when each stage last ran, how long it took, rows in
+and out, and how it ended). `meta.runs` is append-only and the only place wall-clock time goes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from pipelines.settings import Settings, get_settings
+
+SCHEMAS = ("raw", "staging", "er", "dq", "meta", "catalog")
+
+_RUNS_DDL = """
+create table if not exists meta.runs (
+    run_id varchar not null,
+    stage varchar not null,
+    as_of date not null,
+    started_at timestamp not null,
+    finished_at timestamp,
+    duration_s double,
+    rows_in bigint,
+    rows_out bigint,
+    outcome varchar not null,
+    message varchar
+)
+"""
+
+
+def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, creating it, its folder and the base schemas when writable."""
+    settings = settings or get_settings()
+    path = settings.warehouse_path
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")
+    con.execute(_RUNS_DDL)
+    return con
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, _, name = qualified.partition(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+@dataclass
+class StageRun:
+    """What a stage reports about itself while it runs."""
+
+    stage: str
+    run_id: str
+    rows_in: int | None = None
+    rows_out: int | None = None
+    message: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def record_stage(stage: str, settings: Settings | None = None) -> Iterator[StageRun]:
+    """Append one `meta.runs` row for a stage run, whether it succeeds or fails.
+
+    The row is written after the stage finishes, on a fresh connection, so a stage that holds
+    its own connection never blocks it.
+    """
+    settings = settings or get_settings()
+    run = StageRun(stage=stage, run_id=uuid.uuid4().hex[:16])
+    started = datetime.now(UTC).replace(tzinfo=None)
+    clock = time.perf_counter()
+    outcome = "success"
+    try:
+        yield run
+    except BaseException as exc:
+        outcome = "failed"
+        run.message = run.message or f"{type(exc).__name__}: {exc}"[:500]
+        raise
+    finally:
+        finished = datetime.now(UTC).replace(tzinfo=None)
+        with connect(settings) as con:
+            con.execute(
+                "insert into meta.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run.run_id,
+                    stage,
+                    settings.as_of,
+                    started,
+                    finished,
+                    round(time.perf_counter() - clock, 3),
+                    run.rows_in,
+                    run.rows_out,
+                    outcome,
+                    run.message,
+                ],
+            )
+
+
+def last_runs(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The latest `meta.runs` row of every stage (for `govdata status`)."""
+    settings = settings or get_settings()
+    if not settings.warehouse_path.exists():
+        return []
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        if not table_exists(con, "meta.runs"):
+            return []
+        rows = con.execute(
+            """
+            select stage, started_at, duration_s, rows_in, rows_out, outcome, message
+            from meta.runs
+            qualify row_number() over (partition by stage order by started_at desc) = 1
+            order by started_at
+            """
+        ).fetchall()
+    keys = ("stage", "started_at", "duration_s", "rows_in", "rows_out", "outcome", "message")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
