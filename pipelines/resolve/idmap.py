@@ -1,0 +1,337 @@
+"""Persistent entity ids (`er.person_id_map`, `er.org_id_map`) across runs and deliveries.
+
+Clusters are recomputed from scratch on every run; the id map is what makes their ids stable:
+
+* Every record carries *keys* that outlive a single delivery: its record key (`r:`), a
+  fingerprint of its standardised content (`f:`, survives a snapshot redelivery, which gives the
+  same rows new record ids) and, when it has one, its checksum-valid identifier (`i:` = ID number
+  or credit code). `er.<kind>_id_keys` remembers the entity id each key last belonged to.
+* A new cluster *holds* the old ids its records' keys point to. Each cluster keeps the oldest id
+  it holds; when two clusters hold the same id (a split) the one holding more of its records
+  keeps it and the other gets a fresh id; an id that no cluster keeps although a cluster holds it
+  was merged away. Fresh ids are never reused: the sequence only grows and ids are never deleted.
+* Every change is appended to `er.<kind>_id_log` (`new`, `merge`, `split`, `dormant`, `revive`);
+  a rerun on the same input changes nothing and logs nothing.
+
+Tables (all persistent; created on first use):
+    er.<kind>_id_map:  entity_id, seq, status (active|merged|dormant), first_as_of, last_as_of,
+                       successor_id (for merged ids), n_records
+    er.<kind>_id_keys: key, entity_id, last_as_of
+    er.<kind>_id_log:  as_of, event, entity_id, related_id, n_records
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+ID_MAP_SCHEMA = {
+    "entity_id": pl.String,
+    "seq": pl.Int64,
+    "status": pl.String,
+    "first_as_of": pl.Date,
+    "last_as_of": pl.Date,
+    "successor_id": pl.String,
+    "n_records": pl.Int64,
+}
+ID_KEYS_SCHEMA = {"key": pl.String, "entity_id": pl.String, "last_as_of": pl.Date}
+ID_LOG_SCHEMA = {
+    "as_of": pl.Date,
+    "event": pl.String,
+    "entity_id": pl.String,
+    "related_id": pl.String,
+    "n_records": pl.Int64,
+}
+_DUCK_TYPES = {pl.String: "varchar", pl.Int64: "bigint", pl.Date: "date"}
+
+
+@dataclass(frozen=True)
+class IdMapTables:
+    """Names of one kind's persistent tables and the prefix of its ids (`P`, `O`)."""
+
+    entity: str  # "person" or "org"
+    prefix: str
+
+    @property
+    def id_map(self) -> str:
+        return f"er.{self.entity}_id_map"
+
+    @property
+    def keys(self) -> str:
+        return f"er.{self.entity}_id_keys"
+
+    @property
+    def log(self) -> str:
+        return f"er.{self.entity}_id_log"
+
+
+PERSON_TABLES = IdMapTables("person", "P")
+ORG_TABLES = IdMapTables("org", "O")
+ID_WIDTH = 8
+
+
+def _ddl(table: str, schema: dict[str, type[pl.DataType] | pl.DataType]) -> str:
+    cols = ", ".join(f"{name} {_DUCK_TYPES[dtype]}" for name, dtype in schema.items())  # type: ignore[index]
+    return f"create table if not exists {table} ({cols})"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, tables: IdMapTables) -> None:
+    """Create the persistent id tables if this warehouse has never resolved this kind."""
+    con.execute("create schema if not exists er")
+    con.execute(_ddl(tables.id_map, ID_MAP_SCHEMA))
+    con.execute(_ddl(tables.keys, ID_KEYS_SCHEMA))
+    con.execute(_ddl(tables.log, ID_LOG_SCHEMA))
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str, schema: dict) -> pl.DataFrame:
+    frame = pl.from_arrow(con.execute(f"select * from {table}").to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
+
+
+def _choose_old_ids(holds: pl.DataFrame) -> pl.DataFrame:
+    """Give each cluster at most one held old id, each old id to at most one cluster.
+
+    `holds` has one row per (cluster, old id): `cluster, first_key, entity_id, seq, n`. Rounds of
+    proposals: every unassigned cluster proposes its oldest still-free id; every id accepts the
+    proposer holding most of its records (ties: the cluster with the smallest record key).
+    Vectorised per round; rounds are few because conflicts are rare.
+    """
+    assigned: list[pl.DataFrame] = []
+    free = holds
+    while free.height:
+        proposals = free.sort("seq").group_by("cluster", maintain_order=True).first()
+        winners = proposals.sort(
+            ["entity_id", "n", "first_key"], descending=[False, True, False]
+        ).group_by("entity_id", maintain_order=True).first()
+        assigned.append(winners.select("cluster", "entity_id"))
+        free = free.join(winners.select("cluster"), on="cluster", how="anti").join(
+            winners.select("entity_id"), on="entity_id", how="anti"
+        )
+    if not assigned:
+        return pl.DataFrame(schema={"cluster": pl.Int64, "entity_id": pl.String})
+    return pl.concat(assigned)
+
+
+def assign_ids(
+    con: duckdb.DuckDBPyConnection,
+    tables: IdMapTables,
+    records: pl.DataFrame,
+    as_of: date,
+) -> pl.DataFrame:
+    """Persistent entity id of every record, updating the id map, keys and log in `con`.
+
+    Args:
+        con: an open, writable warehouse connection (the caller commits).
+        tables: which kind's tables to use.
+        records: one row per record: `source, record_id, cluster` (Int64 cluster label of this
+            run) and `keys` (List[String], the record's persistent keys, see module docstring).
+        as_of: the run's as-of date (recorded in the map and the log; never the clock).
+
+    Returns:
+        `source, record_id, entity_id` in the order of `records`.
+    """
+    ensure_tables(con, tables)
+    id_map = _read(con, tables.id_map, ID_MAP_SCHEMA)
+    old_keys = _read(con, tables.keys, ID_KEYS_SCHEMA)
+
+    recs = records.with_columns(
+        pl.col("cluster").cast(pl.Int64),
+        (pl.col("source") + pl.lit("\x1f") + pl.col("record_id")).alias("_rk"),
+    )
+    cluster_first = recs.group_by("cluster").agg(
+        pl.col("_rk").min().alias("first_key"), pl.len().cast(pl.Int64).alias("size")
+    )
+    # Which old ids each cluster holds, and through how many of its records.
+    holds = (
+        recs.select("cluster", "_rk", "keys")
+        .explode("keys")
+        .drop_nulls("keys")
+        .join(old_keys.select(pl.col("key").alias("keys"), "entity_id"), on="keys", how="inner")
+        .join(id_map.select("entity_id", "seq", "status"), on="entity_id", how="inner")
+        .filter(pl.col("status") != "merged")
+        .group_by("cluster", "entity_id", "seq")
+        .agg(pl.col("_rk").n_unique().cast(pl.Int64).alias("n"))
+        .join(cluster_first.select("cluster", "first_key"), on="cluster")
+    )
+    kept = _choose_old_ids(holds)
+
+    # Clusters that keep no old id get fresh ids, numbered in order of their first record.
+    next_seq = (id_map["seq"].max() or 0) + 1 if id_map.height else 1
+    fresh = (
+        cluster_first.join(kept, on="cluster", how="anti")
+        .sort("first_key")
+        .with_row_index("_i")
+        .with_columns((pl.col("_i").cast(pl.Int64) + next_seq).alias("seq"))
+        .with_columns(
+            (pl.lit(tables.prefix) + pl.col("seq").cast(pl.String).str.zfill(ID_WIDTH)).alias(
+                "entity_id"
+            )
+        )
+        .select("cluster", "entity_id", "seq")
+    )
+    cluster_ids = pl.concat([kept, fresh.select("cluster", "entity_id")]).join(
+        cluster_first.select("cluster", "size"), on="cluster"
+    )
+
+    log = _events(holds, kept, fresh, cluster_ids, id_map, as_of)
+    new_map = _updated_map(id_map, cluster_ids, fresh, log, as_of)
+
+    out = recs.join(cluster_ids.select("cluster", "entity_id"), on="cluster", how="left")
+    seen_keys = (
+        out.select(pl.col("keys").alias("key"), "entity_id")
+        .explode("key")
+        .drop_nulls("key")
+        .unique("key", keep="first")
+        .with_columns(pl.lit(as_of).alias("last_as_of"))
+    )
+    merged_to = new_map.filter(pl.col("status") == "merged").select(
+        "entity_id", "successor_id"
+    )
+    kept_keys = (
+        old_keys.join(seen_keys.select("key"), on="key", how="anti")
+        .join(merged_to, on="entity_id", how="left")
+        .with_columns(pl.coalesce("successor_id", "entity_id").alias("entity_id"))
+        .select(list(ID_KEYS_SCHEMA))
+    )
+    new_keys = pl.concat([kept_keys, seen_keys.select(list(ID_KEYS_SCHEMA))]).sort("key")
+
+    _replace(con, tables.id_map, new_map.sort("seq"))
+    _replace(con, tables.keys, new_keys)
+    if log.height:
+        con.register("_id_log_new", log.to_arrow())
+        con.execute(f"insert into {tables.log} select * from _id_log_new")
+        con.unregister("_id_log_new")
+    return out.select("source", "record_id", "entity_id")
+
+
+def _events(
+    holds: pl.DataFrame,
+    kept: pl.DataFrame,
+    fresh: pl.DataFrame,
+    cluster_ids: pl.DataFrame,
+    id_map: pl.DataFrame,
+    as_of: date,
+) -> pl.DataFrame:
+    """The changes of this run: new, split, merge, dormant and revived ids."""
+    held_by_fresh = holds.join(fresh.select("cluster"), on="cluster", how="inner")
+    kept_ids = kept.select("entity_id")
+    sizes = cluster_ids.select("cluster", pl.col("entity_id").alias("now_id"), "size")
+    # A fresh cluster holding an id that another cluster kept was split off that id.
+    split = (
+        held_by_fresh.join(kept_ids, on="entity_id", how="inner")
+        .sort("seq")
+        .group_by("cluster", maintain_order=True)
+        .first()
+        .join(sizes, on="cluster")
+        .select(
+            pl.lit("split").alias("event"),
+            pl.col("now_id").alias("entity_id"),
+            pl.col("entity_id").alias("related_id"),
+            pl.col("size").alias("n_records"),
+        )
+    )
+    brand_new = (
+        fresh.join(holds.select("cluster").unique(), on="cluster", how="anti")
+        .join(sizes, on="cluster")
+        .select(
+            pl.lit("new").alias("event"),
+            pl.col("now_id").alias("entity_id"),
+            pl.lit(None, pl.String).alias("related_id"),
+            pl.col("size").alias("n_records"),
+        )
+    )
+    # An id held by some cluster but kept by none was merged into the id its holder kept.
+    merged = (
+        holds.join(kept_ids, on="entity_id", how="anti")
+        .sort(["n", "first_key"], descending=[True, False])
+        .group_by("entity_id", maintain_order=True)
+        .first()
+        .join(sizes, on="cluster")
+        .select(
+            pl.lit("merge").alias("event"),
+            "entity_id",
+            pl.col("now_id").alias("related_id"),
+            pl.col("n").alias("n_records"),
+        )
+    )
+    active_before = id_map.filter(pl.col("status") == "active").select("entity_id")
+    dormant = active_before.join(
+        cluster_ids.select("entity_id"), on="entity_id", how="anti"
+    ).join(merged.select("entity_id"), on="entity_id", how="anti").select(
+        pl.lit("dormant").alias("event"),
+        "entity_id",
+        pl.lit(None, pl.String).alias("related_id"),
+        pl.lit(0, pl.Int64).alias("n_records"),
+    )
+    revived = (
+        id_map.filter(pl.col("status") == "dormant")
+        .select("entity_id")
+        .join(cluster_ids, on="entity_id", how="inner")
+        .select(
+            pl.lit("revive").alias("event"),
+            "entity_id",
+            pl.lit(None, pl.String).alias("related_id"),
+            pl.col("size").alias("n_records"),
+        )
+    )
+    log = pl.concat([brand_new, split, merged, dormant, revived])
+    return log.select(pl.lit(as_of).alias("as_of"), pl.all()).cast(ID_LOG_SCHEMA).sort(
+        "event", "entity_id"
+    )
+
+
+def _updated_map(
+    id_map: pl.DataFrame,
+    cluster_ids: pl.DataFrame,
+    fresh: pl.DataFrame,
+    log: pl.DataFrame,
+    as_of: date,
+) -> pl.DataFrame:
+    """The id map after this run: kept ids refreshed, merged/dormant ids marked, fresh ids added."""
+    live = cluster_ids.select("entity_id", pl.col("size").alias("_n"))
+    merges = log.filter(pl.col("event") == "merge").select(
+        "entity_id", pl.col("related_id").alias("_succ")
+    )
+    updated = (
+        id_map.join(live, on="entity_id", how="left")
+        .join(merges, on="entity_id", how="left")
+        .with_columns(
+            pl.when(pl.col("_n").is_not_null())
+            .then(pl.lit("active"))
+            .when(pl.col("_succ").is_not_null())
+            .then(pl.lit("merged"))
+            .when(pl.col("status") == "merged")
+            .then(pl.lit("merged"))
+            .otherwise(pl.lit("dormant"))
+            .alias("status"),
+            pl.when(pl.col("_n").is_not_null())
+            .then(pl.lit(as_of))
+            .otherwise(pl.col("last_as_of"))
+            .alias("last_as_of"),
+            pl.coalesce("_succ", "successor_id").alias("successor_id"),
+            pl.coalesce("_n", pl.lit(0, pl.Int64)).alias("n_records"),
+        )
+        .select(list(ID_MAP_SCHEMA))
+    )
+    added = fresh.join(live, on="entity_id").select(
+        "entity_id",
+        "seq",
+        pl.lit("active").alias("status"),
+        pl.lit(as_of).alias("first_as_of"),
+        pl.lit(as_of).alias("last_as_of"),
+        pl.lit(None, pl.String).alias("successor_id"),
+        pl.col("_n").alias("n_records"),
+    )
+    return pl.concat([updated.cast(ID_MAP_SCHEMA), added.cast(ID_MAP_SCHEMA)])
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Replace a table's rows with `frame` (same columns), keeping the table definition."""
+    con.register("_idmap_frame", frame.to_arrow())
+    con.execute(f"delete from {table}")
+    con.execute(f"insert into {table} select * from _idmap_frame")
+    con.unregister("_idmap_frame")

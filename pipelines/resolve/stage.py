@@ -1,0 +1,141 @@
+"""The `resolve` pipeline stage: warehouse records in, crosswalks, pairs and id maps out.
+
+Reads `staging.int_person_records` (and `staging.int_org_records` when the staging stage built
+it), resolves each kind with the same engine as `govdata resolve`, and writes schema `er`:
+
+* `er.person_xref (source, record_id, person_id)`, `er.org_xref (source, record_id, org_id)`:
+  one row per record, replaced on every run.
+* `er.person_pairs`, `er.org_pairs`: every compared candidate pair with its comparison vector,
+  weight, probability, decision and reason; replaced on every run.
+* `er.person_id_map`, `er.org_id_map` (+ `_id_keys`, `_id_log`): persistent, see `idmap`.
+
+Everything is written in one transaction, so a failed run leaves the previous results intact.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES, IdMapTables, assign_ids
+from pipelines.resolve.model import Kind, Resolution, input_columns
+from pipelines.settings import Settings, get_settings
+
+PERSON_RECORDS = "staging.int_person_records"
+ORG_RECORDS = "staging.int_org_records"
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, _, name = qualified.partition(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _read_records(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
+    """The record table's contract columns as text (extra lineage columns are not needed)."""
+    cols = input_columns(kind)
+    select = ", ".join(f"cast({c} as varchar) as {c}" for c in cols)
+    frame = pl.from_arrow(con.execute(f"select {select} from {table}").to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(cols, pl.String))
+    return frame
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Create or replace a table from a Polars frame (full replacement: reruns are idempotent)."""
+    con.register("_resolve_frame", frame.to_arrow())
+    con.execute(f"create or replace table {table} as select * from _resolve_frame")
+    con.unregister("_resolve_frame")
+
+
+def _resolve_kind(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    kind: Kind,
+    records: pl.DataFrame,
+    tables: IdMapTables,
+) -> int:
+    """Resolve one kind, map clusters to persistent ids and write its `er` tables."""
+    from pipelines.resolve.api import resolve_orgs, resolve_persons
+
+    resolution: Resolution = resolve_persons(records) if kind == "persons" else resolve_orgs(records)
+    id_col = f"{tables.entity}_id"
+    clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
+        pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
+    )
+    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of)
+    xref = ids.rename({"entity_id": id_col}).sort("source", "record_id")
+    # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
+    local_to_persistent = resolution.xref.join(ids, on=["source", "record_id"], suffix="_p").select(
+        "source", "record_id", pl.col("entity_id_p").alias(id_col)
+    )
+    pairs = _with_persistent_ids(resolution.pairs, local_to_persistent, id_col)
+    _write(con, f"er.{tables.entity}_xref", xref)
+    _write(con, f"er.{tables.entity}_pairs", pairs)
+    return xref.height
+
+
+def _with_persistent_ids(pairs: pl.DataFrame, ids: pl.DataFrame, id_col: str) -> pl.DataFrame:
+    """Add the persistent id of each side of each pair (left_<id>, right_<id>)."""
+    for side in ("left", "right"):
+        pairs = pairs.join(
+            ids.rename(
+                {"source": f"{side}_source", "record_id": f"{side}_record_id", id_col: f"{side}_{id_col}"}
+            ),
+            on=[f"{side}_source", f"{side}_record_id"],
+            how="left",
+        )
+    return pairs
+
+
+def run_resolve(settings: Settings | None = None) -> dict[str, int]:
+    """Resolve persons and organisations in the warehouse; returns row counts for meta.runs.
+
+    Returns:
+        `rows_in` (records read), `rows_out` (crosswalk rows written) and per-kind counts
+        `persons_in`, `persons_out`, `person_entities`, `orgs_in`, `orgs_out`, `org_entities`.
+    """
+    from pipelines.warehouse import connect
+
+    settings = settings or get_settings()
+    counts: dict[str, int] = {}
+    con = connect(settings)
+    try:
+        jobs: list[tuple[Kind, str, IdMapTables]] = [
+            ("persons", PERSON_RECORDS, PERSON_TABLES),
+            ("orgs", ORG_RECORDS, ORG_TABLES),
+        ]
+        loaded = []
+        for kind, table, tables in jobs:
+            if _table_exists(con, table):
+                records = _read_records(con, table, kind)
+            else:
+                records = pl.DataFrame(schema=dict.fromkeys(input_columns(kind), pl.String))
+            loaded.append((kind, records, tables))
+        con.execute("begin transaction")
+        for kind, records, tables in loaded:
+            out = _resolve_kind(con, settings, kind, records, tables)
+            entity_col = f"{tables.entity}_id"
+            n_entities = con.execute(
+                f"select count(distinct {entity_col}) from er.{tables.entity}_xref"
+            ).fetchone()
+            counts[f"{kind}_in"] = records.height
+            counts[f"{kind}_out"] = out
+            counts[f"{tables.entity}_entities"] = int(n_entities[0]) if n_entities else 0
+        con.execute("commit")
+    except BaseException:
+        if con is not None:
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass
+        raise
+    finally:
+        con.close()
+    counts["rows_in"] = counts["persons_in"] + counts["orgs_in"]
+    counts["rows_out"] = counts["persons_out"] + counts["orgs_out"]
+    return counts
