@@ -44,7 +44,7 @@ HOUSEHOLD_REGISTER = SourceContract(
                required=True, max_length=20, sensitivity=SENSITIVE,
                aliases=("身份证号码", "身份证号")),
         Column(name="name", name_zh="姓名", required=True, max_length=50, sensitivity=PERSONAL),
-        Column(name="gender", name_zh="性别", type=ColumnType.CODE, max_length=4,
+        Column(name="gender", name_zh="性别", type=ColumnType.GENDER, max_length=4,
                sensitivity=PERSONAL),
         Column(name="ethnicity", name_zh="民族", max_length=20, sensitivity=PERSONAL),
         Column(name="birth_date", name_zh="出生日期", type=ColumnType.DATE, max_length=20,

@@ -34,7 +34,8 @@ class ColumnType(StrEnum):
     DATE = "date"
     TIMESTAMP = "timestamp"
     BOOLEAN = "boolean"
-    CODE = "code"  # an enumerated code value (gender 1/2, category 01...)
+    CODE = "code"  # an enumerated code value (category 01, status ...)
+    GENDER = "gender"  # GB/T 2261.1: 1 male, 2 female (delivered as 男/女/1/2/M/F)
     ID_NUMBER = "id_number"  # GB 11643 citizen identity number
     CREDIT_CODE = "credit_code"  # GB 32100 unified social credit code
     ORG_CODE = "org_code"  # GB 11714 organisation code
