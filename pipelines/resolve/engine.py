@@ -1,0 +1,359 @@
+"""The resolution engine: block, compare, score (Fellegi-Sunter + EM), decide, cluster.
+
+It works on *standardised* records (the `persons` / `orgs` modules standardise the raw columns
+first) described by a `ResolverConfig`, so the same engine serves persons, organisations and
+generic test sets such as FEBRL.
+
+Decisions go beyond a score threshold, because the score alone misses the traps of population
+data:
+
+* two records with different checksum-valid identifiers never match (a valid check character
+  rules out a keying slip), neither directly nor through a chain of other records: clusters
+  holding two valid identifiers are re-built edge by edge, strongest first, refusing any union
+  that would join two valid identifiers;
+* agreeing on the name alone is never enough (many people in a county are called 张伟): a match
+  needs agreement on at least one other identifying field;
+* twins (same birth date and address, different names) stay apart;
+* linking files that hold no duplicates themselves (FEBRL4) can require one-to-one links.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from pipelines.resolve.blocking import BlockingRule, candidate_pairs
+from pipelines.resolve.cluster import canonical_labels, components
+from pipelines.resolve.compare import MISSING, Comparison
+from pipelines.resolve.fellegi_sunter import (
+    FellegiSunterModel,
+    fit_em,
+    term_frequency_adjustment,
+    u_from_random_pairs,
+)
+from pipelines.resolve.model import Resolution
+
+
+@dataclass(frozen=True)
+class TwinRule:
+    """Pairs agreeing on all `same` comparisons (at their top level) but whose names are below
+    `name_level` on comparison `name` are kept apart (twins, or siblings sharing a birthday)."""
+
+    name: str
+    name_level: int
+    same: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResolverConfig:
+    """What to compare and how to decide, for one kind of record.
+
+    Attributes:
+        prefix: entity id prefix (`P`, `O`, `E`).
+        comparisons: the comparison vector.
+        blocking: blocking rules (most specific first).
+        identifier: (column, valid-flag column) of the checksum identifier, if any: different
+            valid identifiers never merge.
+        name: the name comparison (agreement on it alone is not enough to match).
+        agree_levels: per comparison name, the lowest level that counts as agreement for the
+            "more than the name" rule (default: the top level).
+        twins: the twins rule, if any.
+        threshold: match probability above which a pair matches.
+        link_only: only compare records from different sources.
+        one_to_one: keep only mutually best links (between sources).
+        random_pairs: random record pairs used to estimate u.
+        fix_u: keep u from random pairs (True) or let EM refine it on the candidates (False).
+        chunk_pairs: pairs compared per batch (keeps memory flat).
+    """
+
+    prefix: str
+    comparisons: tuple[Comparison, ...]
+    blocking: tuple[BlockingRule, ...]
+    identifier: tuple[str, str] | None = None
+    name: str | None = None
+    agree_levels: dict[str, int] = field(default_factory=dict)
+    twins: TwinRule | None = None
+    threshold: float = 0.5
+    link_only: bool = False
+    one_to_one: bool = False
+    random_pairs: int = 200_000
+    fix_u: bool = True
+    chunk_pairs: int = 2_000_000
+    seed: int = 42
+
+    def comparison_columns(self) -> list[str]:
+        cols: list[str] = []
+        for comp in self.comparisons:
+            for attr in ("column", "valid_column", "term_frequency"):
+                value = getattr(comp, attr, None)
+                if value and value not in cols:
+                    cols.append(value)
+            for alt in getattr(comp, "alt_columns", ()):
+                if alt not in cols:
+                    cols.append(alt)
+        if self.identifier:
+            for c in self.identifier:
+                if c not in cols:
+                    cols.append(c)
+        return cols
+
+
+def compare_pairs(records: pl.DataFrame, left: np.ndarray, right: np.ndarray, config: ResolverConfig) -> np.ndarray:
+    """Level matrix (pairs x comparisons, Int8) for the given row-number pairs, in chunks."""
+    cols = config.comparison_columns()
+    data = records.select(cols)
+    out = np.empty((len(left), len(config.comparisons)), dtype=np.int8)
+    step = max(1, config.chunk_pairs)
+    for start in range(0, len(left), step):
+        stop = min(start + step, len(left))
+        lhs = data[left[start:stop]]
+        rhs = data[right[start:stop]]
+        for k, comp in enumerate(config.comparisons):
+            out[start:stop, k] = comp.levels(lhs, rhs)
+    return out
+
+
+def _random_pairs(n: int, count: int, seed: int, sources: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    count = min(count, max(0, n * (n - 1) // 2))
+    left = rng.integers(0, n, size=count * 2)
+    right = rng.integers(0, n, size=count * 2)
+    keep = left != right
+    if sources is not None:
+        keep &= sources[left] != sources[right]
+    left, right = left[keep][:count], right[keep][:count]
+    return left.astype(np.int64), right.astype(np.int64)
+
+
+def _tf_tables(records: pl.DataFrame, config: ResolverConfig) -> dict[str, pl.DataFrame]:
+    tables = {}
+    for comp in config.comparisons:
+        if comp.term_frequency:
+            col = records[comp.term_frequency].drop_nulls()
+            tables[comp.name] = (
+                col.rename("value").value_counts(name="n").with_columns((pl.col("n") / col.len()).alias("p")).select("value", "p")
+            )
+    return tables
+
+
+def score_pairs(
+    records: pl.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    levels: np.ndarray,
+    model: FellegiSunterModel,
+    config: ResolverConfig,
+) -> np.ndarray:
+    """Match weight (log2 odds, prior included) per pair, with term-frequency adjustments."""
+    weights = model.weights(levels) + model.prior_weight
+    for k, comp in enumerate(config.comparisons):
+        if not comp.term_frequency:
+            continue
+        freq = _tf_tables(records, config)[comp.name]
+        values = records[comp.term_frequency]
+        top = levels[:, k] == comp.n_levels - 1
+        adj = term_frequency_adjustment(values.gather(left), values.gather(right), top, freq)
+        weights += np.clip(adj, -10, 10)
+    return weights
+
+
+def _decide(
+    levels: np.ndarray, weights: np.ndarray, records: pl.DataFrame, left: np.ndarray, right: np.ndarray, config: ResolverConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair decisions (True = match) and the reason code of each decision."""
+    names = [c.name for c in config.comparisons]
+    prob = 1.0 / (1.0 + np.exp2(-weights))
+    match = prob >= config.threshold
+    reason = np.where(match, 1, 0).astype(np.int8)  # 0 below threshold, 1 above
+    if config.identifier is not None:
+        id_col, valid_col = config.identifier
+        valid = records[valid_col].fill_null(False).to_numpy()
+        ids = records[id_col]
+        differ = (ids.gather(left) != ids.gather(right)).fill_null(False).to_numpy()
+        clash = valid[left] & valid[right] & differ
+        reason[match & clash] = 2
+        match &= ~clash
+    if config.name is not None:
+        evidence = np.zeros(len(weights), dtype=bool)
+        for k, comp in enumerate(config.comparisons):
+            if comp.name == config.name or not comp.evidence:
+                continue
+            level = config.agree_levels.get(comp.name, comp.n_levels - 1)
+            evidence |= levels[:, k] >= level
+        name_only = match & ~evidence
+        reason[name_only] = 3
+        match &= ~name_only
+    if config.twins is not None:
+        rule = config.twins
+        k_name = names.index(rule.name)
+        twin = (levels[:, k_name] != MISSING) & (levels[:, k_name] < rule.name_level)
+        for other in rule.same:
+            k = names.index(other)
+            twin &= levels[:, k] == config.comparisons[k].n_levels - 1
+        reason[match & twin] = 4
+        match &= ~twin
+    return match, reason
+
+
+REASONS = {
+    0: "match probability below threshold",
+    1: "match probability above threshold",
+    2: "different checksum-valid identifiers",
+    3: "only the name agrees",
+    4: "possible twins: same birth date and address, different names",
+    5: "not the best link of either record (one-to-one)",
+    6: "kept apart: joining would put two valid identifiers in one entity",
+}
+
+
+def _one_to_one(left: np.ndarray, right: np.ndarray, weights: np.ndarray, match: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Keep a matched pair only if it is the best match of both records towards the other's source."""
+    idx = np.flatnonzero(match)
+    if len(idx) == 0:
+        return match
+    frame = pl.DataFrame(
+        {"p": idx, "l": left[idx], "r": right[idx], "w": weights[idx], "sl": sources[left[idx]], "sr": sources[right[idx]]}
+    )
+    best_l = frame.sort("w", "p", descending=[True, False]).group_by("l", "sr", maintain_order=True).first()["p"]
+    best_r = frame.sort("w", "p", descending=[True, False]).group_by("r", "sl", maintain_order=True).first()["p"]
+    keep = np.intersect1d(best_l.to_numpy(), best_r.to_numpy())
+    out = np.zeros_like(match)
+    out[keep] = True
+    return out
+
+
+def _constrained_clusters(
+    n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray, match: np.ndarray, valid_ids: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster labels, and for each matched pair whether the constraint kept it apart.
+
+    Components holding at most one distinct valid identifier are final. Others (rare) are
+    rebuilt by a union-find over their edges, strongest first, refusing unions that would put two
+    different valid identifiers in one cluster.
+    """
+    ml, mr = left[match], right[match]
+    labels = components(n, ml, mr)
+    refused = np.zeros(len(left), dtype=bool)
+    if valid_ids is None or len(ml) == 0:
+        return labels, refused
+    frame = pl.DataFrame({"label": labels, "vid": valid_ids}).drop_nulls("vid")
+    bad = frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
+    if len(bad) == 0:
+        return labels, refused
+    in_bad = np.isin(labels[left], bad) & match
+    edge_idx = np.flatnonzero(in_bad)
+    edge_idx = edge_idx[np.argsort(-weights[edge_idx], kind="stable")]
+    parent: dict[int, int] = {}
+    ident: dict[int, str | None] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for e in edge_idx:
+        a, b = find(int(left[e])), find(int(right[e]))
+        if a == b:
+            continue
+        ia = ident[a] if a in ident else valid_ids[a]
+        ib = ident[b] if b in ident else valid_ids[b]
+        if ia is not None and ib is not None and ia != ib:
+            refused[e] = True
+            continue
+        root, child = (a, b) if a < b else (b, a)
+        parent[child] = root
+        ident[root] = ia if ia is not None else ib
+    # Relabel members of the rebuilt components by their new roots.
+    members = np.flatnonzero(np.isin(labels, bad))
+    roots = np.array([find(int(x)) for x in members])
+    labels = labels.copy()
+    labels[members] = labels.max() + 1 + roots
+    return labels, refused
+
+
+def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
+    """Resolve standardised records (with `source`, `record_id` and the config's columns)."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    n = records.height
+    frame = records.with_columns(
+        pl.int_range(n, dtype=pl.UInt32).alias("_i"),
+        pl.col("source").rank("dense").cast(pl.UInt32).alias("_src"),
+    )
+    sources = frame["_src"].to_numpy()
+    pairs, stats = candidate_pairs(frame, config.blocking, link_only=config.link_only)
+    timings["blocking_s"] = time.perf_counter() - clock
+    left = pairs["l"].to_numpy().astype(np.int64)
+    right = pairs["r"].to_numpy().astype(np.int64)
+
+    clock = time.perf_counter()
+    levels = compare_pairs(frame, left, right, config)
+    timings["compare_s"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    comps = list(config.comparisons)
+    rl, rr = _random_pairs(n, config.random_pairs, config.seed, sources if config.link_only else None)
+    u_random = u_from_random_pairs(compare_pairs(frame, rl, rr, config), comps) if len(rl) else None
+    model = fit_em(levels, comps, u_init=u_random, fix_u=config.fix_u and u_random is not None)
+    weights = score_pairs(frame, left, right, levels, model, config)
+    match, reason = _decide(levels, weights, frame, left, right, config)
+    if config.one_to_one:
+        kept = _one_to_one(left, right, weights, match, sources)
+        reason[match & ~kept] = 5
+        match = kept
+    timings["score_s"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    valid_ids = None
+    if config.identifier is not None:
+        id_col, valid_col = config.identifier
+        valid_ids = frame.select(pl.when(pl.col(valid_col)).then(pl.col(id_col))).to_series().to_numpy()
+    labels, refused = _constrained_clusters(n, left, right, weights, match, valid_ids)
+    reason[refused] = 6
+    timings["cluster_s"] = time.perf_counter() - clock
+
+    xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
+    audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
+    stats.update({"records": n, "matches": int((match & ~refused).sum()), "entities": int(xref["entity_id"].n_unique())})
+    stats.update({k: round(v, 3) for k, v in timings.items()})
+    resolution = Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats)
+    resolution.model = model  # type: ignore[attr-defined]
+    return resolution
+
+
+def _pair_table(
+    frame: pl.DataFrame,
+    pairs: pl.DataFrame,
+    levels: np.ndarray,
+    weights: np.ndarray,
+    match: np.ndarray,
+    reason: np.ndarray,
+    config: ResolverConfig,
+) -> pl.DataFrame:
+    """The audit table of compared pairs: who, blocked by which rule, levels, score, decision."""
+    left = pairs["l"]
+    right = pairs["r"]
+    src = frame["source"]
+    rid = frame["record_id"]
+    rule_names = pl.Series([r.name for r in config.blocking], dtype=pl.String)
+    reason_names = pl.Series([REASONS[i] for i in range(len(REASONS))], dtype=pl.String)
+    cols = {
+        "left_source": src.gather(left),
+        "left_record_id": rid.gather(left),
+        "right_source": src.gather(right),
+        "right_record_id": rid.gather(right),
+        "blocked_by": rule_names.gather(pairs["rule"].cast(pl.UInt32)) if len(rule_names) else pl.Series([], dtype=pl.String),
+    }
+    for k, comp in enumerate(config.comparisons):
+        cols[f"cmp_{comp.name}"] = pl.Series(levels[:, k], dtype=pl.Int8)
+    cols["match_weight"] = pl.Series(np.round(weights, 4), dtype=pl.Float64)
+    cols["match_probability"] = pl.Series(np.round(1.0 / (1.0 + np.exp2(-weights)), 6), dtype=pl.Float64)
+    cols["decision"] = pl.Series(np.where(match, "match", "non_match"), dtype=pl.String)
+    cols["reason"] = reason_names.gather(pl.Series(reason.astype(np.uint32)))
+    return pl.DataFrame(cols)
