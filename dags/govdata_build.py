@@ -1,0 +1,26 @@
+"""Build the foundational libraries (dbt intermediate models and marts)."""
+
+from airflow.sdk import dag, task
+
+from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES, RESOLVED, START_DATE, settings
+
+
+@dag(
+    schedule=[RESOLVED],
+    start_date=START_DATE,
+    catchup=False,
+    tags=["govdata", "build"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def govdata_build():
+    @task(outlets=[LIBRARIES])
+    def build() -> dict:
+        from pipelines.build import run_build
+
+        return run_build(settings())
+
+    build()
+
+
+govdata_build()

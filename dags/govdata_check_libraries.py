@@ -1,0 +1,26 @@
+"""Great Expectations suites on the libraries; sets each library's publication gate."""
+
+from airflow.sdk import dag, task
+
+from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES_CHECKED, LIBRARIES, START_DATE, settings
+
+
+@dag(
+    schedule=[LIBRARIES],
+    start_date=START_DATE,
+    catchup=False,
+    tags=["govdata", "quality"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def govdata_check_libraries():
+    @task(outlets=[LIBRARIES_CHECKED])
+    def check_libraries() -> dict:
+        from pipelines.quality import check_libraries
+
+        return check_libraries(settings())
+
+    check_libraries()
+
+
+govdata_check_libraries()

@@ -1,0 +1,26 @@
+"""Great Expectations suites on the staging models (flag and report; never block)."""
+
+from airflow.sdk import dag, task
+
+from pipelines.dag_support import DEFAULT_ARGS, STAGING_CHECKED, STAGING, START_DATE, settings
+
+
+@dag(
+    schedule=[STAGING],
+    start_date=START_DATE,
+    catchup=False,
+    tags=["govdata", "quality"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def govdata_check_staging():
+    @task(outlets=[STAGING_CHECKED])
+    def check_staging() -> dict:
+        from pipelines.quality import check_staging
+
+        return check_staging(settings())
+
+    check_staging()
+
+
+govdata_check_staging()

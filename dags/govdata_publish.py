@@ -1,0 +1,26 @@
+"""Publish open data of the libraries whose quality gate is open."""
+
+from airflow.sdk import dag, task
+
+from pipelines.dag_support import DEFAULT_ARGS, PUBLISHED, LIBRARIES_CHECKED, START_DATE, settings
+
+
+@dag(
+    schedule=[LIBRARIES_CHECKED],
+    start_date=START_DATE,
+    catchup=False,
+    tags=["govdata", "publish"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def govdata_publish():
+    @task(outlets=[PUBLISHED])
+    def publish() -> dict:
+        from pipelines.publish import run_publish
+
+        return run_publish(settings())
+
+    publish()
+
+
+govdata_publish()

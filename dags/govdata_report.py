@@ -1,0 +1,26 @@
+"""Write the auditors' HTML report of the run."""
+
+from airflow.sdk import dag, task
+
+from pipelines.dag_support import DEFAULT_ARGS, REPORTED, PUBLISHED, START_DATE, settings
+
+
+@dag(
+    schedule=[PUBLISHED],
+    start_date=START_DATE,
+    catchup=False,
+    tags=["govdata", "report"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def govdata_report():
+    @task(outlets=[REPORTED])
+    def report() -> dict:
+        from pipelines.report import run_report
+
+        return run_report(settings())
+
+    report()
+
+
+govdata_report()

@@ -1,0 +1,262 @@
+"""`govdata`: the operator's command line. Each command calls the same `pipelines` function that
+the Airflow DAG of that stage calls; heavy modules are imported inside the commands so that
+`govdata --help` stays fast."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.errors import GovdataError
+
+app = typer.Typer(
+    help="County open data platform: department extracts -> foundational libraries.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+check_app = typer.Typer(help="Data-quality checks (Great Expectations).", no_args_is_help=True)
+resolve_app = typer.Typer(
+    help="Entity resolution: the pipeline stage, or standalone on a Parquet file.",
+    invoke_without_command=True,
+)
+app.add_typer(check_app, name="check")
+app.add_typer(resolve_app, name="resolve")
+
+console = Console()
+err_console = Console(stderr=True)
+_state: dict[str, Any] = {"debug": False}
+
+
+class ScaleChoice(StrEnum):
+    tiny = "tiny"
+    small = "small"
+    county = "county"
+    city = "city"
+
+
+def _settings(**overrides: Any) -> Any:
+    from pipelines.settings import load_settings
+
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return load_settings(**clean)
+
+
+def _print_mapping(title: str, values: dict[str, Any]) -> None:
+    table = Table(title=title, show_header=False)
+    for key, value in values.items():
+        table.add_row(str(key), str(value))
+    console.print(table)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="show full tracebacks")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def generate(
+    scale: Annotated[ScaleChoice | None, typer.Option(help="sample county size")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+) -> None:
+    """Write a sample county into the landing folder (development and demos only)."""
+    from pipelines.generator import generate as run_generate
+
+    settings = _settings()
+    with console.status(f"generating a {scale or settings.scale} county"):
+        summary = run_generate(settings, scale=scale.value if scale else None, seed=seed)
+    console.print(summary)
+
+
+@app.command()
+def ingest(
+    landing: Annotated[Path | None, typer.Option(help="landing folder (default: settings)")] = None,
+) -> None:
+    """Load every department file of the landing folder into raw.* (nothing lost)."""
+    from pipelines.ingest import ingest as run_ingest
+
+    settings = _settings()
+    with console.status("ingesting department files"):
+        summary = run_ingest(settings, landing=landing)
+    console.print(summary)
+
+
+@app.command()
+def stage() -> None:
+    """Build the dbt staging models and the person/organisation record models."""
+    from pipelines.stage import run_stage
+
+    with console.status("building staging models"):
+        _print_mapping("stage", run_stage(_settings()))
+
+
+@check_app.command("staging")
+def check_staging() -> None:
+    """Run the staging suites; results go to dq.results and dq.failures."""
+    from pipelines.quality import check_staging as run_check
+
+    with console.status("checking staging models"):
+        _print_mapping("check staging", run_check(_settings()))
+
+
+@check_app.command("libraries")
+def check_libraries() -> None:
+    """Run the library suites and set each library's publication gate (dq.gate)."""
+    from pipelines.quality import check_libraries as run_check
+
+    with console.status("checking libraries"):
+        _print_mapping("check libraries", run_check(_settings()))
+
+
+@resolve_app.callback()
+def resolve(ctx: typer.Context) -> None:
+    """Without a subcommand: the pipeline stage (int_*_records -> er.*)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipelines.resolve.stage import run_resolve
+
+    with console.status("resolving persons and organisations"):
+        _print_mapping("resolve", run_resolve(_settings()))
+
+
+def _resolve_file(kind: str, input: Path, output: Path, truth: Path | None) -> None:
+    from pipelines.resolve.api import resolve_file
+
+    with console.status(f"resolving {kind} in {input}"):
+        metrics = resolve_file(kind, input, output, truth)  # type: ignore[arg-type]
+    console.print(f"wrote {output}")
+    if metrics:
+        _print_mapping(f"{kind}: accuracy against {truth}", {k: f"{v:.4f}" for k, v in metrics.items()})
+
+
+InputOpt = Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, help="Parquet")]
+OutputOpt = Annotated[Path, typer.Option("--output", help="Parquet: source, record_id, entity_id")]
+TruthOpt = Annotated[
+    Path | None, typer.Option("--truth", help="Parquet: source, record_id, true_id")
+]
+
+
+@resolve_app.command("persons")
+def resolve_persons(input: InputOpt, output: OutputOpt, truth: TruthOpt = None) -> None:
+    """Resolve person records of a Parquet file (columns of the resolution contract)."""
+    _resolve_file("persons", input, output, truth)
+
+
+@resolve_app.command("orgs")
+def resolve_orgs(input: InputOpt, output: OutputOpt, truth: TruthOpt = None) -> None:
+    """Resolve organisation records of a Parquet file."""
+    _resolve_file("orgs", input, output, truth)
+
+
+@app.command()
+def build() -> None:
+    """Build the foundational libraries (dbt intermediate models and marts)."""
+    from pipelines.build import run_build
+
+    with console.status("building libraries"):
+        _print_mapping("build", run_build(_settings()))
+
+
+@app.command()
+def publish() -> None:
+    """Publish the catalog, share packages and open data of libraries whose gate is open."""
+    from pipelines.publish import run_publish
+
+    with console.status("publishing"):
+        _print_mapping("publish", run_publish(_settings()))
+
+
+@app.command()
+def report() -> None:
+    """Write the auditors' HTML report of the last run."""
+    from pipelines.report import run_report
+
+    with console.status("writing the report"):
+        _print_mapping("report", run_report(_settings()))
+
+
+@app.command()
+def run() -> None:
+    """Run every stage in order through Airflow (dag.test(), no scheduler needed)."""
+    from pipelines.orchestrate import run_all
+
+    settings = _settings()
+    results = run_all(settings, progress=lambda msg: console.print(f"[bold]>[/bold] {msg}"))
+    _print_mapping("run", results)
+    _print_outputs(settings)
+
+
+def _print_outputs(settings: Any) -> None:
+    _print_mapping(
+        "outputs",
+        {
+            "warehouse": settings.warehouse_path,
+            "open data": settings.open_path,
+            "share packages": settings.share_path,
+            "reports": settings.reports_path,
+        },
+    )
+
+
+@app.command()
+def status() -> None:
+    """Last run of each stage (from meta.runs) and the ingest per department."""
+    from pipelines.status import stage_status, ingest_status
+
+    settings = _settings()
+    runs = stage_status(settings)
+    table = Table(title=f"stages (warehouse {settings.warehouse_path})")
+    for column in ("stage", "started (UTC)", "seconds", "rows in", "rows out", "outcome", "message"):
+        table.add_column(column)
+    for row in runs:
+        table.add_row(*(("" if v is None else str(v)) for v in row.values()))
+    console.print(table if runs else "no stage has run yet")
+    departments = ingest_status(settings)
+    if departments:
+        dept_table = Table(title="ingest per department")
+        for column in departments[0]:
+            dept_table.add_column(column)
+        for row in departments:
+            dept_table.add_row(*(("" if v is None else str(v)) for v in row.values()))
+        console.print(dept_table)
+
+
+def main() -> None:
+    """Console-script entry: expected failures print one line, tracebacks only with --debug."""
+    try:
+        app(standalone_mode=False)
+    except GovdataError as exc:
+        if _state["debug"]:
+            raise
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, details with --debug
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _state["debug"]:
+            raise
+        err_console.print(
+            f"[red]error:[/red] {type(exc).__name__}: {exc} (run with --debug for details)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Shared DAG settings and the Assets that chain the stage DAGs (one Asset per stage output).
+
+It lives in the package, not in dags/, because Airflow 3 does not put the DAGs folder on
+sys.path: every DAG file imports it as `pipelines.dag_support`.
+
+No DAG lives here, and nothing in this file does work at import.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Asset
+
+# The one-slot pool every task that writes the DuckDB file runs in: DuckDB allows one writer.
+WAREHOUSE_POOL = "duckdb_writer"
+
+START_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+DEFAULT_ARGS = {
+    "owner": "county-data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "pool": WAREHOUSE_POOL,
+}
+
+RAW = Asset(name="govdata_raw", uri="file:///govdata/warehouse/raw")
+STAGING = Asset(name="govdata_staging", uri="file:///govdata/warehouse/staging")
+STAGING_CHECKED = Asset(name="govdata_staging_checked", uri="file:///govdata/warehouse/dq/staging")
+RESOLVED = Asset(name="govdata_er", uri="file:///govdata/warehouse/er")
+LIBRARIES = Asset(name="govdata_libraries", uri="file:///govdata/warehouse/lib")
+LIBRARIES_CHECKED = Asset(name="govdata_libraries_checked", uri="file:///govdata/warehouse/dq/libraries")
+PUBLISHED = Asset(name="govdata_published", uri="file:///govdata/open")
+REPORTED = Asset(name="govdata_report", uri="file:///govdata/reports")
+
+
+def settings():  # noqa: ANN201 - imported lazily so parsing the DAG stays cheap
+    from pipelines.settings import get_settings
+
+    return get_settings()

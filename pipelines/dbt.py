@@ -1,0 +1,87 @@
+"""Run dbt in-process against the warehouse named by the settings.
+
+dbt reads the warehouse path from GOVDATA_DBT_WAREHOUSE (see dbt_project/profiles.yml) and the
+as-of date from `--vars`, both set here from the settings, so dbt never reads the clock and a
+test can point it at a temporary warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import GovdataError
+from pipelines.settings import Settings
+
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+@contextmanager
+def _environment(settings: Settings) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in ("GOVDATA_DBT_WAREHOUSE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
+    os.environ["GOVDATA_DBT_WAREHOUSE"] = str(settings.warehouse_path)
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_vars(settings: Settings) -> dict[str, Any]:
+    """Variables every dbt run gets: the as-of date and the county profile."""
+    return {
+        "as_of": settings.as_of.isoformat(),
+        "county_code": settings.county.code,
+        "county_codes": settings.county.all_codes,
+    }
+
+
+def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Invoke one dbt command; raise GovdataError naming every failed node.
+
+    Returns the per-node results (name, status, rows affected when known).
+    """
+    from dbt.cli.main import dbtRunner
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    cli_args = [
+        command,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--vars",
+        json.dumps(dbt_vars(settings)),
+        "--log-path",
+        str(settings.path(Path("data/logs/dbt"))),
+        "--target-path",
+        str(DBT_PROJECT / "target"),
+        "--quiet",
+        *args,
+    ]
+    with _environment(settings):
+        result = dbtRunner().invoke(cli_args)
+    nodes = []
+    failures = []
+    for item in getattr(result.result, "results", None) or []:
+        status = str(getattr(item.status, "value", item.status))
+        name = getattr(item.node, "unique_id", getattr(item.node, "name", "?"))
+        adapter = getattr(item, "adapter_response", None) or {}
+        nodes.append({"node": name, "status": status, "rows": adapter.get("rows_affected")})
+        if status in {"error", "fail", "runtime error"}:
+            message = (getattr(item, "message", "") or "").strip().splitlines()
+            failures.append(f"{name}: {message[0] if message else status}")
+    if failures:
+        raise GovdataError(f"dbt {command} failed: " + "; ".join(failures[:5]))
+    if not result.success:
+        detail = f": {result.exception}" if result.exception else ""
+        raise GovdataError(f"dbt {command} failed{detail}")
+    return nodes

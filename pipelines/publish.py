@@ -1,0 +1,102 @@
+"""Publish: open data for the public (aggregates, no personal data) from libraries whose
+data-quality gate is open. A library whose gate is closed is refused: nothing of it is written,
+and what was published before stays as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.exports import write_csv, write_json
+from pipelines.settings import Settings
+from pipelines.warehouse import connect, record_stage
+
+
+@dataclass(frozen=True)
+class OpenDataset:
+    """An open dataset: the library it comes from and the query that builds it."""
+
+    name: str
+    library: str
+    title_zh: str
+    build: Callable[[duckdb.DuckDBPyConnection, Settings], pl.DataFrame]
+
+
+def population_by_township(con: duckdb.DuckDBPyConnection, settings: Settings) -> pl.DataFrame:
+    """Registered population per township and gender: counts only, no person is identifiable."""
+    townships = pl.DataFrame(
+        {
+            "township_code": [t.code for t in settings.county.townships],
+            "township_name": [t.name for t in settings.county.townships],
+        }
+    )
+    counts = con.execute(
+        """
+        select township_code,
+               count(*) as population,
+               count(*) filter (where gender = '1') as male,
+               count(*) filter (where gender = '2') as female
+        from lib_population.person
+        where township_code is not null and coalesce(register_status, '正常') = '正常'
+        group by township_code
+        """
+    ).pl()
+    return (
+        townships.join(counts, on="township_code", how="left")
+        .with_columns(pl.col("population", "male", "female").fill_null(0).cast(pl.Int64))
+        .with_columns(pl.lit(settings.as_of).alias("as_of"))
+        .sort("township_code")
+    )
+
+
+OPEN_DATASETS = (
+    OpenDataset(
+        name="population_by_township",
+        library="lib_population",
+        title_zh="各乡镇（街道）户籍人口数",
+        build=population_by_township,
+    ),
+)
+
+
+def _gate_open(con: duckdb.DuckDBPyConnection, library: str) -> bool:
+    from pipelines.quality import gate_status
+
+    return gate_status(con, library)
+
+
+def run_publish(settings: Settings) -> dict[str, str]:
+    """Write every open dataset whose library's gate is open; report the refused ones."""
+    outcome: dict[str, str] = {}
+    with record_stage("publish", settings) as run:
+        written_rows = 0
+        with connect(settings) as con:
+            for dataset in OPEN_DATASETS:
+                if not _library_present(con, dataset.library):
+                    outcome[dataset.name] = f"skipped: {dataset.library} not built"
+                    continue
+                if not _gate_open(con, dataset.library):
+                    outcome[dataset.name] = f"refused: the {dataset.library} quality gate is closed"
+                    continue
+                frame = dataset.build(con, settings)
+                target: Path = settings.open_path / dataset.name
+                write_csv(frame, target.with_suffix(".csv"))
+                write_json(frame, target.with_suffix(".json"))
+                written_rows += frame.height
+                outcome[dataset.name] = f"{frame.height} rows -> {target}.csv"
+        run.rows_out = written_rows
+        refused = [name for name, text in outcome.items() if text.startswith("refused")]
+        if refused:
+            run.message = "refused: " + ", ".join(refused)
+    return outcome
+
+
+def _library_present(con: duckdb.DuckDBPyConnection, library: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ?", [library]
+    ).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,45 @@
+"""Shared fixtures: every test gets settings pointing at its own temporary folders, so no test
+touches the project's data/ folder or another test's warehouse."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import Settings, load_settings
+
+_ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
+             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE")
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings whose every path is under tmp_path (also exported as GOVDATA_* variables, so
+    code that calls get_settings() and subprocesses see the same)."""
+    values = {
+        "GOVDATA_WAREHOUSE": str(tmp_path / "warehouse" / "govdata.duckdb"),
+        "GOVDATA_LANDING": str(tmp_path / "landing"),
+        "GOVDATA_TRUTH": str(tmp_path / "truth"),
+        "GOVDATA_REPORTS": str(tmp_path / "reports"),
+        "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
+        "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
+        "GOVDATA_SCALE": "tiny",
+    }
+    for key in _ISOLATED:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    yield load_settings()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never talk to the project's real Airflow home.
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

@@ -1,0 +1,80 @@
+"""The DAG files: they import, each has an owner, tags and retries, writers use the one-slot
+pool, the Asset chain gives the stage order, and parsing does no work."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.orchestrate import DAGS_FOLDER, WAREHOUSE_POOL, load_dags, stage_order
+
+EXPECTED_ORDER = [
+    "govdata_ingest",
+    "govdata_stage",
+    "govdata_check_staging",
+    "govdata_resolve",
+    "govdata_build",
+    "govdata_check_libraries",
+    "govdata_publish",
+    "govdata_report",
+]
+
+
+@pytest.fixture(scope="module")
+def dags(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    import os
+
+    os.environ["AIRFLOW_HOME"] = str(tmp_path_factory.mktemp("airflow_home"))
+    return load_dags()
+
+
+def test_dagbag_loads_every_dag_file(dags: dict) -> None:
+    files = sorted(p.stem for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))
+    assert sorted(dags) == files == sorted(EXPECTED_ORDER)
+
+
+def test_every_dag_has_owner_tags_retries(dags: dict) -> None:
+    for dag_id, dag in dags.items():
+        assert dag.tags and "govdata" in dag.tags, dag_id
+        assert not dag.catchup, dag_id
+        for task in dag.tasks:
+            assert task.owner and task.owner != "airflow", (dag_id, task.task_id)
+            assert task.retries >= 1, (dag_id, task.task_id)
+
+
+def test_tasks_writing_the_warehouse_use_the_one_slot_pool(dags: dict) -> None:
+    for dag_id, dag in dags.items():
+        writers = [t for t in dag.tasks if t.pool == WAREHOUSE_POOL]
+        assert writers, f"{dag_id} has no task in the {WAREHOUSE_POOL} pool"
+        # every task that produces the stage's Asset or calls a stage writes the warehouse
+        for task in dag.tasks:
+            if task.pool != WAREHOUSE_POOL:
+                assert task.task_id in {"departments", "ingested"}, (dag_id, task.task_id)
+
+
+def test_asset_chain_orders_the_stages(dags: dict) -> None:
+    assert stage_order(dags) == EXPECTED_ORDER
+
+
+def test_parsing_a_dag_file_does_no_work(tmp_path: Path) -> None:
+    """Parsing imports no heavy module and opens no warehouse."""
+    warehouse = tmp_path / "never.duckdb"
+    script = f"""
+import json, os, sys
+os.environ["GOVDATA_WAREHOUSE"] = {str(warehouse)!r}
+os.environ["AIRFLOW_HOME"] = {str(tmp_path / "af")!r}
+from pipelines.orchestrate import load_dags
+load_dags()
+heavy = sorted(m for m in ("duckdb", "polars", "dbt", "great_expectations", "pipelines.ingest",
+                           "pipelines.stage", "pipelines.resolve", "pipelines.quality")
+               if m in sys.modules)
+print(json.dumps(heavy))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert not warehouse.exists()
