@@ -1,0 +1,1 @@
+"""One module per department: each exposes `build(ctx) -> list[Delivery]`."""
