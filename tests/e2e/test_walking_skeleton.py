@@ -1,0 +1,175 @@
+"""End to end at `tiny` scale through Airflow's dag.test(): generated files -> ingest -> staging ->
+checks -> resolution -> libraries -> publish -> report.
+
+The test reads the truth it needs first, then moves `truth/` out of reach, so the pipeline
+provably runs without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+# Append-only audit tables: they record wall-clock times and run ids by design.
+AUDIT_TABLES = {"meta.runs", "raw.ingest_ledger"}
+AUDIT_SCHEMAS = {"dq"}
+
+
+def _table_checksums(path: Path) -> dict[str, tuple[int, str]]:
+    """(row count, order-independent content hash) of every non-audit table."""
+    sums: dict[str, tuple[int, str]] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            name = f"{schema}.{table}"
+            if name in AUDIT_TABLES or schema in AUDIT_SCHEMAS:
+                continue
+            columns = [
+                c for (c,) in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if not c.endswith("_at")  # wall-clock audit columns
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            count, digest = con.execute(
+                f"select count(*), coalesce(sum(hash(row({select}))) :: varchar, '') "
+                f'from "{schema}"."{table}"'
+            ).fetchone()  # type: ignore[misc]
+            sums[name] = (count, digest)
+    return sums
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Generate a tiny county, read the truth, hide it, run everything twice through Airflow."""
+    import os
+
+    from pipelines.generator import generate
+    from pipelines.orchestrate import run_all
+    from pipelines.settings import load_settings
+
+    base = tmp_path_factory.mktemp("e2e")
+    env = {
+        "GOVDATA_WAREHOUSE": str(base / "warehouse" / "govdata.duckdb"),
+        "GOVDATA_LANDING": str(base / "landing"),
+        "GOVDATA_TRUTH": str(base / "truth"),
+        "GOVDATA_REPORTS": str(base / "reports"),
+        "GOVDATA_OPEN_DIR": str(base / "open"),
+        "GOVDATA_SHARE_DIR": str(base / "share"),
+        "GOVDATA_SCALE": "tiny",
+        "AIRFLOW_HOME": str(base / "airflow_home"),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        settings: Settings = load_settings()
+        generate(settings)
+        truth = {
+            name: pl.read_parquet(settings.truth_path / f"{name}.parquet")
+            for name in ("person_records", "defects")
+        }
+        hidden = base / "truth_hidden"
+        shutil.move(settings.truth_path, hidden)  # the pipeline must not need it
+        run_all(settings, progress=lambda _: None)
+        first = _table_checksums(settings.warehouse_path)
+        run_all(settings, progress=lambda _: None)
+        second = _table_checksums(settings.warehouse_path)
+        assert not settings.truth_path.exists()
+        yield {"settings": settings, "truth": truth, "first": first, "second": second}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _current_register_file(settings: Settings) -> str:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(
+            "select distinct source_file from staging.stg_gongan__household_register where is_current"
+        ).fetchall()
+
+
+def test_person_count_matches_truth(pipeline_run: dict) -> None:
+    settings = pipeline_run["settings"]
+    records = pipeline_run["truth"]["person_records"]
+    current_files = {f for (f,) in _current_register_file(settings)}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        current_ids = {
+            r for (r,) in con.execute(
+                "select record_id from staging.int_person_records "
+                "where source = 'gongan__household_register'"
+            ).fetchall()
+        }
+        persons = con.execute("select count(*) from lib_population.person").fetchone()[0]  # type: ignore[index]
+    assert current_files
+    true_register = records.filter(pl.col("record_id").is_in(list(current_ids)))
+    assert true_register.height == len(current_ids), "truth must cover every current register record"
+    expected = true_register["person_id"].n_unique()
+    registered_only = persons  # the register is the only person source of the skeleton
+    assert abs(registered_only - expected) <= max(1, round(0.01 * expected)), (persons, expected)
+
+
+def test_id_checksum_expectation_counts_the_planted_defects(pipeline_run: dict) -> None:
+    settings = pipeline_run["settings"]
+    defects = pipeline_run["truth"]["defects"]
+    current_files = [f for (f,) in _current_register_file(settings)]
+    flagged = defects.filter(
+        pl.col("file").is_in(current_files)
+        & (pl.col("expected_outcome") == "flagged")
+        & pl.col("column").is_in(["公民身份号码", "身份证号码", "身份证号"])
+    )
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        row = con.execute(
+            """
+            select unexpected_count from dq.results
+            where "table" = 'staging.stg_gongan__household_register' and "column" = 'id_number'
+              and expectation like '%id_number%'
+            order by run_id desc limit 1
+            """
+        ).fetchone()
+    assert row is not None, "the ID-number checksum expectation has no result"
+    # each flagged ID defect is one row the checksum expectation must count
+    assert row[0] == flagged.select(pl.struct("file", "line")).n_unique()
+
+
+def test_second_run_leaves_every_non_audit_table_identical(pipeline_run: dict) -> None:
+    first, second = pipeline_run["first"], pipeline_run["second"]
+    assert first.keys() == second.keys()
+    changed = [name for name in first if first[name] != second[name]]
+    assert not changed, f"tables changed on rerun: {changed}"
+    assert first["lib_population.person"][0] > 0
+
+
+def test_open_data_and_report_are_written(pipeline_run: dict) -> None:
+    settings = pipeline_run["settings"]
+    open_csv = settings.open_path / "population_by_township.csv"
+    assert open_csv.exists()
+    frame = pl.read_csv(open_csv)
+    assert set(frame["township_code"].cast(pl.String)) == {t.code for t in settings.county.townships}
+    assert frame["population"].sum() > 0
+    # an aggregate: no personal columns at all
+    assert not {"name", "id_number", "phone", "address"} & set(frame.columns)
+    report = settings.reports_path / f"report_{settings.as_of.isoformat()}.html"
+    assert report.exists() and "lib_population.person" in report.read_text(encoding="utf-8")
+
+
+def test_status_shows_every_stage(pipeline_run: dict) -> None:
+    from pipelines.status import stage_status
+
+    stages = {row["stage"] for row in stage_status(pipeline_run["settings"])}
+    assert {"ingest", "stage", "check_staging", "resolve", "build", "check_libraries", "publish", "report"} <= stages
