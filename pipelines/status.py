@@ -37,9 +37,9 @@ def ingest_status(settings: Settings) -> list[dict[str, Any]]:
     """Per department: files, rows loaded and quarantined, rejected files with reasons."""
     if not settings.warehouse_path.exists():
         return []
-    from pipelines.ingest import department_report
-
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         if not table_exists(con, "raw.ingest_ledger"):
             return []
+        from pipelines.ingest import department_report
+
         return department_report(con)
