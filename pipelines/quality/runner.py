@@ -1,0 +1,180 @@
+"""Run suites with Great Expectations on dataframes read from DuckDB, chunk by chunk.
+
+One GX context per check run (GX is slow to start). Each suite's frame is read with DuckDB into
+pandas in chunks; chunks are cut by a hash of the suite's key so that rows sharing a key (a
+duplicate) always land in the same chunk and uniqueness checks stay exact. Counts are summed over
+chunks and success is recomputed with the rule's threshold on the totals, the way GX computes it
+on one batch: success when the share of evaluated (non-missing) elements that pass is at least
+`mostly`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipelines.quality.declarations import Check, Suite
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_ROWS = 250_000
+DATASOURCE = "govdata_frames"
+
+
+@dataclass
+class CheckOutcome:
+    """The totals of one check over every chunk of its suite, and its failing rows."""
+
+    check: Check
+    suite: Suite
+    evaluated: int = 0
+    unexpected: int = 0
+    failures: list[pd.DataFrame] = field(default_factory=list)
+    gx_results: list[Any] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.unexpected / self.evaluated if self.evaluated else 0.0
+
+    @property
+    def success(self) -> bool:
+        """GX's rule on the totals: the passing share of evaluated elements reaches `mostly`."""
+        if self.evaluated == 0:
+            return True
+        return (self.evaluated - self.unexpected) / self.evaluated >= self.check.rule.mostly
+
+
+@dataclass
+class SuiteOutcome:
+    suite: Suite
+    rows: int
+    checks: list[CheckOutcome]
+    validation_results: list[Any] = field(default_factory=list)
+
+
+class GxRunner:
+    """One ephemeral GX context with a pandas datasource, reused for every suite of a run."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        import pipelines.quality.custom  # noqa: F401  (registers the custom expectations)
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.datasource = self.context.data_sources.add_pandas(DATASOURCE)
+        self._batch_definitions: dict[str, Any] = {}
+        self._suites: dict[str, Any] = {}
+
+    def _batch_definition(self, suite: Suite) -> Any:
+        if suite.name not in self._batch_definitions:
+            asset = self.datasource.add_dataframe_asset(suite.name)
+            self._batch_definitions[suite.name] = asset.add_batch_definition_whole_dataframe("whole")
+        return self._batch_definitions[suite.name]
+
+    def gx_suite(self, suite: Suite) -> Any:
+        """The GX ExpectationSuite of a declared suite, each expectation carrying its rule's meta."""
+        if suite.name in self._suites:
+            return self._suites[suite.name]
+        from great_expectations.expectations.registry import get_expectation_impl
+
+        gx_suite = self._gx.ExpectationSuite(name=suite.name)
+        for check in suite.checks:
+            impl = get_expectation_impl(check.rule.expectation)
+            meta = {**check.rule.meta(), "check_id": check.check_id, "table": suite.table}
+            gx_suite.add_expectation(impl(**check.kwargs, meta=meta))
+        self._suites[suite.name] = self.context.suites.add(gx_suite)
+        return self._suites[suite.name]
+
+    def validate_frame(self, suite: Suite, frame: pd.DataFrame) -> Any:
+        """Validate one chunk; every unexpected row is listed by the suite's index column."""
+        batch = self._batch_definition(suite).get_batch(batch_parameters={"dataframe": frame})
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [suite.index_column],
+            "return_unexpected_index_query": False,
+        }
+        return batch.validate(self.gx_suite(suite), result_format=result_format)
+
+
+def chunk_count(con: duckdb.DuckDBPyConnection, suite: Suite, chunk_rows: int) -> tuple[int, int]:
+    """Rows of the suite's frame and how many key-hash chunks to read it in."""
+    row = con.execute(f"select count(*) from ({suite.query})").fetchone()
+    rows = int(row[0]) if row else 0
+    return rows, max(1, -(-rows // chunk_rows))
+
+
+def read_chunks(
+    con: duckdb.DuckDBPyConnection, suite: Suite, chunks: int
+) -> Iterator[pd.DataFrame]:
+    """The suite's frame, in `chunks` parts cut by a hash of its key (duplicates stay together)."""
+    if chunks == 1:
+        yield con.execute(suite.query).fetch_df()
+        return
+    key = ", ".join(f'"{k}"' for k in suite.key) or suite.index_column
+    for part in range(chunks):
+        yield con.execute(
+            f"select * from ({suite.query}) where hash({key}) % {chunks} = {part}"
+        ).fetch_df()
+
+
+def _evaluated(result: dict[str, Any], rule_expectation: str) -> int:
+    """Elements a result evaluated: non-missing values (every row for a not-null check)."""
+    count = int(result.get("element_count") or 0)
+    if rule_expectation == "expect_column_values_to_not_be_null":
+        return count
+    return count - int(result.get("missing_count") or 0)
+
+
+def _failing_rows(suite: Suite, check: Check, frame: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
+    """The chunk's rows a result lists as unexpected (by the suite's index column)."""
+    listed = result.get("unexpected_index_list") or []
+    ids = [item[suite.index_column] if isinstance(item, dict) else item for item in listed]
+    if not ids:
+        return frame.iloc[0:0]
+    if isinstance(listed[0], dict):
+        return frame[frame[suite.index_column].isin(ids)]
+    return frame.loc[ids]
+
+
+def run_suite(
+    runner: GxRunner,
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> SuiteOutcome:
+    """Validate a suite's whole frame, chunk by chunk, and total each check."""
+    rows, chunks = chunk_count(con, suite, chunk_rows)
+    outcomes = {check.check_id: CheckOutcome(check=check, suite=suite) for check in suite.checks}
+    validation_results: list[Any] = []
+    if not suite.checks:
+        return SuiteOutcome(suite=suite, rows=rows, checks=[])
+    for frame in read_chunks(con, suite, chunks):
+        if frame.empty:
+            continue
+        validation = runner.validate_frame(suite, frame)
+        validation_results.append(validation)
+        for result in validation.results:
+            config = result.expectation_config
+            outcome = outcomes[config.meta["check_id"]]
+            if result.exception_info and result.exception_info.get("raised_exception"):
+                message = result.exception_info.get("exception_message")
+                raise RuntimeError(f"{suite.name}: {outcome.check.check_id} raised: {message}")
+            details = result.result or {}
+            outcome.evaluated += _evaluated(details, config.type)
+            outcome.unexpected += int(details.get("unexpected_count") or 0)
+            failing = _failing_rows(suite, outcome.check, frame, details)
+            if not failing.empty:
+                outcome.failures.append(failing)
+    return SuiteOutcome(
+        suite=suite, rows=rows, checks=list(outcomes.values()), validation_results=validation_results
+    )

@@ -1,0 +1,82 @@
+"""The two check stages: `govdata check staging` and `govdata check libraries`.
+
+Each runs its suites with one GX context, appends `dq.results` / `dq.failures` (and, for the
+libraries, `dq.gate`), and returns a small summary for the CLI. A check reads the warehouse and
+writes only to `dq`: it never deletes or alters the data it checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from pipelines.quality.declarations import Suite, library_suites, staging_suites
+from pipelines.quality.runner import DEFAULT_CHUNK_ROWS, CheckOutcome, GxRunner, SuiteOutcome, run_suite
+from pipelines.quality.store import write_outcomes
+from pipelines.settings import Settings
+from pipelines.warehouse import connect, record_stage, table_exists
+
+
+def _run_suites(
+    con: duckdb.DuckDBPyConnection, suites: list[Suite], chunk_rows: int
+) -> tuple[list[SuiteOutcome], list[str]]:
+    """Validate every suite whose table exists; name the ones that do not."""
+    runner: GxRunner | None = None
+    outcomes: list[SuiteOutcome] = []
+    missing: list[str] = []
+    for suite in suites:
+        if not table_exists(con, suite.table):
+            missing.append(suite.table)
+            continue
+        runner = runner or GxRunner()
+        outcomes.append(run_suite(runner, con, suite, chunk_rows))
+    return outcomes, missing
+
+
+def _summary(outcomes: list[SuiteOutcome], written: dict[str, int]) -> dict[str, Any]:
+    checks: list[CheckOutcome] = [c for s in outcomes for c in s.checks]
+    return {
+        "suites": len(outcomes),
+        "checks": len(checks),
+        "failed checks": sum(1 for c in checks if not c.success),
+        "failed error checks": sum(1 for c in checks if not c.success and c.check.rule.severity == "error"),
+        "failing records": written["failures"],
+    }
+
+
+def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
+    """Run every staging suite (one per staging model) and record the results."""
+    with record_stage("check_staging", settings) as run:
+        suites = staging_suites(settings)
+        with connect(settings) as con:
+            outcomes, missing = _run_suites(con, suites, chunk_rows)
+            all_checks = [c for s in outcomes for c in s.checks]
+            written = write_outcomes(con, run.run_id, settings.as_of, all_checks)
+        run.rows_in = sum(s.rows for s in outcomes)
+        run.rows_out = written["results"] + written["failures"]
+        summary: dict[str, int | str] = {"run id": run.run_id, **_summary(outcomes, written)}
+        if missing:
+            summary["tables missing"] = ", ".join(missing)
+        return summary
+
+
+def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
+    """Run every library suite, record the results and decide each library's gate."""
+    from pipelines.quality.gate import write_gates
+
+    with record_stage("check_libraries", settings) as run:
+        suites = library_suites(settings)
+        with connect(settings) as con:
+            outcomes, missing = _run_suites(con, suites, chunk_rows)
+            all_checks = [c for s in outcomes for c in s.checks]
+            written = write_outcomes(con, run.run_id, settings.as_of, all_checks)
+            gates = write_gates(con, settings, run.run_id, settings.as_of)
+        run.rows_in = sum(s.rows for s in outcomes)
+        run.rows_out = written["results"] + written["failures"] + len(gates)
+        summary: dict[str, int | str] = {"run id": run.run_id, **_summary(outcomes, written)}
+        summary["gates open"] = ", ".join(sorted(k for k, v in gates.items() if v)) or "-"
+        summary["gates closed"] = ", ".join(sorted(k for k, v in gates.items() if not v)) or "-"
+        if missing:
+            summary["tables missing"] = ", ".join(missing)
+        return summary

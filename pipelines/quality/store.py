@@ -1,0 +1,251 @@
+"""The `dq` schema: append-only history of check results, failing records and library gates.
+
+`dq.results` has one row per check per run; `dq.failures` every failing record of every failed
+check (no cap: an auditor follows each one up) with its lineage and its values masked by the
+column's sensitivity; `dq.gate` one row per library per run; `dq.scores` the share of elements
+passing per dimension, per department and per library, for trends. Rows are only ever added:
+reruns accumulate, nothing is overwritten, and a check never touches the data it checks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import polars as pl
+
+from pipelines.quality.declarations import Suite
+from pipelines.quality.runner import CheckOutcome
+
+DDL = (
+    """
+    create table if not exists dq.results (
+        run_id varchar not null,
+        as_of date not null,
+        stage varchar not null,
+        suite varchar not null,
+        "table" varchar not null,
+        "column" varchar,
+        expectation varchar not null,
+        check_id varchar not null,
+        rule varchar not null,
+        dimension varchar not null,
+        indicator varchar not null,
+        severity varchar not null,
+        threshold double not null,
+        reason varchar not null,
+        department varchar,
+        library varchar,
+        source varchar,
+        elements_evaluated bigint not null,
+        unexpected_count bigint not null,
+        ratio double not null,
+        success boolean not null,
+        checked_at timestamp not null
+    )
+    """,
+    """
+    create table if not exists dq.failures (
+        run_id varchar not null,
+        as_of date not null,
+        stage varchar not null,
+        suite varchar not null,
+        "table" varchar not null,
+        "column" varchar,
+        expectation varchar not null,
+        check_id varchar not null,
+        dimension varchar not null,
+        indicator varchar not null,
+        severity varchar not null,
+        record_key varchar,
+        department varchar,
+        library varchar,
+        source varchar,
+        source_file varchar,
+        line varchar,
+        value varchar,
+        checked_at timestamp not null
+    )
+    """,
+    """
+    create table if not exists dq.gate (
+        run_id varchar not null,
+        as_of date not null,
+        library varchar not null,
+        passed boolean not null,
+        status varchar not null,
+        failing_checks varchar[] not null,
+        checked_at timestamp not null
+    )
+    """,
+    """
+    create table if not exists dq.scores (
+        run_id varchar not null,
+        as_of date not null,
+        stage varchar not null,
+        scope varchar not null,
+        scope_name varchar not null,
+        dimension varchar not null,
+        elements_evaluated bigint not null,
+        elements_passing bigint not null,
+        score double,
+        checked_at timestamp not null
+    )
+    """,
+)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the dq tables when missing (they are never dropped: they are the history)."""
+    con.execute("create schema if not exists dq")
+    for statement in DDL:
+        con.execute(statement)
+
+
+def now() -> datetime:
+    """Wall-clock time for the audit columns (the only place a check reads the clock)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def result_rows(
+    run_id: str, as_of: date, outcomes: list[CheckOutcome], checked_at: datetime
+) -> pd.DataFrame:
+    """dq.results rows of a run's check outcomes."""
+    rows = [
+        {
+            "run_id": run_id,
+            "as_of": as_of,
+            "stage": o.suite.stage,
+            "suite": o.suite.name,
+            "table": o.suite.table,
+            "column": o.check.column,
+            "expectation": o.check.rule.expectation,
+            "check_id": o.check.check_id,
+            "rule": o.check.rule.name,
+            "dimension": o.check.rule.dimension,
+            "indicator": o.check.rule.indicator,
+            "severity": o.check.rule.severity,
+            "threshold": o.check.rule.mostly,
+            "reason": o.check.rule.reason,
+            "department": o.suite.department,
+            "library": o.suite.library,
+            "source": o.suite.source,
+            "elements_evaluated": o.evaluated,
+            "unexpected_count": o.unexpected,
+            "ratio": o.ratio,
+            "success": o.success,
+            "checked_at": checked_at,
+        }
+        for o in outcomes
+    ]
+    return pd.DataFrame(rows, columns=_columns("results"))
+
+
+def _masked_value_expr(suite: Suite, columns: tuple[str, ...], frame: pl.DataFrame) -> pl.Expr:
+    """The failing values as text (`col=value; ...` for several columns), each masked."""
+    from pipelines.standards import mask_expr
+
+    parts = []
+    for name in columns:
+        if name not in frame.columns:
+            continue
+        info = suite.columns.get(name)
+        sensitivity = info.sensitivity if info else "personal"  # unknown columns are masked
+        kind = info.kind if info else None
+        value = mask_expr(pl.col(name).cast(pl.String), sensitivity, kind).fill_null("∅")
+        parts.append(value if len(columns) == 1 else pl.lit(f"{name}=") + value)
+    if not parts:
+        return pl.lit(None, dtype=pl.String)
+    return pl.concat_str(parts, separator="; ") if len(parts) > 1 else parts[0]
+
+
+def failure_rows(
+    run_id: str, as_of: date, outcome: CheckOutcome, checked_at: datetime
+) -> pd.DataFrame:
+    """dq.failures rows of one check: every failing record, lineage kept, values masked."""
+    if not outcome.failures:
+        return pd.DataFrame(columns=_columns("failures"))
+    suite, check = outcome.suite, outcome.check
+    raw = pd.concat(outcome.failures, ignore_index=True)
+    wanted = [c for c in {*check.columns, suite.index_column, "source_file", "source_line"} if c in raw]
+    frame = pl.from_pandas(raw[wanted]).with_columns(pl.all().cast(pl.String))
+    lineage = suite.lineage and "source_file" in frame.columns
+    out = frame.select(
+        pl.lit(run_id).alias("run_id"),
+        pl.lit(as_of).alias("as_of"),
+        pl.lit(suite.stage).alias("stage"),
+        pl.lit(suite.name).alias("suite"),
+        pl.lit(suite.table).alias("table"),
+        pl.lit(check.column, dtype=pl.String).alias("column"),
+        pl.lit(check.rule.expectation).alias("expectation"),
+        pl.lit(check.check_id).alias("check_id"),
+        pl.lit(check.rule.dimension).alias("dimension"),
+        pl.lit(check.rule.indicator).alias("indicator"),
+        pl.lit(check.rule.severity).alias("severity"),
+        pl.col(suite.index_column).cast(pl.String).alias("record_key"),
+        pl.lit(suite.department, dtype=pl.String).alias("department"),
+        pl.lit(suite.library, dtype=pl.String).alias("library"),
+        pl.lit(suite.source, dtype=pl.String).alias("source"),
+        (pl.col("source_file") if lineage else pl.lit(None, dtype=pl.String)).alias("source_file"),
+        (pl.col("source_line") if lineage else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("line"),
+        _masked_value_expr(suite, check.columns, frame).alias("value"),
+        pl.lit(checked_at).alias("checked_at"),
+    )
+    return out.to_pandas()
+
+
+def _columns(table: str) -> list[str]:
+    names = {
+        "results": [
+            "run_id", "as_of", "stage", "suite", "table", "column", "expectation",
+            "check_id", "rule", "dimension", "indicator", "severity", "threshold", "reason",
+            "department", "library", "source", "elements_evaluated", "unexpected_count",
+            "ratio", "success", "checked_at",
+        ],
+        "failures": [
+            "run_id", "as_of", "stage", "suite", "table", "column", "expectation",
+            "check_id", "dimension", "indicator", "severity", "record_key", "department",
+            "library", "source", "source_file", "line", "value", "checked_at",
+        ],
+    }
+    return names[table]
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pl.DataFrame) -> int:
+    """Append a frame to a dq table by column name; returns the rows added."""
+    if len(frame) == 0:
+        return 0
+    con.register("_dq_append", frame)
+    try:
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f"insert into dq.{table} ({columns}) select {columns} from _dq_append")
+    finally:
+        con.unregister("_dq_append")
+    return len(frame)
+
+
+def write_outcomes(
+    con: duckdb.DuckDBPyConnection, run_id: str, as_of: date, outcomes: list[CheckOutcome]
+) -> dict[str, int]:
+    """Append a run's results and failures; returns how many rows of each were written."""
+    ensure_tables(con)
+    checked_at = now()
+    results = append(con, "results", result_rows(run_id, as_of, outcomes, checked_at))
+    failures = 0
+    for outcome in outcomes:
+        failures += append(con, "failures", failure_rows(run_id, as_of, outcome, checked_at))
+    return {"results": results, "failures": failures}
+
+
+def gate_row(run_id: str, as_of: date, library: str, failing: list[str], checked_at: datetime) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "as_of": as_of,
+        "library": library,
+        "passed": not failing,
+        "status": "pass" if not failing else "fail",
+        "failing_checks": sorted(failing),
+        "checked_at": checked_at,
+    }
