@@ -67,4 +67,42 @@ HOUSEHOLD_REGISTER = SourceContract(
     ),
 )
 
-CONTRACTS = [HOUSEHOLD_REGISTER]
+RESIDENCE_PERMIT = SourceContract(
+    department="gongan",
+    department_zh="县公安局",
+    table="residence_permit",
+    table_zh="居住证办理信息",
+    description="每月办理的居住证 (non-registered residents who applied for a residence permit)",
+    file_pattern=r"^居住证办理.*\.xlsx$",
+    format="xlsx",
+    sheets=("居住证",),
+    delivery_mode=DeliveryMode.INCREMENTAL,
+    update_cycle=UpdateCycle.MONTHLY,
+    key=("permit_no",),
+    parties=(
+        Party(role="self", kind="person", fields={
+            "name": "name", "id_number": "id_number", "gender": "gender",
+            "birth_date": "birth_date", "phone": "phone", "address": "residence_address"}),
+    ),
+    columns=(
+        Column(name="permit_no", name_zh="居住证编号", required=True, max_length=30),
+        Column(name="name", name_zh="姓名", required=True, max_length=50, sensitivity=PERSONAL),
+        Column(name="gender", name_zh="性别", type=ColumnType.GENDER, max_length=4, sensitivity=PERSONAL),
+        Column(name="id_number", name_zh="公民身份号码", type=ColumnType.ID_NUMBER, required=True,
+               max_length=20, sensitivity=SENSITIVE, aliases=("身份证号",)),
+        Column(name="birth_date", name_zh="出生日期", type=ColumnType.DATE, max_length=20,
+               sensitivity=PERSONAL),
+        Column(name="hukou_address", name_zh="户籍地址", max_length=200, sensitivity=PERSONAL),
+        Column(name="residence_address", name_zh="居住地址", max_length=200, sensitivity=PERSONAL,
+               aliases=("现住址",)),
+        Column(name="phone", name_zh="联系电话", type=ColumnType.PHONE, max_length=30,
+               sensitivity=PERSONAL),
+        Column(name="employer", name_zh="工作单位", max_length=100, sensitivity=PERSONAL),
+        Column(name="apply_date", name_zh="申领日期", type=ColumnType.DATE, required=True,
+               max_length=20),
+        Column(name="valid_to", name_zh="有效期至", type=ColumnType.DATE, max_length=20),
+        Column(name="issuer", name_zh="签发机关", max_length=100, sensitivity=Sensitivity.PUBLIC),
+    ),
+)
+
+CONTRACTS = [HOUSEHOLD_REGISTER, RESIDENCE_PERMIT]

@@ -1,0 +1,58 @@
+"""Natural resources bureau (自然资源和规划局分局): township boundaries and land parcels (GeoJSON)."""
+
+from pipelines.contracts.schema import (
+    Column,
+    ColumnType,
+    DeliveryMode,
+    Party,
+    Sensitivity,
+    SourceContract,
+    UpdateCycle,
+)
+
+T = ColumnType
+PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
+    Sensitivity.PUBLIC, Sensitivity.INTERNAL, Sensitivity.PERSONAL, Sensitivity.SENSITIVE)
+
+DEPT, DEPT_ZH = "ziranziyuan", "县自然资源局"
+
+
+def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+    return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
+                  aliases=aliases, description=d)
+
+
+TOWNSHIP_BOUNDARY = SourceContract(
+    department=DEPT, department_zh=DEPT_ZH, table="township_boundary", table_zh="乡镇行政区界线",
+    description="乡镇（街道）界线面，WGS 84，每年一次 (one feature per township)",
+    file_pattern=r"^乡镇界.*\.geojson$", format="geojson", encoding="utf-8",
+    delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("township_code",),
+    columns=(
+        _c("township_code", "乡镇代码", T.DIVISION_CODE, req=True, n=12, s=PUBLIC),
+        _c("township_name", "乡镇名称", req=True, n=50, s=PUBLIC),
+        _c("area_km2", "面积（平方公里）", T.DECIMAL, n=20, s=PUBLIC),
+        _c("geometry", "geometry", T.GEOMETRY, req=True, n=None, s=PUBLIC),
+    ),
+)
+
+LAND_PARCEL = SourceContract(
+    department=DEPT, department_zh=DEPT_ZH, table="land_parcel", table_zh="宗地",
+    description="国有建设用地和集体土地宗地，WGS 84，每年一次 (one feature per parcel)",
+    file_pattern=r"^宗地.*\.geojson$", format="geojson", encoding="utf-8",
+    delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("parcel_code",),
+    parties=(Party(role="owner", kind="org", fields={"name": "owner", "uscc": "owner_uscc"}),),
+    columns=(
+        _c("parcel_code", "不动产单元号", req=True, n=30, s=PUBLIC),
+        _c("location", "坐落", n=200, s=PUBLIC),
+        _c("owner", "权利人", n=100, s=PUBLIC),
+        _c("owner_uscc", "权利人统一社会信用代码", T.CREDIT_CODE, n=20, s=PUBLIC),
+        _c("land_use", "用途", n=30, s=PUBLIC),
+        _c("area_m2", "面积（平方米）", T.DECIMAL, n=20, s=PUBLIC),
+        _c("right_type", "权利类型", n=30, s=PUBLIC),
+        _c("registered", "登记日期", T.DATE, n=20, s=PUBLIC),
+        _c("geometry", "geometry", T.GEOMETRY, req=True, n=None, s=PUBLIC),
+    ),
+)
+
+CONTRACTS = [TOWNSHIP_BOUNDARY, LAND_PARCEL]
