@@ -2,68 +2,399 @@
 implementation of the standard (`pipelines.standards`), never on a re-implementation.
 
 Importing this module registers the expectations with GX (its metaclass registry), so that a
-suite can name them by their snake_case type (`expect_column_values_to_be_valid_id_number`).
-Only the pandas engine is implemented: the checks validate dataframes read from DuckDB (GX's SQL
+suite names them by their snake_case type (`expect_column_values_to_be_valid_id_number`). Only
+the pandas engine is implemented: the checks validate dataframes read from DuckDB (GX's SQL
 datasource over duckdb-engine returns empty results, GX issues #10738 and #11579).
+
+Settings-dependent arguments (`as_of`, `county`) are expectation arguments, so a suite's JSON
+says exactly what it checked against; the declarations fill them from the settings.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
+    ColumnPairMapMetricProvider,
     column_condition_partial,
+    column_pair_condition_partial,
 )
+
+from pipelines import standards
+from pipelines.settings import CountyProfile
+
+_LIBRARY_METADATA: dict[str, Any] = {
+    "maturity": "production",
+    "tags": ["govdata", "national standard"],
+    "contributors": ["govdata"],
+}
+IgnoreRowIf = Literal["both_values_are_missing", "either_value_is_missing", "neither"]
 
 
 def apply_by_value(column: pd.Series, predicate: Callable[[Any], bool]) -> pd.Series:
-    """`predicate` over a column, evaluated once per distinct value (codes repeat a lot)."""
-    values = column.unique()
-    verdict = {value: bool(predicate(value)) for value in values}
+    """`predicate` over a column, evaluated once per distinct value (codes and dates repeat)."""
+    verdict = {value: bool(predicate(value)) for value in column.unique()}
     return column.map(verdict).astype(bool)
 
 
+def apply_by_pair(a: pd.Series, b: pd.Series, predicate: Callable[[Any, Any], bool]) -> pd.Series:
+    """`predicate(a, b)` row by row over two aligned columns."""
+    return pd.Series([bool(predicate(x, y)) for x, y in zip(a, b, strict=True)], index=a.index, dtype=bool)
+
+
 @lru_cache(maxsize=16)
-def _as_of(text: str) -> date:
+def as_of_date(text: str) -> date:
     return date.fromisoformat(text)
 
 
-# --- GB 11643 citizen identity number ------------------------------------------------------
+@lru_cache(maxsize=8)
+def county_profile(serialised: str) -> CountyProfile:
+    return CountyProfile.model_validate(json.loads(serialised))
+
+
+def _county(county: dict[str, Any]) -> CountyProfile:
+    return county_profile(json.dumps(county, sort_keys=True))
+
+
+def as_date(value: Any) -> date | None:
+    """A staged date (date, datetime, pandas Timestamp) or a delivered text as a date."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return standards.parse_date(value)
+
+
+def gender_code(value: Any) -> str | None:
+    """A staged gender (GB/T 2261.1 code `1`/`2`, or 男/女 if unstandardised) as its code."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return {"男": "1", "女": "2", "M": "1", "F": "2", "1": "1", "2": "2"}.get(text.upper(), text)
+
+
+# --- GB 11643 citizen identity number ----------------------------------------------------------
 
 
 class ColumnValuesValidIdNumber(ColumnMapMetricProvider):
-    """Row condition: the value is a valid GB 11643 identity number as of the run's date."""
-
     condition_metric_name = "column_values.valid_id_number"
     condition_value_keys = ("as_of",)
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, as_of: str, **kwargs: Any) -> pd.Series:
-        from pipelines import standards
-
-        day = _as_of(as_of)
+        day = as_of_date(as_of)
         return apply_by_value(column, lambda value: standards.is_valid_id_number(value, day))
 
 
 class ExpectColumnValuesToBeValidIdNumber(ColumnMapExpectation):
-    """Expect citizen identity numbers to pass GB 11643-1999: 18 characters with a correct
-    ISO 7064 MOD 11-2 check character and a real birth date not after the as-of date (a legacy
-    15-digit number is accepted when its birth date is real). Validity is computed by
-    `pipelines.standards.is_valid_id_number`, the project's one implementation.
+    """Expect citizen identity numbers to be valid under GB 11643-1999 (公民身份号码): 18
+    characters with the right ISO 7064 MOD 11-2 check character and a real birth date not after
+    the as-of date; a legacy 15-digit number (GB 11643-1989) is accepted when its birth date is
+    real. Computed by `pipelines.standards.is_valid_id_number`.
     """
 
     as_of: str
     map_metric = "column_values.valid_id_number"
     success_keys: ClassVar[tuple[str, ...]] = ("mostly", "as_of")
-    library_metadata: ClassVar[dict[str, Any]] = {
-        "maturity": "production",
-        "tags": ["GB 11643", "公民身份号码"],
-        "contributors": ["govdata"],
-    }
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB 11643"]}
+
+
+class ColumnValuesIdAgeAtMost(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.id_age_at_most"
+    condition_value_keys = ("as_of", "max_age")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, as_of: str, max_age: int, **kwargs: Any) -> pd.Series:
+        day = as_of_date(as_of)
+        oldest = date(day.year - max_age, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
+
+        def plausible(value: Any) -> bool:
+            born = standards.id_birth_date(value)
+            return born is None or born >= oldest  # unreadable numbers are the validity check's
+
+        return apply_by_value(column, plausible)
+
+
+class ExpectColumnValuesToHavePlausibleAge(ColumnMapExpectation):
+    """Expect the birth date an identity number carries to give an age of at most `max_age`
+    years at the as-of date (GB 11643 birth-date plausibility; an older age is possible, as the
+    standard's worked example 440524188001010014 shows, so this is a warning for review).
+    """
+
+    as_of: str
+    max_age: int = 120
+    map_metric = "column_values.id_age_at_most"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "as_of", "max_age")
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB 11643"]}
+
+
+# --- GB 32100 credit code, GB 11714 organisation code -------------------------------------------
+
+
+class ColumnValuesValidCreditCode(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.valid_credit_code"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        return apply_by_value(column, standards.is_valid_credit_code)
+
+
+class ExpectColumnValuesToBeValidCreditCode(ColumnMapExpectation):
+    """Expect unified social credit codes (统一社会信用代码) to be valid under GB 32100-2015: 18
+    characters of the 31-character set, a right check character and an embedded GB 11714
+    organisation code with a right check digit. Computed by `pipelines.standards`.
+    """
+
+    map_metric = "column_values.valid_credit_code"
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB 32100"]}
+
+
+class ColumnValuesValidOrgCode(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.valid_org_code"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        return apply_by_value(column, standards.is_valid_org_code)
+
+
+class ExpectColumnValuesToBeValidOrgCode(ColumnMapExpectation):
+    """Expect organisation codes (组织机构代码) to be valid under GB 11714-1997: 8 body characters
+    and a right check character (`X` for 10, `0` for 11). Computed by `pipelines.standards`.
+    """
+
+    map_metric = "column_values.valid_org_code"
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB 11714"]}
+
+
+# --- GB/T 2260 division codes of the county ------------------------------------------------------
+
+
+class ColumnValuesValidDivisionCode(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.valid_division_code"
+    condition_value_keys = ("county",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, county: dict[str, Any], **kwargs: Any) -> pd.Series:
+        profile = _county(county)
+        return apply_by_value(column, lambda value: standards.is_valid_county_division_code(value, profile))
+
+
+class ExpectColumnValuesToBeValidDivisionCode(ColumnMapExpectation):
+    """Expect administrative division codes (行政区划代码, GB/T 2260 and the statistics bureau's
+    9/12-digit codes) to lie in the county under a code it has had at some time (its historic
+    codes included) with a known township and a village number 001-399.
+    """
+
+    county: dict[str, Any]
+    map_metric = "column_values.valid_division_code"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "county")
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB/T 2260"]}
+
+
+# --- GB/T 36901 e-licence identifier -------------------------------------------------------------
+
+
+class ColumnValuesValidElicenseId(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.valid_elicense_id"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        return apply_by_value(column, standards.is_valid_elicense_id)
+
+
+class ExpectColumnValuesToBeValidElicenseId(ColumnMapExpectation):
+    """Expect electronic licence identifiers (电子证照标识) to follow GB/T 36901:
+    `1.2.156.3005.2.{type}.{issuer}.{serial}.{version}.{check}` with a right ISO 7064 MOD 37,36
+    check character.
+    """
+
+    map_metric = "column_values.valid_elicense_id"
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB/T 36901"]}
+
+
+# --- telephone numbers ---------------------------------------------------------------------------
+
+
+class ColumnValuesValidPhone(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.valid_phone"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        return apply_by_value(column, standards.is_valid_phone)
+
+
+class ExpectColumnValuesToBeValidPhone(ColumnMapExpectation):
+    """Expect telephone numbers (联系电话) to be a mobile (11 digits, 1[3-9]...), a landline with
+    its area code, or a 400/800 service number, after the standard cleaning.
+    """
+
+    map_metric = "column_values.valid_phone"
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+class ColumnValuesDateNotAfter(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.date_not_after"
+    condition_value_keys = ("as_of",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, as_of: str, **kwargs: Any) -> pd.Series:
+        day = as_of_date(as_of)
+
+        def not_after(value: Any) -> bool:
+            parsed = as_date(value)
+            return parsed is None or parsed <= day  # an unreadable date is the format check's
+
+        return apply_by_value(column, not_after)
+
+
+class ExpectColumnValuesToBeDatesNotAfter(ColumnMapExpectation):
+    """Expect dates of events that have happened (birth, registration, decision) not to lie after
+    the as-of date of the run: a later date is a typing error or a wrong century.
+    """
+
+    as_of: str
+    map_metric = "column_values.date_not_after"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "as_of")
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
+# --- delivered values that staging could not read ------------------------------------------------
+
+
+class ColumnPairDeliveredValueRead(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.delivered_value_read"
+    condition_domain_keys = (
+        "batch_id",
+        "table",
+        "column_A",
+        "column_B",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
+    )
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
+        blank = apply_by_value(column_A, standards.is_missing)
+        return blank | column_B.notna()
+
+
+class ExpectColumnPairDeliveredValuesToBeRead(ColumnPairMapExpectation):
+    """Expect every value a department delivered (`column_A`, the text as delivered) to be read by
+    staging into its standard type (`column_B`): a filled cell that staging had to set to NULL is
+    a format error (a date, number, gender or phone no reading rule accepts). Cells holding a
+    "no value" spelling (空, 无, NULL, ...) are missing, not errors.
+    """
+
+    ignore_row_if: IgnoreRowIf = "both_values_are_missing"
+    map_metric = "column_pair_values.delivered_value_read"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "ignore_row_if")
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
+# --- cross-column rules of GB 11643 --------------------------------------------------------------
+
+
+class ColumnPairIdBirthDateAgrees(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.id_birth_date_agrees"
+    condition_domain_keys = ColumnPairDeliveredValueRead.condition_domain_keys
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
+        def agrees(number: Any, born: Any) -> bool:
+            carried = standards.id_birth_date(number)
+            stated = as_date(born)
+            return carried is None or stated is None or carried == stated
+
+        return apply_by_pair(column_A, column_B, agrees)
+
+
+class ExpectColumnPairIdNumberToAgreeWithBirthDate(ColumnPairMapExpectation):
+    """Expect the birth date column (`column_B`) to equal the birth date the identity number
+    (`column_A`) carries in positions 7-14 (GB 11643). Numbers without a readable date are left
+    to the validity check.
+    """
+
+    ignore_row_if: IgnoreRowIf = "either_value_is_missing"
+    map_metric = "column_pair_values.id_birth_date_agrees"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "ignore_row_if")
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB 11643"]}
+
+
+class ColumnPairIdGenderAgrees(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.id_gender_agrees"
+    condition_domain_keys = ColumnPairDeliveredValueRead.condition_domain_keys
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
+        def agrees(number: Any, gender: Any) -> bool:
+            carried = standards.id_gender(number)
+            stated = gender_code(gender)
+            return carried is None or stated not in {"1", "2"} or carried == stated
+
+        return apply_by_pair(column_A, column_B, agrees)
+
+
+class ExpectColumnPairIdNumberToAgreeWithGender(ColumnPairMapExpectation):
+    """Expect the gender column (`column_B`, GB/T 2261.1 code) to match the sequence digit of the
+    identity number (`column_A`, position 17: odd male, even female; GB 11643). Genders 0/9
+    (unknown, unstated) are not compared.
+    """
+
+    ignore_row_if: IgnoreRowIf = "either_value_is_missing"
+    map_metric = "column_pair_values.id_gender_agrees"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "ignore_row_if")
+    library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB 11643"]}
+
+
+class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.dates_in_order"
+    condition_domain_keys = ColumnPairDeliveredValueRead.condition_domain_keys
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
+        def ordered(start: Any, end: Any) -> bool:
+            first, last = as_date(start), as_date(end)
+            return first is None or last is None or first <= last
+
+        return apply_by_pair(column_A, column_B, ordered)
+
+
+class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
+    """Expect a period's start (`column_A`, e.g. licence valid-from 有效期自) not to lie after its
+    end (`column_B`, valid-to 有效期至; 2099-12-31 means no expiry).
+    """
+
+    ignore_row_if: IgnoreRowIf = "either_value_is_missing"
+    map_metric = "column_pair_values.dates_in_order"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "ignore_row_if")
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
+CUSTOM_EXPECTATIONS = (
+    ExpectColumnValuesToBeValidIdNumber,
+    ExpectColumnValuesToHavePlausibleAge,
+    ExpectColumnValuesToBeValidCreditCode,
+    ExpectColumnValuesToBeValidOrgCode,
+    ExpectColumnValuesToBeValidDivisionCode,
+    ExpectColumnValuesToBeValidElicenseId,
+    ExpectColumnValuesToBeValidPhone,
+    ExpectColumnValuesToBeDatesNotAfter,
+    ExpectColumnPairDeliveredValuesToBeRead,
+    ExpectColumnPairIdNumberToAgreeWithBirthDate,
+    ExpectColumnPairIdNumberToAgreeWithGender,
+    ExpectColumnPairDatesToBeInOrder,
+)

@@ -31,6 +31,7 @@ class ColumnDoc:
     description: str
     sensitivity: str | None
     data_type: str | None
+    tests: tuple[str, ...] = ()  # names of the column's dbt data tests (unique, not_null, ...)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,24 @@ class ModelDoc:
     @property
     def documented(self) -> bool:
         return bool(self.description.strip())
+
+    @property
+    def library(self) -> str | None:
+        """`population` for a model in `lib_population`, None outside the libraries."""
+        if self.schema and self.schema.startswith("lib_"):
+            return self.schema.removeprefix("lib_")
+        return None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def key(self) -> tuple[str, ...]:
+        """Columns with a dbt `unique` test (the table's key), else the first documented column."""
+        unique = tuple(c.name for c in self.columns.values() if "unique" in c.tests)
+        if unique:
+            return unique[:1]
+        return tuple(list(self.columns)[:1])
 
 
 def dbt_project_dir(settings: Settings) -> Path:
@@ -67,6 +86,20 @@ def _model_yaml_entries(models_dir: Path) -> dict[str, dict[str, Any]]:
     return entries
 
 
+def _test_names(column: dict[str, Any]) -> tuple[str, ...]:
+    """Names of a column's dbt tests, whether written as `- unique` or `- unique: {...}`."""
+    names = []
+    for test in [*(column.get("data_tests") or []), *(column.get("tests") or [])]:
+        if isinstance(test, str):
+            names.append(test)
+        elif isinstance(test, dict):
+            names.extend(str(k) for k in test)
+    for constraint in column.get("constraints") or []:
+        if isinstance(constraint, dict) and constraint.get("type") in {"not_null", "unique"}:
+            names.append(str(constraint["type"]))
+    return tuple(dict.fromkeys(names))
+
+
 def _column_docs(entry: dict[str, Any]) -> dict[str, ColumnDoc]:
     docs = {}
     for column in entry.get("columns") or []:
@@ -76,6 +109,7 @@ def _column_docs(entry: dict[str, Any]) -> dict[str, ColumnDoc]:
             description=str(column.get("description") or ""),
             sensitivity=meta.get("sensitivity"),
             data_type=column.get("data_type"),
+            tests=_test_names(column),
         )
     return docs
 

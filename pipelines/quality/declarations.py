@@ -1,14 +1,15 @@
 """The check declarations of `expectations/`: rules (declared once, with their GB/T 36344 meta and
-threshold) and where they apply, turned into suites the runner validates.
+threshold) and the suites they are bound into.
 
-Staging suites are generated from the source contracts (required columns get the completeness
-rule, ID-number columns the GB 11643 rule, ...), so a new contract is checked without a new
-declaration; library suites come from `libraries.yaml` and the dbt model YAML of each table.
-Nothing here imports Great Expectations: the gate and `govdata publish` read declarations too.
+`rules.yaml` declares every rule; `staging.yaml` and `libraries.yaml` say where rules apply, by
+contract column type, column name, party field, key and so on, so suites are generated from the
+source contracts and the dbt models rather than listed table by table. Nothing here imports Great
+Expectations: the gate (asked by `govdata publish`) reads declarations too.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,6 @@ from typing import Any
 
 import yaml
 
-from pipelines.contracts import SourceContract, all_contracts
 from pipelines.errors import GovdataError
 from pipelines.settings import Settings
 
@@ -29,7 +29,7 @@ DIMENSION_EN = {
     "时效性": "timeliness",
     "可访问性": "accessibility",
 }
-# GB/T 36344-2018 indicators of each dimension (English names of the table in standards.md).
+# GB/T 36344-2018 indicators of each dimension (the English names of the table in standards.md).
 INDICATORS = {
     "规范性": (
         "data standards",
@@ -48,15 +48,32 @@ INDICATORS = {
         "dirty-data rate",
     ),
     "一致性": ("same data consistent across places", "related data consistent"),
-    "时效性": (
-        "correct for a period",
-        "timely at a point in time",
-        "correct order in time",
-    ),
+    "时效性": ("correct for a period", "timely at a point in time", "correct order in time"),
     "可访问性": ("accessible", "usable"),
 }
 SEVERITIES = ("error", "warn")
 LIBRARY_SCHEMA_PREFIX = "lib_"
+
+# Expectations over two columns (`column_A`, `column_B`); every other rule binds to one `column`.
+PAIR_EXPECTATIONS = frozenset(
+    {
+        "expect_column_pair_delivered_values_to_be_read",
+        "expect_column_pair_id_number_to_agree_with_birth_date",
+        "expect_column_pair_id_number_to_agree_with_gender",
+        "expect_column_pair_dates_to_be_in_order",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
+# Expectation arguments taken from the settings of the run rather than declared.
+RUNTIME_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "expect_column_values_to_be_valid_id_number": ("as_of",),
+    "expect_column_values_to_have_plausible_age": ("as_of",),
+    "expect_column_values_to_be_dates_not_after": ("as_of",),
+    "expect_column_values_to_be_valid_division_code": ("county",),
+}
+# Expectations whose "elements evaluated" are all rows (missing values are what they count).
+COUNT_MISSING = frozenset({"expect_column_values_to_not_be_null"})
 
 
 class DeclarationError(GovdataError):
@@ -84,25 +101,26 @@ class Rule:
             "dimension_en": DIMENSION_EN[self.dimension],
             "indicator": self.indicator,
             "severity": self.severity,
-            "mostly": self.mostly,
+            "threshold": self.mostly,
             "reason": self.reason,
         }
 
 
 @dataclass(frozen=True)
 class Check:
-    """A rule applied to one place: a suite, its column(s) and the expectation's arguments."""
+    """A rule bound to one place: its suite, the column reported and the expectation's arguments."""
 
     check_id: str
     rule: Rule
-    column: str | None
+    column: str | None  # the column dq.results names (English contract/library name)
     kwargs: dict[str, Any]
-    columns: tuple[str, ...] = ()  # every column the check reads (for failure values)
+    columns: tuple[str, ...] = ()  # frame columns the check reads
+    shown: tuple[str, ...] = ()  # frame columns whose values dq.failures shows (masked)
 
 
 @dataclass(frozen=True)
 class ColumnInfo:
-    """What the runner needs about a checked column: its sensitivity and masking kind."""
+    """What masking needs about a frame column: its sensitivity and masking kind."""
 
     name: str
     sensitivity: str
@@ -111,20 +129,25 @@ class ColumnInfo:
 
 @dataclass(frozen=True)
 class Suite:
-    """One suite: a table (or a derived frame) and the checks run on it."""
+    """One suite: a frame (a table or a derived query) and the checks run on it.
+
+    The frame must hold `index_column` (the record's key in dq.failures) and, when `lineage`,
+    `source_file`, `source_line` and optionally `department` per row.
+    """
 
     name: str
     stage: str  # "staging" | "libraries"
-    table: str  # what dq.results names: the qualified table or the derived check's name
+    table: str  # what dq.results names: the checked table
     query: str  # SQL giving the frame to validate
-    index_column: str  # identifies a row in dq.failures (row_id for staging)
-    key: tuple[str, ...]  # chunks never split rows sharing these
+    index_column: str
+    key: tuple[str, ...]  # chunks never split rows sharing these (index column when empty)
     checks: tuple[Check, ...]
     columns: dict[str, ColumnInfo]
     department: str | None = None
     library: str | None = None
     source: str | None = None
-    lineage: bool = True  # the frame carries source_file / source_line / department
+    lineage: bool = True
+    requires: tuple[str, ...] = ()  # tables that must exist for the suite to run
 
 
 def expectations_dir(settings: Settings) -> Path:
@@ -132,67 +155,67 @@ def expectations_dir(settings: Settings) -> Path:
     return settings.root / "expectations"
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise DeclarationError(f"{path}: check declarations missing")
+def read_declaration(settings: Settings, name: str) -> dict[str, Any]:
+    """One YAML file of `expectations/` as a mapping."""
+    return dict(_read_yaml(expectations_dir(settings) / name))
+
+
+@lru_cache(maxsize=16)
+def _read_yaml_cached(path: Path, stamp: float) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise DeclarationError(f"{path}: expected a mapping at the top level")
     return data
 
 
-@lru_cache(maxsize=8)
-def _load_rules(folder: Path) -> dict[str, Rule]:
-    path = folder / "rules.yaml"
-    raw = _read_yaml(path).get("rules") or {}
-    rules: dict[str, Rule] = {}
-    for name, spec in raw.items():
-        where = f"{path}: rule {name}"
-        missing = {"expectation", "dimension", "indicator", "severity", "mostly", "reason"} - set(spec)
-        if missing:
-            raise DeclarationError(f"{where}: missing {sorted(missing)}")
-        if spec["dimension"] not in DIMENSIONS:
-            raise DeclarationError(f"{where}: dimension {spec['dimension']!r} is not one of {DIMENSIONS}")
-        if spec["indicator"] not in INDICATORS[spec["dimension"]]:
-            raise DeclarationError(
-                f"{where}: indicator {spec['indicator']!r} is not one of {INDICATORS[spec['dimension']]}"
-            )
-        if spec["severity"] not in SEVERITIES:
-            raise DeclarationError(f"{where}: severity {spec['severity']!r} is not one of {SEVERITIES}")
-        mostly = float(spec["mostly"])
-        if not 0.0 <= mostly <= 1.0:
-            raise DeclarationError(f"{where}: mostly {mostly} is not between 0 and 1")
-        rules[name] = Rule(
-            name=name,
-            expectation=spec["expectation"],
-            dimension=spec["dimension"],
-            indicator=spec["indicator"],
-            severity=spec["severity"],
-            mostly=mostly,
-            reason=str(spec["reason"]).strip(),
-            kwargs=dict(spec.get("kwargs") or {}),
-        )
-    return rules
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise DeclarationError(f"{path}: check declarations missing")
+    try:
+        return _read_yaml_cached(path, path.stat().st_mtime)
+    except yaml.YAMLError as exc:
+        raise DeclarationError(f"{path}: not valid YAML: {exc}") from None
+
+
+def _parse_rule(path: Path, name: str, spec: dict[str, Any]) -> Rule:
+    where = f"{path}: rule {name}"
+    missing = {"expectation", "dimension", "indicator", "severity", "mostly", "reason"} - set(spec)
+    if missing:
+        raise DeclarationError(f"{where}: missing {sorted(missing)}")
+    dimension, indicator, severity = spec["dimension"], spec["indicator"], spec["severity"]
+    if dimension not in DIMENSIONS:
+        raise DeclarationError(f"{where}: dimension {dimension!r} is not one of {DIMENSIONS}")
+    if indicator not in INDICATORS[dimension]:
+        raise DeclarationError(f"{where}: indicator {indicator!r} is not one of {INDICATORS[dimension]}")
+    if severity not in SEVERITIES:
+        raise DeclarationError(f"{where}: severity {severity!r} is not one of {SEVERITIES}")
+    mostly = float(spec["mostly"])
+    if not 0.0 <= mostly <= 1.0:
+        raise DeclarationError(f"{where}: mostly {mostly} is not between 0 and 1")
+    return Rule(
+        name=name,
+        expectation=str(spec["expectation"]),
+        dimension=dimension,
+        indicator=indicator,
+        severity=severity,
+        mostly=mostly,
+        reason=str(spec["reason"]).strip(),
+        kwargs=dict(spec.get("kwargs") or {}),
+    )
 
 
 def load_rules(settings: Settings) -> dict[str, Rule]:
     """Every declared rule by name (`expectations/rules.yaml`)."""
-    return _load_rules(expectations_dir(settings))
+    path = expectations_dir(settings) / "rules.yaml"
+    raw = _read_yaml(path).get("rules") or {}
+    return {name: _parse_rule(path, name, spec) for name, spec in raw.items()}
 
 
-def _rule(rules: dict[str, Rule], name: str, where: str) -> Rule:
+def rule(rules: dict[str, Rule], name: str, where: str) -> Rule:
+    """A declared rule by name; naming an undeclared rule is an error in the declaring file."""
     if name not in rules:
         raise DeclarationError(f"{where}: unknown rule {name!r} (declare it in expectations/rules.yaml)")
     return rules[name]
-
-
-def _runtime_kwargs(rule: Rule, settings: Settings) -> dict[str, Any]:
-    """Arguments every expectation of a rule needs from the settings (as-of date, county)."""
-    kwargs = dict(rule.kwargs)
-    if rule.expectation in RUNTIME_ARGUMENTS:
-        for argument in RUNTIME_ARGUMENTS[rule.expectation]:
-            kwargs[argument] = _setting_argument(argument, settings)
-    return kwargs
 
 
 def _setting_argument(argument: str, settings: Settings) -> Any:
@@ -203,144 +226,51 @@ def _setting_argument(argument: str, settings: Settings) -> Any:
     raise DeclarationError(f"no setting for expectation argument {argument!r}")
 
 
-# Expectation arguments taken from the settings rather than declared (the run's as-of date, the
-# county profile): custom expectations list them here.
-RUNTIME_ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "expect_column_values_to_be_valid_id_number": ("as_of",),
-}
-
-
-def _column_check(suite: str, rule: Rule, column: str, settings: Settings) -> Check:
-    kwargs = {"column": column, "mostly": rule.mostly, **_runtime_kwargs(rule, settings)}
+def bind(
+    suite: str,
+    rule: Rule,
+    settings: Settings,
+    *,
+    column: str | None,
+    frame_columns: tuple[str, ...],
+    extra: dict[str, Any] | None = None,
+    shown: tuple[str, ...] | None = None,
+) -> Check:
+    """Bind a rule to frame columns (one, or two for pair expectations) as a check of a suite."""
+    kwargs: dict[str, Any] = {**rule.kwargs, **(extra or {}), "mostly": rule.mostly}
+    for argument in RUNTIME_ARGUMENTS.get(rule.expectation, ()):
+        kwargs[argument] = _setting_argument(argument, settings)
+    if rule.expectation in PAIR_EXPECTATIONS:
+        if len(frame_columns) != 2:
+            raise DeclarationError(f"{suite}: rule {rule.name} compares two columns, got {frame_columns}")
+        kwargs["column_A"], kwargs["column_B"] = frame_columns
+    else:
+        if len(frame_columns) != 1:
+            raise DeclarationError(f"{suite}: rule {rule.name} checks one column, got {frame_columns}")
+        kwargs["column"] = frame_columns[0]
+    where = "+".join(frame_columns) if column is None else column
+    check_id = f"{suite}:{rule.name}:{where}"
     return Check(
-        check_id=f"{suite}:{rule.name}:{column}",
+        check_id=check_id,
         rule=rule,
         column=column,
         kwargs=kwargs,
-        columns=(column,),
+        columns=frame_columns,
+        shown=shown or frame_columns,
     )
 
 
-LINEAGE_COLUMNS = ("row_id", "batch_id", "source_file", "source_line", "delivery_date")
-
-
-def staging_suite(contract: SourceContract, settings: Settings) -> Suite:
-    """The suite of one staging model, generated from its contract and `staging.yaml`."""
-    folder = expectations_dir(settings)
-    declared = _read_yaml(folder / "staging.yaml")
-    rules = load_rules(settings)
-    name = f"stg_{contract.source}"
-    where = f"{folder / 'staging.yaml'}"
-    checks: list[Check] = []
-    for column in contract.columns:
-        names: list[str] = []
-        if column.required:
-            names.extend(declared.get("required") or [])
-        names.extend((declared.get("by_type") or {}).get(column.type.value) or [])
-        for rule_name in dict.fromkeys(names):
-            checks.append(_column_check(name, _rule(rules, rule_name, where), column.name, settings))
-    columns = {
-        c.name: ColumnInfo(name=c.name, sensitivity=c.sensitivity.value, kind=_mask_kind(c))
-        for c in contract.columns
-    }
-    return Suite(
-        name=name,
-        stage="staging",
-        table=f"staging.{name}",
-        query=f"select * from staging.{name} where is_current",
-        index_column="row_id",
-        key=contract.key,
-        checks=tuple(checks),
-        columns=columns,
-        department=contract.department,
-        source=contract.source,
-    )
-
-
-def _mask_kind(column: Any) -> str | None:
-    from pipelines.standards.masking import column_mask_kind
-
-    return column_mask_kind(column).value
-
-
-def staging_suites(settings: Settings) -> list[Suite]:
-    """One suite per staging model (per source contract), in source order."""
-    return [staging_suite(contract, settings) for contract in all_contracts()]
-
-
-def declared_libraries(settings: Settings) -> dict[str, dict[str, Any]]:
-    """`libraries.yaml`: library name (without `lib_`) -> table -> declaration."""
-    data = _read_yaml(expectations_dir(settings) / "libraries.yaml")
-    return dict(data.get("libraries") or {})
+def exempt(declared: dict[str, Any], rule_name: str, column: str) -> bool:
+    """Whether a declaration exempts a column from a rule (by English-name pattern)."""
+    patterns = (declared.get("exempt") or {}).get(rule_name) or []
+    return any(re.search(pattern, column) for pattern in patterns)
 
 
 def library_of_schema(schema: str) -> str:
-    """`lib_population` -> `population`."""
+    """`lib_population` -> `population` (a name without the prefix is returned as it is)."""
     return schema.removeprefix(LIBRARY_SCHEMA_PREFIX)
 
 
-def library_suites(settings: Settings) -> list[Suite]:
-    """One suite per declared library table (`libraries.yaml`), columns documented by dbt."""
-    from pipelines.quality.dbt_models import library_models
-
-    rules = load_rules(settings)
-    where = f"{expectations_dir(settings) / 'libraries.yaml'}"
-    models = library_models(settings)
-    suites = []
-    for library, tables in declared_libraries(settings).items():
-        for table, spec in (tables or {}).items():
-            name = f"lib_{library}__{table}"
-            qualified = f"{LIBRARY_SCHEMA_PREFIX}{library}.{table}"
-            key = tuple(spec.get("key") or ())
-            if not key:
-                raise DeclarationError(f"{where}: {library}.{table} declares no key")
-            checks = [
-                _column_check(name, _rule(rules, rule_name, f"{where}: {library}.{table}"), column, settings)
-                for column, rule_names in (spec.get("columns") or {}).items()
-                for rule_name in rule_names
-            ]
-            model = models.get(table)
-            documented = model.columns if model is not None else {}
-            columns = {
-                column: ColumnInfo(
-                    name=column,
-                    # undocumented columns are treated as personal: masked rather than leaked
-                    sensitivity=(documented[column].sensitivity if column in documented else None)
-                    or "personal",
-                    kind=_library_mask_kind(column),
-                )
-                for column in {*documented, *(spec.get("columns") or {})}
-            }
-            key_sql = ", ".join(f'cast("{k}" as varchar)' for k in key)
-            suites.append(
-                Suite(
-                    name=name,
-                    stage="libraries",
-                    table=qualified,
-                    query=f"select *, concat_ws('|', {key_sql}) as _record_key from {qualified}",
-                    index_column="_record_key",
-                    key=key,
-                    checks=tuple(checks),
-                    columns=columns,
-                    library=library,
-                    lineage=False,
-                )
-            )
-    return suites
-
-
-def _library_mask_kind(column: str) -> str | None:
-    """Masking kind of a library column, by the same naming rule the contracts' columns follow."""
-    from pipelines.contracts.schema import Column
-    from pipelines.standards.masking import column_mask_kind
-
-    guessed = {
-        "id_number": "id_number",
-        "phone": "phone",
-        "uscc": "credit_code",
-        "credit_code": "credit_code",
-        "org_code": "org_code",
-    }
-    if column in guessed:
-        return guessed[column]
-    return column_mask_kind(Column(name=column, name_zh=column)).value
+def quote(name: str) -> str:
+    """A DuckDB identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'

@@ -13,7 +13,8 @@ from datetime import date
 
 import duckdb
 
-from pipelines.quality.declarations import declared_libraries, library_of_schema
+from pipelines.quality.declarations import library_of_schema
+from pipelines.quality.suites_libraries import declared_libraries
 from pipelines.quality.store import ensure_tables, gate_row, now
 from pipelines.settings import Settings, get_settings
 from pipelines.warehouse import table_exists
@@ -69,7 +70,7 @@ def write_gates(
     ensure_tables(con)
     checked_at = now()
     gates: dict[str, bool] = {}
-    for library in declared_libraries(settings):
+    for library in sorted(declared_libraries(settings)):
         failing = _run_failures(con, run_id, library)
         failing += _latest_staging_failures(con, library_sources(settings, library))
         row = gate_row(run_id, as_of, library, failing, checked_at)

@@ -19,7 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipelines.quality.declarations import Check, Suite
+from pipelines.errors import GovdataError
+from pipelines.quality.declarations import COUNT_MISSING, Check, Suite
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +128,26 @@ def read_chunks(
         ).fetch_df()
 
 
+class CheckError(GovdataError):
+    """A check could not be evaluated (a bug or a frame without the column it names)."""
+
+
+def raised_message(info: Any) -> str | None:
+    """The exception message GX recorded for a result, flat or keyed by metric, else None."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message") or "unknown error").splitlines()[0]
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message") or "unknown error").splitlines()[0]
+    return None
+
+
 def _evaluated(result: dict[str, Any], rule_expectation: str) -> int:
     """Elements a result evaluated: non-missing values (every row for a not-null check)."""
     count = int(result.get("element_count") or 0)
-    if rule_expectation == "expect_column_values_to_not_be_null":
+    if rule_expectation in COUNT_MISSING:
         return count
     return count - int(result.get("missing_count") or 0)
 
@@ -166,9 +183,9 @@ def run_suite(
         for result in validation.results:
             config = result.expectation_config
             outcome = outcomes[config.meta["check_id"]]
-            if result.exception_info and result.exception_info.get("raised_exception"):
-                message = result.exception_info.get("exception_message")
-                raise RuntimeError(f"{suite.name}: {outcome.check.check_id} raised: {message}")
+            message = raised_message(result.exception_info)
+            if message is not None:
+                raise CheckError(f"{suite.name}: check {outcome.check.check_id} could not run: {message}")
             details = result.result or {}
             outcome.evaluated += _evaluated(details, config.type)
             outcome.unexpected += int(details.get("unexpected_count") or 0)

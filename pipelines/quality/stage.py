@@ -11,7 +11,9 @@ from typing import Any
 
 import duckdb
 
-from pipelines.quality.declarations import Suite, library_suites, staging_suites
+from pipelines.quality.declarations import Suite
+from pipelines.quality.suites_libraries import library_suites
+from pipelines.quality.suites_staging import staging_suites
 from pipelines.quality.runner import DEFAULT_CHUNK_ROWS, CheckOutcome, GxRunner, SuiteOutcome, run_suite
 from pipelines.quality.store import write_outcomes
 from pipelines.settings import Settings
@@ -26,8 +28,9 @@ def _run_suites(
     outcomes: list[SuiteOutcome] = []
     missing: list[str] = []
     for suite in suites:
-        if not table_exists(con, suite.table):
-            missing.append(suite.table)
+        absent = [t for t in suite.requires if not table_exists(con, t)]
+        if absent:
+            missing.extend(t for t in absent if t not in missing)
             continue
         runner = runner or GxRunner()
         outcomes.append(run_suite(runner, con, suite, chunk_rows))
@@ -48,8 +51,8 @@ def _summary(outcomes: list[SuiteOutcome], written: dict[str, int]) -> dict[str,
 def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
     """Run every staging suite (one per staging model) and record the results."""
     with record_stage("check_staging", settings) as run:
-        suites = staging_suites(settings)
         with connect(settings) as con:
+            suites = staging_suites(settings, con)
             outcomes, missing = _run_suites(con, suites, chunk_rows)
             all_checks = [c for s in outcomes for c in s.checks]
             written = write_outcomes(con, run.run_id, settings.as_of, all_checks)
@@ -66,8 +69,8 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
     from pipelines.quality.gate import write_gates
 
     with record_stage("check_libraries", settings) as run:
-        suites = library_suites(settings)
         with connect(settings) as con:
+            suites = library_suites(settings, con)
             outcomes, missing = _run_suites(con, suites, chunk_rows)
             all_checks = [c for s in outcomes for c in s.checks]
             written = write_outcomes(con, run.run_id, settings.as_of, all_checks)

@@ -169,9 +169,19 @@ def failure_rows(
         return pd.DataFrame(columns=_columns("failures"))
     suite, check = outcome.suite, outcome.check
     raw = pd.concat(outcome.failures, ignore_index=True)
-    wanted = [c for c in {*check.columns, suite.index_column, "source_file", "source_line"} if c in raw]
+    attribute_source = f"{check.column}_source"  # library columns naming the source they came from
+    wanted = [
+        c for c in dict.fromkeys([*check.shown, suite.index_column, "source_file", "source_line", attribute_source])
+        if c in raw
+    ]
     frame = pl.from_pandas(raw[wanted]).with_columns(pl.all().cast(pl.String))
     lineage = suite.lineage and "source_file" in frame.columns
+    if attribute_source in frame.columns:
+        source_expr = pl.col(attribute_source)
+        department_expr = source_expr.str.split("__").list.first()
+    else:
+        source_expr = pl.lit(suite.source, dtype=pl.String)
+        department_expr = pl.lit(suite.department, dtype=pl.String)
     out = frame.select(
         pl.lit(run_id).alias("run_id"),
         pl.lit(as_of).alias("as_of"),
@@ -185,12 +195,12 @@ def failure_rows(
         pl.lit(check.rule.indicator).alias("indicator"),
         pl.lit(check.rule.severity).alias("severity"),
         pl.col(suite.index_column).cast(pl.String).alias("record_key"),
-        pl.lit(suite.department, dtype=pl.String).alias("department"),
+        department_expr.alias("department"),
         pl.lit(suite.library, dtype=pl.String).alias("library"),
-        pl.lit(suite.source, dtype=pl.String).alias("source"),
+        source_expr.alias("source"),
         (pl.col("source_file") if lineage else pl.lit(None, dtype=pl.String)).alias("source_file"),
         (pl.col("source_line") if lineage else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("line"),
-        _masked_value_expr(suite, check.columns, frame).alias("value"),
+        _masked_value_expr(suite, check.shown, frame).alias("value"),
         pl.lit(checked_at).alias("checked_at"),
     )
     return out.to_pandas()

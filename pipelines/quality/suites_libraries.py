@@ -1,0 +1,305 @@
+"""Library suites, generated from the dbt model files and `expectations/libraries.yaml`.
+
+Per library table: column rules by name, dbt tests as keys and required columns, cross-column
+pairs. Per library: accessibility (every table readable and documented). Across departments, one
+suite per source: consistency (each department's record of a resolved person or organisation
+against the library's golden record) and record completeness (records expected in the population
+base). Library values are masked by the sensitivity their dbt YAML gives; an undocumented column
+is masked as personal rather than leaked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from pipelines.quality.dbt_models import ModelDoc, library_models
+from pipelines.quality.declarations import (
+    Check,
+    ColumnInfo,
+    Rule,
+    Suite,
+    bind,
+    load_rules,
+    quote,
+    read_declaration,
+    rule,
+)
+from pipelines.quality.suites_staging import KEY_OCCURRENCE, table_columns
+from pipelines.settings import Settings
+from pipelines.warehouse import table_exists
+
+RECORD_KEY = "_record_key"
+WHERE = "expectations/libraries.yaml"
+_MASK_KIND_BY_NAME = {"id_number": "id_number", "phone": "phone", "uscc": "credit_code", "credit_code": "credit_code"}
+
+
+def _mask_kind(column: str) -> str:
+    """The masking kind of a library column, by the same naming rules as contract columns."""
+    from pipelines.contracts.schema import Column, ColumnType
+    from pipelines.standards.masking import column_mask_kind
+
+    for suffix, kind in _MASK_KIND_BY_NAME.items():
+        if column == suffix or column.endswith("_" + suffix):
+            return column_mask_kind(Column(name=column, name_zh=column, type=ColumnType(kind))).value
+    return column_mask_kind(Column(name=column, name_zh=column)).value
+
+
+def _column_info(model: ModelDoc | None, columns: list[str]) -> dict[str, ColumnInfo]:
+    documented = model.columns if model is not None else {}
+    return {
+        name: ColumnInfo(
+            name=name,
+            sensitivity=(documented[name].sensitivity if name in documented else None) or "personal",
+            kind=_mask_kind(name),
+        )
+        for name in columns
+    }
+
+
+def _bind_all(
+    suite: str, settings: Settings, rules: dict[str, Rule], names: list[str], column: str | None,
+    frame_columns: tuple[str, ...], checks: list[Check], shown: tuple[str, ...] | None = None,
+    **extra: Any,
+) -> None:
+    for name in names:
+        check = bind(suite, rule(rules, name, WHERE), settings, column=column,
+                     frame_columns=frame_columns, extra=extra or None, shown=shown)
+        if all(c.check_id != check.check_id for c in checks):
+            checks.append(check)
+
+
+def table_suite(
+    model: ModelDoc, settings: Settings, con: duckdb.DuckDBPyConnection
+) -> Suite | None:
+    """The suite of one library table, or None when the table is not in the warehouse."""
+    if not table_exists(con, model.qualified):
+        return None
+    declared = read_declaration(settings, "libraries.yaml")
+    rules = load_rules(settings)
+    present = table_columns(con, model.qualified)
+    name = f"{model.schema}__{model.name}"
+    checks: list[Check] = []
+    key = tuple(k for k in model.key() if k in present) or tuple(present[:1])
+    for column in present:
+        names = list((declared.get("by_column") or {}).get(column) or [])
+        doc = model.columns.get(column)
+        for test in doc.tests if doc else ():
+            if test == "unique":
+                continue  # keys are checked by occurrence below
+            names += (declared.get("by_test") or {}).get(test) or []
+        _bind_all(name, settings, rules, list(dict.fromkeys(names)), column, (column,), checks)
+    unique_rules = (declared.get("by_test") or {}).get("unique") or []
+    if key and any("unique" in (model.columns[k].tests if k in model.columns else ()) for k in key):
+        _bind_all(name, settings, rules, unique_rules, "+".join(key), (KEY_OCCURRENCE,), checks, shown=key)
+    for entry in declared.get("pairs") or []:
+        a, b = entry["columns"]
+        if a in present and b in present:
+            _bind_all(name, settings, rules, entry["rules"], b, (a, b), checks)
+    keys = ", ".join(quote(k) for k in key)
+    record_key = " || '|' || ".join(f"coalesce(cast({quote(k)} as varchar), '')" for k in key)
+    query = (
+        f"select *, {record_key} as {RECORD_KEY}, "
+        f"row_number() over (partition by {keys} order by {keys}) as {quote(KEY_OCCURRENCE)} "
+        f"from {model.qualified}"
+    )
+    columns = _column_info(model, present)
+    columns[KEY_OCCURRENCE] = ColumnInfo(KEY_OCCURRENCE, "internal")
+    return Suite(
+        name=name,
+        stage="libraries",
+        table=model.qualified,
+        query=query,
+        index_column=RECORD_KEY,
+        key=key,
+        checks=tuple(checks),
+        columns=columns,
+        library=model.library,
+        lineage=False,
+        requires=(model.qualified,),
+    )
+
+
+def _readable(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    if not table_exists(con, qualified):
+        return False
+    try:
+        con.execute(f"select count(*) from {qualified}").fetchone()
+    except Exception:  # any failure to read is what the check reports
+        return False
+    return True
+
+
+def _documented(model: ModelDoc, present: list[str]) -> bool:
+    """The model has a description and so has every column (of the table, or of the YAML)."""
+    columns = present or list(model.columns)
+    return model.documented and bool(columns) and all(
+        c in model.columns and model.columns[c].description.strip() for c in columns
+    )
+
+
+def accessibility_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Per library, one row per table of its dbt models: readable, documented."""
+    declared = read_declaration(settings, "libraries.yaml")
+    rules = load_rules(settings)
+    rule_names = declared.get("accessibility") or []
+    by_library: dict[str, list[ModelDoc]] = {}
+    for model in library_models(settings).values():
+        by_library.setdefault(model.library or "", []).append(model)
+    suites = []
+    for library, models in sorted(by_library.items()):
+        rows = []
+        for model in sorted(models, key=lambda m: m.name):
+            readable = _readable(con, model.qualified)
+            present = table_columns(con, model.qualified) if readable else []
+            rows.append(f"('{model.qualified}', {readable}, {_documented(model, present)})")
+        name = f"accessibility__lib_{library}"
+        checks: list[Check] = []
+        for rule_name in rule_names:
+            frame_column = "readable" if rule(rules, rule_name, WHERE).indicator == "accessible" else "documented"
+            _bind_all(name, settings, rules, [rule_name], frame_column, (frame_column,), checks)
+        query = (
+            "select row_id, readable, documented, null::varchar as source_file, null::varchar as source_line "
+            f"from (values {', '.join(rows)}) t(row_id, readable, documented)"
+        )
+        suites.append(
+            Suite(
+                name=name,
+                stage="libraries",
+                table=f"lib_{library}",
+                query=query,
+                index_column="row_id",
+                key=(),
+                checks=tuple(checks),
+                columns={c: ColumnInfo(c, "public") for c in ("readable", "documented")},
+                library=library,
+                lineage=False,
+            )
+        )
+    return suites
+
+
+def _golden_table(settings: Settings, library: str, entity_id: str) -> ModelDoc | None:
+    """The library table whose key is the entity id (the golden record of the entity)."""
+    for model in library_models(settings).values():
+        if model.library == library and model.key() == (entity_id,):
+            return model
+    return None
+
+
+def _sources_of(con: duckdb.DuckDBPyConnection, records: str) -> list[str]:
+    return [row[0] for row in con.execute(f"select distinct source from {records} order by 1").fetchall()]
+
+
+def consistency_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Per declared entity and source: each record's fields against the golden record."""
+    declared = read_declaration(settings, "libraries.yaml")
+    rules = load_rules(settings)
+    suites: list[Suite] = []
+    for entry in declared.get("consistency") or []:
+        records, xref, entity_id = entry["records"], entry["xref"], entry["id"]
+        golden = _golden_table(settings, entry["library"], entity_id)
+        if golden is None or not all(table_exists(con, t) for t in (records, xref, golden.qualified)):
+            continue
+        golden_columns = set(table_columns(con, golden.qualified))
+        record_columns = set(table_columns(con, records))
+        fields = [f for f in entry["fields"] if f in golden_columns and f in record_columns]
+        if not fields:
+            continue
+        for source in _sources_of(con, records):
+            department = source.split("__")[0]
+            name = f"consistency__{entry['entity']}__{source}"
+            checks: list[Check] = []
+            for field in fields:
+                _bind_all(name, settings, rules, entry["rules"], field, (field, f"golden_{field}"), checks)
+            compared = ", ".join(
+                f"cast(r.{quote(f)} as varchar) as {quote(f)}, "
+                f"cast(g.{quote(f)} as varchar) as {quote('golden_' + f)}"
+                for f in fields
+            )
+            query = f"""
+                with spread as (
+                    select x.{quote(entity_id)}, count(distinct split_part(r.source, '__', 1)) as departments
+                    from {records} r join {xref} x using (source, record_id)
+                    group by 1
+                )
+                select r.record_id as row_id, r.source_file, cast(r.source_line as varchar) as source_line,
+                       x.{quote(entity_id)}, {compared}
+                from {records} r
+                join {xref} x using (source, record_id)
+                join spread s using ({quote(entity_id)})
+                join {golden.qualified} g using ({quote(entity_id)})
+                where r.source = '{source}' and s.departments >= 2
+            """
+            info = _column_info(golden, fields)
+            columns = {**info, **{f"golden_{f}": ColumnInfo(f"golden_{f}", info[f].sensitivity, info[f].kind) for f in fields}}
+            suites.append(
+                Suite(
+                    name=name, stage="libraries", table=records, query=query, index_column="row_id",
+                    key=(), checks=tuple(checks), columns=columns, department=department,
+                    library=entry["library"], source=source, requires=(records, xref, golden.qualified),
+                )
+            )
+    return suites
+
+
+def completeness_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Per declared entity and source: records whose entity is missing from the reference source."""
+    declared = read_declaration(settings, "libraries.yaml")
+    rules = load_rules(settings)
+    suites: list[Suite] = []
+    for entry in declared.get("record_completeness") or []:
+        records, xref, entity_id = entry["records"], entry["xref"], entry["id"]
+        if not all(table_exists(con, t) for t in (records, xref)):
+            continue
+        reference = entry["reference_source"]
+        roles = ", ".join(f"'{r}'" for r in entry.get("roles") or ["self"])
+        for source in _sources_of(con, records):
+            if source == reference:
+                continue
+            name = f"record_completeness__{entry['entity']}__{source}"
+            checks: list[Check] = []
+            _bind_all(name, settings, rules, entry["rules"], f"in_{reference}", ("in_reference",), checks)
+            query = f"""
+                with referenced as (
+                    select distinct x.{quote(entity_id)}
+                    from {xref} x where x.source = '{reference}'
+                )
+                select r.record_id as row_id, r.source_file, cast(r.source_line as varchar) as source_line,
+                       x.{quote(entity_id)},
+                       x.{quote(entity_id)} in (select {quote(entity_id)} from referenced) as in_reference
+                from {records} r join {xref} x using (source, record_id)
+                where r.source = '{source}' and r.role in ({roles})
+            """
+            suites.append(
+                Suite(
+                    name=name, stage="libraries", table=records, query=query, index_column="row_id",
+                    key=(), checks=tuple(checks),
+                    columns={"in_reference": ColumnInfo("in_reference", "internal")},
+                    department=source.split("__")[0], library=entry["library"], source=source,
+                    requires=(records, xref),
+                )
+            )
+    return suites
+
+
+def library_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Every library-stage suite: tables, accessibility, consistency, record completeness."""
+    suites: list[Suite] = []
+    for model in sorted(library_models(settings).values(), key=lambda m: m.qualified):
+        suite = table_suite(model, settings, con)
+        if suite is not None:
+            suites.append(suite)
+    suites += accessibility_suites(settings, con)
+    suites += consistency_suites(settings, con)
+    suites += completeness_suites(settings, con)
+    return suites
+
+
+def declared_libraries(settings: Settings) -> set[str]:
+    """Libraries that have checks declared: every library with a dbt model (accessibility)."""
+    declared = read_declaration(settings, "libraries.yaml")
+    if not declared.get("accessibility") and not declared.get("by_column"):
+        return set()
+    return {m.library for m in library_models(settings).values() if m.library}
