@@ -8,7 +8,10 @@ from datetime import date
 
 import numpy as np
 
+import polars as pl
+
 from pipelines.generator._geography import Geography
+from pipelines.generator._orgs import Orgs
 from pipelines.generator._population import Population
 from pipelines.settings import Scale, Settings
 
@@ -29,6 +32,22 @@ class Context:
     seed: int
     geo: Geography
     population: Population
+    organisations: Orgs
+
+    @property
+    def orgs(self) -> pl.DataFrame:
+        return self.organisations.orgs
+
+    @property
+    def departments(self) -> list[tuple[str, str]]:
+        """(department code, official name) of the government departments."""
+        d = self.organisations.departments
+        return list(zip(d["department"].to_list(), d["name"].to_list(), strict=True))
+
+    def department(self, code: str) -> dict[str, str]:
+        """Name, credit code and org id of a department."""
+        row = self.organisations.departments.filter(pl.col("department") == code).row(0, named=True)
+        return {"name": row["name"], "uscc": row["uscc"], "org_id": row["org_id"]}
 
     @property
     def as_of(self) -> date:
@@ -37,6 +56,11 @@ class Context:
     @property
     def residents(self) -> int:
         return RESIDENTS[self.scale]
+
+    @property
+    def factor(self) -> float:
+        """Size relative to the real county (Chiping, 550,000 residents)."""
+        return RESIDENTS[self.scale] / RESIDENTS[Scale.COUNTY]
 
     def rng(self, name: str) -> np.random.Generator:
         """A random stream of its own per purpose, so adding a source never shifts another's data."""

@@ -2,99 +2,142 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.generator._model import Delivery
+from pipelines.generator._mess import MISSING_SPELLINGS, SENTINEL_COMMA
+from pipelines.generator._model import KEY, PARTY_PREFIX, Delivery
 from pipelines.generator._writers import Sheet, Written, write_csv, write_geojson, write_json, write_xlsx
+
+RECORD_SCHEMA = {"source": pl.String, "record_id": pl.String, "entity_id": pl.String,
+                 "role": pl.String, "kind": pl.String}
 
 
 @dataclass(frozen=True)
 class Emitted:
-    """A written delivery with its truth rows."""
+    """A written delivery: where, how many rows, its records and its located defects."""
 
-    delivery: Delivery
-    written: Written
-    records: pl.DataFrame  # source, record_id, entity_id, role, kind
+    source: str
+    relative_path: str
+    rows: int
+    current: bool
+    replaced: bool
+    records: pl.DataFrame  # RECORD_SCHEMA
     defects: pl.DataFrame  # source, file, line, column, kind, dimension, expected, detail
 
 
-def _delivered_headers(delivery: Delivery) -> list[str]:
-    contract = delivery.contract
-    known = {c.name: c.name_zh for c in contract.columns}
-    return [delivery.headers.get(name, known.get(name, name)) for name in delivery.frame.columns]
+def delivered_headers(delivery: Delivery) -> list[str]:
+    known = {c.name: c.name_zh for c in delivery.contract.columns}
+    return [delivery.headers.get(n, known.get(n, n)) for n in delivery.visible.columns]
 
 
 def emit(delivery: Delivery, landing: Path) -> Emitted:
     """Write one delivery and compute its record ids and located defects."""
     contract = delivery.contract
     path = landing / delivery.relative_path
-    headers = _delivered_headers(delivery)
-    frame = delivery.frame.rename(dict(zip(delivery.frame.columns, headers, strict=True)))
+    visible = delivery.visible
+    headers = delivered_headers(delivery)
+    frame = visible.rename(dict(zip(visible.columns, headers, strict=True)))
+    if delivery.raw is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(delivery.raw)
+        sha = hashlib.sha256(delivery.raw).hexdigest()
+        written = Written(path, sha, pl.Series("_line", [None] * visible.height, dtype=pl.String))
+    else:
+        written = _write(delivery, frame, path)
+        if delivery.truncate:
+            data = path.read_bytes()[: int(path.stat().st_size * 0.6)]
+            path.write_bytes(data)
+            written = Written(path, hashlib.sha256(data).hexdigest(),
+                              pl.Series("_line", [None] * visible.height, dtype=pl.String))
+    unreadable = delivery.raw is not None or delivery.truncate
+    row_id = pl.select(
+        pl.concat_str(pl.lit(f"{contract.source}:{written.sha256[:12]}:"), written.lines)
+    ).to_series().alias("row_id")
+    records = pl.DataFrame(schema=RECORD_SCHEMA) if unreadable else _records(delivery, row_id)
+    defects = _defects(delivery, written, headers)
+    if unreadable:
+        # Nothing inside an unreadable file can be found: only the whole-file defect remains.
+        defects = defects.filter(pl.col("line").is_null() & (pl.col("kind") == "rejected_file"))
+    return Emitted(contract.source, delivery.relative_path, visible.height, delivery.current,
+                   delivery.replaced, records, defects)
+
+
+def _write(delivery: Delivery, frame: pl.DataFrame, path: Path) -> Written:
+    contract = delivery.contract
     fmt = contract.format
+    numeric = {delivery.headers.get(n, contract.column(n).name_zh) for n in delivery.numeric}
     if fmt == "csv":
         written = write_csv(
             frame, path, encoding=delivery.encoding or contract.encoding, bom=delivery.bom,
-            title=delivery.title,
+            title=delivery.title, sentinel=SENTINEL_COMMA,
         )
     elif fmt == "xlsx":
-        parts = delivery.sheets or [(contract.sheets[0] if contract.sheets else "Sheet1", frame.height)]
+        default = contract.sheets[0] if contract.sheets else "Sheet1"
+        parts = delivery.sheets or [(default, frame.height)]
         sheets, offset = [], 0
         for name, count in parts:
-            sheets.append(Sheet(name, frame.slice(offset, count), delivery.title))
+            sheets.append(Sheet(name, frame.slice(offset, count), delivery.title, frozenset(numeric)))
             offset += count
         written = write_xlsx(sheets, path)
     elif fmt in ("json", "jsonl"):
         written = write_json(frame, path, lines=fmt == "jsonl")
-    elif fmt == "geojson":
-        geometry_col = next(c.name_zh for c in contract.columns if c.type == "geometry")
-        import json
+    else:
+        geometry = next(c.name_zh for c in contract.columns if c.type == "geometry")
+        geoms = [json.loads(g) for g in frame[geometry].to_list()]
+        written = write_geojson(frame.drop(geometry), geoms, path, contract.table)
+    return written
 
-        geoms = [json.loads(g) for g in frame[geometry_col].to_list()]
-        written = write_geojson(frame.drop(geometry_col), geoms, path, contract.table)
-    else:  # pragma: no cover - FileFormat is a closed Literal
-        raise ValueError(f"unknown format {fmt}")
-    row_id = pl.select(
-        pl.concat_str(pl.lit(f"{contract.source}:{written.sha256[:12]}:"), written.lines)
-    ).to_series().alias("row_id")
-    records = _records(delivery, row_id)
-    defects = _defects(delivery, written, headers)
-    return Emitted(delivery, written, records, defects)
+
+def _present(column: str) -> pl.Expr:
+    """A delivered value the staging layer keeps (not empty, not a spelled-out missing value)."""
+    value = pl.col(column).str.strip_chars()
+    return value.is_not_null() & (value != "") & ~value.is_in(list(MISSING_SPELLINGS))
 
 
 def _records(delivery: Delivery, row_id: pl.Series) -> pl.DataFrame:
+    """One record per (row, party role) the pipeline will see.
+
+    A party yields a record only where at least one of its columns holds a value (the records
+    models keep a party when any of its fields is not null), and rows the ingest must quarantine
+    never reach resolution.
+    """
     contract = delivery.contract
-    kinds = {p.role: p.kind for p in contract.parties}
+    quarantined = delivery.defects.filter(pl.col("expected") == "quarantined")[KEY].drop_nulls()
+    frame = delivery.frame.with_columns(row_id=row_id).filter(~pl.col(KEY).is_in(quarantined.implode()))
     frames = []
-    for role in delivery.parties.columns:
+    for p in contract.parties:
+        entity = PARTY_PREFIX + p.role
+        if entity not in frame.columns:
+            continue
+        columns = [col for col in dict.fromkeys(p.fields.values()) if col in frame.columns]
+        present = pl.any_horizontal([_present(col) for col in columns]) if columns else pl.lit(False)
         frames.append(
-            pl.DataFrame({"row_id": row_id, "entity_id": delivery.parties[role]})
-            .filter(pl.col("entity_id").is_not_null())
-            .select(
+            frame.filter(pl.col(entity).is_not_null() & present).select(
                 source=pl.lit(contract.source),
-                record_id=pl.concat_str(pl.col("row_id"), pl.lit(f"#{role}")),
-                entity_id=pl.col("entity_id"),
-                role=pl.lit(role),
-                kind=pl.lit(kinds[role]),
+                record_id=pl.concat_str(pl.col("row_id"), pl.lit(f"#{p.role}")),
+                entity_id=pl.col(entity),
+                role=pl.lit(p.role),
+                kind=pl.lit(p.kind),
             )
         )
-    schema = {"source": pl.String, "record_id": pl.String, "entity_id": pl.String,
-              "role": pl.String, "kind": pl.String}
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=RECORD_SCHEMA)
 
 
 def _defects(delivery: Delivery, written: Written, headers: list[str]) -> pl.DataFrame:
-    header_of = dict(zip(delivery.frame.columns, headers, strict=True))
-    d = delivery.defects
-    lines = written.lines
-    return d.select(
+    header_of = dict(zip(delivery.visible.columns, headers, strict=True))
+    positions = pl.DataFrame({KEY: delivery.frame[KEY], "line": written.lines})
+    located = delivery.defects.join(positions, on=KEY, how="inner")
+    whole = delivery.defects.filter(pl.col(KEY).is_null()).with_columns(line=pl.lit(None, dtype=pl.String))
+    both = pl.concat([located, whole])
+    return both.select(
         source=pl.lit(delivery.contract.source),
         file=pl.lit(delivery.relative_path),
-        line=pl.when(pl.col("row").is_not_null()).then(
-            pl.col("row").map_batches(lambda r: lines.gather(r.fill_null(0)), return_dtype=pl.String)
-        ),
+        line=pl.col("line"),
         column=pl.col("column").replace_strict(header_of, default=pl.col("column"), return_dtype=pl.String),
         kind=pl.col("kind"),
         dimension=pl.col("dimension"),

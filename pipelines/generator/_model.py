@@ -16,17 +16,24 @@ import polars as pl
 from pipelines.contracts import SourceContract, UpdateCycle
 
 DEFECT_SCHEMA = {
-    "row": pl.Int64,  # position in the delivery frame (0-based); null for a whole-file defect
+    "__key": pl.Int64,  # the row's key in the delivery frame; null for a whole-file or column defect
     "column": pl.String,  # English column name; null for a whole-row or whole-file defect
     "kind": pl.String,
     "dimension": pl.String,  # GB/T 36344 dimension (规范性, 完整性, 准确性, 一致性, 时效性, 可访问性)
     "expected": pl.String,  # normalised, quarantined, rejected, flagged, merged, kept_apart
     "detail": pl.String,
 }
+KEY = "__key"
+PARTY_PREFIX = "__p_"
 
 
 def empty_defects() -> pl.DataFrame:
     return pl.DataFrame(schema=DEFECT_SCHEMA)
+
+
+def party(role: str) -> str:
+    """The hidden frame column holding the true entity id of a party role."""
+    return f"{PARTY_PREFIX}{role}"
 
 
 @dataclass
@@ -34,28 +41,35 @@ class Delivery:
     """One delivered file of one source.
 
     Attributes:
-        frame: one String column per contract column (English names) in contract order, holding
-            the values as delivered; extra columns (header drift) follow.
-        parties: one column per party role holding the true entity id of each row (null when the
-            row's party is not a known entity).
-        headers: delivered header per column where it differs from `name_zh` (a renamed column).
+        frame: the delivered columns (English contract names, String values as delivered, extra
+            columns of a drifted header after them) plus hidden columns: `__key` (unique Int64 per
+            row) and `__p_<role>` (true entity id of each party, null when not a known entity).
+        defects: injected defects by `__key` (DEFECT_SCHEMA); keys not in the frame are ignored,
+            so a source's stored-table defects can be passed to each of its snapshots.
+        headers: delivered header per column where it differs from `name_zh`.
         current: whether its rows are records for resolution (latest snapshot, any increment).
         sheets: for XLSX, (sheet name, number of rows) in frame order; one sheet if empty.
+        numeric: XLSX columns whose cells hold numbers.
+        raw: bytes to write instead of rendering the frame (a file planted to be rejected).
+        truncate: write the file, then cut it at 60% of its bytes (also planted to be rejected).
     """
 
     contract: SourceContract
     delivery_date: date
     file_name: str
     frame: pl.DataFrame
-    parties: pl.DataFrame
     defects: pl.DataFrame = field(default_factory=empty_defects)
     headers: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
     bom: bool = False
     title: str | None = None
     sheets: list[tuple[str, int]] = field(default_factory=list)
+    numeric: frozenset[str] = frozenset()
     current: bool = True
-    replaced: bool = False  # a later corrected file of the same name replaces this one
+    replaced: bool = False
+    raw: bytes | None = None
+    truncate: bool = False  # cut the written file short (an upload that broke off): rejected
+    period: date | None = None  # the month an incremental file covers
 
     @property
     def folder(self) -> str:
@@ -64,6 +78,15 @@ class Delivery:
     @property
     def relative_path(self) -> str:
         return f"{self.folder}/{self.file_name}"
+
+    @property
+    def visible(self) -> pl.DataFrame:
+        """The delivered columns only."""
+        return self.frame.select([c for c in self.frame.columns if not c.startswith("__")])
+
+    @property
+    def roles(self) -> list[str]:
+        return [c.removeprefix(PARTY_PREFIX) for c in self.frame.columns if c.startswith(PARTY_PREFIX)]
 
 
 def delivery_dates(cycle: UpdateCycle, as_of: date, day: int = 5) -> list[date]:

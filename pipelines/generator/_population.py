@@ -243,7 +243,63 @@ def build_population(
                           "address", "address_detail", "lon", "lat"),
         on="household_id", how="left", maintain_order="left",
     )
+    persons = persons.with_columns(resident=pl.lit(True), hukou_address=pl.lit(None, dtype=pl.String))
+    migrants = _migrants(rng, int(n * 0.04) + 1, as_of, households, person_offset=n)
+    migrants = migrants.filter(~pl.col("id_number").is_in(persons["id_number"].implode()))
+    persons = pl.concat([persons, migrants], how="diagonal_relaxed")
     return Population(persons=persons, households=households)
+
+
+_HOMETOWNS = {
+    "371502": "山东省聊城市东昌府区", "371521": "山东省聊城市阳谷县", "371522": "山东省聊城市莘县",
+    "371524": "山东省聊城市东阿县", "371525": "山东省聊城市冠县", "371526": "山东省聊城市高唐县",
+    "371581": "山东省临清市", "370102": "山东省济南市历下区", "371402": "山东省德州市德城区",
+    "130102": "河北省石家庄市长安区", "410102": "河南省郑州市中原区", "372930": "山东省菏泽市郓城县",
+}
+
+
+def _migrants(rng: np.random.Generator, m: int, as_of: date, households: pl.DataFrame,
+              person_offset: int) -> pl.DataFrame:
+    """People living and working in the county without its household registration."""
+    as_of_days = _days(as_of)
+    gender = np.where(rng.random(m) < 0.55, 1, 2).astype(np.int8)
+    age = rng.integers(18, 56, m)
+    birth_days = as_of_days - (age * 365.25 + rng.integers(0, 365, m)).astype(int)
+    birth_dates = (np.datetime64(EPOCH) + birth_days.astype("timedelta64[D]")).astype("datetime64[D]")
+    birth_years = birth_dates.astype("datetime64[Y]").astype(int) + 1970
+    codes = np.array(list(_HOMETOWNS))[rng.integers(0, len(_HOMETOWNS), m)]
+    ymd = np.char.replace(np.datetime_as_string(birth_dates, unit="D"), "-", "")
+    seq = 2 * rng.integers(400, 499, m) + np.where(gender == 1, 1, 2)
+    body = np.char.add(np.char.add(codes, ymd), np.char.zfill(seq.astype(str), 3))
+    id_number = np.char.add(body, id_check_chars(body))
+    frame = pl.DataFrame({"id_number": id_number}).with_columns(dup=pl.int_range(pl.len()).over("id_number"))
+    keep = (frame["dup"] == 0).to_numpy()
+    name = np.char.add(sample_surnames(rng, m), sample_given_names(rng, gender, birth_years))
+    prefix = _MOBILE_PREFIX[rng.integers(0, len(_MOBILE_PREFIX), m)]
+    phone = np.char.add(prefix, np.char.zfill(rng.integers(0, 10**8, m).astype(str), 8))
+    home = households.select(pl.all().gather(pl.Series(rng.integers(0, households.height, m))))
+    return pl.DataFrame(
+        {
+            "person_id": np.char.add("P", np.char.zfill(np.arange(person_offset + 1, person_offset + m + 1).astype(str), 8)),
+            "name": name,
+            "gender": gender,
+            "birth_date": pl.Series(birth_days, dtype=pl.Int32).cast(pl.Date),
+            "id_number": id_number,
+            "ethnicity": np.full(m, "汉族"),
+            "marital_status": np.where(age >= 27, "已婚", "未婚"),
+            "phone": phone,
+            "moved_in": np.zeros(m, dtype=bool),
+            "township_code": home["township_code"],
+            "village_code": home["village_code"],
+            "address": home["address"],
+            "address_detail": home["address_detail"],
+            "lon": home["lon"],
+            "lat": home["lat"],
+            "resident": np.zeros(m, dtype=bool),
+            "hukou_address": pl.Series(codes).replace_strict(_HOMETOWNS)
+            + pl.Series(rng.integers(1, 300, m).astype(str)) + "号",
+        }
+    ).filter(pl.Series(keep))
 
 
 def masked(values: pl.Series, keep: npt.NDArray[np.bool_]) -> pl.Series:

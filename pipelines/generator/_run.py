@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.generator._context import Context, RESIDENTS, stream
+from pipelines.generator._context import RESIDENTS, Context, stream
 from pipelines.generator._emit import Emitted, emit
 from pipelines.generator._geography import build_geography
 from pipelines.generator._model import Delivery
+from pipelines.generator._orgs import build_orgs
 from pipelines.generator._population import build_population
-from pipelines.generator._sources import gongan
+from pipelines.generator._sources import gongan, minzheng
 from pipelines.settings import Scale, Settings
 
-BUILDERS = (gongan.build,)
+Builder = Callable[[Context], list[Delivery]]
+BUILDERS: tuple[Builder, ...] = (gongan.build, minzheng.build)
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,13 @@ class GenerateSummary:
     landing: Path
     truth: Path
     residents: int
+    organisations: int
     files: int
     rows: int
     person_records: int
     org_records: int
     defects: int
-    files_per_source: dict[str, int] = field(default_factory=dict)
+    rows_per_source: dict[str, int] = field(default_factory=dict)
 
 
 def _reset(folder: Path) -> None:
@@ -44,6 +48,18 @@ def _reset(folder: Path) -> None:
     folder.mkdir(parents=True)
 
 
+def build_context(settings: Settings, scale: Scale, seed: int) -> Context:
+    """The true county: geography, residents and migrants, organisations."""
+    geo = build_geography(stream(seed, "geography"), settings.county)
+    population = build_population(
+        stream(seed, "population"), RESIDENTS[scale], settings.as_of, settings.county, geo
+    )
+    factor = RESIDENTS[scale] / RESIDENTS[Scale.COUNTY]
+    orgs = build_orgs(stream(seed, "orgs"), factor, settings.as_of, settings.county, population, geo.townships)
+    return Context(settings=settings, scale=scale, seed=seed, geo=geo, population=population,
+                   organisations=orgs)
+
+
 def generate(settings: Settings, scale: str | None = None, seed: int | None = None) -> GenerateSummary:
     """Write a sample county into `settings.landing_path` and its truth into `settings.truth_path`.
 
@@ -51,25 +67,22 @@ def generate(settings: Settings, scale: str | None = None, seed: int | None = No
     """
     scale_value = Scale(scale) if scale is not None else settings.scale
     seed_value = settings.seed if seed is None else seed
-    geo = build_geography(stream(seed_value, "geography"), settings.county)
-    population = build_population(
-        stream(seed_value, "population"), RESIDENTS[scale_value], settings.as_of, settings.county, geo
-    )
-    ctx = Context(settings=settings, scale=scale_value, seed=seed_value, geo=geo, population=population)
-    deliveries: list[Delivery] = []
-    for builder in BUILDERS:
-        deliveries.extend(builder(ctx))
+    ctx = build_context(settings, scale_value, seed_value)
     landing, truth = settings.landing_path, settings.truth_path
     _reset(landing)
     _reset(truth)
-    emitted = [emit(d, landing) for d in deliveries]
-    return _write_truth(ctx, emitted, scale_value, seed_value)
+    emitted: list[Emitted] = []
+    for builder in BUILDERS:
+        # Emit each department before building the next, so only one department's files are
+        # held in memory at a time.
+        emitted.extend(emit(d, landing) for d in builder(ctx))
+    return _write_truth(ctx, emitted)
 
 
-def _write_truth(ctx: Context, emitted: list[Emitted], scale: Scale, seed: int) -> GenerateSummary:
+def _write_truth(ctx: Context, emitted: list[Emitted]) -> GenerateSummary:
     truth = ctx.settings.truth_path
-    current = [e for e in emitted if e.delivery.current and not e.delivery.replaced]
-    records = pl.concat([e.records for e in current]) if current else pl.DataFrame()
+    current = [e for e in emitted if e.current and not e.replaced]
+    records = pl.concat([e.records for e in current])
     person_records = records.filter(pl.col("kind") == "person").select(
         "source", "record_id", pl.col("entity_id").alias("person_id"), "role")
     org_records = records.filter(pl.col("kind") == "org").select(
@@ -78,23 +91,25 @@ def _write_truth(ctx: Context, emitted: list[Emitted], scale: Scale, seed: int) 
     p = ctx.population
     p.persons.write_parquet(truth / "persons.parquet")
     p.households.write_parquet(truth / "households.parquet")
+    ctx.orgs.write_parquet(truth / "orgs.parquet")
     person_records.write_parquet(truth / "person_records.parquet")
     org_records.write_parquet(truth / "org_records.parquet")
     defects.write_parquet(truth / "defects.parquet")
-    per_source: dict[str, int] = {}
+    rows: dict[str, int] = {}
     for e in emitted:
-        per_source[e.delivery.contract.source] = per_source.get(e.delivery.contract.source, 0) + 1
+        rows[e.source] = rows.get(e.source, 0) + e.rows
     return GenerateSummary(
-        scale=scale.value,
-        seed=seed,
+        scale=ctx.scale.value,
+        seed=ctx.seed,
         as_of=ctx.as_of.isoformat(),
         landing=ctx.settings.landing_path,
         truth=truth,
-        residents=p.persons.height,
+        residents=int(p.persons["resident"].sum()),
+        organisations=ctx.orgs.height,
         files=len(emitted),
-        rows=sum(e.delivery.frame.height for e in emitted),
+        rows=sum(rows.values()),
         person_records=person_records.height,
         org_records=org_records.height,
         defects=defects.height,
-        files_per_source=dict(sorted(per_source.items())),
+        rows_per_source=dict(sorted(rows.items())),
     )

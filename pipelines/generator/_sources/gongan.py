@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import numpy as np
 import polars as pl
 
 from pipelines.contracts import get_contract
 from pipelines.generator._context import Context
-from pipelines.generator._model import Delivery, delivery_dates, stamp
+from pipelines.generator._mess import KINDS, Mess
+from pipelines.generator._model import KEY, Delivery, delivery_dates, party, stamp
+from pipelines.generator._sources import _common as c
 
-GENDER_ZH = pl.when(pl.col("gender") == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
+
+def _whole_file(kind: str, column: str | None, detail: str) -> pl.DataFrame:
+    dimension, expected, _ = KINDS[kind]
+    return pl.DataFrame(
+        {KEY: [None], "column": [column], "kind": [kind], "dimension": [dimension],
+         "expected": [expected], "detail": [detail]},
+        schema={KEY: pl.Int64, "column": pl.String, "kind": pl.String, "dimension": pl.String,
+                "expected": pl.String, "detail": pl.String},
+    )
 
 
 def household_register(ctx: Context) -> list[Delivery]:
@@ -16,52 +29,133 @@ def household_register(ctx: Context) -> list[Delivery]:
 
     Each snapshot lists everyone registered by its date; people who died or moved out in the
     year stay listed with their changed status, and couples married after a snapshot still show
-    as unmarried in it.
+    as unmarried in it. The stored register carries its clerks' errors into every snapshot.
     """
     contract = get_contract("gongan__household_register")
-    persons = ctx.population.persons.sort("household_no", "person_id")
+    rng = ctx.rng("gongan.household_register")
+    county = ctx.settings.county
+    prefix = county.province + county.city
+    persons = ctx.population.persons.filter(pl.col("resident")).sort("household_no", "person_id")
+    stored = c.keyed(
+        persons.select(
+            id_number=pl.col("id_number"),
+            name=pl.col("name"),
+            gender=c.gender_zh(),
+            ethnicity=pl.col("ethnicity"),
+            birth_date=c.date_str("birth_date"),
+            household_no=pl.col("household_no"),
+            relation_to_head=pl.col("relation_to_head"),
+            division_code=pl.col("village_code"),
+            address=c.full_address(ctx),
+            marital_status=pl.col("marital_status"),
+            phone=pl.col("phone"),
+            registered_date=c.date_str("registered_date"),
+            __registered=pl.col("registered_date"),
+            __death=pl.col("death_date"),
+            __out=pl.col("moved_out_date"),
+            __marriage=pl.col("marriage_date"),
+            __twin=pl.col("twin_of").is_not_null()
+            | pl.col("person_id").is_in(persons["twin_of"].drop_nulls().implode()),
+            __p_self=pl.col("person_id"),
+        )
+    )
+    mess = Mess(rng, stored)
+    c.duplicate_rows(mess, 0.005)
+    c.damage_person(mess, name="name", id_number="id_number", phone="phone", birth_date="birth_date",
+                    address="address", address_prefix=prefix, townships=ctx.geo.townships, gender="gender")
+    c.damage_csv_rows(mess, "address")
+    c.missing_required(mess, "household_no")
+    codes = mess.frame["division_code"].fill_null("")
+    historic = next((h.code for h in county.historic_codes if h.valid_to is not None and h.valid_to >= 2000),
+                    county.code)
+    mess.transform("historic_division_code", "division_code", 0.01,
+                   lambda v, r: pl.Series(v).str.replace(f"^{county.code}", historic).to_numpy().astype(object),
+                   eligible=codes.str.starts_with(county.code), detail=f"{historic} for {county.code}")
+    mess.record("twins", None, mess.frame["__twin"].to_numpy())
+    stored, defects = mess.frame, mess.defects()
+
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=8)
     deliveries = []
     for i, d in enumerate(dates):
         day = pl.lit(d)
-        snap = persons.filter(pl.col("registered_date") <= day)
-        status = (
-            pl.when(pl.col("death_date") <= day).then(pl.lit("死亡"))
-            .when(pl.col("moved_out_date") <= day).then(pl.lit("迁出"))
-            .otherwise(pl.lit("正常"))
-        )
-        marital = (
-            pl.when(pl.col("marriage_date") > day).then(pl.lit("未婚"))
-            .otherwise(pl.col("marital_status"))
-        )
-        frame = snap.select(
-            id_number=pl.col("id_number"),
-            name=pl.col("name"),
-            gender=GENDER_ZH,
-            ethnicity=pl.col("ethnicity"),
-            birth_date=pl.col("birth_date").dt.strftime("%Y-%m-%d"),
-            household_no=pl.col("household_no"),
-            relation_to_head=pl.col("relation_to_head"),
-            division_code=pl.col("village_code"),
-            address=pl.concat_str(pl.lit(ctx.settings.county.province + ctx.settings.county.city
-                                         + ctx.settings.county.name), pl.col("address")),
-            marital_status=marital,
-            phone=pl.col("phone"),
-            status=status,
-            registered_date=pl.col("registered_date").dt.strftime("%Y-%m-%d"),
-        )
-        deliveries.append(
-            Delivery(
-                contract=contract,
-                delivery_date=d,
-                file_name=f"户籍人口_{stamp(d)}.csv",
-                frame=frame,
-                parties=snap.select(pl.col("person_id").alias("self")),
-                current=i == len(dates) - 1,
-            )
-        )
+        frame = stored.filter(pl.col("__registered") <= day).select(
+            *[col.name for col in contract.columns if col.name not in ("status", "marital_status")],
+            marital_status=pl.when(pl.col("__marriage") > day).then(pl.lit("未婚"))
+            .otherwise(pl.col("marital_status")),
+            status=pl.when(pl.col("__death") <= day).then(pl.lit("死亡"))
+            .when(pl.col("__out") <= day).then(pl.lit("迁出")).otherwise(pl.lit("正常")),
+            __key=pl.col(KEY), __p_self=pl.col("__p_self"),
+        ).select(*[col.name for col in contract.columns], KEY, party("self"))
+        delivery = Delivery(contract=contract, delivery_date=d, file_name=f"户籍人口_{stamp(d)}.csv",
+                            frame=frame, defects=defects, current=i == len(dates) - 1)
+        if i == 1 and len(dates) > 2:
+            # This quarter the export ran from the new system: UTF-8, and a remark column.
+            delivery.encoding = "utf-8"
+            remark = np.where(rng.random(frame.height) < 0.01, "户籍核查", None)
+            delivery.frame = frame.with_columns(remark=pl.Series(remark.tolist(), dtype=pl.String))
+            delivery.headers = {"remark": "备注"}
+            delivery.defects = pl.concat([
+                defects,
+                _whole_file("encoding_drift", None, "UTF-8 instead of GB18030"),
+                _whole_file("header_extra_column", "remark", "extra column 备注"),
+            ])
+        if i == 2 and len(dates) > 3:
+            delivery.headers = {"id_number": "身份证号码"}
+            delivery.defects = pl.concat([
+                defects, _whole_file("header_renamed", "id_number", "公民身份号码 delivered as 身份证号码")])
+        deliveries.append(delivery)
     return deliveries
 
 
+def residence_permit(ctx: Context) -> list[Delivery]:
+    """Permits applied for by people living here without registration, one workbook a month."""
+    contract = get_contract("gongan__residence_permit")
+    rng = ctx.rng("gongan.residence_permit")
+    migrants = ctx.population.persons.filter(~pl.col("resident"))
+    months = c.window_months(ctx.as_of)
+    applies = rng.random(migrants.height) < 0.45
+    offsets = rng.integers(0, (ctx.as_of - months[0]).days - 10, migrants.height)
+    frame = migrants.with_columns(
+        __apply=pl.lit(months[0]) + pl.duration(days=pl.Series(offsets)), __applies=pl.Series(applies)
+    ).filter(pl.col("__applies")).sort("__apply", "person_id")
+    issuer = next(n for d, n in ctx.departments if d == "gongan")
+    stored = c.keyed(
+        frame.select(
+            permit_no=pl.concat_str(pl.lit(ctx.settings.county.code), pl.col("__apply").dt.strftime("%Y"),
+                                    pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)),
+            name=pl.col("name"),
+            gender=c.gender_zh(),
+            id_number=pl.col("id_number"),
+            birth_date=c.date_str("birth_date", "compact"),
+            hukou_address=pl.col("hukou_address"),
+            residence_address=c.county_address(ctx),
+            phone=pl.col("phone"),
+            employer=pl.lit(None, dtype=pl.String),
+            apply_date=c.date_str("__apply", "compact"),
+            valid_to=c.date_str(pl.col("__apply").dt.offset_by("1y"), "compact"),
+            issuer=pl.lit(issuer),
+            __apply=pl.col("__apply"),
+            __p_self=pl.col("person_id"),
+        )
+    )
+    mess = Mess(rng, stored)
+    c.damage_person(mess, name="name", id_number="id_number", phone="phone", birth_date="birth_date",
+                    date_style="compact", address="residence_address", townships=ctx.geo.townships,
+                    gender="gender")
+    stored, defects = mess.frame, mess.defects()
+    out = []
+    for m in months:
+        nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+        part = stored.filter((pl.col("__apply") >= m) & (pl.col("__apply") < nxt)).drop("__apply")
+        d = c.workday(nxt + timedelta(days=4))
+        if d > ctx.as_of:
+            continue
+        out.append(Delivery(
+            contract=contract, delivery_date=d, file_name=f"居住证办理_{m:%Y%m}.xlsx", frame=part,
+            defects=defects, title=f"{ctx.settings.county.name}居住证办理登记表（{m.year}年{m.month}月）",
+            numeric=frozenset({"birth_date", "apply_date", "valid_to"})))
+    return out
+
+
 def build(ctx: Context) -> list[Delivery]:
-    return household_register(ctx)
+    return household_register(ctx) + residence_permit(ctx)
