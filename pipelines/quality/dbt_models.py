@@ -50,9 +50,9 @@ class ModelDoc:
 
     @property
     def library(self) -> str | None:
-        """`population` for a model in `lib_population`, None outside the libraries."""
+        """The library (its schema, `lib_population`) of a library table, None outside them."""
         if self.schema and self.schema.startswith("lib_"):
-            return self.schema.removeprefix("lib_")
+            return self.schema
         return None
 
     @property

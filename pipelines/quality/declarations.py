@@ -266,9 +266,10 @@ def exempt(declared: dict[str, Any], rule_name: str, column: str) -> bool:
     return any(re.search(pattern, column) for pattern in patterns)
 
 
-def library_of_schema(schema: str) -> str:
-    """`lib_population` -> `population` (a name without the prefix is returned as it is)."""
-    return schema.removeprefix(LIBRARY_SCHEMA_PREFIX)
+def library_schema(library: str) -> str:
+    """A library's name as dq tables and `govdata publish` use it: its schema, `lib_population`
+    (`population` is accepted too)."""
+    return library if library.startswith(LIBRARY_SCHEMA_PREFIX) else LIBRARY_SCHEMA_PREFIX + library
 
 
 def quote(name: str) -> str:

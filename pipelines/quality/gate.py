@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from pipelines.quality.declarations import library_of_schema
+from pipelines.quality.declarations import library_schema
 from pipelines.quality.suites_libraries import declared_libraries
 from pipelines.quality.store import ensure_tables, gate_row, now
 from pipelines.settings import Settings, get_settings
@@ -27,12 +27,12 @@ def _latest_staging_failures(con: duckdb.DuckDBPyConnection, sources: set[str]) 
     rows = con.execute(
         """
         with latest as (
-            select source, max(checked_at) as checked_at
+            select source, max(evaluated_at) as evaluated_at
             from dq.results where stage = 'staging' and source in (select unnest(?))
             group by source
         )
         select r.check_id
-        from dq.results r join latest using (source, checked_at)
+        from dq.results r join latest using (source, evaluated_at)
         where r.stage = 'staging' and r.severity = 'error' and not r.success
         """,
         [sorted(sources)],
@@ -58,7 +58,7 @@ def library_sources(settings: Settings, library: str) -> set[str]:
     models = read_models(settings)
     sources: set[str] = set()
     for name, model in library_models(settings).items():
-        if model.schema == f"lib_{library}":
+        if model.schema == library:
             sources |= upstream_sources(models, name)
     return sources
 
@@ -68,15 +68,15 @@ def write_gates(
 ) -> dict[str, bool]:
     """Decide and append every declared library's gate for a library check run."""
     ensure_tables(con)
-    checked_at = now()
+    evaluated_at = now()
     gates: dict[str, bool] = {}
     for library in sorted(declared_libraries(settings)):
         failing = _run_failures(con, run_id, library)
         failing += _latest_staging_failures(con, library_sources(settings, library))
-        row = gate_row(run_id, as_of, library, failing, checked_at)
+        row = gate_row(run_id, as_of, library, failing, evaluated_at)
         con.execute(
             "insert into dq.gate values (?, ?, ?, ?, ?, ?, ?)",
-            [row[k] for k in ("run_id", "as_of", "library", "passed", "status", "failing_checks", "checked_at")],
+            [row[k] for k in ("run_id", "as_of", "library", "passed", "status", "failing_checks", "evaluated_at")],
         )
         gates[library] = bool(row["passed"])
     return gates
@@ -90,12 +90,12 @@ def gate_status(con: duckdb.DuckDBPyConnection, library: str, settings: Settings
     its `lib_` prefix.
     """
     settings = settings or get_settings()
-    name = library_of_schema(library)
+    name = library_schema(library)
     if name not in declared_libraries(settings):
         return True
     if not table_exists(con, "dq.gate"):
         return False
     row = con.execute(
-        "select passed from dq.gate where library = ? order by checked_at desc limit 1", [name]
+        "select passed from dq.gate where library = ? order by evaluated_at desc limit 1", [name]
     ).fetchone()
     return bool(row[0]) if row else False

@@ -34,7 +34,8 @@ class CheckOutcome:
 
     check: Check
     suite: Suite
-    evaluated: int = 0
+    elements: int = 0  # rows of the frame the check looked at (GX's element_count)
+    evaluated: int = 0  # elements evaluated: non-missing values (all rows for a not-null check)
     unexpected: int = 0
     failures: list[pd.DataFrame] = field(default_factory=list)
     gx_results: list[Any] = field(default_factory=list)
@@ -187,6 +188,7 @@ def run_suite(
             if message is not None:
                 raise CheckError(f"{suite.name}: check {outcome.check.check_id} could not run: {message}")
             details = result.result or {}
+            outcome.elements += int(details.get("element_count") or 0)
             outcome.evaluated += _evaluated(details, config.type)
             outcome.unexpected += int(details.get("unexpected_count") or 0)
             failing = _failing_rows(suite, outcome.check, frame, details)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from pipelines.quality.declarations import Suite
 from pipelines.quality.suites_libraries import library_suites
 from pipelines.quality.suites_staging import staging_suites
 from pipelines.quality.runner import DEFAULT_CHUNK_ROWS, CheckOutcome, GxRunner, SuiteOutcome, run_suite
-from pipelines.quality.store import write_outcomes
+from pipelines.quality.store import append, score_rows, trend, write_outcomes
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage, table_exists
 
@@ -48,19 +49,50 @@ def _summary(outcomes: list[SuiteOutcome], written: dict[str, int]) -> dict[str,
     }
 
 
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_id: str,
+    stage: str,
+    outcomes: list[SuiteOutcome],
+) -> tuple[dict[str, int], pd.DataFrame]:
+    """Append results, failures and dimension scores of a run."""
+    all_checks = [c for s in outcomes for c in s.checks]
+    written = write_outcomes(con, run_id, settings.as_of, all_checks)
+    scores = score_rows(run_id, settings.as_of, stage, all_checks)
+    append(con, "scores", scores)
+    return written, scores
+
+
+def _docs(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_id: str,
+    stage: str,
+    outcomes: list[SuiteOutcome],
+    scores: pd.DataFrame,
+    gates: dict[str, bool] | None = None,
+) -> str:
+    from pipelines.quality.docs import build_run_docs
+
+    index = build_run_docs(settings, run_id, stage, outcomes, scores, trend(con, stage), gates)
+    return str(index)
+
+
 def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
     """Run every staging suite (one per staging model) and record the results."""
     with record_stage("check_staging", settings) as run:
         with connect(settings) as con:
             suites = staging_suites(settings, con)
             outcomes, missing = _run_suites(con, suites, chunk_rows)
-            all_checks = [c for s in outcomes for c in s.checks]
-            written = write_outcomes(con, run.run_id, settings.as_of, all_checks)
+            written, scores = _record(con, settings, run.run_id, "staging", outcomes)
+            docs = _docs(con, settings, run.run_id, "staging", outcomes, scores)
         run.rows_in = sum(s.rows for s in outcomes)
         run.rows_out = written["results"] + written["failures"]
         summary: dict[str, int | str] = {"run id": run.run_id, **_summary(outcomes, written)}
         if missing:
             summary["tables missing"] = ", ".join(missing)
+        summary["data docs"] = docs
         return summary
 
 
@@ -72,9 +104,9 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
         with connect(settings) as con:
             suites = library_suites(settings, con)
             outcomes, missing = _run_suites(con, suites, chunk_rows)
-            all_checks = [c for s in outcomes for c in s.checks]
-            written = write_outcomes(con, run.run_id, settings.as_of, all_checks)
+            written, scores = _record(con, settings, run.run_id, "libraries", outcomes)
             gates = write_gates(con, settings, run.run_id, settings.as_of)
+            docs = _docs(con, settings, run.run_id, "libraries", outcomes, scores, gates)
         run.rows_in = sum(s.rows for s in outcomes)
         run.rows_out = written["results"] + written["failures"] + len(gates)
         summary: dict[str, int | str] = {"run id": run.run_id, **_summary(outcomes, written)}
@@ -82,4 +114,5 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
         summary["gates closed"] = ", ".join(sorted(k for k, v in gates.items() if not v)) or "-"
         if missing:
             summary["tables missing"] = ", ".join(missing)
+        summary["data docs"] = docs
         return summary

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 
-from pipelines.quality.declarations import Suite
+from pipelines.quality.declarations import DIMENSIONS, Suite
 from pipelines.quality.runner import CheckOutcome
 
 DDL = (
@@ -39,11 +39,12 @@ DDL = (
         department varchar,
         library varchar,
         source varchar,
+        element_count bigint not null,
         elements_evaluated bigint not null,
         unexpected_count bigint not null,
         ratio double not null,
         success boolean not null,
-        checked_at timestamp not null
+        evaluated_at timestamp not null
     )
     """,
     """
@@ -66,7 +67,7 @@ DDL = (
         source_file varchar,
         line varchar,
         value varchar,
-        checked_at timestamp not null
+        evaluated_at timestamp not null
     )
     """,
     """
@@ -77,7 +78,7 @@ DDL = (
         passed boolean not null,
         status varchar not null,
         failing_checks varchar[] not null,
-        checked_at timestamp not null
+        evaluated_at timestamp not null
     )
     """,
     """
@@ -91,7 +92,7 @@ DDL = (
         elements_evaluated bigint not null,
         elements_passing bigint not null,
         score double,
-        checked_at timestamp not null
+        evaluated_at timestamp not null
     )
     """,
 )
@@ -110,7 +111,7 @@ def now() -> datetime:
 
 
 def result_rows(
-    run_id: str, as_of: date, outcomes: list[CheckOutcome], checked_at: datetime
+    run_id: str, as_of: date, outcomes: list[CheckOutcome], evaluated_at: datetime
 ) -> pd.DataFrame:
     """dq.results rows of a run's check outcomes."""
     rows = [
@@ -132,11 +133,12 @@ def result_rows(
             "department": o.suite.department,
             "library": o.suite.library,
             "source": o.suite.source,
+            "element_count": o.elements,
             "elements_evaluated": o.evaluated,
             "unexpected_count": o.unexpected,
             "ratio": o.ratio,
             "success": o.success,
-            "checked_at": checked_at,
+            "evaluated_at": evaluated_at,
         }
         for o in outcomes
     ]
@@ -162,7 +164,7 @@ def _masked_value_expr(suite: Suite, columns: tuple[str, ...], frame: pl.DataFra
 
 
 def failure_rows(
-    run_id: str, as_of: date, outcome: CheckOutcome, checked_at: datetime
+    run_id: str, as_of: date, outcome: CheckOutcome, evaluated_at: datetime
 ) -> pd.DataFrame:
     """dq.failures rows of one check: every failing record, lineage kept, values masked."""
     if not outcome.failures:
@@ -201,7 +203,7 @@ def failure_rows(
         (pl.col("source_file") if lineage else pl.lit(None, dtype=pl.String)).alias("source_file"),
         (pl.col("source_line") if lineage else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("line"),
         _masked_value_expr(suite, check.shown, frame).alias("value"),
-        pl.lit(checked_at).alias("checked_at"),
+        pl.lit(evaluated_at).alias("evaluated_at"),
     )
     return out.to_pandas()
 
@@ -211,13 +213,13 @@ def _columns(table: str) -> list[str]:
         "results": [
             "run_id", "as_of", "stage", "suite", "table", "column", "expectation",
             "check_id", "rule", "dimension", "indicator", "severity", "threshold", "reason",
-            "department", "library", "source", "elements_evaluated", "unexpected_count",
-            "ratio", "success", "checked_at",
+            "department", "library", "source", "element_count", "elements_evaluated", "unexpected_count",
+            "ratio", "success", "evaluated_at",
         ],
         "failures": [
             "run_id", "as_of", "stage", "suite", "table", "column", "expectation",
             "check_id", "dimension", "indicator", "severity", "record_key", "department",
-            "library", "source", "source_file", "line", "value", "checked_at",
+            "library", "source", "source_file", "line", "value", "evaluated_at",
         ],
     }
     return names[table]
@@ -241,15 +243,15 @@ def write_outcomes(
 ) -> dict[str, int]:
     """Append a run's results and failures; returns how many rows of each were written."""
     ensure_tables(con)
-    checked_at = now()
-    results = append(con, "results", result_rows(run_id, as_of, outcomes, checked_at))
+    evaluated_at = now()
+    results = append(con, "results", result_rows(run_id, as_of, outcomes, evaluated_at))
     failures = 0
     for outcome in outcomes:
-        failures += append(con, "failures", failure_rows(run_id, as_of, outcome, checked_at))
+        failures += append(con, "failures", failure_rows(run_id, as_of, outcome, evaluated_at))
     return {"results": results, "failures": failures}
 
 
-def gate_row(run_id: str, as_of: date, library: str, failing: list[str], checked_at: datetime) -> dict[str, Any]:
+def gate_row(run_id: str, as_of: date, library: str, failing: list[str], evaluated_at: datetime) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "as_of": as_of,
@@ -257,5 +259,67 @@ def gate_row(run_id: str, as_of: date, library: str, failing: list[str], checked
         "passed": not failing,
         "status": "pass" if not failing else "fail",
         "failing_checks": sorted(failing),
-        "checked_at": checked_at,
+        "evaluated_at": evaluated_at,
     }
+
+
+def score_rows(run_id: str, as_of: date, stage: str, outcomes: list[CheckOutcome]) -> pd.DataFrame:
+    """Dimension scores (share of evaluated elements passing) per department and per library."""
+    rows: dict[tuple[str, str, str], list[int]] = {}
+    for o in outcomes:
+        scopes = [("department", o.suite.department), ("library", o.suite.library)]
+        for scope, name in scopes:
+            if not name:
+                continue
+            totals = rows.setdefault((scope, name, o.check.rule.dimension), [0, 0])
+            totals[0] += o.evaluated
+            totals[1] += o.evaluated - o.unexpected
+    evaluated_at = now()
+    frame = pd.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "as_of": as_of,
+                "stage": stage,
+                "scope": scope,
+                "scope_name": name,
+                "dimension": dimension,
+                "elements_evaluated": total,
+                "elements_passing": passing,
+                "score": passing / total if total else None,
+                "evaluated_at": evaluated_at,
+            }
+            for (scope, name, dimension), (total, passing) in sorted(rows.items())
+        ],
+        columns=[
+            "run_id", "as_of", "stage", "scope", "scope_name", "dimension",
+            "elements_evaluated", "elements_passing", "score", "evaluated_at",
+        ],
+    )
+    return frame
+
+
+def trend(con: duckdb.DuckDBPyConnection, stage: str, runs: int = 10) -> pd.DataFrame:
+    """Overall score per dimension over the latest runs of a stage (all scopes pooled)."""
+    scope = "department" if stage == "staging" else "library"
+    per_run = con.execute(
+        """
+        with per_run as (
+            select run_id, min(evaluated_at) over (partition by run_id) as evaluated_at, as_of,
+                   dimension, elements_passing, elements_evaluated
+            from dq.scores where stage = ? and scope = ?
+        )
+        select run_id, strftime(evaluated_at, '%Y-%m-%d %H:%M:%S') as evaluated_at,
+               cast(as_of as varchar) as as_of, dimension,
+               sum(elements_passing) / nullif(sum(elements_evaluated), 0) as score
+        from per_run group by all
+        """,
+        [stage, scope],
+    ).fetch_df()
+    if per_run.empty:
+        return per_run
+    table = per_run.pivot_table(
+        index=["evaluated_at", "run_id", "as_of"], columns="dimension", values="score", aggfunc="first"
+    )
+    table = table[[d for d in DIMENSIONS if d in table.columns]]
+    return table.sort_index(ascending=False).head(runs).reset_index()

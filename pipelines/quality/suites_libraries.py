@@ -21,6 +21,7 @@ from pipelines.quality.declarations import (
     Rule,
     Suite,
     bind,
+    library_schema,
     load_rules,
     quote,
     read_declaration,
@@ -154,7 +155,7 @@ def accessibility_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> 
             readable = _readable(con, model.qualified)
             present = table_columns(con, model.qualified) if readable else []
             rows.append(f"('{model.qualified}', {readable}, {_documented(model, present)})")
-        name = f"accessibility__lib_{library}"
+        name = f"accessibility__{library}"
         checks: list[Check] = []
         for rule_name in rule_names:
             frame_column = "readable" if rule(rules, rule_name, WHERE).indicator == "accessible" else "documented"
@@ -167,7 +168,7 @@ def accessibility_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> 
             Suite(
                 name=name,
                 stage="libraries",
-                table=f"lib_{library}",
+                table=library,
                 query=query,
                 index_column="row_id",
                 key=(),
@@ -199,7 +200,7 @@ def consistency_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> li
     suites: list[Suite] = []
     for entry in declared.get("consistency") or []:
         records, xref, entity_id = entry["records"], entry["xref"], entry["id"]
-        golden = _golden_table(settings, entry["library"], entity_id)
+        golden = _golden_table(settings, library_schema(entry["library"]), entity_id)
         if golden is None or not all(table_exists(con, t) for t in (records, xref, golden.qualified)):
             continue
         golden_columns = set(table_columns(con, golden.qualified))
@@ -238,7 +239,7 @@ def consistency_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> li
                 Suite(
                     name=name, stage="libraries", table=records, query=query, index_column="row_id",
                     key=(), checks=tuple(checks), columns=columns, department=department,
-                    library=entry["library"], source=source, requires=(records, xref, golden.qualified),
+                    library=golden.library, source=source, requires=(records, xref, golden.qualified),
                 )
             )
     return suites
@@ -277,7 +278,7 @@ def completeness_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> l
                     name=name, stage="libraries", table=records, query=query, index_column="row_id",
                     key=(), checks=tuple(checks),
                     columns={"in_reference": ColumnInfo("in_reference", "internal")},
-                    department=source.split("__")[0], library=entry["library"], source=source,
+                    department=source.split("__")[0], library=library_schema(entry["library"]), source=source,
                     requires=(records, xref),
                 )
             )

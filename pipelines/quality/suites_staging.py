@@ -87,7 +87,9 @@ def _column_rules(declared: dict[str, Any], contract: SourceContract, staged: se
         names = list(declared.get("required") or []) if column.required else []
         names += (declared.get("by_type") or {}).get(column.type.value) or []
         for entry in declared.get("by_name") or []:
-            if re.search(entry["match"], column.name):
+            if ("match" in entry and re.search(entry["match"], column.name)) or (
+                "match_zh" in entry and re.search(entry["match_zh"], column.name_zh)
+            ):
                 names += entry["rules"]
         out.append((column.name, list(dict.fromkeys(names))))
     return out

@@ -57,12 +57,12 @@ def test_gate_closes_on_failed_error_check_and_reopens(settings: Settings) -> No
     summary = check_libraries(settings)
     with connect(settings) as con:
         closed = gate_status(con, "lib_population", settings)
-        gate = con.execute("select status, failing_checks from dq.gate").fetchall()
+        gate = con.execute("select library, status, failing_checks from dq.gate").fetchall()
         failure = con.execute(
             "select department, source, value from dq.failures where \"table\" = 'lib_population.person' limit 1"
         ).fetchone()
     assert closed is False
-    assert gate == [("fail", ["lib_population__person:id_number_valid:id_number"])]
+    assert gate == [("lib_population", "fail", ["lib_population__person:id_number_valid:id_number"])]
     assert failure == ("gongan", "gongan__household_register", "110105***********1")
     assert "population" in str(summary["gates closed"])
     # WHEN the data is corrected and checked again THEN the gate reopens, history kept

@@ -1,0 +1,273 @@
+"""GX Data Docs for every check run, under `<reports>/data_docs/`, rendering fully offline.
+
+Each suite's validation result (totalled over its chunks) is rendered by GX's own page renderer
+and view; the page is then rewritten to load the vendored assets (`static/vendor`, see
+`vendor_assets.py`) instead of CDNs, GX's S3 logos and outbound links are dropped, and failing
+values are the masked values of `dq.failures` (never the raw ones GX would list). Every run gets
+its own folder with an index (checks, failures, dimension scores and their trend); the top index
+lists the runs. The pages are a report: they read nothing from the internet.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import shutil
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.quality.declarations import DIMENSION_EN, DIMENSIONS
+from pipelines.quality.runner import CheckOutcome, SuiteOutcome
+from pipelines.quality.vendor_assets import ASSETS, VENDOR_DIR
+from pipelines.settings import Settings
+
+DOCS_FOLDER = "data_docs"
+SAMPLE_SIZE = 20  # failing values shown per check on a page (dq.failures holds all of them)
+_GX_STATIC = ("images/favicon.ico",)
+
+_IMG_REMOTE_RE = re.compile(r"<img\b[^>]*?\bsrc=\"https?://[^\"]*\"[^>]*?/?>", re.DOTALL)
+_LINK_REMOTE_RE = re.compile(r"<a\b[^>]*?\bhref=\"https?://[^\"]*\"[^>]*>(.*?)</a>", re.DOTALL)
+_CSS_URL_REMOTE_RE = re.compile(r"url\(\s*['\"]?https?://[^)]*\)")
+_ATTR_REMOTE_RE = re.compile(r"\b(src|href)=\"https?://[^\"]*\"")
+_GX_STATIC_RE = re.compile(r"(?:\.\./){2,}static/")  # GX's own site layout: ../../../static/
+_GX_INDEX_RE = re.compile(r"(?:\.\./)+index\.html")
+_GX_SUITE_RE = re.compile(r"(?:\.\./)+expectations/[^\"]*\.html")
+# What the "no remote resource" rule looks for: an attribute, CSS url() or @import that loads http.
+REMOTE_REFERENCE_RE = re.compile(
+    r"\b(?:src|href)\s*=\s*[\"']?\s*https?:|url\(\s*[\"']?\s*https?:|@import\s+[\"']?https?:",
+    re.IGNORECASE,
+)
+
+
+def offline_html(page: str, static: str = "static") -> str:
+    """Point a GX page at the vendored assets and drop everything remote.
+
+    `static` is the relative path from the page to the `static/` folder.
+    """
+    page = _GX_STATIC_RE.sub(f"{static}/gx/", page)
+    for asset in ASSETS:
+        for pattern in asset.urls:
+            page = re.sub(pattern, f"{static}/vendor/{asset.target}", page)
+    page = _IMG_REMOTE_RE.sub('<span class="navbar-text font-weight-bold">govdata 数据质量</span>', page)
+    page = _LINK_REMOTE_RE.sub(r"\1", page)
+    page = _CSS_URL_REMOTE_RE.sub("none", page)
+    page = _ATTR_REMOTE_RE.sub(r'\1="#"', page)
+    page = _GX_SUITE_RE.sub("#", page)
+    return _GX_INDEX_RE.sub("index.html", page)
+
+
+def install_static(docs_root: Path) -> Path:
+    """Copy the vendored assets (and GX's favicon) next to the pages, once per docs folder."""
+    target = docs_root / "static"
+    vendor = target / "vendor"
+    if not (vendor / "LICENSES.txt").exists():
+        shutil.copytree(VENDOR_DIR, vendor, dirs_exist_ok=True)
+    import great_expectations
+
+    gx_static = Path(great_expectations.__file__).parent / "render" / "view" / "static"
+    for relative in _GX_STATIC:
+        destination = target / "gx" / relative
+        if not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(gx_static / relative, destination)
+    return target
+
+
+def _masked_sample(outcome: CheckOutcome, as_of: Any) -> list[str]:
+    from pipelines.quality.store import failure_rows
+
+    if not outcome.failures:
+        return []
+    head = copy.copy(outcome)
+    head.failures = [outcome.failures[0].head(SAMPLE_SIZE)]
+    frame = failure_rows("", as_of, head, datetime.now())
+    return [str(v) for v in frame["value"].tolist()]
+
+
+def _clean_result(result: dict[str, Any], outcome: CheckOutcome, sample: list[str]) -> dict[str, Any]:
+    """A result dict with totals over all chunks and masked values only."""
+    kept = {k: v for k, v in result.items() if not k.startswith(("unexpected_list", "unexpected_index", "partial_unexpected"))}
+    missing = max(outcome.elements - outcome.evaluated, 0)
+    kept.update(
+        element_count=outcome.elements,
+        unexpected_count=outcome.unexpected,
+        unexpected_percent=100.0 * outcome.ratio,
+        partial_unexpected_list=sample,
+        partial_unexpected_counts=[{"value": v, "count": c} for v, c in Counter(sample).most_common()],
+    )
+    if "missing_count" in result:
+        kept.update(
+            missing_count=missing,
+            missing_percent=100.0 * missing / outcome.elements if outcome.elements else 0.0,
+            unexpected_percent_total=100.0 * outcome.unexpected / outcome.elements if outcome.elements else 0.0,
+            unexpected_percent_nonmissing=100.0 * outcome.ratio,
+        )
+    return kept
+
+
+def totalled_result(suite_outcome: SuiteOutcome, as_of: Any) -> Any | None:
+    """The suite's validation result over all its chunks, with masked failing values."""
+    if not suite_outcome.validation_results:
+        return None
+    total = copy.deepcopy(suite_outcome.validation_results[0])
+    by_id = {o.check.check_id: o for o in suite_outcome.checks}
+    for result in total.results:
+        outcome = by_id[result.expectation_config.meta["check_id"]]
+        result.result = _clean_result(result.result or {}, outcome, _masked_sample(outcome, as_of))
+        result.success = outcome.success
+    successes = sum(1 for r in total.results if r.success)
+    total.success = successes == len(total.results)
+    total.statistics.update(
+        evaluated_expectations=len(total.results),
+        successful_expectations=successes,
+        unsuccessful_expectations=len(total.results) - successes,
+        success_percent=100.0 * successes / len(total.results) if total.results else 100.0,
+    )
+    return total
+
+
+def render_page(validation_result: Any) -> str:
+    """GX's validation-results page for one suite, made offline."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    document = ValidationResultsPageRenderer().render(validation_result)
+    return offline_html(DefaultJinjaPageView().render(document), static="../static")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="zh">
+<head>
+<meta charset="UTF-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{title}</title>
+<link rel="stylesheet" href="{static}/vendor/bootstrap/bootstrap.min.css">
+<link rel="stylesheet" href="{static}/vendor/fontawesome/css/all.min.css">
+</head>
+<body><div class="container-fluid py-3">
+<h1 class="h3">{title}</h1>
+{body}
+</div>
+<script src="{static}/vendor/jquery/jquery.min.js"></script>
+<script src="{static}/vendor/bootstrap/bootstrap.min.js"></script>
+</body></html>
+"""
+
+
+def _table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
+    if frame.empty:
+        return '<p class="text-muted">—</p>'
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, record, strict=True):
+            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+            if isinstance(value, float):
+                text = f"{value:.4f}"
+            shown = html.escape(text)
+            if links and column == "suite" and text in links:
+                shown = f'<a href="{links[text]}">{shown}</a>'
+            cells.append(f"<td>{shown}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<table class="table table-sm table-striped table-bordered"><thead><tr>'
+        + head + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _suite_rows(outcomes: list[SuiteOutcome]) -> pd.DataFrame:
+    rows = []
+    for suite_outcome in outcomes:
+        checks = suite_outcome.checks
+        rows.append(
+            {
+                "suite": suite_outcome.suite.name,
+                "table": suite_outcome.suite.table,
+                "rows": suite_outcome.rows,
+                "checks": len(checks),
+                "failed (error)": sum(1 for c in checks if not c.success and c.check.rule.severity == "error"),
+                "failed (warn)": sum(1 for c in checks if not c.success and c.check.rule.severity == "warn"),
+                "failing records": sum(c.unexpected for c in checks),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _scores_pivot(scores: pd.DataFrame) -> pd.DataFrame:
+    if scores.empty:
+        return scores
+    pivot = scores.pivot_table(index=["scope", "scope_name"], columns="dimension", values="score", aggfunc="first")
+    ordered = [d for d in DIMENSIONS if d in pivot.columns]
+    pivot = pivot[ordered].rename(columns={d: f"{d} {DIMENSION_EN[d]}" for d in ordered})
+    return pivot.reset_index()
+
+
+def build_run_docs(
+    settings: Settings,
+    run_id: str,
+    stage: str,
+    outcomes: list[SuiteOutcome],
+    scores: pd.DataFrame,
+    trend: pd.DataFrame,
+    gates: dict[str, bool] | None = None,
+) -> Path:
+    """Write one run's Data Docs (a page per suite and the run's index); returns the index."""
+    root = settings.reports_path / DOCS_FOLDER
+    install_static(root)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    folder = root / f"{stamp}_{stage}_{run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    links: dict[str, str] = {}
+    for suite_outcome in outcomes:
+        result = totalled_result(suite_outcome, settings.as_of)
+        if result is None:
+            continue
+        page = f"{suite_outcome.suite.name}.html"
+        (folder / page).write_text(render_page(result), encoding="utf-8")
+        links[suite_outcome.suite.name] = page
+    body = [
+        f"<p>运行 run <code>{html.escape(run_id)}</code> · {html.escape(stage)} · 数据截止日期 as-of "
+        f"{settings.as_of.isoformat()} · <a href=\"../index.html\">所有运行 all runs</a></p>",
+    ]
+    if gates is not None:
+        gate_frame = pd.DataFrame(
+            [{"library": k, "gate": "open 通过" if v else "closed 未通过"} for k, v in sorted(gates.items())]
+        )
+        body += ["<h2 class=\"h5\">发布闸门 Publication gates</h2>", _table(gate_frame)]
+    body += [
+        "<h2 class=\"h5\">维度得分 Dimension scores (share of elements passing, GB/T 36344)</h2>",
+        _table(_scores_pivot(scores)),
+        "<h2 class=\"h5\">套件 Suites</h2>",
+        _table(_suite_rows(outcomes), links),
+        "<h2 class=\"h5\">趋势 Trend (recent runs)</h2>",
+        _table(trend),
+    ]
+    index = folder / "index.html"
+    title = f"数据质量检查 Data quality · {stage}"
+    index.write_text(_PAGE.format(title=title, static="../static", body="\n".join(body)), encoding="utf-8")
+    write_top_index(root)
+    return index
+
+
+def write_top_index(root: Path) -> Path:
+    """The docs home: every run's folder, newest first."""
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and (p / "index.html").exists()), reverse=True)
+    items = "".join(f'<li><a href="{p.name}/index.html">{html.escape(p.name)}</a></li>' for p in runs)
+    body = f"<ul>{items}</ul>" if items else '<p class="text-muted">—</p>'
+    index = root / "index.html"
+    index.write_text(_PAGE.format(title="数据质量 Data Docs", static="static", body=body), encoding="utf-8")
+    return index
+
+
+def remote_references(folder: Path) -> list[str]:
+    """Pages and stylesheets under `folder` that would load something over http(s)."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in {".html", ".css"} and REMOTE_REFERENCE_RE.search(path.read_text(encoding="utf-8")):
+            found.append(str(path.relative_to(folder)))
+    return found
