@@ -3,7 +3,303 @@
 -- sources plus every row of incremental sources, one record per party role.
 with records as (
 
-    select cast(null as varchar) as source, cast(null as varchar) as record_id, cast(null as varchar) as role, cast(null as varchar) as name, cast(null as varchar) as uscc, cast(null as varchar) as legal_rep, cast(null as varchar) as address, cast(null as varchar) as phone, cast(null as varchar) as established, cast(null as varchar) as batch_id, cast(null as varchar) as source_file, cast(null as varchar) as source_line, cast(null as date) as delivery_date where false
+    select
+        'dashuju__information_system' as source,
+        row_id || '#owner' as record_id,
+        'owner' as role,
+        cast(owner as varchar) as name,
+        cast(owner_uscc as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_dashuju__information_system') }}
+    where is_current
+      and coalesce(owner, owner_uscc) is not null
+
+    union all
+
+    select
+        'dzzz__org_licence' as source,
+        row_id || '#holder' as record_id,
+        'holder' as role,
+        cast(holder as varchar) as name,
+        cast(holder_code as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_dzzz__org_licence') }}
+    where is_current
+      and coalesce(holder, holder_code) is not null
+
+    union all
+
+    select
+        'fagai__investment_project' as source,
+        row_id || '#owner' as record_id,
+        'owner' as role,
+        cast(owner as varchar) as name,
+        cast(owner_uscc as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_fagai__investment_project') }}
+    where is_current
+      and coalesce(owner, owner_uscc) is not null
+
+    union all
+
+    select
+        'minzheng__social_organization' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(address as varchar) as address,
+        cast(phone as varchar) as phone,
+        cast(established as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_minzheng__social_organization') }}
+    where is_current
+      and coalesce(name, uscc, legal_rep, address, phone, established) is not null
+
+    union all
+
+    select
+        'renshe__insured_person' as source,
+        row_id || '#employer' as record_id,
+        'employer' as role,
+        cast(employer as varchar) as name,
+        cast(employer_uscc as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_renshe__insured_person') }}
+    where is_current
+      and coalesce(employer, employer_uscc) is not null
+
+    union all
+
+    select
+        'shenpi__licence' as source,
+        row_id || '#holder' as record_id,
+        'holder' as role,
+        cast(party_name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_shenpi__licence') }}
+    where is_current
+      and coalesce(party_name, uscc, legal_rep) is not null
+
+    union all
+
+    select
+        'shichang__annual_report' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(address as varchar) as address,
+        cast(phone as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_shichang__annual_report') }}
+    where is_current
+      and coalesce(name, uscc, address, phone) is not null
+
+    union all
+
+    select
+        'shichang__enterprise' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(address as varchar) as address,
+        cast(phone as varchar) as phone,
+        cast(established as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_shichang__enterprise') }}
+    where is_current
+      and coalesce(name, uscc, legal_rep, address, phone, established) is not null
+
+    union all
+
+    select
+        'shichang__individual_business' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(operator as varchar) as legal_rep,
+        cast(address as varchar) as address,
+        cast(phone as varchar) as phone,
+        cast(established as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_shichang__individual_business') }}
+    where is_current
+      and coalesce(name, uscc, operator, address, phone, established) is not null
+
+    union all
+
+    select
+        'shuiwu__monthly_tax' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(taxpayer_id as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_shuiwu__monthly_tax') }}
+    where is_current
+      and coalesce(name, taxpayer_id) is not null
+
+    union all
+
+    select
+        'shuiwu__taxpayer' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(taxpayer_id as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(address as varchar) as address,
+        cast(phone as varchar) as phone,
+        cast(registered as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_shuiwu__taxpayer') }}
+    where is_current
+      and coalesce(name, taxpayer_id, legal_rep, address, phone, registered) is not null
+
+    union all
+
+    select
+        'weijian__medical_institution' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(address as varchar) as address,
+        cast(phone as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_weijian__medical_institution') }}
+    where is_current
+      and coalesce(name, uscc, legal_rep, address, phone) is not null
+
+    union all
+
+    select
+        'xinyong__credit_list' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(subject_name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_xinyong__credit_list') }}
+    where is_current
+      and coalesce(subject_name, uscc, legal_rep) is not null
+
+    union all
+
+    select
+        'zhifa__penalty' as source,
+        row_id || '#self' as record_id,
+        'self' as role,
+        cast(party_name as varchar) as name,
+        cast(uscc as varchar) as uscc,
+        cast(legal_rep as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_zhifa__penalty') }}
+    where is_current
+      and coalesce(party_name, uscc, legal_rep) is not null
+
+    union all
+
+    select
+        'ziranziyuan__land_parcel' as source,
+        row_id || '#owner' as record_id,
+        'owner' as role,
+        cast(owner as varchar) as name,
+        cast(owner_uscc as varchar) as uscc,
+        cast(null as varchar) as legal_rep,
+        cast(null as varchar) as address,
+        cast(null as varchar) as phone,
+        cast(null as varchar) as established,
+        batch_id,
+        source_file,
+        source_line,
+        delivery_date
+    from {{ ref('stg_ziranziyuan__land_parcel') }}
+    where is_current
+      and coalesce(owner, owner_uscc) is not null
 
 )
 
