@@ -30,9 +30,12 @@ class BlockingRule:
     name: str
     columns: tuple[str, ...]
     max_block: int = 200
+    masks: tuple[str, ...] = ()
+    """Comparisons this rule forces to agree (besides those on its own columns), e.g. a rule on
+    sorted ID characters says something about the ID comparison. Used when estimating m."""
 
 
-PAIR_INDEX = {"l": pl.UInt32, "r": pl.UInt32, "rule": pl.UInt8}
+PAIR_INDEX = {"l": pl.UInt32, "r": pl.UInt32, "rule": pl.UInt8, "rules": pl.UInt64}
 
 
 def _keyed(records: pl.DataFrame, rule: BlockingRule) -> pl.DataFrame:
@@ -60,8 +63,11 @@ def rule_pairs(records: pl.DataFrame, rule: BlockingRule, rule_index: int, link_
     if link_only:
         pairs = pairs.filter(pl.col("_src") != pl.col("_src_r"))
     out = pairs.select(
-        pl.col("_i").alias("l"), pl.col("_i_r").alias("r"), pl.lit(rule_index, pl.UInt8).alias("rule")
-    )
+        pl.col("_i").alias("l"),
+        pl.col("_i_r").alias("r"),
+        pl.lit(rule_index, pl.UInt8).alias("rule"),
+        pl.lit(1 << rule_index, pl.UInt64).alias("rules"),
+    ).unique(["l", "r"])
     return out, skipped
 
 
@@ -77,8 +83,11 @@ def candidate_pairs(
         link_only: only pairs from different sources (linking two files, not deduplicating).
 
     Returns:
-        (`l, r, rule` frame sorted by l, r; per-rule statistics).
+        (`l, r, rule, rules` frame sorted by l, r, where `rule` is the first rule that found the
+        pair and `rules` a bit mask of every rule that did; per-rule statistics).
     """
+    if len(rules) > 64:
+        raise ValueError("at most 64 blocking rules")
     parts: list[pl.DataFrame] = []
     stats: dict[str, int] = {}
     for index, rule in enumerate(rules):
@@ -91,7 +100,7 @@ def candidate_pairs(
     union = (
         pl.concat(parts)
         .group_by("l", "r")
-        .agg(pl.col("rule").min())
+        .agg(pl.col("rule").min(), pl.col("rules").sum())
         .sort("l", "r")
         .cast(PAIR_INDEX)
     )

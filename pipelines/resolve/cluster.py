@@ -43,3 +43,99 @@ def canonical_labels(keys: pl.DataFrame, labels: np.ndarray, prefix: str) -> pl.
     return named.select(
         (pl.lit(prefix) + pl.col("_rank").cast(pl.String).str.zfill(width)).alias("entity_id")
     ).to_series()
+
+
+def constrained_components(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    weights: np.ndarray,
+    match: np.ndarray,
+    cannot: np.ndarray,
+    exclusive: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of matched pairs that respect cannot-link constraints.
+
+    Args:
+        n: number of records.
+        left, right: record numbers of every compared pair.
+        weights: match weight of every pair (stronger links are kept first).
+        match: which pairs matched.
+        cannot: which pairs must never end up in one cluster (kept-apart pairs).
+        exclusive: per record an identifier (object array, None when absent) of which a cluster
+            may hold at most one distinct value (checksum-valid ID numbers).
+
+    Returns:
+        (cluster label per record, per pair whether a match was refused by a constraint).
+
+    Plain components are computed first (vectorised). Only components that violate a
+    constraint (rare) are rebuilt: their matched edges are added strongest first with a
+    union-find that refuses any union joining a cannot-link pair or two different exclusive
+    values. The Python loop therefore runs over a small share of the edges.
+    """
+    refused = np.zeros(len(left), dtype=bool)
+    ml, mr = left[match], right[match]
+    labels = components(n, ml, mr)
+    if len(ml) == 0:
+        return labels, refused
+    bad_mask = np.zeros(labels.max() + 1 if n else 0, dtype=bool)
+    inner_cannot = cannot & (labels[left] == labels[right])
+    bad_mask[labels[left[inner_cannot]]] = True
+    if exclusive is not None:
+        frame = pl.DataFrame({"label": labels, "vid": pl.Series(exclusive, dtype=pl.String)}).drop_nulls("vid")
+        multi = (
+            frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
+        )
+        bad_mask[multi] = True
+    if not bad_mask.any():
+        return labels, refused
+
+    in_bad = bad_mask[labels[left]]
+    edges = np.flatnonzero(in_bad & match)
+    edges = edges[np.argsort(-weights[edges], kind="stable")]
+    forbid: dict[int, set[int]] = {}
+    for e in np.flatnonzero(in_bad & cannot):
+        a, b = int(left[e]), int(right[e])
+        forbid.setdefault(a, set()).add(b)
+        forbid.setdefault(b, set()).add(a)
+    parent: dict[int, int] = {}
+    members: dict[int, list[int]] = {}
+    ident: dict[int, str | None] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def value(root: int) -> str | None:
+        if root in ident:
+            return ident[root]
+        return None if exclusive is None else exclusive[root]
+
+    for e in edges:
+        a, b = find(int(left[e])), find(int(right[e]))
+        if a == b:
+            continue
+        va, vb = value(a), value(b)
+        if va is not None and vb is not None and va != vb:
+            refused[e] = True
+            continue
+        ma, mb = members.get(a, [a]), members.get(b, [b])
+        small, large = (ma, mb) if len(ma) <= len(mb) else (mb, ma)
+        large_root = find(large[0])
+        if any(find(f) == large_root for x in small for f in forbid.get(x, ())):
+            refused[e] = True
+            continue
+        root, child = (a, b) if len(ma) >= len(mb) else (b, a)
+        parent[child] = root
+        members[root] = ma + mb
+        members.pop(child, None)
+        ident[root] = va if va is not None else vb
+    rebuilt = np.flatnonzero(bad_mask[labels])
+    roots = np.fromiter((find(int(x)) for x in rebuilt), dtype=np.int64, count=len(rebuilt))
+    labels = labels.copy()
+    labels[rebuilt] = labels.max() + 1 + roots
+    return labels, refused

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 
 MISSING = -1
 
@@ -294,6 +294,9 @@ levenshtein_similarity: Scorer = Levenshtein.normalized_similarity
 
 __all__ = [
     "MISSING",
+    "NameMatch",
+    "PhoneMatch",
+    "char_ratio",
     "Comparison",
     "DateMatch",
     "ExactMatch",
@@ -307,3 +310,57 @@ __all__ = [
     "string_similarity",
     "token_overlap",
 ]
+
+
+@dataclass(frozen=True)
+class NameMatch(Comparison):
+    """Chinese names: exact, same sound (any shared pinyin reading: homophones, heteronym
+    surnames, characters the clerk misheard), similar spelling (Jaro-Winkler), different.
+
+    `pinyin_columns` hold up to three readings per name (see `standardise.pinyin_slots`).
+    """
+
+    column: str = ""
+    pinyin_columns: tuple[str, ...] = ()
+    similar: float = 0.8
+    labels: tuple[str, ...] = ("different", "similar spelling", "same sound", "exact")
+
+    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
+        sim = pair_similarity(left[self.column], right[self.column], jaro_winkler)
+        out = np.zeros(len(sim), dtype=np.int8)
+        out[sim >= self.similar] = 1
+        sound = np.zeros(len(sim), dtype=bool)
+        for a in self.pinyin_columns:
+            for b in self.pinyin_columns:
+                sound |= (left[a] == right[b]).fill_null(False).to_numpy()
+        out[sound] = 2
+        out[sim >= 1.0] = 3
+        out[np.isnan(sim)] = MISSING
+        return out
+
+
+@dataclass(frozen=True)
+class PhoneMatch(Comparison):
+    """Phone numbers: exact, same last seven digits (a landline with and without its area
+    code, or one slip in the prefix), different."""
+
+    column: str = ""
+    tail_column: str = ""
+    labels: tuple[str, ...] = ("different", "same last 7 digits", "exact")
+
+    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
+        a, b = left[self.column], right[self.column]
+        exact = (a == b).fill_null(False).to_numpy()
+        tail = (left[self.tail_column] == right[self.tail_column]).fill_null(False).to_numpy()
+        out = np.where(exact, 2, np.where(tail, 1, 0)).astype(np.int8)
+        out[(a.is_null() | b.is_null()).to_numpy()] = MISSING
+        return out
+
+
+def char_ratio(name: str, column: str, thresholds: tuple[float, ...] = (0.9, 0.75), evidence: bool = True) -> StringSimilarity:
+    """Character-level similarity (Indel ratio) for unsegmented Chinese text such as addresses."""
+    ordered = sorted(thresholds)
+    labels = (f"ratio < {ordered[0]}",) + tuple(f"ratio >= {t}" for t in ordered) + ("exact",)
+    return StringSimilarity(
+        name=name, labels=labels, column=column, thresholds=thresholds, scorer=Indel.normalized_similarity, evidence=evidence
+    )

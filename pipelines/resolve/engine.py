@@ -26,11 +26,12 @@ import numpy as np
 import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule, candidate_pairs
-from pipelines.resolve.cluster import canonical_labels, components
+from pipelines.resolve.cluster import canonical_labels, constrained_components
 from pipelines.resolve.compare import MISSING, Comparison
 from pipelines.resolve.fellegi_sunter import (
     FellegiSunterModel,
     fit_em,
+    fit_sessions,
     term_frequency_adjustment,
     u_from_random_pairs,
 )
@@ -38,13 +39,26 @@ from pipelines.resolve.model import Resolution
 
 
 @dataclass(frozen=True)
-class TwinRule:
-    """Pairs agreeing on all `same` comparisons (at their top level) but whose names are below
-    `name_level` on comparison `name` are kept apart (twins, or siblings sharing a birthday)."""
+class KeepApart:
+    """A pair rule: pairs meeting every condition in `when` never match (cannot-link), unless
+    some comparison in `unless` reaches its level.
 
-    name: str
-    name_level: int
-    same: tuple[str, ...]
+    Conditions are `(comparison, op, level)` with op one of `<`, `<=`, `==`, `>=`; a missing
+    level (-1) never meets a condition. Kept-apart pairs also bind the clustering: two records
+    kept apart never end up in one entity through a chain of other records.
+    """
+
+    reason: str
+    when: tuple[tuple[str, str, int], ...]
+    unless: tuple[tuple[str, int], ...] = ()
+
+
+_OPS = {
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    ">=": np.greater_equal,
+}
 
 
 @dataclass(frozen=True)
@@ -60,12 +74,14 @@ class ResolverConfig:
         name: the name comparison (agreement on it alone is not enough to match).
         agree_levels: per comparison name, the lowest level that counts as agreement for the
             "more than the name" rule (default: the top level).
-        twins: the twins rule, if any.
+        keep_apart: pair rules that forbid a match (twins, conflicting birth dates, ...).
         threshold: match probability above which a pair matches.
         link_only: only compare records from different sources.
         one_to_one: keep only mutually best links (between sources).
         random_pairs: random record pairs used to estimate u.
-        fix_u: keep u from random pairs (True) or let EM refine it on the candidates (False).
+        training: how m and u are estimated: `sessions` (u from random pairs, m per blocking rule
+            as Splink does, prior over all pairs) or `candidates` (EM on the candidate pairs).
+        fix_u: with `candidates` training, keep u from random pairs instead of refining it.
         chunk_pairs: pairs compared per batch (keeps memory flat).
     """
 
@@ -75,11 +91,12 @@ class ResolverConfig:
     identifier: tuple[str, str] | None = None
     name: str | None = None
     agree_levels: dict[str, int] = field(default_factory=dict)
-    twins: TwinRule | None = None
+    keep_apart: tuple[KeepApart, ...] = ()
     threshold: float = 0.5
     link_only: bool = False
     one_to_one: bool = False
     random_pairs: int = 200_000
+    training: str = "sessions"
     fix_u: bool = True
     chunk_pairs: int = 2_000_000
     seed: int = 42
@@ -87,13 +104,14 @@ class ResolverConfig:
     def comparison_columns(self) -> list[str]:
         cols: list[str] = []
         for comp in self.comparisons:
-            for attr in ("column", "valid_column", "term_frequency"):
+            for attr in ("column", "valid_column", "term_frequency", "tail_column"):
                 value = getattr(comp, attr, None)
                 if value and value not in cols:
                     cols.append(value)
-            for alt in getattr(comp, "alt_columns", ()):
-                if alt not in cols:
-                    cols.append(alt)
+            for attr in ("alt_columns", "pinyin_columns"):
+                for extra in getattr(comp, attr, ()):
+                    if extra not in cols:
+                        cols.append(extra)
         if self.identifier:
             for c in self.identifier:
                 if c not in cols:
@@ -149,10 +167,11 @@ def score_pairs(
 ) -> np.ndarray:
     """Match weight (log2 odds, prior included) per pair, with term-frequency adjustments."""
     weights = model.weights(levels) + model.prior_weight
+    tables = _tf_tables(records, config)
     for k, comp in enumerate(config.comparisons):
         if not comp.term_frequency:
             continue
-        freq = _tf_tables(records, config)[comp.name]
+        freq = tables[comp.name]
         values = records[comp.term_frequency]
         top = levels[:, k] == comp.n_levels - 1
         adj = term_frequency_adjustment(values.gather(left), values.gather(right), top, freq)
@@ -162,12 +181,16 @@ def score_pairs(
 
 def _decide(
     levels: np.ndarray, weights: np.ndarray, records: pl.DataFrame, left: np.ndarray, right: np.ndarray, config: ResolverConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pair decisions (True = match) and the reason code of each decision."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair decisions (True = match), the reason code of each, and the cannot-link pairs.
+
+    Reason codes index `reasons(config)`.
+    """
     names = [c.name for c in config.comparisons]
     prob = 1.0 / (1.0 + np.exp2(-weights))
     match = prob >= config.threshold
     reason = np.where(match, 1, 0).astype(np.int8)  # 0 below threshold, 1 above
+    cannot = np.zeros(len(weights), dtype=bool)
     if config.identifier is not None:
         id_col, valid_col = config.identifier
         valid = records[valid_col].fill_null(False).to_numpy()
@@ -176,6 +199,7 @@ def _decide(
         clash = valid[left] & valid[right] & differ
         reason[match & clash] = 2
         match &= ~clash
+        cannot |= clash
     if config.name is not None:
         evidence = np.zeros(len(weights), dtype=bool)
         for k, comp in enumerate(config.comparisons):
@@ -186,27 +210,34 @@ def _decide(
         name_only = match & ~evidence
         reason[name_only] = 3
         match &= ~name_only
-    if config.twins is not None:
-        rule = config.twins
-        k_name = names.index(rule.name)
-        twin = (levels[:, k_name] != MISSING) & (levels[:, k_name] < rule.name_level)
-        for other in rule.same:
-            k = names.index(other)
-            twin &= levels[:, k] == config.comparisons[k].n_levels - 1
-        reason[match & twin] = 4
-        match &= ~twin
-    return match, reason
+    for offset, rule in enumerate(config.keep_apart):
+        hit = np.ones(len(weights), dtype=bool)
+        for comp_name, op, level in rule.when:
+            col = levels[:, names.index(comp_name)]
+            hit &= (col != MISSING) & _OPS[op](col, level)
+        for comp_name, level in rule.unless:
+            hit &= levels[:, names.index(comp_name)] < level
+        reason[match & hit] = len(FIXED_REASONS) + offset
+        match &= ~hit
+        cannot |= hit
+    return match, reason, cannot
 
 
-REASONS = {
-    0: "match probability below threshold",
-    1: "match probability above threshold",
-    2: "different checksum-valid identifiers",
-    3: "only the name agrees",
-    4: "possible twins: same birth date and address, different names",
-    5: "not the best link of either record (one-to-one)",
-    6: "kept apart: joining would put two valid identifiers in one entity",
-}
+FIXED_REASONS = (
+    "match probability below threshold",
+    "match probability above threshold",
+    "different checksum-valid identifiers",
+    "only the name agrees",
+    "not the best link of either record (one-to-one)",
+    "kept apart in clustering: a chain of links would join records that must stay apart",
+)
+REASON_ONE_TO_ONE = 4
+REASON_CLUSTER = 5
+
+
+def reasons(config: ResolverConfig) -> list[str]:
+    """Reason texts by code: the fixed ones, then one per keep-apart rule."""
+    return [*FIXED_REASONS, *(rule.reason for rule in config.keep_apart)]
 
 
 def _one_to_one(left: np.ndarray, right: np.ndarray, weights: np.ndarray, match: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -225,56 +256,29 @@ def _one_to_one(left: np.ndarray, right: np.ndarray, weights: np.ndarray, match:
     return out
 
 
-def _constrained_clusters(
-    n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray, match: np.ndarray, valid_ids: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster labels, and for each matched pair whether the constraint kept it apart.
+def _comparison_columns(comp: Comparison) -> set[str]:
+    cols = {getattr(comp, a, None) for a in ("column", "valid_column", "term_frequency", "tail_column")}
+    for attr in ("alt_columns", "pinyin_columns"):
+        cols.update(getattr(comp, attr, ()))
+    return {c for c in cols if c}
 
-    Components holding at most one distinct valid identifier are final. Others (rare) are
-    rebuilt by a union-find over their edges, strongest first, refusing unions that would put two
-    different valid identifiers in one cluster.
-    """
-    ml, mr = left[match], right[match]
-    labels = components(n, ml, mr)
-    refused = np.zeros(len(left), dtype=bool)
-    if valid_ids is None or len(ml) == 0:
-        return labels, refused
-    frame = pl.DataFrame({"label": labels, "vid": valid_ids}).drop_nulls("vid")
-    bad = frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
-    if len(bad) == 0:
-        return labels, refused
-    in_bad = np.isin(labels[left], bad) & match
-    edge_idx = np.flatnonzero(in_bad)
-    edge_idx = edge_idx[np.argsort(-weights[edge_idx], kind="stable")]
-    parent: dict[int, int] = {}
-    ident: dict[int, str | None] = {}
 
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
+def _rule_masks(rule: BlockingRule, config: ResolverConfig) -> list[int]:
+    """Indices of the comparisons a blocking rule forces to agree."""
+    return [
+        k
+        for k, comp in enumerate(config.comparisons)
+        if comp.name in rule.masks or _comparison_columns(comp) & set(rule.columns)
+    ]
 
-    for e in edge_idx:
-        a, b = find(int(left[e])), find(int(right[e]))
-        if a == b:
-            continue
-        ia = ident[a] if a in ident else valid_ids[a]
-        ib = ident[b] if b in ident else valid_ids[b]
-        if ia is not None and ib is not None and ia != ib:
-            refused[e] = True
-            continue
-        root, child = (a, b) if a < b else (b, a)
-        parent[child] = root
-        ident[root] = ia if ia is not None else ib
-    # Relabel members of the rebuilt components by their new roots.
-    members = np.flatnonzero(np.isin(labels, bad))
-    roots = np.array([find(int(x)) for x in members])
-    labels = labels.copy()
-    labels[members] = labels.max() + 1 + roots
-    return labels, refused
+
+def _total_pairs(frame: pl.DataFrame, config: ResolverConfig) -> float:
+    """Number of record pairs in the population the prior refers to."""
+    n = float(frame.height)
+    if not config.link_only:
+        return n * (n - 1) / 2
+    sizes = frame.group_by("_src").len()["len"].to_numpy().astype(np.float64)
+    return float((sizes.sum() ** 2 - (sizes**2).sum()) / 2)
 
 
 def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
@@ -300,12 +304,16 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     comps = list(config.comparisons)
     rl, rr = _random_pairs(n, config.random_pairs, config.seed, sources if config.link_only else None)
     u_random = u_from_random_pairs(compare_pairs(frame, rl, rr, config), comps) if len(rl) else None
-    model = fit_em(levels, comps, u_init=u_random, fix_u=config.fix_u and u_random is not None)
+    if config.training == "sessions" and u_random is not None:
+        masks = [_rule_masks(rule, config) for rule in config.blocking]
+        model = fit_sessions(levels, pairs["rules"].to_numpy(), masks, comps, u_random, _total_pairs(frame, config))
+    else:
+        model = fit_em(levels, comps, u_init=u_random, fix_u=config.fix_u and u_random is not None)
     weights = score_pairs(frame, left, right, levels, model, config)
-    match, reason = _decide(levels, weights, frame, left, right, config)
+    match, reason, cannot = _decide(levels, weights, frame, left, right, config)
     if config.one_to_one:
         kept = _one_to_one(left, right, weights, match, sources)
-        reason[match & ~kept] = 5
+        reason[match & ~kept] = REASON_ONE_TO_ONE
         match = kept
     timings["score_s"] = time.perf_counter() - clock
 
@@ -314,8 +322,8 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     if config.identifier is not None:
         id_col, valid_col = config.identifier
         valid_ids = frame.select(pl.when(pl.col(valid_col)).then(pl.col(id_col))).to_series().to_numpy()
-    labels, refused = _constrained_clusters(n, left, right, weights, match, valid_ids)
-    reason[refused] = 6
+    labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids)
+    reason[refused] = REASON_CLUSTER
     timings["cluster_s"] = time.perf_counter() - clock
 
     xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
@@ -342,7 +350,7 @@ def _pair_table(
     src = frame["source"]
     rid = frame["record_id"]
     rule_names = pl.Series([r.name for r in config.blocking], dtype=pl.String)
-    reason_names = pl.Series([REASONS[i] for i in range(len(REASONS))], dtype=pl.String)
+    reason_names = pl.Series(reasons(config), dtype=pl.String)
     cols = {
         "left_source": src.gather(left),
         "left_record_id": rid.gather(left),

@@ -24,6 +24,23 @@ import polars as pl
 from pipelines.resolve.compare import MISSING, Comparison
 
 _EPS = 1e-6
+# Pseudo-matches behind the default m probabilities: on a few hundred records EM has little to
+# learn from, so the defaults dominate; on thousands of matches they vanish.
+M_PRIOR_STRENGTH = 20.0
+
+
+def default_m(n_levels: int) -> np.ndarray:
+    """Generic m probabilities before any data: a true match mostly agrees exactly (85%), then
+    each lower level is less likely, and outright disagreement is rare (2%)."""
+    if n_levels == 1:
+        return np.ones(1)
+    rest = np.arange(1, n_levels - 1, dtype=np.float64)
+    middle = 0.13 * rest / rest.sum() if len(rest) else np.zeros(0)
+    top = 1.0 - 0.02 - middle.sum()
+    return np.concatenate([[0.02], middle, [top]])
+# Probabilities are floored here when turned into weights, so that no single level can outvote
+# every other comparison (a level never seen among matches is rare evidence, not proof).
+PROB_FLOOR = 1e-4
 
 
 @dataclass
@@ -39,7 +56,9 @@ class FellegiSunterModel:
 
     def level_weights(self) -> list[np.ndarray]:
         """log2(m/u) of every level of every comparison (the Bayes factor of the level)."""
-        return [np.log2(np.clip(m, _EPS, 1) / np.clip(u, _EPS, 1)) for m, u in zip(self.m, self.u, strict=True)]
+        return [
+            np.log2(np.clip(m, PROB_FLOOR, 1) / np.clip(u, PROB_FLOOR, 1)) for m, u in zip(self.m, self.u, strict=True)
+        ]
 
     def weights(self, levels: np.ndarray) -> np.ndarray:
         """Match weight (log2 Bayes factor, prior excluded) of each row of a level matrix."""
@@ -83,6 +102,8 @@ def fit_em(
     fix_u: bool = False,
     max_iter: int = 200,
     tol: float = 1e-7,
+    m_init: list[np.ndarray] | None = None,
+    fix_m: bool = False,
 ) -> FellegiSunterModel:
     """Estimate prior, m and u by EM on the candidate pairs' comparison levels.
 
@@ -102,7 +123,7 @@ def fit_em(
     for k, n in enumerate(n_levels):
         # m starts concentrated on the top levels, u on the bottom ones.
         ramp = np.arange(1, n + 1, dtype=np.float64) ** 3
-        m.append(ramp / ramp.sum())
+        m.append(np.asarray(m_init[k], dtype=np.float64) if m_init is not None else ramp / ramp.sum())
         if u_init is not None:
             u.append(np.clip(np.asarray(u_init[k], dtype=np.float64), _EPS, 1))
         else:
@@ -131,8 +152,10 @@ def fit_em(
         for k, n in enumerate(n_levels):
             col = pats[:, k].astype(np.int64)
             present = col != MISSING
-            mk = np.bincount(col[present], weights=w_match[present], minlength=n) + 1e-3
-            m[k] = mk / mk.sum()
+            if not fix_m:
+                mk = np.bincount(col[present], weights=w_match[present], minlength=n)
+                mk = mk + M_PRIOR_STRENGTH * default_m(n)
+                m[k] = mk / mk.sum()
             if not fix_u:
                 uk = np.bincount(col[present], weights=w_non[present], minlength=n) + 1e-3
                 u[k] = uk / uk.sum()
@@ -172,3 +195,60 @@ def term_frequency_adjustment(
     )
     adj = np.log2(sum_p2 / np.clip(looked, 1e-12, 1))
     return np.where(exact & (values_left == values_right).fill_null(False).to_numpy(), adj, 0.0)
+
+
+def fit_sessions(
+    levels: np.ndarray,
+    rules_of_pair: np.ndarray,
+    masks: list[list[int]],
+    comparisons: list[Comparison],
+    u: list[np.ndarray],
+    total_pairs: float,
+) -> FellegiSunterModel:
+    """Estimate m the way Splink does, then the share of matches among all pairs.
+
+    u comes from random record pairs (nearly all non-matches), so it is not biased by blocking.
+    m is estimated by EM (u fixed) separately on the pairs of each blocking rule, ignoring the
+    comparisons that rule forces to agree (their agreement there says nothing about m); the
+    sessions' estimates are averaged, weighted by their expected number of matches. Finally the
+    number of matches among the candidates is estimated (m and u fixed) and turned into the
+    prior of a random pair, so that weights are Bayes factors against the whole population.
+
+    Args:
+        levels: level matrix of the candidate pairs.
+        rules_of_pair: bit mask per pair of the blocking rules whose key the pair shares.
+        masks: per rule, the comparison indices that rule forces to agree.
+        comparisons: the comparisons.
+        u: u probabilities per comparison (from random pairs).
+        total_pairs: number of record pairs in the whole population (n(n-1)/2 when deduplicating).
+    """
+    k_count = len(comparisons)
+    sums = [np.zeros(c.n_levels) for c in comparisons]
+    weights = np.zeros(k_count)
+    for rule, masked in enumerate(masks):
+        subset = levels[(rules_of_pair >> np.uint64(rule)) & np.uint64(1) == 1]
+        if subset.shape[0] < 50:
+            continue
+        subset = subset.copy()
+        for k in masked:
+            subset[:, k] = MISSING
+        session = fit_em(subset, comparisons, prior=0.5, u_init=u, fix_u=True)
+        expected = session.prior * subset.shape[0]
+        for k in range(k_count):
+            if k in masked:
+                continue
+            sums[k] += expected * session.m[k]
+            weights[k] += expected
+    fallback = fit_em(levels, comparisons, prior=0.5, u_init=u, fix_u=True)
+    m = [
+        (sums[k] + M_PRIOR_STRENGTH * default_m(comparisons[k].n_levels)) / (weights[k] + M_PRIOR_STRENGTH)
+        if weights[k] > 0
+        else fallback.m[k]
+        for k in range(k_count)
+    ]
+    final = fit_em(levels, comparisons, prior=0.5, u_init=u, fix_u=True, m_init=m, fix_m=True)
+    matches = final.prior * levels.shape[0]
+    prior = float(np.clip(matches / max(total_pairs, 1.0), 1e-12, 0.5))
+    return FellegiSunterModel(
+        names=[c.name for c in comparisons], prior=prior, m=m, u=[np.asarray(x) for x in u], iterations=final.iterations
+    )

@@ -13,11 +13,11 @@ Clusters are recomputed from scratch on every run; the id map is what makes thei
 * Every change is appended to `er.<kind>_id_log` (`new`, `merge`, `split`, `dormant`, `revive`);
   a rerun on the same input changes nothing and logs nothing.
 
-Tables (all persistent; created on first use):
-    er.<kind>_id_map:  entity_id, seq, status (active|merged|dormant), first_as_of, last_as_of,
-                       successor_id (for merged ids), n_records
-    er.<kind>_id_keys: key, entity_id, last_as_of
-    er.<kind>_id_log:  as_of, event, entity_id, related_id, n_records
+Tables (all persistent; created on first use; `<e>_id` is `person_id` or `org_id`):
+    er.<e>_id_map:  <e>_id, seq, status (active|merged|dormant), first_as_of, last_as_of,
+                    successor_id (for merged ids), n_records
+    er.<e>_id_keys: key, <e>_id, last_as_of
+    er.<e>_id_log:  as_of, event (new|split|merge|dormant|revive), <e>_id, related_id, n_records
 """
 
 from __future__ import annotations
@@ -73,21 +73,27 @@ ORG_TABLES = IdMapTables("org", "O")
 ID_WIDTH = 8
 
 
-def _ddl(table: str, schema: dict[str, type[pl.DataType] | pl.DataType]) -> str:
-    cols = ", ".join(f"{name} {_DUCK_TYPES[dtype]}" for name, dtype in schema.items())  # type: ignore[index]
+def _stored(name: str, tables: IdMapTables) -> str:
+    """Column name in the warehouse: `entity_id` is stored as `person_id` / `org_id`."""
+    return f"{tables.entity}_id" if name == "entity_id" else name
+
+
+def _ddl(table: str, schema: dict[str, type[pl.DataType] | pl.DataType], tables: IdMapTables) -> str:
+    cols = ", ".join(f"{_stored(name, tables)} {_DUCK_TYPES[dtype]}" for name, dtype in schema.items())  # type: ignore[index]
     return f"create table if not exists {table} ({cols})"
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, tables: IdMapTables) -> None:
     """Create the persistent id tables if this warehouse has never resolved this kind."""
     con.execute("create schema if not exists er")
-    con.execute(_ddl(tables.id_map, ID_MAP_SCHEMA))
-    con.execute(_ddl(tables.keys, ID_KEYS_SCHEMA))
-    con.execute(_ddl(tables.log, ID_LOG_SCHEMA))
+    con.execute(_ddl(tables.id_map, ID_MAP_SCHEMA, tables))
+    con.execute(_ddl(tables.keys, ID_KEYS_SCHEMA, tables))
+    con.execute(_ddl(tables.log, ID_LOG_SCHEMA, tables))
 
 
-def _read(con: duckdb.DuckDBPyConnection, table: str, schema: dict) -> pl.DataFrame:
-    frame = pl.from_arrow(con.execute(f"select * from {table}").to_arrow_table())
+def _read(con: duckdb.DuckDBPyConnection, table: str, schema: dict, tables: IdMapTables) -> pl.DataFrame:
+    cols = ", ".join(f"{_stored(name, tables)} as {name}" for name in schema)
+    frame = pl.from_arrow(con.execute(f"select {cols} from {table}").to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
@@ -135,8 +141,8 @@ def assign_ids(
         `source, record_id, entity_id` in the order of `records`.
     """
     ensure_tables(con, tables)
-    id_map = _read(con, tables.id_map, ID_MAP_SCHEMA)
-    old_keys = _read(con, tables.keys, ID_KEYS_SCHEMA)
+    id_map = _read(con, tables.id_map, ID_MAP_SCHEMA, tables)
+    old_keys = _read(con, tables.keys, ID_KEYS_SCHEMA, tables)
 
     recs = records.with_columns(
         pl.col("cluster").cast(pl.Int64),
@@ -203,7 +209,7 @@ def assign_ids(
     _replace(con, tables.keys, new_keys)
     if log.height:
         con.register("_id_log_new", log.to_arrow())
-        con.execute(f"insert into {tables.log} select * from _id_log_new")
+        con.execute(f"insert into {tables.log} by name select * rename (entity_id as {tables.entity}_id) from _id_log_new")
         con.unregister("_id_log_new")
     return out.select("source", "record_id", "entity_id")
 
@@ -330,8 +336,10 @@ def _updated_map(
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Replace a table's rows with `frame` (same columns), keeping the table definition."""
-    con.register("_idmap_frame", frame.to_arrow())
+    """Replace a table's rows with `frame` (same columns, `entity_id` stored under its kind's
+    name), keeping the table definition."""
+    entity = table.removeprefix("er.").split("_id_")[0]
+    con.register("_idmap_frame", frame.rename({"entity_id": f"{entity}_id"}).to_arrow())
     con.execute(f"delete from {table}")
-    con.execute(f"insert into {table} select * from _idmap_frame")
+    con.execute(f"insert into {table} by name select * from _idmap_frame")
     con.unregister("_idmap_frame")

@@ -62,7 +62,8 @@ def _resolve_kind(
     """Resolve one kind, map clusters to persistent ids and write its `er` tables."""
     from pipelines.resolve.api import resolve_orgs, resolve_persons
 
-    resolution: Resolution = resolve_persons(records) if kind == "persons" else resolve_orgs(records)
+    resolve = resolve_persons if kind == "persons" else resolve_orgs
+    resolution: Resolution = resolve(records, as_of=settings.as_of)
     id_col = f"{tables.entity}_id"
     clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")

@@ -1,0 +1,94 @@
+"""Person resolution: the configuration of the engine for residents' records.
+
+Blocking keys (any one agreeing makes a pair a candidate):
+    ID number; ID characters sorted (survives a transposition); name + birth date; each pinyin
+    reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
+    pinyin + phone tail; name + address; birth date + phone.
+Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
+张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
+different checksum-valid numbers never match), birth date (exact / day-month swapped / one
+component / within a year), gender, phone (exact / last 7 digits), address (character ratio).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from pipelines.resolve.blocking import BlockingRule
+from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio
+from pipelines.resolve.engine import KeepApart, ResolverConfig, resolve
+from pipelines.resolve.model import Resolution
+from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_persons
+
+PINYIN = tuple(f"name_py{i}" for i in range(PINYIN_SLOTS))
+
+
+def person_config() -> ResolverConfig:
+    """The person resolver's blocking, comparisons and decision rules."""
+    comparisons = (
+        NameMatch(name="name", column="name_n", pinyin_columns=PINYIN, term_frequency="name_n", evidence=False),
+        IdentifierMatch(name="id_number", column="id_n", valid_column="id_valid"),
+        DateMatch(name="birth_date", column="dob"),
+        ExactMatch(name="gender", column="gender_n", evidence=False),
+        PhoneMatch(name="phone", column="phone_n", tail_column="phone_tail"),
+        char_ratio("address", "addr_n", (0.9, 0.75)),
+    )
+    blocking = (
+        BlockingRule("id_number", ("id_n",)),
+        BlockingRule("pinyin_id_sorted", ("name_py0", "id_sorted"), masks=("id_number",)),
+        BlockingRule("name_dob", ("name_n", "dob")),
+        *(BlockingRule(f"pinyin{i}_dob", (p, "dob")) for i, p in enumerate(PINYIN)),
+        BlockingRule("name_phone", ("name_n", "phone_n")),
+        BlockingRule("pinyin_phone_tail", ("name_py0", "phone_tail")),
+        BlockingRule("name_address", ("name_n", "addr_n")),
+        BlockingRule("dob_phone", ("dob", "phone_n")),
+    )
+    return ResolverConfig(
+        prefix="P",
+        comparisons=comparisons,
+        blocking=blocking,
+        identifier=("id_n", "id_valid"),
+        name="name",
+        agree_levels={"id_number": 2, "birth_date": 3, "phone": 2, "address": 3},
+        keep_apart=(
+            KeepApart(
+                "possible twins: same birth date and address, different names",
+                when=(("name", "<", 2), ("birth_date", "==", 4), ("address", "==", 3)),
+                unless=(("id_number", 2),),
+            ),
+            KeepApart(
+                "conflicting birth dates (not a swap or a one-part slip)",
+                when=(("birth_date", "<=", 1),),
+                unless=(("id_number", 2),),
+            ),
+        ),
+    )
+
+
+def person_keys(std: pl.DataFrame) -> pl.DataFrame:
+    """Persistent keys of each record for the id map (record, content fingerprint, valid ID)."""
+    content = pl.concat_str(
+        [pl.col(c).fill_null("") for c in ("source", "name_n", "id_n", "dob", "gender_n", "phone_n", "addr_n")],
+        separator="|",
+    ).hash(seed=11)
+    return std.select(
+        "source",
+        "record_id",
+        pl.concat_list(
+            pl.lit("r:") + pl.col("source") + pl.lit("|") + pl.col("record_id"),
+            pl.lit("f:") + content.cast(pl.String),
+            pl.when(pl.col("id_valid")).then(pl.lit("i:") + pl.col("id_n")),
+        )
+        .list.drop_nulls()
+        .alias("keys"),
+    )
+
+
+def resolve_person_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
+    """Standardise raw person records and resolve them (see module docstring)."""
+    std = standardise_persons(records, as_of)
+    resolution = resolve(std, person_config())
+    resolution.keys = person_keys(std)
+    return resolution

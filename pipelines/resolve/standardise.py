@@ -1,0 +1,198 @@
+"""Standardising raw person and organisation records before matching.
+
+Every rule comes from `pipelines.standards`, the project's one implementation of each national
+standard: this module only *applies* them to whole columns. Where `pipelines.standards.exprs`
+offers a Polars expression it is used (vectorised); otherwise the scalar reference function is
+applied once per *distinct* value (names, dates and phones repeat a lot), which is the thin
+adapter the standards module's docstring allows.
+
+Derived columns (persons):
+    name_n      normalised name (half-width, no spaces, unified middle dot, simplified)
+    name_py0..2 up to three pinyin readings of the name (heteronym surnames: 单 shan/dan)
+    id_n        normalised ID number (15 -> 18 digits, X upper-cased, half-width)
+    id_valid    checksum-valid with a real birth date (GB 11643)
+    dob         birth date YYYYMMDD: as delivered when parseable, else from a valid ID number
+    gender_n    GB/T 2261.1 code 1/2: from a valid ID number, else as delivered
+    phone_n     digits-only phone number
+    addr_n      address without the province/city/county prefix, simplified, no spaces
+    id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
+Organisations: name_n, name_core (legal-form suffix and place prefix removed), uscc_n,
+uscc_valid, org_code (positions 9-17 of the credit code), rep_n, rep_py0..2, addr_n, phone_n,
+est (YYYYMMDD).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import polars as pl
+
+from pipelines import standards
+from pipelines.standards import exprs as X
+
+PINYIN_SLOTS = 3
+
+
+def by_distinct(column: pl.Series, fn: Callable[[Any], Any], dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
+    """Apply a scalar standard function once per distinct non-null value of a column.
+
+    Used only where `pipelines.standards.exprs` has no vectorised version (pinyin keys, the
+    organisation-name core): values repeat, so this is far fewer calls than rows.
+    """
+    uniq = column.drop_nulls().unique()
+    mapped = pl.Series([fn(v) for v in uniq.to_list()], dtype=dtype)
+    lookup = pl.DataFrame({"_v": uniq, "_out": mapped})
+    return (
+        column.rename("_v")
+        .to_frame()
+        .join(lookup, on="_v", how="left", maintain_order="left")["_out"]
+        .rename(column.name)
+    )
+
+
+def _ymd(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.strftime("%Y%m%d")
+
+
+def per_distinct(frame: pl.DataFrame, column: str, derived: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Evaluate expressions of one column once per distinct value and join them back.
+
+    Delivered values repeat (dates, phones, names, addresses), and the standards' expressions are
+    not cheap per row, so this cuts the work to the number of distinct values. Returns the
+    derived columns only, row-aligned with `frame`.
+    """
+    uniq = frame.select(pl.col(column).unique())
+    table = uniq.with_columns(**derived)
+    return frame.select(column).join(table, on=column, how="left", maintain_order="left", nulls_equal=True).drop(column)
+
+
+def pinyin_slots(names: pl.Series, prefix: str) -> pl.DataFrame:
+    """Up to three pinyin readings of each name (`<prefix>0..2`), computed once per name."""
+    keys = by_distinct(names, lambda v: standards.name_pinyin_keys(v)[:PINYIN_SLOTS], pl.List(pl.String))
+    frame = keys.rename("_k").to_frame()
+    return frame.select(
+        [pl.col("_k").list.get(i, null_on_oob=True).alias(f"{prefix}{i}") for i in range(PINYIN_SLOTS)]
+    )
+
+
+# Gender as delivered: GB/T 2261.1 codes (1 male, 2 female) and their common spellings.
+_GENDER = {"1": "1", "2": "2", "男": "1", "女": "2", "M": "1", "F": "2", "MALE": "1", "FEMALE": "2", "男性": "1", "女性": "2"}
+
+
+def gender_expr(expr: pl.Expr) -> pl.Expr:
+    """Delivered gender as a GB/T 2261.1 code, null when unknown (0, 9) or unreadable."""
+    cleaned = X.normalise_text_expr(expr).str.to_uppercase()
+    return cleaned.replace_strict(_GENDER, default=None, return_dtype=pl.String)
+
+
+@lru_cache(maxsize=8)
+def _address_prefix_pattern(province: str, city: str, county_names: tuple[str, ...]) -> str:
+    provinces = sorted({re.escape(p) for p in (province, province.removesuffix("省"))}, key=len, reverse=True)
+    cities = sorted({re.escape(c) for c in (city, city.removesuffix("市"))}, key=len, reverse=True)
+    counties = sorted({re.escape(c) for name in county_names for c in (name, name[:-1])}, key=len, reverse=True)
+    return "^(?:" + "|".join(provinces) + ")?(?:" + "|".join(cities) + ")?(?:" + "|".join(counties) + ")?"
+
+
+def _county_prefix() -> str:
+    """Regex of the county's own province/city/county prefix (current and historic names)."""
+    from pipelines.settings import get_settings
+
+    county = get_settings().county
+    names = tuple(sorted({county.name, *(h.name for h in county.historic_codes)}))
+    return _address_prefix_pattern(county.province, county.city, names)
+
+
+def address_expr(expr: pl.Expr) -> pl.Expr:
+    """Address for comparison: normalised like a name (half-width, no whitespace, simplified),
+    without the county's own province/city/county prefix, which departments write or omit."""
+    text = X.normalise_name_expr(expr)
+    stripped = text.str.replace(_county_prefix(), "")
+    return pl.when(stripped == "").then(text).otherwise(stripped)
+
+
+def _as_of() -> date:
+    from pipelines.settings import get_settings
+
+    return get_settings().as_of
+
+
+def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
+    """Raw person records (all text) -> records with the derived comparison columns."""
+    as_of = as_of or _as_of()
+    frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
+    ids = frame.select(X.normalise_id_number_expr("id_number").alias("id_n"))
+    ids = ids.with_columns(
+        X.id_valid_expr("id_n", as_of).alias("id_valid"),
+        _ymd(X.id_birth_date_expr("id_n")).alias("_id_dob"),
+        X.id_gender_expr("id_n").alias("_id_gender"),
+    )
+    out = pl.concat(
+        [
+            frame,
+            ids,
+            per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")}),
+            per_distinct(frame, "birth_date", {"_dob": _ymd(X.parse_date_expr("birth_date"))}),
+            per_distinct(frame, "gender", {"_gender": gender_expr(pl.col("gender"))}),
+            per_distinct(frame, "phone", {"phone_n": X.normalise_phone_expr("phone")}),
+            per_distinct(frame, "address", {"addr_n": address_expr(pl.col("address"))}),
+        ],
+        how="horizontal",
+    )
+    out = out.with_columns(
+        pl.coalesce("_dob", pl.when(pl.col("id_valid")).then(pl.col("_id_dob"))).alias("dob"),
+        pl.coalesce(pl.when(pl.col("id_valid")).then(pl.col("_id_gender")), "_gender").alias("gender_n"),
+        pl.col("id_n").str.split("").list.sort().list.join("").alias("id_sorted"),
+        pl.col("phone_n").str.slice(-7).alias("phone_tail"),
+    ).drop("_dob", "_id_dob", "_id_gender", "_gender")
+    return pl.concat([out, pinyin_slots(out["name_n"], "name_py")], how="horizontal")
+
+
+# Legal-form suffixes and generic words that differ between spellings of the same organisation.
+_ORG_SUFFIX = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|股份公司|分公司|公司|专业合作社|合作社|个体工商户|个体户|"
+    r"经营部|门市部|商行|厂|店|中心|集团)$"
+)
+
+
+def org_core_expr(expr: pl.Expr) -> pl.Expr:
+    """An organisation name without brackets, the county's place prefix and legal-form suffixes
+    (a company is written with and without 有限公司, 山东, (茌平) ...)."""
+    text = X.normalise_name_expr(expr).str.replace_all(r"[()（）]", "")
+    text = text.str.replace(_county_prefix(), "")
+    for _ in range(2):
+        text = text.str.replace(_ORG_SUFFIX.pattern, "")
+    return pl.when(text == "").then(X.normalise_name_expr(expr)).otherwise(text)
+
+
+def standardise_orgs(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
+    """Raw organisation records (all text) -> records with the derived comparison columns."""
+    frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
+    out = pl.concat(
+        [
+            frame,
+            per_distinct(
+                frame,
+                "name",
+                {"name_n": X.normalise_name_expr("name"), "name_core": org_core_expr(pl.col("name"))},
+            ),
+            per_distinct(
+                frame,
+                "uscc",
+                {"uscc_n": X.normalise_credit_code_expr("uscc"), "uscc_valid": X.credit_code_valid_expr("uscc")},
+            ),
+            per_distinct(frame, "legal_rep", {"rep_n": X.normalise_name_expr("legal_rep")}),
+            per_distinct(frame, "address", {"addr_n": address_expr(pl.col("address"))}),
+            per_distinct(frame, "phone", {"phone_n": X.normalise_phone_expr("phone")}),
+            per_distinct(frame, "established", {"est": _ymd(X.parse_date_expr("established"))}),
+        ],
+        how="horizontal",
+    )
+    out = out.with_columns(
+        by_distinct(out["uscc_n"], standards.credit_code_org_code, pl.String).alias("org_code"),
+        pl.col("phone_n").str.slice(-7).alias("phone_tail"),
+    )
+    return pl.concat([out, pinyin_slots(out["rep_n"], "rep_py")], how="horizontal")
