@@ -1,0 +1,478 @@
+"""Delimited text (CSV, TSV): layout detection, a fast path for clean files, a careful path for
+damaged ones.
+
+Physical lines are counted the way Python's universal newlines count them (`\\r\\n`, `\\n` or a
+lone `\\r` ends a line); `_line` is the physical line a record starts on (header = its line).
+
+Fast path (clean UTF-8 or GB18030 files, the bulk of the data): the file is memory-mapped and cut
+into chunks at record boundaries (a newline after an even number of quote characters), each chunk
+parsed by Polars with every column as text. A chunk is accepted only when its accounting is exact:
+every record has the header's field count (checked by counting delimiters: those in the bytes must
+equal `rows x (fields - 1)` plus those inside values), and the physical lines add up (no blank
+lines, no lone CR, lines = records + newlines inside values). Anything else makes the caller throw
+the fast attempt away and read the file on the careful path, so both paths always agree.
+
+Careful path: Python's csv module (strict quoting) over a streamed, decoded file, with undecodable
+bytes kept as escapes and the row quarantined. A record that is malformed or has the wrong field
+count and spans several physical lines (a stray quote swallowing the lines after it) is re-read
+line by line, so one bad quote cannot take good rows down with it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import mmap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.contracts import SourceContract
+from pipelines.ingest._errors import FallBack, FileRejected
+from pipelines.ingest._headers import HeaderMap, find_header, header_lookup, map_header
+from pipelines.ingest._rows import (
+    FAULT,
+    FAULT_COLUMN,
+    RAW,
+    Chunk,
+    RowSpec,
+    finish,
+    quarantine_frame,
+)
+from pipelines.ingest._sniff import (
+    SAMPLE_BYTES,
+    SURROGATES,
+    Encoding,
+    best_encoding,
+    quick_encoding,
+)
+
+DELIMITERS = (",", "\t", ";", "|")
+FAST_CHUNK_BYTES = 48 << 20
+SLOW_CHUNK_ROWS = 50_000
+# A file whose rows are mostly undecodable is not data in any encoding we know.
+UNDECODABLE_SHARE = 0.5
+
+csv.field_size_limit(1 << 30)
+
+
+@dataclass
+class CsvLayout:
+    """How a delimited file is laid out: decided once from its first megabyte."""
+
+    encoding: Encoding
+    clean: bool  # the encoding decoded the sample without a single error
+    delimiter: str
+    header_line: int  # physical line on which the header record ends
+    header: HeaderMap
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return self.header.width
+
+
+@dataclass
+class Record:
+    """One record of the careful path: its fields, or the fault that stops it loading."""
+
+    line: int
+    fields: list[str]
+    raw: str
+    fault: str | None = None
+    fault_column: str | None = None
+
+
+def detect_layout(path: Path, contract: SourceContract) -> CsvLayout:
+    """Encoding, delimiter and header of a delimited file; rejects what cannot be trusted."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    whole = size <= len(head)
+    encoding = quick_encoding(head, whole, contract.encoding)
+    clean = encoding is not None
+    bad_bytes = 0
+    if encoding is None:
+        encoding, bad_bytes = best_encoding(path, contract.encoding)
+    text = _decode_head(head, encoding, whole)
+    lookup = header_lookup(contract)
+    best: tuple[int, int, str, list[list[str]], list[int]] | None = None
+    for delimiter in DELIMITERS:
+        records, ends = _head_records(text, delimiter)
+        index, score = find_header(records, lookup)
+        if score and (best is None or score > best[0]):
+            best = (score, index, delimiter, records, ends)
+    if best is None:
+        raise FileRejected(
+            f"no header row: none of the first rows names a column of {contract.source} "
+            f"(read as {encoding.label} text)",
+            rows_read=0,
+        )
+    _, index, delimiter, records, ends = best
+    header_cells = records[index]
+    if any(SURROGATES.search(cell) for cell in header_cells):
+        raise FileRejected(
+            f"undecodable: the header is not valid {encoding.codec} "
+            f"(nor UTF-8 or GB18030)",
+            rows_read=0,
+        )
+    header = map_header(header_cells, contract)
+    notes: list[str] = []
+    if bad_bytes:
+        notes.append(f"{bad_bytes} undecodable bytes")
+    if delimiter != ",":
+        notes.append(f"delimiter {delimiter!r}")
+    title_rows = sum(1 for r in records[:index] if r)
+    if title_rows:
+        notes.append(f"{title_rows} title row(s) above the header skipped")
+    return CsvLayout(
+        encoding=encoding,
+        clean=clean,
+        delimiter=delimiter,
+        header_line=ends[index],
+        header=header,
+        notes=notes + header.notes,
+    )
+
+
+def _decode_head(head: bytes, encoding: Encoding, whole: bool) -> str:
+    decoder = codecs.getincrementaldecoder(encoding.codec)(errors="surrogateescape")
+    text = decoder.decode(head[encoding.bom :], final=whole)
+    if not whole:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[: cut + 1] if cut >= 0 else text
+    return text
+
+
+def _head_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The first records of the sample and the physical line each ends on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    ends: list[int] = []
+    try:
+        for record in islice(reader, 60):
+            records.append(record)
+            ends.append(reader.line_num)
+    except csv.Error:
+        pass
+    return records, ends
+
+
+def count_records(path: Path, layout: CsvLayout) -> int:
+    """Data records of a file (for a rejected file's `rows_read`)."""
+    return sum(1 for _ in slow_records(path, layout))
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast path
+# ---------------------------------------------------------------------------------------------
+
+
+def fast_eligible(layout: CsvLayout) -> bool:
+    return layout.clean and layout.encoding.codec in {"utf-8", "gb18030"}
+
+
+def fast_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
+    """Chunks of a clean file through Polars; raises FallBack at the first doubt."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        size = len(mm)
+        if mm[size - 1 : size] != b"\n":
+            raise FallBack("no newline at the end of the file")
+        start = _offset_after_lines(mm, layout.encoding.bom, layout.header_line)
+        line = layout.header_line + 1
+        while start < size:
+            data = _next_chunk(mm, start, size)
+            yield _fast_chunk(data, line, layout, spec)
+            line += data.count(b"\n")
+            start += len(data)
+
+
+def _offset_after_lines(mm: mmap.mmap, start: int, lines: int) -> int:
+    """Byte offset just after the given number of physical lines (no lone CR allowed)."""
+    offset = start
+    for _ in range(lines):
+        found = mm.find(b"\n", offset)
+        if found < 0:
+            return len(mm)
+        offset = found + 1
+    head = mm[start:offset]
+    if head.count(b"\r") != head.count(b"\r\n"):
+        raise FallBack("lone carriage return in the header")
+    return offset
+
+
+def _next_chunk(mm: mmap.mmap, start: int, size: int) -> bytes:
+    """The next run of whole records: cut at a newline preceded by an even number of quotes."""
+    end = min(start + FAST_CHUNK_BYTES, size)
+    if end < size:
+        cut = mm.rfind(b"\n", start, end)
+        if cut < 0:
+            cut = mm.find(b"\n", end)
+        end = size if cut < 0 else cut + 1
+    data = mm[start:end]
+    for _ in range(64):
+        if data.count(b'"') % 2 == 0:
+            return data
+        cut = data.rfind(b"\n", 0, len(data) - 1)
+        if cut < 0:
+            break
+        data = data[: cut + 1]
+    raise FallBack("no record boundary found (unbalanced quotes)")
+
+
+def _fast_chunk(data: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
+    newlines = data.count(b"\n")
+    if (
+        data.startswith((b"\n", b"\r\n"))
+        or b"\n\n" in data
+        or b"\n\r\n" in data
+        or data.count(b"\r") != data.count(b"\r\n")
+    ):
+        raise FallBack("blank line or lone carriage return")
+    utf8 = data
+    if layout.encoding.codec != "utf-8":
+        try:
+            utf8 = data.decode(layout.encoding.codec).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FallBack(f"undecodable bytes: {exc}") from None
+    width = layout.width
+    names = [f"__f{i}" for i in range(width)]
+    try:
+        frame = pl.read_csv(
+            utf8,
+            has_header=False,
+            schema=dict.fromkeys(names, pl.String),
+            infer_schema=False,
+            separator=layout.delimiter,
+            quote_char='"',
+            empty_string_is_null=False,
+            raise_if_empty=False,
+            eol_char="\n",
+        )
+    except Exception as exc:  # noqa: BLE001 - any parser complaint means: read it carefully
+        raise FallBack(f"parser: {type(exc).__name__}") from None
+    quoted = b'"' in data
+    delimiter = layout.delimiter
+    if frame.null_count().sum_horizontal().item():
+        raise FallBack("missing fields")
+    if frame.height and frame.select(pl.all_horizontal(pl.col(n) == "" for n in names)).to_series().any():
+        raise FallBack("empty record")
+    inner = 0
+    spans = None
+    if quoted:
+        inner = int(
+            frame.select(
+                pl.sum_horizontal(pl.col(n).str.count_matches(delimiter, literal=True) for n in names)
+            ).to_series().sum()
+        )
+        spans = frame.select(
+            (1 + pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names))
+            .cast(pl.Int64)
+            .alias("span")
+        ).to_series()
+        if int(spans.sum()) != newlines:
+            raise FallBack("physical lines do not add up")
+    elif frame.height != newlines:
+        raise FallBack("physical lines do not add up")
+    if utf8.count(delimiter.encode()) != frame.height * (width - 1) + inner:
+        raise FallBack("a record has the wrong number of fields")
+    if spans is None:
+        offsets = pl.int_range(0, frame.height, eager=True, dtype=pl.Int64)
+        spans = pl.repeat(1, frame.height, eager=True, dtype=pl.Int64)
+    else:
+        offsets = spans.cum_sum() - spans
+    frame = frame.with_columns(
+        (offsets + first_line).cast(pl.String).alias("_line"),
+        offsets.alias("__offset"),
+        spans.alias("__span"),
+    )
+    frame = _rename(frame, layout.header, empty_is_null=True)
+
+    def raw_text(bad: pl.DataFrame) -> list[str]:
+        return _raw_lines(data, bad["__offset"].to_list(), bad["__span"].to_list(), layout)
+
+    return finish(frame, spec, raw_text)
+
+
+def _raw_lines(data: bytes, offsets: list[int], spans: list[int], layout: CsvLayout) -> list[str]:
+    """Original text of physical lines `offset .. offset + span - 1` of a chunk."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends + 1))
+    out = []
+    for offset, span in zip(offsets, spans, strict=True):
+        piece = data[int(starts[offset]) : int(ends[offset + span - 1])]
+        out.append(_strip_newline(piece.decode(layout.encoding.codec, errors="backslashreplace")))
+    return out
+
+
+def _rename(frame: pl.DataFrame, header: HeaderMap, empty_is_null: bool) -> pl.DataFrame:
+    """Delivered field positions -> contract columns and `__x<i>` extras; '' -> null."""
+    renames = {
+        f"__f{i}": (target if target is not None else f"__x{i}")
+        for i, target in enumerate(header.targets)
+    }
+    frame = frame.rename(renames)
+    if empty_is_null:
+        frame = frame.with_columns(
+            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+            for c in renames.values()
+        )
+    return frame
+
+
+def spec_for(layout_header: HeaderMap, contract: SourceContract) -> RowSpec:
+    """The row checks' view of a header: extras by frame column, header texts by column."""
+    return RowSpec(
+        contract=contract,
+        extra_keys={f"__x{i}": key for i, key in layout_header.extra_keys.items()},
+        header_values={
+            t: layout_header.fields[i] for i, t in layout_header.mapped().items()
+        } if len(layout_header.mapped()) > 1 else {},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Careful path
+# ---------------------------------------------------------------------------------------------
+
+
+def slow_records(path: Path, layout: CsvLayout) -> Iterator[Record]:
+    """Every data record after the header, including the faulty ones."""
+    width = layout.width
+    delimiter = layout.delimiter
+    with path.open("rb") as binary:
+        binary.seek(layout.encoding.bom)
+        text = io.TextIOWrapper(
+            binary, encoding=layout.encoding.codec, errors="surrogateescape", newline=""
+        )
+        lines: list[str] = []
+
+        def feed() -> Iterator[str]:
+            for physical in text:
+                lines.append(physical)
+                yield physical
+
+        source = feed()
+        for _ in islice(source, layout.header_line):
+            pass
+        consumed = layout.header_line
+        reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
+        while True:
+            lines.clear()
+            try:
+                fields = next(reader)
+                error = None
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                fields, error = None, str(exc)
+                reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
+            record_lines = list(lines)
+            start = consumed + 1
+            consumed += len(record_lines)
+            if fields == []:
+                continue  # a blank line is no record
+            if error is not None or (len(fields or ()) != width and len(record_lines) > 1):
+                yield from _line_by_line(record_lines, start, layout, error)
+                continue
+            yield _record(fields or [], start, "".join(record_lines), layout)
+
+
+def _line_by_line(
+    physical: list[str], start: int, layout: CsvLayout, error: str | None
+) -> Iterator[Record]:
+    """A damaged multi-line record, read again one physical line at a time."""
+    for offset, line in enumerate(physical):
+        if not line.strip("\r\n"):
+            continue
+        try:
+            fields = next(csv.reader([line], delimiter=layout.delimiter, strict=True))
+        except (csv.Error, StopIteration) as exc:
+            detail = error if len(physical) == 1 and error else str(exc)
+            yield Record(start + offset, [], line, fault=f"malformed quoting: {detail}")
+            continue
+        yield _record(fields, start + offset, line, layout)
+
+
+def _record(fields: list[str], line: int, raw: str, layout: CsvLayout) -> Record:
+    width = layout.width
+    record = Record(line, fields, raw)
+    if SURROGATES.search(raw):
+        record.fields = [SURROGATES.sub(_escape, f) for f in fields]
+        record.raw = SURROGATES.sub(_escape, raw)
+        record.fault = f"bytes not valid {layout.encoding.codec}"
+        if len(fields) == width:
+            bad = next((i for i, f in enumerate(fields) if SURROGATES.search(f)), None)
+            if bad is not None:
+                record.fault_column = layout.header.targets[bad] or layout.header.extra_keys[bad]
+    elif len(fields) != width:
+        if not raw.endswith(("\n", "\r")) and len(fields) < width:
+            record.fault = f"row cut short at end of file ({len(fields)} of {width} fields)"
+        else:
+            record.fault = f"row has {len(fields)} fields, the header has {width}"
+    return record
+
+
+def _escape(match: object) -> str:
+    return f"\\x{ord(match.group()) - 0xDC00:02x}"  # type: ignore[attr-defined]
+
+
+def _strip_newline(raw: str) -> str:
+    if raw.endswith("\r\n"):
+        return raw[:-2]
+    if raw.endswith(("\n", "\r")):
+        return raw[:-1]
+    return raw
+
+
+def slow_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
+    """Chunks of any delimited file through the csv module."""
+    total = undecodable = 0
+    batch: list[Record] = []
+    for record in slow_records(path, layout):
+        total += 1
+        undecodable += record.fault is not None and record.fault.startswith("bytes not valid")
+        batch.append(record)
+        if len(batch) >= SLOW_CHUNK_ROWS:
+            yield _slow_chunk(batch, layout, spec)
+            batch = []
+    if total and undecodable > total * UNDECODABLE_SHARE:
+        raise FileRejected(
+            f"undecodable: {undecodable} of {total} rows are not valid {layout.encoding.codec} "
+            "(nor UTF-8 or GB18030)",
+            rows_read=total,
+        )
+    if batch:
+        yield _slow_chunk(batch, layout, spec)
+
+
+def _slow_chunk(batch: list[Record], layout: CsvLayout, spec: RowSpec) -> Chunk:
+    width = layout.width
+    names = [f"__f{i}" for i in range(width)]
+    rows = [r.fields if r.fault is None else [None] * width for r in batch]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    frame = frame.with_columns(
+        pl.Series("_line", [str(r.line) for r in batch], dtype=pl.String),
+        pl.Series(FAULT, [r.fault for r in batch], dtype=pl.String),
+        pl.Series(FAULT_COLUMN, [r.fault_column for r in batch], dtype=pl.String),
+        pl.Series(RAW, [_strip_newline(r.raw) for r in batch], dtype=pl.String),
+    )
+    frame = _rename(frame, layout.header, empty_is_null=True)
+    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list())
+
+
+__all__ = [
+    "CsvLayout",
+    "count_records",
+    "detect_layout",
+    "fast_chunks",
+    "fast_eligible",
+    "quarantine_frame",
+    "slow_chunks",
+    "spec_for",
+]

@@ -1,0 +1,167 @@
+"""Row checks shared by every format, vectorised over a chunk of rows.
+
+Readers hand over a Polars frame of text: the contract columns (by `name_zh`), extra columns
+(`__x<i>`), the row's `_line`, and any fault the parser already found (`__fault`,
+`__fault_column`). Here each row either goes to the raw table or to `raw.quarantine` with every
+reason it is bad: a field over the contract's maximum length, control characters (NUL and other
+C0/C1 controls, except tab and line breaks), or a repeated header row. Reasons are only built in
+Python for the bad rows, which are few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.contracts import SourceContract
+from pipelines.ingest._headers import normalise_header
+
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+
+QUARANTINE_SCHEMA = {"line": pl.String, "column": pl.String, "reason": pl.String, "raw": pl.String}
+
+FAULT = "__fault"
+FAULT_COLUMN = "__fault_column"
+RAW = "__raw"
+
+
+@dataclass
+class Chunk:
+    """Rows ready to write: `good` has the raw table's contract columns, `_line`, `_extras`;
+    `bad` has the quarantine columns `line`, `column`, `reason`, `raw`."""
+
+    good: pl.DataFrame
+    bad: pl.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return self.good.height + self.bad.height
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """What a reader delivers for one header: which extra columns and their `_extras` keys."""
+
+    contract: SourceContract
+    extra_keys: dict[str, str]  # frame column (`__x<i>`) -> key in `_extras`
+    header_values: dict[str, str]  # contract column -> its header text in this file
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.name_zh for c in self.contract.columns]
+
+
+def empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
+
+def quarantine_frame(rows: list[tuple[str, str | None, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA, orient="row")
+
+
+def finish(
+    frame: pl.DataFrame,
+    spec: RowSpec,
+    raw_text: Callable[[pl.DataFrame], list[str]],
+) -> Chunk:
+    """Check every row of a chunk and split it into rows to load and rows to quarantine.
+
+    Args:
+        frame: the reader's chunk (see the module docstring).
+        spec: the contract and the file's header mapping.
+        raw_text: gives the original text of the given rows (only called for bad rows), for
+            readers that do not carry `__raw` for every row.
+    """
+    columns = spec.columns
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
+    for name in (FAULT, FAULT_COLUMN):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    checked = [*columns, *spec.extra_keys]
+    conditions = [pl.col(FAULT).is_not_null()]
+    conditions += [pl.col(c).str.contains(CONTROL_CHARS) for c in checked]
+    conditions += [
+        pl.col(c.name_zh).str.len_chars() > c.max_length
+        for c in spec.contract.columns
+        if c.max_length is not None
+    ]
+    if spec.header_values:
+        conditions.append(
+            pl.all_horizontal(
+                pl.col(c).fill_null("") == pl.lit(h) for c, h in spec.header_values.items()
+            )
+        )
+    flagged = frame.with_columns(pl.any_horizontal(conditions).fill_null(False).alias("__bad"))
+    good = flagged.filter(~pl.col("__bad"))
+    bad = flagged.filter(pl.col("__bad"))
+    return Chunk(good=_good_rows(good, spec), bad=_bad_rows(bad, spec, raw_text))
+
+
+def _good_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.DataFrame:
+    if spec.extra_keys:
+        names = list(spec.extra_keys)
+        extras = (
+            pl.when(pl.any_horizontal(pl.col(n).is_not_null() for n in names))
+            .then(
+                pl.struct(pl.col(n).alias(k) for n, k in spec.extra_keys.items()).struct.json_encode()
+            )
+            .otherwise(None)
+        )
+    else:
+        extras = pl.lit(None, dtype=pl.String)
+    return frame.select(
+        *(pl.col(c).cast(pl.String) for c in spec.columns),
+        pl.col("_line").cast(pl.String),
+        extras.alias("_extras"),
+    )
+
+
+def _bad_rows(
+    frame: pl.DataFrame, spec: RowSpec, raw_text: Callable[[pl.DataFrame], list[str]]
+) -> pl.DataFrame:
+    if frame.height == 0:
+        return empty_quarantine()
+    raws = frame[RAW].to_list() if RAW in frame.columns else raw_text(frame)
+    rows: list[tuple[str, str | None, str, str]] = []
+    for record, raw in zip(frame.iter_rows(named=True), raws, strict=True):
+        faults = _faults(record, spec)
+        column = faults[0][0] if len({c for c, _ in faults}) == 1 else None
+        rows.append((record["_line"], column, "; ".join(r for _, r in faults), raw))
+    return quarantine_frame(rows)
+
+
+def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, str]]:
+    """Every reason a row is bad, as `(column or None, reason)`."""
+    if record[FAULT] is not None:
+        return [(record[FAULT_COLUMN], str(record[FAULT]))]  # type: ignore[list-item]
+    faults: list[tuple[str | None, str]] = []
+    if spec.header_values and all(
+        normalise_header(record[c]) == normalise_header(h) for c, h in spec.header_values.items()
+    ):
+        faults.append((None, "repeated header row"))
+    for name in (*spec.columns, *spec.extra_keys):
+        value = record[name]
+        if isinstance(value, str):
+            bad = next((ch for ch in value if _is_control(ch)), None)
+            if bad is not None:
+                label = spec.extra_keys.get(name, name)
+                faults.append((label, f"control character U+{ord(bad):04X} in {label}"))
+    for column in spec.contract.columns:
+        value = record[column.name_zh]
+        if column.max_length is not None and isinstance(value, str):
+            if len(value) > column.max_length:
+                faults.append((
+                    column.name_zh,
+                    f"{column.name_zh} has {len(value)} characters, over the contract maximum "
+                    f"of {column.max_length}",
+                ))
+    return faults or [(None, "row failed a check")]
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return (code < 0x20 and ch not in "\t\n\r") or 0x7F <= code <= 0x9F

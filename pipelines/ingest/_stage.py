@@ -1,0 +1,331 @@
+"""The ingest stage: walk the landing folder, decide each file's fate, load it in one transaction.
+
+Each file is loaded in a single transaction together with its ledger row (and, for a redelivery,
+the deletion of the batch it replaces), so a run killed at any moment leaves the warehouse as if
+the interrupted file had never been started; the next run skips what the ledger already records
+for the same path and bytes and carries on. Batch ids are derived from path and bytes, so a
+rerun on the same landing gives the same warehouse apart from the ledger's timestamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath
+
+import duckdb
+
+from pipelines import contracts as registry
+from pipelines.contracts import SourceContract
+from pipelines.errors import ContractError, GovdataError
+from pipelines.ingest._errors import FallBack, FileRejected
+from pipelines.ingest._landing import DeliveredFile, department_folders, walk_landing
+from pipelines.ingest._ledger import (
+    Attempt,
+    LedgerState,
+    batch_id_for,
+    ensure_raw_table,
+    ensure_tables,
+    quote,
+    raw_table_name,
+)
+from pipelines.ingest._rows import Chunk
+from pipelines.ingest._sources import Source, guarded, open_source
+from pipelines.ingest._summary import FileOutcome, IngestSummary
+from pipelines.settings import Settings
+from pipelines.warehouse import connect, record_stage
+
+NO_CONTRACT = "no source contract matches"
+_SWAP_EXTENSIONS = (".csv", ".xlsx", ".json", ".jsonl", ".geojson", ".txt", ".tsv")
+# DuckDB's share of memory while loading; the readers stream in bounded chunks beside it.
+MEMORY_LIMIT = "2GB"
+
+
+def list_departments(settings: Settings, landing: Path | None = None) -> list[str]:
+    """Department folders present in the landing folder (one mapped Airflow task each)."""
+    return department_folders(Path(landing) if landing else settings.landing_path)
+
+
+def ingest(
+    settings: Settings, landing: Path | None = None, departments: list[str] | None = None
+) -> IngestSummary:
+    """Load every delivered file of the landing folder (or of the named departments) into
+    `raw.*`, recording each attempt in `raw.ingest_ledger` and bad rows in `raw.quarantine`.
+
+    Args:
+        settings: run settings (warehouse, landing folder, as-of date).
+        landing: landing folder to read instead of the settings' one.
+        departments: only these department folders (default: all).
+
+    Returns:
+        What happened to every file, with per-department counts.
+    """
+    root = (Path(landing) if landing else settings.landing_path).resolve()
+    if not root.is_dir():
+        raise GovdataError(f"landing folder {root} does not exist")
+    files = walk_landing(root, departments)
+    summary = IngestSummary(landing=str(root))
+    with record_stage("ingest", settings) as run:
+        con = connect(settings)
+        try:
+            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            ensure_tables(con)
+            for contract in _contracts(departments):
+                ensure_raw_table(con, contract)
+            state = LedgerState.load(con)
+            for delivered in files:
+                summary.outcomes.append(_process(con, state, delivered, settings.as_of))
+        finally:
+            con.close()
+        run.rows_in = summary.rows_read
+        run.rows_out = summary.rows_loaded
+        run.message = summary.message()
+    return summary
+
+
+def _contracts(departments: list[str] | None) -> list[SourceContract]:
+    if departments is None:
+        return list(registry.all_contracts())
+    return [c for d in departments for c in registry.contracts_for_department(d)]
+
+
+def match(department: str, name: str) -> tuple[SourceContract | None, str | None, str | None]:
+    """`(contract, rejection reason, note)` for a file name in a department folder.
+
+    The name is tried as delivered, then without correction suffixes (a pattern need not
+    foresee `_更正`), then with the extension of another format (content decides the format,
+    so `户籍人口.xlsx` still finds the contract whose pattern says `.csv`).
+    """
+    from pipelines.ingest._landing import split_correction
+
+    candidates = registry.contracts_for_department(department)
+    base = split_correction(name)[0]
+    variants = [name, base]
+    for variant in (name, base):
+        stem = PurePosixPath(variant).stem
+        variants += [stem + ext for ext in _SWAP_EXTENSIONS]
+    for index, variant in enumerate(dict.fromkeys(variants)):
+        found = [c for c in candidates if c.matches(variant)]
+        if len(found) > 1:
+            names = ", ".join(c.source for c in found)
+            return None, f"matches several source contracts: {names}", None
+        if found:
+            note = None
+            if index and PurePosixPath(variant).suffix != PurePosixPath(name).suffix:
+                note = f"matched {found[0].source} by name with extension {PurePosixPath(variant).suffix}"
+            return found[0], None, note
+    return None, NO_CONTRACT, None
+
+
+def _process(
+    con: duckdb.DuckDBPyConnection, state: LedgerState, delivered: DeliveredFile, as_of: date
+) -> FileOutcome:
+    started = _now()
+    sha256, size = _digest(delivered.path)
+    try:
+        contract, problem, note = match(delivered.department, delivered.name)
+    except ContractError as exc:
+        contract, problem, note = None, str(exc), None
+    source = contract.source if contract else None
+    if state.handled(delivered.rel, sha256, source):
+        last = state.latest[delivered.rel]
+        return FileOutcome(delivered.rel, delivered.department, last.source_table, "unchanged",
+                           batch_id=last.batch_id)
+    record = _Recorder(con, state, delivered, sha256, size, source, started)
+    if delivered.problem:
+        return record.outcome("rejected", reason=delivered.problem)
+    assert delivered.delivery_date is not None
+    if delivered.delivery_date > as_of:
+        if state.still_deferred(delivered.rel, sha256):
+            return FileOutcome(delivered.rel, delivered.department, source, "unchanged")
+        return record.outcome(
+            "deferred",
+            reason=f"delivered {delivered.delivery_date}, after the as-of date {as_of}",
+        )
+    if contract is None:
+        return record.outcome("rejected", reason=problem)
+    copy = state.loaded_copy(contract.source, sha256)
+    if copy is not None:
+        return record.outcome(
+            "duplicate", reason=f"same bytes as {copy.file} (batch {copy.batch_id})"
+        )
+    holder = state.holder(delivered.rel, contract.source)
+    if holder is not None and state.outranks(holder, delivered.rel):
+        return record.outcome(
+            "rejected", reason=f"superseded by {holder.file}, a later correction in the delivery"
+        )
+    return _load(con, record, contract, holder.batch_id if holder else None, note)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    record: _Recorder,
+    contract: SourceContract,
+    replaces: str | None,
+    note: str | None,
+) -> FileOutcome:
+    try:
+        source = open_source(record.delivered.path, contract)
+    except FileRejected as rejected:
+        return record.outcome("rejected", reason=rejected.reason, rows_read=rejected.rows_read)
+    except Exception as exc:  # noqa: BLE001 - a reader that chokes on a file rejects the file
+        return record.outcome("rejected", reason=f"could not be read: {type(exc).__name__}: {exc}")
+    record.format, record.encoding = source.format, source.encoding
+    try:
+        for plan in source.plans:
+            con.begin()
+            try:
+                loaded = quarantined = 0
+                if replaces:
+                    con.execute(f"delete from {raw_table_name(contract)} where _batch_id = ?",
+                                [replaces])
+                    con.execute("delete from raw.quarantine where batch_id = ?", [replaces])
+                for chunk in guarded(plan()):
+                    _insert(con, contract, record, chunk)
+                    loaded += chunk.good.height
+                    quarantined += chunk.bad.height
+                notes = "; ".join(n for n in ([note] if note else []) + source.notes)
+                outcome = record.outcome(
+                    "replaced" if replaces else "loaded",
+                    rows_read=loaded + quarantined,
+                    rows_loaded=loaded,
+                    rows_quarantined=quarantined,
+                    notes=notes or None,
+                    replaces=replaces,
+                    commit=True,
+                )
+                return outcome
+            except FallBack:
+                con.rollback()
+                continue
+            except FileRejected as rejected:
+                con.rollback()
+                return record.outcome(
+                    "rejected", reason=rejected.reason, rows_read=rejected.rows_read
+                )
+            except BaseException:
+                con.rollback()
+                raise
+    finally:
+        source.close()
+    raise AssertionError("the careful path never falls back")  # pragma: no cover
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, contract: SourceContract, record: _Recorder, chunk: Chunk
+) -> None:
+    lineage = [record.batch_id, record.delivered.rel, record.sha256, record.delivered.delivery_date]
+    if chunk.good.height:
+        columns = ", ".join(quote(c.name_zh) for c in contract.columns)
+        con.register("ingest_good_rows", chunk.good.to_arrow())
+        con.execute(
+            f"insert into {raw_table_name(contract)} ({columns}, _batch_id, _file, _sha256, "
+            f"_line, _delivery_date, _extras) select {columns}, ?, ?, ?, _line, ?, _extras "
+            "from ingest_good_rows",
+            lineage,
+        )
+        con.unregister("ingest_good_rows")
+    if chunk.bad.height:
+        con.register("ingest_bad_rows", chunk.bad.to_arrow())
+        con.execute(
+            "insert into raw.quarantine select ?, ?, ?, ?, line, \"column\", reason, raw "
+            "from ingest_bad_rows",
+            [record.batch_id, record.delivered.department, contract.source, record.delivered.rel],
+        )
+        con.unregister("ingest_bad_rows")
+
+
+class _Recorder:
+    """Writes a file's ledger row and builds its outcome."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        state: LedgerState,
+        delivered: DeliveredFile,
+        sha256: str,
+        size: int,
+        source: str | None,
+        started: datetime,
+    ) -> None:
+        self.con = con
+        self.state = state
+        self.delivered = delivered
+        self.sha256 = sha256
+        self.size = size
+        self.source = source
+        self.started = started
+        self.batch_id = batch_id_for(delivered.rel, sha256, state.earlier_tries(delivered.rel, sha256))
+        self.format: str | None = None
+        self.encoding: str | None = None
+
+    def outcome(
+        self,
+        status: str,
+        *,
+        reason: str | None = None,
+        rows_read: int = 0,
+        rows_loaded: int = 0,
+        rows_quarantined: int = 0,
+        notes: str | None = None,
+        replaces: str | None = None,
+        commit: bool = False,
+    ) -> FileOutcome:
+        """Append the ledger row (inside the caller's transaction when `commit`)."""
+        rejected = rows_read if status == "rejected" else 0
+        attempt = Attempt(
+            seq=self.state.next_seq,
+            file=self.delivered.rel,
+            sha256=self.sha256,
+            department=self.delivered.department,
+            source_table=self.source,
+            delivery_date=self.delivered.delivery_date,
+            batch_id=self.batch_id,
+            status=status,
+            replaces_batch_id=replaces,
+            rows_read=rows_read,
+            rows_loaded=rows_loaded,
+            rows_quarantined=rows_quarantined,
+            rows_rejected=rejected,
+            reason=reason,
+            notes=notes,
+            format=self.format,
+            encoding=self.encoding,
+            size_bytes=self.size,
+            started_at=self.started,
+            finished_at=_now(),
+        )
+        names = Attempt.columns()
+        self.con.execute(
+            f"insert into raw.ingest_ledger ({', '.join(names)}) "
+            f"values ({', '.join('?' for _ in names)})",
+            attempt.values(),
+        )
+        if commit:
+            self.con.commit()
+        self.state.add(attempt)
+        return FileOutcome(
+            file=attempt.file,
+            department=attempt.department,
+            source_table=attempt.source_table,
+            status=status,
+            rows_read=rows_read,
+            rows_loaded=rows_loaded,
+            rows_quarantined=rows_quarantined,
+            rows_rejected=rejected,
+            reason=reason,
+            notes=notes,
+            batch_id=attempt.batch_id,
+            replaces_batch_id=replaces,
+        )
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+    return digest.hexdigest(), path.stat().st_size
+
+
+def _now() -> datetime:
+    """Wall-clock time: only ever written to the ledger's started_at / finished_at."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,282 @@
+"""Encodings and formats: each delivered variant loads the same rows, as text, with lineage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+
+from ingest import crafted
+from ingest.crafted import EVENTS, HEADER, LOGS, PARCELS, PEOPLE, PEOPLE_GBK, ROSTER, person
+
+
+def _names(env, contract=PEOPLE) -> list[str]:
+    return [r["姓名"] for r in crafted.raw_rows(env.warehouse, contract)]
+
+
+# --- text encodings --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "encode"),
+    [
+        ("utf-8", lambda s: s.encode("utf-8")),
+        ("utf-8 with BOM", lambda s: b"\xef\xbb\xbf" + s.encode("utf-8")),
+        ("gb18030", lambda s: s.encode("gb18030")),
+        ("utf-16 with BOM", lambda s: s.encode("utf-16")),
+    ],
+)
+def test_text_encodings_are_detected_from_the_bytes(env, label, encode) -> None:
+    # GIVEN names with a rare character outside the Basic Multilingual Plane (𠀀, U+20000)
+    rows = [person(1, 姓名="王𠀀"), person(2, 姓名="李䶮"), person(3, 住址="茌平区温陈街道")]
+    env.deliver("人员名单.csv", encode(crafted.csv_text(rows)))
+    # WHEN ingested
+    summary = env.run()
+    # THEN every character survives, whatever the encoding
+    assert summary.count("loaded") == 1, summary.as_table()
+    assert _names(env) == ["王𠀀", "李䶮", "张3"]
+    assert crafted.raw_rows(env.warehouse, PEOPLE)[2]["住址"] == "茌平区温陈街道"
+
+
+def test_gbk_hint_does_not_override_utf8_bytes(env) -> None:
+    # GIVEN a contract that expects GBK, and a department that sent UTF-8 this time
+    env.deliver("低保对象.csv", crafted.csv_text([person(1, 姓名="欧阳娜娜")]))
+    env.run()
+    assert _names(env, PEOPLE_GBK) == ["欧阳娜娜"]
+    assert crafted.latest(env.warehouse, "低保对象.csv")["encoding"] == "utf-8"
+
+
+def test_big_gb18030_file_with_non_bmp_characters(env) -> None:
+    # GIVEN a GB18030 file large enough for several fast-path chunks' worth of rows
+    rows = [person(i, 姓名=f"𠀀{i}") for i in range(3000)]
+    env.deliver("人员名单.csv", crafted.csv_text(rows).encode("gb18030"))
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert len(loaded) == 3000
+    assert {r["姓名"] for r in loaded} == {f"𠀀{i}" for i in range(3000)}
+
+
+# --- CSV dialects ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_comma_or_tab_and_crlf_or_lf(env, delimiter, newline) -> None:
+    rows = [person(1, 住址="振兴街道, 1号"), person(2)]
+    env.deliver("人员名单.csv", crafted.csv_text(rows, delimiter=delimiter, newline=newline))
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert [r["住址"] for r in loaded] == ["振兴街道, 1号", "振兴街道2号"]
+    assert [r["_line"] for r in loaded] == ["2", "3"]
+
+
+def test_quoted_newlines_keep_physical_line_numbers(env) -> None:
+    # GIVEN an address spanning two physical lines inside quotes (header = line 1)
+    text = crafted.csv_text([person(1, 住址="第一行\n第二行"), person(2), person(3, 住址="a\r\nb")],
+                            newline="\r\n")
+    env.deliver("人员名单.csv", text)
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    # THEN the value keeps its newline and each record's _line is the line it starts on
+    assert [r["住址"] for r in loaded] == ["第一行\n第二行", "振兴街道2号", "a\r\nb"]
+    assert sorted(r["_line"] for r in loaded) == ["2", "4", "5"]
+
+
+def test_lineage_columns(env) -> None:
+    path = env.deliver("人员名单.csv", crafted.csv_text([person(1)]))
+    env.run()
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    import hashlib
+
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert row["_file"] == f"civil/{crafted.DELIVERY}/人员名单.csv"
+    assert row["_sha256"] == sha
+    assert row["_line"] == "2"
+    assert row["_delivery_date"] == dt.date(2026, 10, 1)
+    assert row["_extras"] is None
+    ledger = crafted.latest(env.warehouse, "人员名单.csv")
+    assert row["_batch_id"] == ledger["batch_id"] and ledger["sha256"] == sha
+
+
+def test_title_rows_above_a_csv_header(env) -> None:
+    text = "茌平区低保人员名单\n制表日期：2026-09-30,,,,\n" + crafted.csv_text([person(1)])
+    env.deliver("人员名单.csv", text)
+    env.run()
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert row["_line"] == "4"
+    assert "title row" in crafted.latest(env.warehouse, "人员名单.csv")["notes"]
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def _workbook(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None) -> bytes:
+    import io
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        for merged in (merges or {}).get(name, []):
+            sheet.merge_cells(merged)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_title_rows_numbers_dates_and_named_sheets(env) -> None:
+    # GIVEN a workbook with a title row, a blank row, then the header; numbers and dates typed
+    # as Excel numbers and dates; a notes sheet the contract does not name
+    header = ["身份证号", "姓名", "性别", "住址", "联系电话"]
+    data = _workbook({
+        "说明": [["本表由民政局导出"]],
+        "名单": [
+            ["茌平区花名册"],
+            [],
+            header,
+            [371503199001010012, "张三", 1, dt.date(2020, 1, 2), 13800000000.0],
+            ["37150319900101002X", "李四", 2.0, dt.datetime(2020, 1, 2, 8, 30), 0.1 + 0.2],
+            ["37150319900101003X", "王五", None, 1e20, 1e-7],
+        ],
+        "补充": [header, ["37150319900101004X", "赵六", None, "地址", None]],
+    })
+    env.deliver("花名册.xlsx", data)
+    env.run()
+    rows = crafted.raw_rows(env.warehouse, ROSTER)
+    by_line = {r["_line"]: r for r in rows}
+    # THEN integral numbers are plain digits, others have no float artefacts nor exponent
+    # (an 18-digit number typed into Excel keeps 15 significant digits: it reads as digits, with
+    # the zeros Excel shows, not the binary float's 371503199001009984)
+    assert by_line["名单!4"]["身份证号"] == "371503199001010000"
+    assert by_line["名单!4"]["性别"] == "1"
+    assert by_line["名单!4"]["联系电话"] == "13800000000"
+    assert by_line["名单!5"]["性别"] == "2"
+    assert by_line["名单!5"]["联系电话"] == "0.3"
+    assert by_line["名单!6"]["联系电话"] == "0.0000001"
+    assert by_line["名单!6"]["住址"] == "100000000000000000000"
+    # AND dates are ISO text
+    assert by_line["名单!4"]["住址"] == "2020-01-02"
+    assert by_line["名单!5"]["住址"] == "2020-01-02T08:30:00"
+    # AND both named sheets load, the unnamed notes sheet does not
+    assert set(by_line) == {"名单!4", "名单!5", "名单!6", "补充!2"}
+
+
+def test_xlsx_merged_cells_fill_their_range(env) -> None:
+    header = ["身份证号", "姓名", "性别", "住址", "联系电话"]
+    data = _workbook(
+        {"名单": [header, ["1", "张三", "1", "振兴街道", "1"], ["2", "李四", None, None, "2"],
+                 ["3", "王五", None, None, "3"]]},
+        merges={"名单": ["C2:C4", "D2:D4"]},
+    )
+    env.deliver("花名册.xlsx", data)
+    env.run()
+    rows = crafted.raw_rows(env.warehouse, ROSTER)
+    assert [(r["性别"], r["住址"]) for r in rows] == [("1", "振兴街道")] * 3
+
+
+def test_xlsx_sheet_named_differently_is_found_by_its_header(env) -> None:
+    data = _workbook({"Sheet1": [crafted.HEADER, ["1", "张三", "1", "a", "1"]]})
+    env.deliver("花名册.xlsx", data)
+    env.run()
+    assert len(crafted.raw_rows(env.warehouse, ROSTER)) == 1
+    assert "Sheet1" in crafted.latest(env.warehouse, "花名册.xlsx")["notes"]
+
+
+def test_xlsx_cells_right_of_the_header_go_to_extras(env) -> None:
+    data = _workbook({"名单": [crafted.HEADER, ["1", "张三", "1", "a", "1", None, "多余"]]})
+    env.deliver("花名册.xlsx", data)
+    env.run()
+    (row,) = crafted.raw_rows(env.warehouse, ROSTER)
+    assert json.loads(row["_extras"]) == {"G": "多余"}
+
+
+# --- JSON, JSON Lines, GeoJSON ---------------------------------------------------------------
+
+
+def test_json_array(env) -> None:
+    records = [
+        {"身份证号": "1", "姓名": "张三", "联系电话": 13800000000, "住址": None},
+        {"id_number": "2", "name": "李四", "住址": 1.50, "tags": ["a", {"b": 1}]},
+    ]
+    env.deliver("事件.json", json.dumps(records, ensure_ascii=False, indent=2).replace("1.5", "1.50"))
+    env.run()
+    rows = crafted.raw_rows(env.warehouse, EVENTS)
+    assert [r["_line"] for r in rows] == ["1", "2"]
+    assert rows[0]["联系电话"] == "13800000000" and rows[0]["住址"] is None
+    # English names match too; numbers keep their delivered digits; nested values are JSON
+    assert rows[1]["姓名"] == "李四" and rows[1]["住址"] == "1.50"
+    assert json.loads(rows[1]["_extras"]) == {"tags": '["a",{"b":1}]'}
+
+
+def test_json_lines(env) -> None:
+    lines = [json.dumps(person(i), ensure_ascii=False) for i in range(3)]
+    env.deliver("日志.jsonl", "\n".join(lines) + "\n")
+    env.run()
+    rows = crafted.raw_rows(env.warehouse, LOGS)
+    assert [r["姓名"] for r in rows] == ["张0", "张1", "张2"]
+    assert [r["_line"] for r in rows] == ["1", "2", "3"]
+
+
+def test_geojson_keeps_geometry_as_text(env) -> None:
+    geometry = {"type": "Polygon", "coordinates": [[[116.25, 36.58], [116.26, 36.58], [116.25, 36.59], [116.25, 36.58]]]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"地块编号": "DK001", "权利人": "张三", "面积": 1200.5},
+             "geometry": geometry},
+            {"type": "Feature", "properties": {"地块编号": "DK002"}, "geometry": None},
+        ],
+    }
+    env.deliver("地块.geojson", json.dumps(collection, ensure_ascii=False))
+    env.run()
+    rows = crafted.raw_rows(env.warehouse, PARCELS)
+    assert [r["地块编号"] for r in rows] == ["DK001", "DK002"]
+    assert json.loads(rows[0]["几何"]) == geometry
+    assert rows[0]["面积"] == "1200.5"
+    assert rows[1]["几何"] is None
+    assert crafted.latest(env.warehouse, "地块.geojson")["format"] == "geojson"
+
+
+# --- content over extension -------------------------------------------------------------------
+
+
+def test_xlsx_bytes_named_csv_are_read_as_xlsx(env) -> None:
+    env.deliver("人员名单.csv", _workbook({"Sheet1": [HEADER, ["1", "张三", "1", "a", "1"]]}))
+    env.run()
+    ledger = crafted.latest(env.warehouse, "人员名单.csv")
+    assert (ledger["status"], ledger["format"]) == ("loaded", "xlsx"), ledger["reason"]
+    assert "content is XLSX" in ledger["notes"]
+    assert _names(env) == ["张三"]
+
+
+def test_csv_named_xlsx_is_read_as_csv(env) -> None:
+    env.deliver("花名册.xlsx", crafted.csv_text([person(1)]))
+    env.run()
+    assert crafted.latest(env.warehouse, "花名册.xlsx")["format"] == "csv"
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, ROSTER)] == ["张1"]
+
+
+def test_extension_the_pattern_does_not_expect_still_finds_the_contract(env) -> None:
+    env.deliver("人员名单.xlsx", _workbook({"Sheet1": [HEADER, ["1", "张三", "1", "a", "1"]]}))
+    env.run()
+    assert _names(env) == ["张三"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "HTML"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "legacy Excel"),
+        (b"%PDF-1.7\n...", "PDF"),
+        (b"PK\x03\x04" + b"\x00" * 100, "damaged"),
+    ],
+)
+def test_content_that_is_not_data_is_rejected_with_what_it_is(env, content, reason) -> None:
+    env.deliver("人员名单.csv", content)
+    env.run()
+    ledger = crafted.latest(env.warehouse, "人员名单.csv")
+    assert ledger["status"] == "rejected" and reason in ledger["reason"]

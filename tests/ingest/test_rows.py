@@ -1,0 +1,161 @@
+"""Row quarantine, header drift, and values that look like code: the file loads, bad rows wait in
+raw.quarantine with a reason, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest import crafted
+from ingest.crafted import HEADER, LOGS, PEOPLE, person
+
+
+def _line(fields: list[str]) -> str:
+    return ",".join(fields)
+
+
+def _ok(i: int) -> str:
+    return _line(list(person(i).values()))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_bad_rows_are_quarantined_and_the_rest_loads(env, newline) -> None:
+    lines = [
+        _line(HEADER),
+        _ok(1),
+        _line(["37150319900101000X", "少一列", "1", "地址"]),  # wrong field count (4 of 5)
+        _line(["37150319900101000X", "多一列", "1", "地址", "1", "x"]),  # 6 of 5
+        _ok(2),
+        _line(["37150319900101000X", "名字太长了超过十个字符的名字", "1", "地址", "1"]),  # max 10
+        _line(["37150319900101000X", "空\x00字节", "1", "地址", "1"]),  # NUL
+        _line(["37150319900101000X", "响铃", "1", "地址\x07", "1"]),  # BEL control byte
+        _ok(3),
+        _line(["37150319900101009X", "截断"]),  # cut short at end of file: no final newline
+    ]
+    env.deliver("人员名单.csv", newline.join(lines))
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert [r["姓名"] for r in loaded] == ["张1", "张2", "张3"]
+    assert [r["_line"] for r in loaded] == ["2", "5", "9"]
+    bad = {q["line"]: q for q in crafted.quarantined(env.warehouse)}
+    assert set(bad) == {"3", "4", "6", "7", "8", "10"}
+    assert "4 fields, the header has 5" in bad["3"]["reason"] and bad["3"]["column"] is None
+    assert "6 fields" in bad["4"]["reason"]
+    assert bad["6"]["column"] == "姓名" and "maximum of 10" in bad["6"]["reason"]
+    assert bad["7"]["column"] == "姓名" and "U+0000" in bad["7"]["reason"]
+    assert bad["8"]["column"] == "住址" and "U+0007" in bad["8"]["reason"]
+    assert "cut short at end of file" in bad["10"]["reason"]
+    # the original text of each row is kept exactly
+    assert [bad[str(n)]["raw"] for n in (3, 4, 6, 7, 8, 10)] == [lines[n - 1] for n in (3, 4, 6, 7, 8, 10)]
+    ledger = crafted.latest(env.warehouse, "人员名单.csv")
+    assert (ledger["rows_read"], ledger["rows_loaded"], ledger["rows_quarantined"]) == (9, 3, 6)
+    crafted.check_ledger_invariants(env.warehouse)
+
+
+def test_a_stray_quote_does_not_swallow_the_rows_after_it(env) -> None:
+    lines = [_line(HEADER), _ok(1), '37150319900101000X,"未闭合,1,地址,1', _ok(2), _ok(3)]
+    env.deliver("人员名单.csv", "\n".join(lines) + "\n")
+    env.run()
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, PEOPLE)] == ["张1", "张2", "张3"]
+    (bad,) = crafted.quarantined(env.warehouse)
+    assert bad["line"] == "3" and "quot" in bad["reason"] and bad["raw"] == lines[2]
+
+
+def test_undecodable_bytes_in_one_row_quarantine_that_row(env) -> None:
+    good = crafted.csv_text([person(1), person(2)]).encode("utf-8")
+    damaged = good + "37150319900101000X,坏".encode() + b"\xff\xfe" + "字,1,地址,1\n".encode()
+    env.deliver("人员名单.csv", damaged)
+    env.run()
+    assert len(crafted.raw_rows(env.warehouse, PEOPLE)) == 2
+    (bad,) = crafted.quarantined(env.warehouse)
+    assert bad["line"] == "4" and "not valid utf-8" in bad["reason"] and bad["column"] == "姓名"
+    assert "\\xff\\xfe" in bad["raw"]
+
+
+def test_repeated_header_row_is_quarantined(env) -> None:
+    text = crafted.csv_text([person(1)]) + _line(HEADER) + "\n" + _ok(2) + "\n"
+    env.deliver("人员名单.csv", text)
+    env.run()
+    assert len(crafted.raw_rows(env.warehouse, PEOPLE)) == 2
+    (bad,) = crafted.quarantined(env.warehouse)
+    assert bad["reason"] == "repeated header row"
+
+
+def test_jsonl_bad_lines_are_quarantined(env) -> None:
+    lines = [json.dumps(person(1), ensure_ascii=False), "{not json", "[1, 2]",
+             json.dumps(person(2), ensure_ascii=False), '{"姓名": "截']
+    env.deliver("日志.jsonl", "\n".join(lines))
+    env.run()
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, LOGS)] == ["张1", "张2"]
+    bad = {q["line"]: q["reason"] for q in crafted.quarantined(env.warehouse)}
+    assert bad.keys() == {"2", "3", "5"}
+    assert "invalid JSON" in bad["2"] and "not a JSON object" in bad["3"]
+    assert "cut short" in bad["5"]
+
+
+# --- drift --------------------------------------------------------------------------------
+
+
+def test_unknown_extra_columns_are_kept_as_json_and_reported(env) -> None:
+    header = [*HEADER, "备注", "民族"]
+    rows = [[*person(1).values(), "低保户", "汉"], [*person(2).values(), "", "回"]]
+    env.deliver("人员名单.csv", crafted.csv_text(rows, header=header))
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert json.loads(loaded[0]["_extras"]) == {"备注": "低保户", "民族": "汉"}
+    assert json.loads(loaded[1]["_extras"]) == {"备注": None, "民族": "回"}
+    assert "备注, 民族" in crafted.latest(env.warehouse, "人员名单.csv")["notes"]
+
+
+def test_renamed_and_reordered_columns_match_through_aliases(env) -> None:
+    header = ["手机号码", "姓名", "公民身份号码", "家庭住址", " 性别 "]
+    env.deliver("人员名单.csv", crafted.csv_text([["139", "张三", "1", "振兴", "1"]], header=header))
+    env.run()
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert (row["身份证号"], row["姓名"], row["性别"], row["住址"], row["联系电话"]) == (
+        "1", "张三", "1", "振兴", "139")
+    notes = crafted.latest(env.warehouse, "人员名单.csv")["notes"]
+    assert "'手机号码' read as '联系电话'" in notes
+
+
+def test_missing_optional_column_loads_as_null_and_is_reported(env) -> None:
+    header = ["身份证号", "姓名", "住址"]
+    env.deliver("人员名单.csv", crafted.csv_text([["1", "张三", "振兴"]], header=header))
+    env.run()
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert row["性别"] is None and row["联系电话"] is None and row["住址"] == "振兴"
+    assert "optional columns missing, loaded as null: 性别, 联系电话" in crafted.latest(
+        env.warehouse, "人员名单.csv")["notes"]
+
+
+@pytest.mark.parametrize("content", [crafted.csv_text([]), crafted.csv_text([]).rstrip("\n")])
+def test_header_only_file_loads_zero_rows(env, content) -> None:
+    env.deliver("人员名单.csv", content)
+    env.run()
+    ledger = crafted.latest(env.warehouse, "人员名单.csv")
+    assert (ledger["status"], ledger["rows_read"], ledger["rows_loaded"]) == ("loaded", 0, 0)
+
+
+def test_raw_table_shape_comes_from_the_contract_not_the_header(env) -> None:
+    env.deliver("人员名单.csv", crafted.csv_text([["1", "张三"]], header=["身份证号", "姓名"]))
+    env.run()
+    columns = [c for (c,) in crafted.query(
+        env.warehouse,
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = ? order by ordinal_position", [PEOPLE.source])]
+    assert columns == [*HEADER, "_batch_id", "_file", "_sha256", "_line", "_delivery_date", "_extras"]
+
+
+# --- values that look like code --------------------------------------------------------------
+
+
+def test_formulas_and_sql_load_as_plain_text(env) -> None:
+    nasty = ["=cmd|' /C calc'!A0", "+SUM(A1:A9)", "-2+3", "@SUM(1)", "'); DROP TABLE raw.quarantine;",
+             'Bob"); DROP TABLE raw.x;--']
+    rows = [person(i, 住址=value) for i, value in enumerate(nasty)]
+    env.deliver("人员名单.csv", crafted.csv_text(rows))
+    env.run()
+    assert [r["住址"] for r in crafted.raw_rows(env.warehouse, PEOPLE)] == nasty
+    # and the tables those values name are still there
+    assert crafted.query(env.warehouse, "select count(*) from raw.quarantine") == [(0,)]
