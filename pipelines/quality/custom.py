@@ -222,6 +222,36 @@ class ExpectColumnValuesToBeValidElicenseId(ColumnMapExpectation):
     library_metadata: ClassVar[dict[str, Any]] = {**_LIBRARY_METADATA, "tags": ["GB/T 36901"]}
 
 
+# --- addresses -----------------------------------------------------------------------------------
+
+# A house number (门牌号) as Chinese addresses write it: digits (half- or full-width) or Chinese
+# numerals followed by 号/號, or a building/unit/room designation (栋, 幢, 座, 单元, 室, 弄), or a
+# hyphenated door number (12-3).
+HOUSE_NUMBER_PATTERN = (
+    r"(?:[0-9０-９]+|[一二三四五六七八九十百千零〇两]+)\s*(?:号|號|弄|栋|幢|座|单元|室)"
+    r"|[0-9０-９]+\s*[-－—]\s*[0-9０-９]+"
+)
+
+
+class ColumnValuesHaveHouseNumber(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.has_house_number"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        blank = apply_by_value(column, standards.is_missing)
+        return blank | column.astype(str).str.contains(HOUSE_NUMBER_PATTERN, regex=True)
+
+
+class ExpectColumnValuesToHaveHouseNumber(ColumnMapExpectation):
+    """Expect addresses to go down to the house number (门牌号: `23号`, `17号楼1单元803室`, `12-3`):
+    an address ending at a village or street cannot locate a household (GB/T 23705 address
+    elements). Missing addresses are the completeness check's, not this one's.
+    """
+
+    map_metric = "column_values.has_house_number"
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
 # --- telephone numbers ---------------------------------------------------------------------------
 
 
@@ -392,6 +422,7 @@ CUSTOM_EXPECTATIONS = (
     ExpectColumnValuesToBeValidDivisionCode,
     ExpectColumnValuesToBeValidElicenseId,
     ExpectColumnValuesToBeValidPhone,
+    ExpectColumnValuesToHaveHouseNumber,
     ExpectColumnValuesToBeDatesNotAfter,
     ExpectColumnPairDeliveredValuesToBeRead,
     ExpectColumnPairIdNumberToAgreeWithBirthDate,

@@ -131,7 +131,8 @@ class ColumnInfo:
 class Suite:
     """One suite: a frame (a table or a derived query) and the checks run on it.
 
-    The frame must hold `index_column` (the record's key in dq.failures) and, when `lineage`,
+    Only `history` suites never count for a library's gate (earlier deliveries were checked, and
+    gated, when they were current). The frame must hold `index_column` (the record's key in dq.failures) and, when `lineage`,
     `source_file`, `source_line` and optionally `department` per row.
     """
 
@@ -148,6 +149,7 @@ class Suite:
     source: str | None = None
     lineage: bool = True
     requires: tuple[str, ...] = ()  # tables that must exist for the suite to run
+    scope: str = "current"  # current | history | source | cross-source | library | accessibility
 
 
 def expectations_dir(settings: Settings) -> Path:

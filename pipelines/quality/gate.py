@@ -28,12 +28,13 @@ def _latest_staging_failures(con: duckdb.DuckDBPyConnection, sources: set[str]) 
         """
         with latest as (
             select source, max(evaluated_at) as evaluated_at
-            from dq.results where stage = 'staging' and source in (select unnest(?))
+            from dq.results
+            where stage = 'staging' and scope <> 'history' and source in (select unnest(?))
             group by source
         )
         select r.check_id
         from dq.results r join latest using (source, evaluated_at)
-        where r.stage = 'staging' and r.severity = 'error' and not r.success
+        where r.stage = 'staging' and r.scope <> 'history' and r.severity = 'error' and not r.success
         """,
         [sorted(sources)],
     ).fetchall()

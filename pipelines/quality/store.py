@@ -26,6 +26,7 @@ DDL = (
         as_of date not null,
         stage varchar not null,
         suite varchar not null,
+        scope varchar not null,
         "table" varchar not null,
         "column" varchar,
         expectation varchar not null,
@@ -120,6 +121,7 @@ def result_rows(
             "as_of": as_of,
             "stage": o.suite.stage,
             "suite": o.suite.name,
+            "scope": o.suite.scope,
             "table": o.suite.table,
             "column": o.check.column,
             "expectation": o.check.rule.expectation,
@@ -211,7 +213,7 @@ def failure_rows(
 def _columns(table: str) -> list[str]:
     names = {
         "results": [
-            "run_id", "as_of", "stage", "suite", "table", "column", "expectation",
+            "run_id", "as_of", "stage", "suite", "scope", "table", "column", "expectation",
             "check_id", "rule", "dimension", "indicator", "severity", "threshold", "reason",
             "department", "library", "source", "element_count", "elements_evaluated", "unexpected_count",
             "ratio", "success", "evaluated_at",
@@ -264,9 +266,12 @@ def gate_row(run_id: str, as_of: date, library: str, failing: list[str], evaluat
 
 
 def score_rows(run_id: str, as_of: date, stage: str, outcomes: list[CheckOutcome]) -> pd.DataFrame:
-    """Dimension scores (share of evaluated elements passing) per department and per library."""
+    """Dimension scores (share of evaluated elements passing) per department and per library,
+    over the current data (earlier deliveries are reported, not scored)."""
     rows: dict[tuple[str, str, str], list[int]] = {}
     for o in outcomes:
+        if o.suite.scope == "history":
+            continue  # scores describe the data as it is now
         scopes = [("department", o.suite.department), ("library", o.suite.library)]
         for scope, name in scopes:
             if not name:

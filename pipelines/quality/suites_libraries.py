@@ -119,6 +119,7 @@ def table_suite(
         library=model.library,
         lineage=False,
         requires=(model.qualified,),
+        scope="library",
     )
 
 
@@ -176,6 +177,7 @@ def accessibility_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> 
                 columns={c: ColumnInfo(c, "public") for c in ("readable", "documented")},
                 library=library,
                 lineage=False,
+                scope="accessibility",
             )
         )
     return suites
@@ -240,6 +242,7 @@ def consistency_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> li
                     name=name, stage="libraries", table=records, query=query, index_column="row_id",
                     key=(), checks=tuple(checks), columns=columns, department=department,
                     library=golden.library, source=source, requires=(records, xref, golden.qualified),
+                    scope="cross-department",
                 )
             )
     return suites
@@ -280,6 +283,7 @@ def completeness_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> l
                     columns={"in_reference": ColumnInfo("in_reference", "internal")},
                     department=source.split("__")[0], library=library_schema(entry["library"]), source=source,
                     requires=(records, xref),
+                    scope="cross-department",
                 )
             )
     return suites

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.contracts import SourceContract, all_contracts
+from pipelines.contracts import DeliveryMode, SourceContract, all_contracts
 from pipelines.quality.declarations import (
     Check,
     ColumnInfo,
@@ -110,12 +110,14 @@ def _delivered_columns(
 
 
 def model_suite(
-    contract: SourceContract, settings: Settings, con: duckdb.DuckDBPyConnection
+    contract: SourceContract, settings: Settings, con: duckdb.DuckDBPyConnection, scope: str = "current"
 ) -> Suite:
-    """The suite of one staging model, its frame joined to the delivered text where it exists."""
+    """The suite of one staging model on its current rows (or, `scope="history"`, on the rows of
+    earlier deliveries), its frame joined to the delivered text where the raw table has it."""
     declared = read_declaration(settings, "staging.yaml")
-    name = f"stg_{contract.source}"
-    table = f"staging.{name}"
+    model = f"stg_{contract.source}"
+    table = f"staging.{model}"
+    name = model if scope == "current" else f"{model}__history"
     staged = set(table_columns(con, table))
     raw = set(table_columns(con, contract.raw_table))
     builder = _Builder(name, settings, declared, load_rules(settings))
@@ -162,22 +164,27 @@ def model_suite(
     return Suite(
         name=name,
         stage="staging",
-        table=table,
-        query=_model_query(contract, table, key, delivered),
+        table=table if scope == "current" else f"{table}__history",
+        query=_model_query(contract, table, key, delivered, scope),
         index_column="row_id",
-        key=key,
+        key=("delivery_date", *key) if contract.delivery_mode is DeliveryMode.SNAPSHOT else key,
         checks=tuple(builder.checks),
         columns=columns,
         department=contract.department,
         source=contract.source,
         requires=(table,),
+        scope=scope,
     )
 
 
-def _model_query(contract: SourceContract, table: str, key: tuple[str, ...], delivered: dict[str, str]) -> str:
-    """Current rows, each with its delivered text and the occurrence number of its key."""
+def _model_query(
+    contract: SourceContract, table: str, key: tuple[str, ...], delivered: dict[str, str], scope: str
+) -> str:
+    """The scope's rows, each with its delivered text and the occurrence number of its key (within
+    its delivery for a snapshot source, where every delivery is a full list)."""
     if key:
-        keys = ", ".join(f"c.{quote(k)}" for k in key)
+        snapshot = contract.delivery_mode is DeliveryMode.SNAPSHOT
+        keys = ", ".join(["c.delivery_date"] * snapshot + [f"c.{quote(k)}" for k in key])
         nulls = " or ".join(f"c.{quote(k)} is null" for k in key)
         occurrence = (
             f"case when {nulls} then null else row_number() over (partition by {keys} "
@@ -194,7 +201,8 @@ def _model_query(contract: SourceContract, table: str, key: tuple[str, ...], del
             f"left join (select '{contract.source}:' || left(_sha256, 12) || ':' || _line as row_id, "
             f"{raw_columns} from {contract.raw_table}) d using (row_id)"
         )
-    return f"select {', '.join(select)} from {table} c {join} where c.is_current"
+    where = "c.is_current" if scope == "current" else "not c.is_current"
+    return f"select {', '.join(select)} from {table} c {join} where {where}"
 
 
 def timeliness_suite(contract: SourceContract, settings: Settings) -> Suite | None:
@@ -232,16 +240,107 @@ def timeliness_suite(contract: SourceContract, settings: Settings) -> Suite | No
         department=contract.department,
         source=contract.source,
         requires=(table,),
+        scope="source",
     )
 
 
 def staging_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
     """Every staging suite: one per staging model, one timeliness suite per source."""
+    declared = read_declaration(settings, "staging.yaml")
     suites: list[Suite] = []
     for contract in all_contracts():
         suites.append(model_suite(contract, settings, con))
+        if declared.get("history") and contract.delivery_mode is DeliveryMode.SNAPSHOT:
+            suites.append(model_suite(contract, settings, con, scope="history"))
         timely = timeliness_suite(contract, settings)
         if timely is not None:
             suites.append(timely)
+    suites += life_event_suites(settings, con)
+    return suites
+
+
+def _month_start(expr: str) -> str:
+    """SQL: the first day of a month written 202603, 2026-03, 2026/03 or 2026年3月."""
+    text = f"trim(cast({expr} as varchar))"
+    formats = ("%Y%m", "%Y-%m", "%Y/%m", "%Y年%m月", "%Y.%m")
+    return "cast(coalesce(" + ", ".join(f"try_strptime({text}, '{f}')" for f in formats) + ") as date)"
+
+
+def _when(when: dict[str, list[str]] | None, alias: str) -> str:
+    if not when:
+        return "true"
+    parts = []
+    for column, values in when.items():
+        listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+        parts.append(f"{alias}.{quote(column)} in ({listed})")
+    return " and ".join(parts)
+
+
+def _life_events_sql(declared: dict[str, Any], con: duckdb.DuckDBPyConnection, events: list[str]) -> str | None:
+    """SQL: per ID number, the earliest date of any of `events` some source records."""
+    parts = []
+    for entry in declared.get("life_events") or []:
+        if entry["event"] not in events:
+            continue
+        table = f"staging.stg_{entry['source']}"
+        columns = set(table_columns(con, table))
+        needed = {entry["id"], entry["date"], *(entry.get("when") or {})}
+        if not needed <= columns:
+            continue
+        parts.append(
+            f"select {quote(entry['id'])} as id, cast({quote(entry['date'])} as date) as event_date "
+            f"from {table} e where {quote(entry['id'])} is not null and {_when(entry.get('when'), 'e')}"
+        )
+    if not parts:
+        return None
+    return f"select id, min(event_date) as event_date from ({' union all '.join(parts)}) group by id"
+
+
+def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Per declared source: records dated after the person's death or move away (every delivery)."""
+    from pipelines.contracts import get_contract
+
+    declared = read_declaration(settings, "staging.yaml")
+    rules = load_rules(settings)
+    suites = []
+    for entry in declared.get("after_life_event") or []:
+        contract = get_contract(entry["source"])
+        table = f"staging.stg_{contract.source}"
+        columns = set(table_columns(con, table))
+        id_column = next((p.fields["id_number"] for p in contract.parties
+                          if p.kind == "person" and "id_number" in p.fields), None)
+        if id_column is None or not {id_column, entry["date"], *(entry.get("when") or {})} <= columns:
+            continue
+        events = _life_events_sql(declared, con, entry.get("events") or ["death"])
+        if events is None:
+            continue
+        record_date = _month_start(f"c.{quote(entry['date'])}") if entry.get("month") else (
+            f"cast(c.{quote(entry['date'])} as date)"
+        )
+        name = f"life_events__{contract.source}"
+        builder = _Builder(name, settings, declared, rules)
+        builder.add(entry["rules"], entry["date"], ("record_date", "life_event_date"),
+                    shown=(id_column, "record_date", "life_event_date"))
+        query = f"""
+            with events as ({events})
+            select c.row_id, c.source_file, c.source_line, c.{quote(id_column)},
+                   {record_date} as record_date, ev.event_date as life_event_date
+            from {table} c left join events ev on ev.id = c.{quote(id_column)}
+            where {_when(entry.get('when'), 'c')}
+        """
+        column = contract.column(id_column)
+        suites.append(
+            Suite(
+                name=name, stage="staging", table=table, query=query, index_column="row_id", key=(),
+                checks=tuple(builder.checks),
+                columns={
+                    id_column: ColumnInfo(id_column, column.sensitivity.value, _mask_kind(column)),
+                    "record_date": ColumnInfo("record_date", "internal"),
+                    "life_event_date": ColumnInfo("life_event_date", "personal"),
+                },
+                department=contract.department, source=contract.source, requires=(table,),
+                scope="cross-source",
+            )
+        )
     return suites
 

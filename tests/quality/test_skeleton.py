@@ -30,7 +30,7 @@ def test_checksum_failures_recorded_with_lineage(settings: Settings) -> None:
             "select source_file, line, department, value from dq.failures "
             "where expectation = 'expect_column_values_to_be_valid_id_number' order by line"
         ).fetchall()
-    assert result == [(102, 2, "规范性", True)]
+    assert result == [(102, 2, "准确性", True)]
     assert [(f[1], f[2]) for f in failures] == [("102", "gongan"), ("103", "gongan")]
     assert failures[0][0] == "gongan/2026-10-01/户籍人口20261001.csv"
     assert failures[0][3] == "110105***********1"
