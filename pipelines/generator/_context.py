@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -14,6 +14,9 @@ from pipelines.generator._geography import Geography
 from pipelines.generator._orgs import Orgs
 from pipelines.generator._population import Population
 from pipelines.settings import Scale, Settings
+
+CASE_SCHEMA = {"kind": pl.String, "source": pl.String, "entity_kind": pl.String, "entity_id": pl.String,
+               "detail": pl.String, "expected": pl.String}
 
 RESIDENTS: dict[Scale, int] = {
     Scale.TINY: 2_000,
@@ -33,6 +36,21 @@ class Context:
     geo: Geography
     population: Population
     organisations: Orgs
+    cases: list[pl.DataFrame] = field(default_factory=list)
+    systems: list[pl.DataFrame] = field(default_factory=list)
+
+    def add_cases(self, kind: str, source: str, entity_kind: str, entity_id: pl.Series,
+                  detail: pl.Series | str) -> None:
+        """Plant authenticity cases the checks must find (expected outcome: flagged)."""
+        n = len(entity_id)
+        self.cases.append(pl.DataFrame({
+            "kind": [kind] * n,
+            "source": [source] * n,
+            "entity_kind": [entity_kind] * n,
+            "entity_id": entity_id.cast(pl.String),
+            "detail": detail if isinstance(detail, pl.Series) else [detail] * n,
+            "expected": ["flagged"] * n,
+        }, schema=CASE_SCHEMA))
 
     @property
     def orgs(self) -> pl.DataFrame:

@@ -101,7 +101,73 @@ def build_geography(rng: np.random.Generator, county: CountyProfile) -> Geograph
                 lat=row["lat"] + rng.normal(0, 0.025, k) * np.where(both["is_community"], 0.2, 1),
             )
         )
-    return Geography(townships=townships, villages=pl.concat(frames))
+    villages = pl.concat(frames)
+    lon, lat = snap_inside(villages["lon"].to_numpy(), villages["lat"].to_numpy(),
+                           villages["township_code"].to_numpy(), townships)
+    return Geography(townships=townships, villages=villages.with_columns(lon=lon, lat=lat))
+
+
+def nearest_township(lon: np.ndarray, lat: np.ndarray, townships: pl.DataFrame) -> np.ndarray:
+    """Index of the nearest township centre: the township boundaries are the Voronoi cells."""
+    clon, clat = townships["lon"].to_numpy(), townships["lat"].to_numpy()
+    d = (lon[:, None] - clon[None, :]) ** 2 + (lat[:, None] - clat[None, :]) ** 2
+    return np.argmin(d, axis=1)
+
+
+def snap_inside(lon: np.ndarray, lat: np.ndarray, codes: np.ndarray, townships: pl.DataFrame,
+                fallback: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Move points that fall outside their township's boundary towards its centre (or fallback)."""
+    lon, lat = lon.copy(), lat.copy()
+    tcodes = townships["township_code"].to_numpy()
+    own = np.searchsorted(tcodes, codes) if np.all(tcodes[:-1] <= tcodes[1:]) else np.array(
+        [int(np.nonzero(tcodes == x)[0][0]) for x in codes])
+    clon, clat = townships["lon"].to_numpy()[own], townships["lat"].to_numpy()[own]
+    for _ in range(30):
+        outside = nearest_township(lon, lat, townships) != own
+        if not outside.any():
+            break
+        if fallback is not None:
+            lon[outside], lat[outside] = fallback[0][outside], fallback[1][outside]
+            fallback = None
+            continue
+        lon[outside] = clon[outside] + 0.6 * (lon[outside] - clon[outside])
+        lat[outside] = clat[outside] + 0.6 * (lat[outside] - clat[outside])
+    return lon, lat
+
+
+def township_polygons(townships: pl.DataFrame, margin: float = 0.12) -> list[list[tuple[float, float]]]:
+    """Boundary ring of each township: its Voronoi cell clipped to the county's bounding box."""
+    clon, clat = townships["lon"].to_numpy(), townships["lat"].to_numpy()
+    box = [(clon.min() - margin, clat.min() - margin), (clon.max() + margin, clat.min() - margin),
+           (clon.max() + margin, clat.max() + margin), (clon.min() - margin, clat.max() + margin)]
+    rings = []
+    for i in range(len(clon)):
+        poly = box
+        for j in range(len(clon)):
+            if i != j:
+                poly = _clip(poly, (clon[i], clat[i]), (clon[j], clat[j]))
+        rings.append([(round(x, 6), round(y, 6)) for x, y in poly])
+    return rings
+
+
+def _clip(poly: list[tuple[float, float]], a: tuple[float, float], b: tuple[float, float]) -> list[tuple[float, float]]:
+    """Keep the part of a convex polygon nearer to `a` than to `b` (Sutherland-Hodgman)."""
+    nx, ny = b[0] - a[0], b[1] - a[1]
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+
+    def side(p: tuple[float, float]) -> float:
+        return (p[0] - mx) * nx + (p[1] - my) * ny
+
+    out: list[tuple[float, float]] = []
+    for k, p in enumerate(poly):
+        q = poly[(k + 1) % len(poly)]
+        sp, sq = side(p), side(q)
+        if sp <= 0:
+            out.append(p)
+        if sp * sq < 0:
+            t = sp / (sp - sq)
+            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return out
 
 
 def _unique_village_names(rng: np.random.Generator, n: int) -> list[str]:

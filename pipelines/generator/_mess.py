@@ -56,6 +56,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "encoding_drift": ("规范性", "normalised", "one delivery in another encoding than usual"),
     "future_date": ("时效性", "flagged", "event date after the as-of date"),
     "gender_mismatch": ("一致性", "flagged", "gender contradicts the ID number"),
+    "uscc_lowercase": ("规范性", "normalised", "credit code typed in lowercase"),
+    "uscc_typo": ("准确性", "flagged", "one character of the credit code mistyped (checksum fails)"),
     "historic_division_code": ("一致性", "normalised", "division code from before the 2019 change"),
     "benefit_after_death": ("一致性", "flagged", "benefit paid after the recipient's death"),
     "licence_after_deregistration": ("一致性", "flagged", "licence valid after its holder was deregistered"),
@@ -167,6 +169,21 @@ def digit_typo(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.ND
     new = (old + rng.integers(1, 10, len(values))) % 10
     chars[np.arange(len(values)), pos] = new.astype(str)
     return np.array(["".join(r) for r in chars], dtype=object)
+
+
+def digit_typo_code(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:
+    """One digit among the first 17 characters of a credit code replaced by another digit."""
+    out = []
+    starts = rng.integers(0, 17, len(values))
+    bumps = rng.integers(1, 10, len(values))
+    for v, s, b in zip(values, starts, bumps, strict=True):
+        for k in range(17):
+            i = (s + k) % 17
+            if v[i].isdigit():
+                v = v[:i] + str((int(v[i]) + b) % 10) + v[i + 1:]
+                break
+        out.append(v)
+    return np.array(out, dtype=object)
 
 
 def transpose(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:

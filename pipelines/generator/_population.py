@@ -15,7 +15,7 @@ import numpy.typing as npt
 import polars as pl
 
 from pipelines.generator._checks import id_check_chars
-from pipelines.generator._geography import Geography, streets, village_short
+from pipelines.generator._geography import Geography, snap_inside, streets, village_short
 from pipelines.generator._names import sample_given_names, sample_surnames
 from pipelines.settings import CountyProfile
 
@@ -344,6 +344,9 @@ def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64
     hh_ids = np.char.add("H", np.char.zfill(np.arange(1, n_hh + 1).astype(str), 7))
     serial = rng.permutation(n_hh) + 1
     household_no = np.char.add(np.char.zfill((tw_idx + 1).astype(str), 3), np.char.zfill(serial.astype(str), 6))
+    v_lon, v_lat = v["lon"].to_numpy(), v["lat"].to_numpy()
+    h_lon, h_lat = snap_inside(v_lon + rng.normal(0, 0.004, n_hh), v_lat + rng.normal(0, 0.003, n_hh),
+                               tw_codes[tw_idx], tw, fallback=(v_lon, v_lat))
     frame = pl.DataFrame(
         {
             "household_id": hh_ids,
@@ -354,8 +357,8 @@ def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64
             "village_code": v["village_code"],
             "village_name": v["village_name"],
             "address_detail": detail,
-            "lon": v["lon"].to_numpy() + rng.normal(0, 0.004, n_hh),
-            "lat": v["lat"].to_numpy() + rng.normal(0, 0.003, n_hh),
+            "lon": h_lon,
+            "lat": h_lat,
         }
     )
     return frame.with_columns(address=pl.concat_str(pl.col("township_name"), pl.col("address_detail")))

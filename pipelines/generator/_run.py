@@ -9,17 +9,36 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.generator._context import RESIDENTS, Context, stream
+from pipelines.generator._context import CASE_SCHEMA, RESIDENTS, Context, stream
 from pipelines.generator._emit import Emitted, emit
 from pipelines.generator._geography import build_geography
 from pipelines.generator._model import Delivery
 from pipelines.generator._orgs import build_orgs
 from pipelines.generator._population import build_population
-from pipelines.generator._sources import gongan, minzheng
+from pipelines.generator._sources import (
+    credit,
+    dashuju,
+    fagai,
+    gongan,
+    jiaoyu,
+    minzheng,
+    renshe,
+    shichang,
+    shuiwu,
+    tongji,
+    utilities,
+    weijian,
+    zhujian,
+    ziranziyuan,
+)
 from pipelines.settings import Scale, Settings
 
 Builder = Callable[[Context], list[Delivery]]
-BUILDERS: tuple[Builder, ...] = (gongan.build, minzheng.build)
+BUILDERS: tuple[Builder, ...] = (
+    gongan.build, minzheng.build, renshe.build, weijian.build, jiaoyu.build, shichang.build,
+    shuiwu.build, tongji.build, fagai.build, ziranziyuan.build, zhujian.build, credit.build,
+    utilities.build, dashuju.build,
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,10 @@ def _write_truth(ctx: Context, emitted: list[Emitted]) -> GenerateSummary:
     person_records.write_parquet(truth / "person_records.parquet")
     org_records.write_parquet(truth / "org_records.parquet")
     defects.write_parquet(truth / "defects.parquet")
+    cases = pl.concat(ctx.cases) if ctx.cases else pl.DataFrame(schema=CASE_SCHEMA)
+    cases.with_columns(case_id=pl.concat_str(pl.lit("C"), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(5))
+                       ).select("case_id", *CASE_SCHEMA).write_parquet(truth / "authenticity_cases.parquet")
+    pl.concat(ctx.systems).write_parquet(truth / "systems.parquet")
     rows: dict[str, int] = {}
     for e in emitted:
         rows[e.source] = rows.get(e.source, 0) + e.rows

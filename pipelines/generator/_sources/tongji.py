@@ -1,0 +1,129 @@
+"""Statistics (县统计局): township and county indicators by period, as reported.
+
+Additive township indicators should sum to the county's; investment should agree with the
+project library and registered population with the household register. A few reported figures
+do not, as planted authenticity cases.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from pipelines.contracts import get_contract
+from pipelines.generator._context import Context
+from pipelines.generator._mess import Mess
+from pipelines.generator._model import Delivery, delivery_dates, stamp
+from pipelines.generator._sources import _common as c
+from pipelines.generator._sources.fagai import completed_in_year, projects
+
+# indicator -> (unit, additive, yearly scale per resident in the unit)
+TOWNSHIP_INDICATORS = {
+    "户籍人口": ("人", True, None),
+    "固定资产投资": ("万元", True, None),
+    "规模以上工业增加值": ("万元", True, 3.1),
+    "社会消费品零售总额": ("万元", True, 1.6),
+    "一般公共预算收入": ("万元", True, 0.35),
+}
+COUNTY_ONLY = {"地区生产总值": ("亿元", None), "农村居民人均可支配收入": ("元", None)}
+
+
+def _period(d: date) -> tuple[str, date, int]:
+    """The period a delivery on `d` reports: last year in January, else year to date."""
+    if d.month <= 3:
+        return f"{d.year - 1}年", date(d.year - 1, 12, 31), d.year - 1
+    end_month = {4: 3, 5: 3, 6: 3, 7: 6, 8: 6, 9: 6, 10: 9, 11: 9, 12: 9}[d.month]
+    end = c.month_end(date(d.year, end_month, 1))
+    return f"{d.year}年1-{end_month}月", end, d.year
+
+
+def indicators(ctx: Context) -> list[Delivery]:
+    contract = get_contract("tongji__indicator")
+    rng = ctx.rng("tongji.indicator")
+    county = ctx.settings.county
+    townships = ctx.geo.townships
+    persons = ctx.population.persons.filter(pl.col("resident"))
+    proj = projects(ctx)
+    base = rng.lognormal(0, 0.35, (townships.height, len(TOWNSHIP_INDICATORS)))
+    historic = next((h.code for h in county.historic_codes if h.valid_to is not None and h.valid_to >= 2000),
+                    county.code)
+    out = []
+    dates = delivery_dates(contract.update_cycle, ctx.as_of, day=20)
+    for i, d in enumerate(dates):
+        label, end, year = _period(d)
+        fraction = 1.0 if label.endswith("年") else (end.month / 12)
+        registered = persons.filter((pl.col("registered_date") <= end)
+                                    & (pl.coalesce("death_date", "moved_out_date").is_null()
+                                       | (pl.coalesce("death_date", "moved_out_date") > end)))
+        counts = registered.group_by("township_code").len()
+        done = proj.with_columns(__done=completed_in_year(proj, year, end)).group_by("township_code").agg(
+            pl.col("__done").sum())
+        rows = []
+        for j, (name, (unit, _, per_head)) in enumerate(TOWNSHIP_INDICATORS.items()):
+            t = townships.select("township_code", "township_name").join(counts, on="township_code", how="left").join(
+                done, on="township_code", how="left").with_columns(pl.col("len").fill_null(0), pl.col("__done").fill_null(0))
+            if name == "户籍人口":
+                value = t["len"].cast(pl.Float64)
+            elif name == "固定资产投资":
+                value = t["__done"]
+            else:
+                value = t["len"] * per_head * fraction * pl.Series(base[:, j])
+            rows.append(t.select("township_code", "township_name").with_columns(
+                indicator=pl.lit(name), unit=pl.lit(unit), value=value.round(1 if unit != "人" else 0)))
+        tw = pl.concat(rows)
+        # Planted: one township's figure contradicts another department's data.
+        case_tw = townships["township_code"][int(rng.integers(0, townships.height))]
+        case_ind = "户籍人口" if i % 2 == 0 else "固定资产投资"
+        factor = 1.18 if case_ind == "户籍人口" else 2.1
+        planted_cross = (tw["township_code"] == case_tw) & (tw["indicator"] == case_ind)
+        tw = tw.with_columns(value=pl.when(planted_cross).then((pl.col("value") * factor).round(0)).otherwise(pl.col("value")))
+        ctx.add_cases("indicator_contradicts_source", contract.source, "indicator",
+                      pl.Series([f"{case_tw}|{case_ind}|{label}"]),
+                      f"reported x{factor} of {'the household register' if case_ind == '户籍人口' else 'the project library'}")
+        totals = tw.group_by("indicator", maintain_order=True).agg(pl.col("value").sum(), pl.col("unit").first())
+        # Planted: the county total of one indicator is not the sum of its townships.
+        sum_case = list(TOWNSHIP_INDICATORS)[2 + i % 3]
+        totals = totals.with_columns(value=pl.when(pl.col("indicator") == sum_case).then(
+            (pl.col("value") * 1.08).round(1)).otherwise(pl.col("value").round(1)))
+        ctx.add_cases("indicator_sum_mismatch", contract.source, "indicator",
+                      pl.Series([f"{county.code}|{sum_case}|{label}"]), "county total is 1.08 x the sum of townships")
+        gdp = float(totals.filter(pl.col("indicator") == "规模以上工业增加值")["value"][0]) * 2.6 / 10000
+        income = float(round(rng.normal(21000, 800) * fraction, 0))
+        extra = pl.DataFrame({"indicator": list(COUNTY_ONLY), "value": [round(gdp, 2), income],
+                              "unit": [u for u, _ in COUNTY_ONLY.values()]})
+        county_rows = pl.concat([totals.select("indicator", "value", "unit"), extra]).with_columns(
+            township_code=pl.lit(county.code), township_name=pl.lit(county.name))
+        sheet_t = tw.with_columns(__sheet=pl.lit(0))
+        sheet_c = county_rows.with_columns(__sheet=pl.lit(1))
+        both = pl.concat([sheet_t, sheet_c], how="diagonal_relaxed").with_columns(
+            __case=(pl.col("township_code") == case_tw) & (pl.col("indicator") == case_ind)
+            | ((pl.col("township_code") == county.code) & (pl.col("indicator") == sum_case)))
+        frame = c.keyed(both.select(
+            division_code=pl.col("township_code"),
+            division_name=pl.col("township_name"),
+            indicator=pl.col("indicator"),
+            period=pl.lit(label),
+            unit=pl.col("unit"),
+            value=pl.col("value").cast(pl.String).str.replace(r"\.0$", ""),
+            source=pl.lit("统计年报" if label.endswith("年") else "统计月报"),
+            __sheet=pl.col("__sheet"),
+            __case=pl.col("__case"),
+        ))
+        mess = Mess(rng, frame)
+        mess.record("indicator_inconsistent", "value", mess.frame["__case"].to_numpy())
+        codes = mess.frame["division_code"]
+        mess.transform("historic_division_code", "division_code", 0.04,
+                       lambda v, r: pl.Series(v).str.replace(f"^{county.code}", historic).to_numpy().astype(object),
+                       eligible=(codes.str.len_chars() == 9))
+        n_t = int((mess.frame["__sheet"] == 0).sum())
+        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"主要统计指标_{stamp(d)}.xlsx",
+                            frame=mess.frame.drop("__sheet", "__case"), defects=mess.defects(),
+                            sheets=[("乡镇（街道）", n_t), ("全区", mess.frame.height - n_t)],
+                            title=f"{county.name}主要统计指标（{label}）", numeric=frozenset({"value"})))
+    return out
+
+
+def build(ctx: Context) -> list[Delivery]:
+    return indicators(ctx)
