@@ -34,7 +34,7 @@ def canonical_labels(keys: pl.DataFrame, labels: np.ndarray, prefix: str) -> pl.
     )
     first = (
         frame.group_by("_label")
-        .agg(pl.struct("source", "record_id").min().alias("_first"))
+        .agg(pl.concat_str([pl.col("source").fill_null(""), pl.col("record_id").fill_null("")], separator="\x1f").min().alias("_first"))
         .sort("_first")
         .with_row_index("_rank", offset=1)
     )
@@ -81,8 +81,10 @@ def constrained_components(
     bad_mask = np.zeros(labels.max() + 1 if n else 0, dtype=bool)
     inner_cannot = cannot & (labels[left] == labels[right])
     bad_mask[labels[left[inner_cannot]]] = True
+    values: list[str | None] | None = None
     if exclusive is not None:
-        frame = pl.DataFrame({"label": labels, "vid": pl.Series(exclusive, dtype=pl.String)}).drop_nulls("vid")
+        values = [None if v is None else str(v) for v in exclusive]
+        frame = pl.DataFrame({"label": labels, "vid": pl.Series(values, dtype=pl.String)}).drop_nulls("vid")
         multi = (
             frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
         )
@@ -113,7 +115,7 @@ def constrained_components(
     def value(root: int) -> str | None:
         if root in ident:
             return ident[root]
-        return None if exclusive is None else exclusive[root]
+        return None if values is None else values[root]
 
     for e in edges:
         a, b = find(int(left[e])), find(int(right[e]))

@@ -286,9 +286,16 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     n = records.height
-    frame = records.with_columns(
-        pl.int_range(n, dtype=pl.UInt32).alias("_i"),
-        pl.col("source").rank("dense").cast(pl.UInt32).alias("_src"),
+    # Work in a canonical order (by key, then content), so that the result never depends on
+    # the order rows arrive in; `_row` restores the input order at the end.
+    order_cols = ["source", "record_id", *config.comparison_columns()]
+    frame = (
+        records.with_row_index("_row")
+        .sort([c for c in order_cols if c in records.columns and records.schema[c] != pl.List], nulls_last=True, maintain_order=True)
+        .with_columns(
+            pl.int_range(n, dtype=pl.UInt32).alias("_i"),
+            pl.col("source").rank("dense").cast(pl.UInt32).alias("_src"),
+        )
     )
     sources = frame["_src"].to_numpy()
     pairs, stats = candidate_pairs(frame, config.blocking, link_only=config.link_only)
@@ -326,7 +333,12 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     reason[refused] = REASON_CLUSTER
     timings["cluster_s"] = time.perf_counter() - clock
 
-    xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
+    xref = (
+        frame.select("_row", "source", "record_id")
+        .with_columns(canonical_labels(frame, labels, config.prefix))
+        .sort("_row")
+        .drop("_row")
+    )
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
     stats.update({"records": n, "matches": int((match & ~refused).sum()), "entities": int(xref["entity_id"].n_unique())})
     stats.update({k: round(v, 3) for k, v in timings.items()})

@@ -115,6 +115,12 @@ def fit_em(
         fix_u: keep u at `u_init` (estimated from random pairs) and learn only m and the prior.
         max_iter, tol: EM stopping rule (change of the log-likelihood).
     """
+    if levels.shape[0] == 0:
+        m0 = m_init if m_init is not None else [default_m(c.n_levels) for c in comparisons]
+        u0 = u_init if u_init is not None else [np.full(c.n_levels, 1.0 / c.n_levels) for c in comparisons]
+        return FellegiSunterModel(
+            names=[c.name for c in comparisons], prior=prior, m=[np.asarray(x, float) for x in m0], u=[np.asarray(x, float) for x in u0]
+        )
     pats, counts, _ = patterns(levels)
     counts = counts.astype(np.float64)
     n_levels = [c.n_levels for c in comparisons]

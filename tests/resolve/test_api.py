@@ -1,0 +1,69 @@
+"""`resolve_file`: one output row per input row, deterministic ids, metrics with a truth file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.resolve.api import ResolveInputError, resolve_file, resolve_persons
+
+from .conftest import background_persons, frame
+
+
+def _records() -> pl.DataFrame:
+    messy = frame(
+        [
+            {"source": "x", "record_id": "dup", "name": "周杰"},
+            {"source": "x", "record_id": "dup", "name": "周杰"},  # a repeated key is kept twice
+            {"source": "x", "record_id": "empty"},  # nothing but a key
+            {"source": "y", "record_id": "junk", "name": "　", "id_number": "3.71523E+17", "birth_date": "01/02/2020", "phone": "abc"},
+        ]
+    )
+    return pl.concat([background_persons(60), messy])
+
+
+def test_output_keeps_every_input_row_exactly_once_in_order(tmp_path: Path) -> None:
+    records = _records()
+    records.write_parquet(tmp_path / "in.parquet")
+    assert resolve_file("persons", tmp_path / "in.parquet", tmp_path / "out.parquet") is None
+    out = pl.read_parquet(tmp_path / "out.parquet")
+    assert out.columns == ["source", "record_id", "entity_id"]
+    assert out.select("source", "record_id").equals(records.select("source", "record_id"))
+    assert out["entity_id"].null_count() == 0
+
+
+def test_the_same_input_in_any_order_gives_the_same_ids() -> None:
+    records = _records().filter(pl.col("record_id") != "dup")
+    first = resolve_persons(records).xref
+    shuffled = resolve_persons(records.sample(fraction=1.0, shuffle=True, seed=3)).xref
+    joined = first.join(shuffled, on=["source", "record_id"], suffix="_2")
+    assert joined.height == records.height
+    assert (joined["entity_id"] == joined["entity_id_2"]).all()
+
+
+def test_truth_gives_pairwise_and_bcubed_metrics(tmp_path: Path) -> None:
+    records = background_persons(60)
+    records.write_parquet(tmp_path / "in.parquet")
+    truth = records.select("source", "record_id", pl.col("record_id").str.extract(r"^(bg\d+)-", 1).alias("true_id"))
+    truth.write_parquet(tmp_path / "truth.parquet")
+    metrics = resolve_file("persons", tmp_path / "in.parquet", tmp_path / "out.parquet", tmp_path / "truth.parquet")
+    assert metrics is not None
+    assert set(metrics) == {
+        "pairwise_precision",
+        "pairwise_recall",
+        "pairwise_f1",
+        "bcubed_precision",
+        "bcubed_recall",
+        "bcubed_f1",
+    }
+    assert metrics["pairwise_f1"] >= 0.99
+
+
+def test_a_missing_column_is_a_clear_error(tmp_path: Path) -> None:
+    background_persons(5).drop("phone").write_parquet(tmp_path / "in.parquet")
+    with pytest.raises(ResolveInputError, match="phone"):
+        resolve_file("persons", tmp_path / "in.parquet", tmp_path / "out.parquet")
+    with pytest.raises(ResolveInputError, match="does not exist"):
+        resolve_file("orgs", tmp_path / "nope.parquet", tmp_path / "out.parquet")

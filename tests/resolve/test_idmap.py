@@ -1,0 +1,79 @@
+"""Persistent ids: reruns keep them, merges keep the oldest, splits get fresh ids, all logged,
+and no id is ever reused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from pipelines.resolve.idmap import PERSON_TABLES, assign_ids
+
+
+def _records(clusters: list[list[str]]) -> pl.DataFrame:
+    rows = [
+        {"source": "s", "record_id": rid, "cluster": c, "keys": [f"r:s|{rid}"]}
+        for c, members in enumerate(clusters)
+        for rid in members
+    ]
+    return pl.DataFrame(rows, schema={"source": pl.String, "record_id": pl.String, "cluster": pl.Int64, "keys": pl.List(pl.String)})
+
+
+def _ids(con: duckdb.DuckDBPyConnection, clusters: list[list[str]], day: int) -> dict[str, str]:
+    out = assign_ids(con, PERSON_TABLES, _records(clusters), date(2026, 1, day))
+    return dict(zip(out["record_id"], out["entity_id"], strict=True))
+
+
+def _log(con: duckdb.DuckDBPyConnection, day: int) -> list[tuple]:
+    return con.execute(
+        "select event, person_id, related_id from er.person_id_log where as_of = ? order by event, person_id",
+        [date(2026, 1, day)],
+    ).fetchall()
+
+
+def test_ids_persist_merge_split_and_are_never_reused() -> None:
+    con = duckdb.connect()
+    first = _ids(con, [["a", "b"], ["c"]], 1)
+    assert first == {"a": "P00000001", "b": "P00000001", "c": "P00000002"}
+    assert _log(con, 1) == [("new", "P00000001", None), ("new", "P00000002", None)]
+
+    # a rerun on the same input changes nothing and logs nothing
+    assert _ids(con, [["c"], ["b", "a"]], 2) == first
+    assert _log(con, 2) == []
+
+    # a new record joins a known entity; a brand-new entity gets the next id
+    third = _ids(con, [["a", "b", "d"], ["c"], ["e"]], 3)
+    assert third["d"] == "P00000001" and third["e"] == "P00000003"
+
+    # merge: the cluster keeps the oldest id it holds; the other is merged away
+    merged = _ids(con, [["a", "b", "c", "d"], ["e"]], 4)
+    assert set(merged[r] for r in "abcd") == {"P00000001"}
+    assert _log(con, 4) == [("merge", "P00000002", "P00000001")]
+    status = con.execute("select status, successor_id from er.person_id_map where person_id = 'P00000002'").fetchone()
+    assert status == ("merged", "P00000001")
+
+    # split: the part holding more of the old id's records keeps it; the other gets a fresh id
+    split = _ids(con, [["a", "b", "d"], ["c"], ["e"]], 5)
+    assert split["a"] == "P00000001"
+    assert split["c"] == "P00000004"  # never P00000002 again
+    assert _log(con, 5) == [("split", "P00000004", "P00000001")]
+
+    # an entity whose records all disappear goes dormant, and comes back with its id
+    _ids(con, [["a", "b", "d"], ["c"]], 6)
+    assert ("dormant", "P00000003", None) in _log(con, 6)
+    back = _ids(con, [["a", "b", "d"], ["c"], ["e"]], 7)
+    assert back["e"] == "P00000003"
+    assert _log(con, 7) == [("revive", "P00000003", None)]
+
+
+def test_a_redelivered_record_keeps_its_id_through_its_content_fingerprint() -> None:
+    con = duckdb.connect()
+    before = pl.DataFrame(
+        {"source": ["s"], "record_id": ["old-row"], "cluster": [0], "keys": [["r:s|old-row", "f:123"]]}
+    )
+    after = pl.DataFrame(
+        {"source": ["s", "s"], "record_id": ["new-row", "other"], "cluster": [0, 1], "keys": [["r:s|new-row", "f:123"], ["r:s|other", "f:999"]]}
+    )
+    assert assign_ids(con, PERSON_TABLES, before, date(2026, 1, 1))["entity_id"].to_list() == ["P00000001"]
+    assert assign_ids(con, PERSON_TABLES, after, date(2026, 2, 1))["entity_id"].to_list() == ["P00000001", "P00000002"]

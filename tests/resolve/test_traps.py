@@ -1,0 +1,222 @@
+"""Each trap of population data gets a small crafted case inside an ordinary background.
+
+GIVEN a few hundred tidy records plus the trap's records, WHEN resolved, THEN the trap's
+records are joined or kept apart as a careful clerk would. All person traps are resolved in one
+run (their names and numbers do not overlap), which keeps the tests fast.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import polars as pl
+
+from pipelines.resolve.api import resolve_orgs, resolve_persons
+
+from .conftest import background_orgs, background_persons, entity_of, frame, id18, uscc
+
+Rows = list[dict[str, str | None]]
+TRAPS: list[Rows] = []
+
+
+def trap(rows: Rows) -> Rows:
+    TRAPS.append(rows)
+    return rows
+
+
+@lru_cache(maxsize=1)
+def person_xref() -> pl.DataFrame:
+    records = pl.concat([background_persons(), *(frame(rows) for rows in TRAPS)])
+    xref = resolve_persons(records).xref
+    assert xref.height == records.height
+    return xref
+
+
+def same(*record_ids: str) -> bool:
+    return len({entity_of(person_xref(), r) for r in record_ids}) == 1
+
+
+def distinct(*record_ids: str) -> bool:
+    return len({entity_of(person_xref(), r) for r in record_ids}) == len(record_ids)
+
+
+_HOME = {"birth_date": "2010-03-05", "address": "菜屯镇前进村8号", "phone": "06355551234"}
+TWINS = trap(
+    [
+        {"source": "hukou", "record_id": "a1", "name": "张子涵", "id_number": id18("37152320100305111"), "gender": "1", **_HOME},
+        {"source": "hukou", "record_id": "b1", "name": "张子轩", "id_number": id18("37152320100305122"), "gender": "2", **_HOME},
+        {"source": "school", "record_id": "a2", "name": "张子涵", "id_number": None, "gender": "男", **_HOME},
+        {"source": "school", "record_id": "b2", "name": "张子轩", "id_number": None, "gender": "女", **_HOME},
+    ]
+)
+
+
+def test_twins_stay_apart_and_their_id_less_records_join_the_right_twin() -> None:
+    assert same("a1", "a2")
+    assert same("b1", "b2")
+    assert distinct("a1", "b1")
+
+
+_HOME2 = {"birth_date": "2012-07-01", "address": "韩屯镇后街村3号", "phone": "06355550000", "gender": "1"}
+TWINS_NO_ID = trap(
+    [
+        {"source": "school", "record_id": "t1", "name": "李明", **_HOME2},
+        {"source": "power", "record_id": "t2", "name": "李亮", **_HOME2},
+    ]
+)
+
+
+def test_twins_without_any_id_number_stay_apart() -> None:
+    assert distinct("t1", "t2")
+
+
+COMMON_NAME = trap(
+    [{"source": f"s{i % 3}", "record_id": f"zw{i}", "name": "张伟", "gender": "1"} for i in range(8)]
+    + [
+        {"source": "aid", "record_id": "zw-x", "name": "张伟", "birth_date": "1980-01-01", "gender": "1"},
+        {"source": "power", "record_id": "zw-y", "name": "张伟", "birth_date": "1992-06-30", "gender": "1"},
+    ]
+)
+
+
+def test_a_common_name_alone_never_merges() -> None:
+    assert distinct(*(str(row["record_id"]) for row in COMMON_NAME))
+
+
+SHARED_NAME = trap(
+    [
+        {
+            "source": source,
+            "record_id": f"wf{i}-{source}",
+            "id_number": id18(f"3715231985010{i + 1}23{i}") if source == "hukou" else None,
+            "name": "王芳",
+            "gender": "2",
+            "birth_date": f"1985-01-0{i + 1}",
+            "phone": f"1380000000{i}",
+        }
+        for i in range(6)
+        for source in ("hukou", "power")
+    ]
+)
+
+
+def test_many_people_sharing_a_common_name_are_resolved_by_their_other_details() -> None:
+    for i in range(6):
+        assert same(f"wf{i}-hukou", f"wf{i}-power")
+    assert distinct(*(f"wf{i}-hukou" for i in range(6)))
+
+
+_TR = id18("37152319780412563")
+TRANSPOSED = trap(
+    [
+        {"source": "hukou", "record_id": "tr1", "name": "赵海燕", "id_number": _TR, "gender": "1", "birth_date": "1978-04-12"},
+        {"source": "shebao", "record_id": "tr2", "name": "赵海燕", "id_number": _TR[:12] + _TR[13] + _TR[12] + _TR[14:], "gender": "男"},
+    ]
+)
+
+
+def test_a_transposed_id_digit_still_links() -> None:
+    assert same("tr1", "tr2")
+
+
+_LG = id18("37152319520817331")
+LEGACY = trap(
+    [
+        {"source": "hukou", "record_id": "lg1", "name": "钱秀兰", "id_number": _LG, "gender": "1"},
+        {"source": "aid", "record_id": "lg2", "name": "钱秀兰", "id_number": _LG[:6] + _LG[8:17], "gender": "男"},
+    ]
+)
+
+
+def test_a_15_digit_legacy_id_links_to_its_18_digit_form() -> None:
+    assert same("lg1", "lg2")
+
+
+_TC = id18("37152319660101771")
+TRADITIONAL = trap(
+    [
+        {"source": "hukou", "record_id": "tc1", "name": "刘德华", "id_number": _TC, "birth_date": "1966-01-01", "phone": "13912345678"},
+        {
+            "source": "power",
+            "record_id": "tc2",
+            "name": "劉 德華",
+            "id_number": _TC.translate(str.maketrans("0123456789", "０１２３４５６７８９")).lower(),
+            "birth_date": "1966年1月1日",
+            "phone": "+86 139 1234 5678",
+        },
+    ]
+)
+
+
+def test_a_traditional_name_and_messy_spellings_link() -> None:
+    assert same("tc1", "tc2")
+
+
+MISSING_ID = trap(
+    [
+        {"source": "hukou", "record_id": "m1", "name": "孙丽娜", "id_number": id18("37152319900615002"), "birth_date": "1990-06-15", "phone": "15866668888"},
+        {"source": "power", "record_id": "m2", "name": "孙丽娜", "id_number": None, "birth_date": "1990/6/15", "phone": "158 6666 8888"},
+    ]
+)
+
+
+def test_a_missing_id_with_matching_name_birth_date_and_phone_links() -> None:
+    assert same("m1", "m2")
+
+
+HETERONYM = trap(
+    [
+        {"source": "hukou", "record_id": "sd1", "name": "单丽", "id_number": id18("37152319750505123"), "birth_date": "1975-05-05", "phone": "13700001111"},
+        {"source": "power", "record_id": "sd2", "name": "善丽", "birth_date": "1975-05-05", "phone": "13700001111"},
+    ]
+)
+
+
+def test_a_sound_alike_surname_links_through_its_heteronym_reading() -> None:
+    # 单 is read shan as a surname (pypinyin's default says dan): 善 is the clerk's homophone
+    assert same("sd1", "sd2")
+
+
+_CH = {"name": "陈建国", "birth_date": "1970-02-02", "phone": "13811112222", "address": "胡屯镇东村1号", "gender": "1"}
+VALID_IDS = trap(
+    [
+        {"source": "hukou", "record_id": "c1", "id_number": id18("37152319700202111"), **_CH},
+        {"source": "shebao", "record_id": "c2", "id_number": id18("37152319700202131"), **_CH},
+        {"source": "power", "record_id": "c3", "id_number": None, **_CH},
+    ]
+)
+
+
+def test_different_valid_id_numbers_never_merge_not_even_through_a_chain() -> None:
+    assert distinct("c1", "c2")
+
+
+def test_every_record_gets_exactly_one_entity() -> None:
+    xref = person_xref()
+    assert xref.select("source", "record_id").is_duplicated().sum() == 0
+    assert xref["entity_id"].null_count() == 0
+
+
+def test_company_under_its_old_name_without_credit_code_links() -> None:
+    code = uscc("9137152344556677")
+    details = {"legal_rep": "周建华", "address": "振兴街道工业路88号", "phone": "06352223333", "established": "2008-05-20"}
+    shops = [
+        {"source": "registry", "record_id": f"shop{i}", "name": "便民超市", "legal_rep": rep, "address": f"{town}中心街{i}号", "established": f"201{i}-03-0{i + 1}"}
+        for i, (rep, town) in enumerate([("王强", "博平镇"), ("李勇", "韩屯镇"), ("张军", "贾寨镇")])
+    ]
+    twins = [
+        {"source": "registry", "record_id": "v1", "name": "茌平县华信建材有限公司", "uscc": uscc("9137152300000001"), "legal_rep": "吴刚"},
+        {"source": "tax", "record_id": "v2", "name": "茌平县华信建材有限公司", "uscc": uscc("9137150300000002"), "legal_rep": "吴刚"},
+    ]
+    renamed = [
+        {"source": "registry", "record_id": "co1", "name": "茌平县鑫源化工有限公司", "uscc": code, **details},
+        {"source": "power", "record_id": "co2", "name": "茌平县宏达化工厂", "uscc": None, **details},
+        {"source": "tax", "record_id": "co3", "name": "鑫源化工有限公司", "uscc": code.lower(), "legal_rep": "周建华"},
+    ]
+    xref = resolve_orgs(pl.concat([background_orgs(), frame(renamed + shops + twins, "orgs")])).xref
+    # the renamed company: old name without code, new name with code, code in lower case
+    assert entity_of(xref, "co1") == entity_of(xref, "co2") == entity_of(xref, "co3")
+    # shops sharing a common name stay apart
+    assert len({entity_of(xref, s["record_id"]) for s in shops}) == 3
+    # two different valid credit codes never merge
+    assert entity_of(xref, "v1") != entity_of(xref, "v2")
