@@ -9,8 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.generator._mess import MISSING_SPELLINGS, SENTINEL_COMMA
+from pipelines.generator._mess import SENTINEL_COMMA
 from pipelines.generator._model import KEY, PARTY_PREFIX, Delivery
+from pipelines.standards.exprs import is_missing_expr
 from pipelines.generator._writers import Sheet, Written, write_csv, write_geojson, write_json, write_xlsx
 
 RECORD_SCHEMA = {"source": pl.String, "record_id": pl.String, "entity_id": pl.String,
@@ -94,9 +95,9 @@ def _write(delivery: Delivery, frame: pl.DataFrame, path: Path) -> Written:
 
 
 def _present(column: str) -> pl.Expr:
-    """A delivered value the staging layer keeps (not empty, not a spelled-out missing value)."""
-    value = pl.col(column).str.strip_chars()
-    return value.is_not_null() & (value != "") & ~value.is_in(list(MISSING_SPELLINGS))
+    """A delivered value the staging layer keeps: not empty and not a spelled-out missing value,
+    judged by the project's one implementation of that rule."""
+    return ~is_missing_expr(pl.col(column))
 
 
 def _records(delivery: Delivery, row_id: pl.Series) -> pl.DataFrame:

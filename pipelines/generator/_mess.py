@@ -49,7 +49,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "legal_rep_changed": ("一致性", "merged", "legal representative changed between deliveries"),
     "header_renamed": ("规范性", "normalised", "a column delivered under another header"),
     "header_extra_column": ("规范性", "normalised", "an extra column in one delivery"),
-    "missing_required": ("完整性", "quarantined", "a required value is empty"),
+    "missing_required": ("完整性", "flagged", "a required value is empty"),
     "extra_field": ("规范性", "quarantined", "an unquoted comma splits a field (row too long)"),
     "rejected_file": ("可访问性", "rejected", "a file that cannot be read under its contract"),
     "unencodable_char": ("准确性", "flagged", "character outside GBK written as '?'"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipelines.generator import GenerateSummary, generate
 from pipelines.settings import Settings, load_settings
+from generator.reader import Parsed, landing_files, read
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +31,20 @@ def landing(tiny_county: GenerateSummary) -> Path:
 @pytest.fixture(scope="session")
 def truth(tiny_county: GenerateSummary) -> Path:
     return tiny_county.truth
+
+
+@pytest.fixture(scope="session")
+def defects(truth: Path) -> pl.DataFrame:
+    return pl.read_parquet(truth / "defects.parquet")
+
+
+@pytest.fixture(scope="session")
+def rejected(defects: pl.DataFrame) -> set[str]:
+    return set(defects.filter(pl.col("expected") == "rejected")["file"].to_list())
+
+
+@pytest.fixture(scope="session")
+def parsed(landing: Path, rejected: set[str]) -> list[Parsed]:
+    """Every landing file read back, except the ones planted to be rejected."""
+    files = [p for p in landing_files(landing) if p.relative_to(landing).as_posix() not in rejected]
+    return [read(landing, p) for p in files]

@@ -253,6 +253,8 @@ def monthly_deliveries(
             continue
         part = stored.filter((pl.col(event) >= m) & (pl.col(event) < next_month(m)))
         part = part.drop([c for c in part.columns if c.startswith("__e")])
+        if part.height == 0 and contract.format in ("json", "jsonl", "geojson"):
+            continue  # nothing happened that month: JSON feeds send no file (CSV/XLSX send a header)
         out.append(Delivery(contract=contract, delivery_date=d, file_name=file_name(m), frame=part,
                             defects=defects, period=m, **kwargs))
     return out

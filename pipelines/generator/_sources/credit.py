@@ -199,11 +199,14 @@ def credit_lists(ctx: Context) -> list[Delivery]:
     contract = get_contract("xinyong__credit_list")
     firms = _holders(ctx, ctx.as_of).filter(pl.col("category") == "enterprise")
     rng = ctx.rng("xinyong.lists")
-    red = firms.filter(pl.Series(rng.random(firms.height) < 0.05)).with_columns(
+    red = firms.filter(_at_least(rng, firms.height, 0.05, 3))
+    red = red.with_columns(
         __type=pl.lit("红名单"), __list=pl.lit("纳税信用A级纳税人"), __reason=pl.lit("年度纳税信用评价为A级"),
         __authority=pl.lit(ctx.department("shuiwu")["name"]),
-        __listed=pl.lit(date(ctx.as_of.year, 4, 15)), __removed=pl.lit(None, dtype=pl.Date))
-    black = firms.filter(pl.Series(rng.random(firms.height) < 0.015))
+        __listed=pl.when(pl.Series(rng.random(red.height) < 0.6)).then(pl.lit(date(ctx.as_of.year - 1, 4, 15)))
+        .otherwise(pl.lit(date(ctx.as_of.year, 4, 15))),
+        __removed=pl.lit(None, dtype=pl.Date))
+    black = firms.filter(_at_least(rng, firms.height, 0.015, 2))
     start = ctx.as_of - timedelta(days=500)
     black = black.with_columns(
         __type=pl.lit("黑名单"), __list=pl.lit("失信被执行人"), __reason=pl.lit("有履行能力而拒不履行生效法律文书确定义务"),
@@ -231,6 +234,14 @@ def credit_lists(ctx: Context) -> list[Delivery]:
                             frame=mess.frame.drop("__old_name"), defects=mess.defects(),
                             current=i == len(dates) - 1))
     return out
+
+
+def _at_least(rng: np.random.Generator, n: int, rate: float, minimum: int) -> pl.Series:
+    """A random selection at `rate`, but never fewer than `minimum` (small counties too)."""
+    pick = rng.random(n) < rate
+    if pick.sum() < minimum:
+        pick[rng.choice(n, min(minimum, n), replace=False)] = True
+    return pl.Series(pick)
 
 
 def _type_codes(n: int) -> npt.NDArray[np.str_]:

@@ -91,10 +91,15 @@ def subsistence(ctx: Context) -> list[Delivery]:
         on="household_id")
     old = (heads["birth_date"] < date(ctx.as_of.year - 60, 1, 1)).to_numpy()
     poor = rng.random(heads.height) < np.where(old, 0.07, 0.012)
-    heads = heads.filter(pl.Series(poor))
+    # Every county has a few: households whose payments ran on after the head died.
+    early_death = (heads["death_date"] < ctx.as_of - timedelta(days=150)).fill_null(False).to_numpy()
+    planted = np.zeros(heads.height, dtype=bool)
+    candidates = np.nonzero(early_death)[0]
+    planted[rng.choice(candidates, min(len(candidates), max(2, int(0.5 * (poor & early_death).sum()))),
+                       replace=False)] = True
+    heads = heads.filter(pl.Series(poor | planted))
+    overrun = planted[poor | planted]
     months = c.window_months(ctx.as_of)
-    # Payments after death: most stop in the month of death, some run on for months.
-    overrun = rng.random(heads.height) < 0.3
     stop = heads.select(
         stop=pl.when(pl.col("death_date").is_not_null()).then(
             pl.col("death_date").dt.month_start()
@@ -137,6 +142,10 @@ def subsistence(ctx: Context) -> list[Delivery]:
     after = mess.frame
     after_death = (after["__death"].is_not_null() & (after["__e_month"] > after["__death"])).fill_null(False)
     mess.record("benefit_after_death", None, after_death.to_numpy())
+    paid = after.filter(after_death).group_by("__p_self").agg(pl.len().alias("n"), pl.col("__death").first())
+    ctx.add_cases("benefit_after_death", contract.source, "person", paid["__p_self"],
+                  pl.select(pl.concat_str(pl.lit("allowance paid for "), paid["n"].cast(pl.String),
+                                          pl.lit(" month(s) after death on "), paid["__death"].cast(pl.String))).to_series())
     c.damage_person(mess, name="name", id_number="id_number", phone="phone", scale=1.2)
     mess.transform("amount_format", "amount", 0.02, amount_format)
     stored = mess.frame.drop("__death")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import polars as pl
 
@@ -104,7 +106,10 @@ def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
     workers = insured.filter(pl.col("__employee"))
     base = np.round(rng.uniform(3500, 9000, workers.height), -1)
     pension = np.round(rng.uniform(1800, 4200, retire.height), 2)
-    overrun = rng.random(retire.height) < 0.25
+    died = (retire["death_date"] < ctx.as_of - timedelta(days=120)).fill_null(False).to_numpy()
+    overrun = died & (rng.random(retire.height) < 0.4)
+    if overrun.sum() < 2 and died.any():
+        overrun[rng.choice(np.nonzero(died)[0], min(2, int(died.sum())), replace=False)] = True
     months = c.window_months(ctx.as_of)
     rows = []
     for m in months:
@@ -134,6 +139,10 @@ def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
     mess = Mess(rng, stored)
     after = ((mess.frame["__death"] < mess.frame["__e"]) & (mess.frame["business_type"] == "待遇发放")).fill_null(False)
     mess.record("benefit_after_death", None, after.to_numpy())
+    paid = mess.frame.filter(after).group_by("__p_self").agg(pl.len().alias("n"), pl.col("__death").first())
+    ctx.add_cases("benefit_after_death", contract.source, "person", paid["__p_self"],
+                  pl.select(pl.concat_str(pl.lit("pension paid for "), paid["n"].cast(pl.String),
+                                          pl.lit(" month(s) after death on "), paid["__death"].cast(pl.String))).to_series())
     c.damage_person(mess, name="name", id_number="id_number", scale=0.6)
     mess.transform("amount_format", "amount", 0.01, amount_format)
     stored = mess.frame.drop("__death")

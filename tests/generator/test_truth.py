@@ -1,0 +1,145 @@
+"""The truth the generator writes: key columns, record ids on real rows, clean codes, events."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from generator.reader import Parsed
+from pipelines.generator import GenerateSummary
+from pipelines.standards import is_valid_credit_code, is_valid_elicense_id, is_valid_id_number
+
+TRUTH = {
+    "persons": {"person_id"},
+    "households": {"household_id"},
+    "orgs": {"org_id"},
+    "person_records": {"source", "record_id", "person_id"},
+    "org_records": {"source", "record_id", "org_id"},
+    "defects": {"file", "line", "column", "kind", "dimension", "expected"},
+    "authenticity_cases": {"case_id", "kind", "entity_id", "expected"},
+    "systems": {"system_code", "is_zombie", "shadow_of"},
+}
+
+
+def test_truth_files_and_key_columns(truth: Path) -> None:
+    for name, keys in TRUTH.items():
+        frame = pl.read_parquet(truth / f"{name}.parquet")
+        assert keys <= set(frame.columns), name
+        assert frame.height > 0, name
+
+
+def test_clean_codes_pass_their_checksums(truth: Path, tiny_county: GenerateSummary) -> None:
+    as_of = date.fromisoformat(tiny_county.as_of)
+    persons = pl.read_parquet(truth / "persons.parquet")
+    assert persons["id_number"].n_unique() == persons.height
+    assert all(is_valid_id_number(x, as_of) for x in persons["id_number"])
+    orgs = pl.read_parquet(truth / "orgs.parquet")
+    assert orgs["uscc"].n_unique() == orgs.height
+    assert all(is_valid_credit_code(x) for x in orgs["uscc"])
+    # Codes from before the 2019 change keep the old county code.
+    assert orgs["uscc"].str.slice(2, 6).is_in(["371523"]).any()
+    assert persons["id_number"].str.slice(0, 6).is_in(["372524"]).any()
+
+
+def test_licence_identifiers_carry_a_valid_check_character(parsed: list[Parsed]) -> None:
+    ids = [v for p in parsed if p.contract.department == "dzzz" for v in p.rows["证照标识"].to_list()]
+    assert ids and all(is_valid_elicense_id(x) for x in ids)
+
+
+def test_record_ids_point_at_delivered_rows(truth: Path, parsed: list[Parsed]) -> None:
+    """record_id = source:sha12:line#role on a row of the current delivery of its source."""
+    import hashlib
+
+    row_ids = set()
+    for p in parsed:
+        sha = hashlib.sha256(p.path.read_bytes()).hexdigest()[:12]
+        row_ids.update(f"{p.contract.source}:{sha}:{line}" for line in p.rows["_line"].to_list())
+    for name in ("person_records", "org_records"):
+        records = pl.read_parquet(truth / f"{name}.parquet")
+        assert records["record_id"].n_unique() == records.height
+        heads = records["record_id"].str.replace("#[a-z_]+$", "")
+        assert set(heads.to_list()) <= row_ids, name
+        assert (records["source"] == records["record_id"].str.extract("^([a-z_]+__[a-z_]+):", 1)).all()
+
+
+def test_records_cover_every_party_source(truth: Path) -> None:
+    from pipelines.contracts import all_contracts
+
+    people = set(pl.read_parquet(truth / "person_records.parquet")["source"].unique())
+    orgs = set(pl.read_parquet(truth / "org_records.parquet")["source"].unique())
+    for contract in all_contracts():
+        kinds = {p.kind for p in contract.parties}
+        if "person" in kinds:
+            assert contract.source in people, contract.source
+        if "org" in kinds:
+            assert contract.source in orgs, contract.source
+
+
+def test_snapshot_records_come_from_the_latest_delivery(truth: Path, landing: Path) -> None:
+    import hashlib
+
+    records = pl.read_parquet(truth / "person_records.parquet").filter(
+        pl.col("source") == "gongan__household_register")
+    latest = sorted(landing.glob("gongan/*/户籍人口_*.csv"))[-1]
+    sha = hashlib.sha256(latest.read_bytes()).hexdigest()[:12]
+    assert records["record_id"].str.contains(sha, literal=True).all()
+
+
+def test_twins_are_two_people_with_one_birth_date(truth: Path) -> None:
+    persons = pl.read_parquet(truth / "persons.parquet")
+    twins = persons.filter(pl.col("twin_of").is_not_null()).join(
+        persons, left_on="twin_of", right_on="person_id", suffix="_sib")
+    assert twins.height > 0
+    assert (twins["birth_date"] == twins["birth_date_sib"]).all()
+    assert (twins["household_id"] == twins["household_id_sib"]).all()
+    assert (twins["name"] != twins["name_sib"]).all()
+
+
+def test_events_never_after_the_as_of_date(truth: Path, tiny_county: GenerateSummary) -> None:
+    as_of = date.fromisoformat(tiny_county.as_of)
+    persons = pl.read_parquet(truth / "persons.parquet")
+    for column in ("birth_date", "registered_date", "death_date", "moved_out_date", "marriage_date"):
+        assert (persons[column].drop_nulls() <= as_of).all(), column
+    orgs = pl.read_parquet(truth / "orgs.parquet")
+    for column in ("established", "deregistered_date", "renamed_date", "legal_rep_changed_date"):
+        assert (orgs[column].drop_nulls() <= as_of).all(), column
+
+
+def test_future_dates_in_landing_are_logged_defects(parsed: list[Parsed], defects: pl.DataFrame,
+                                                    tiny_county: GenerateSummary) -> None:
+    """An event date after the as-of date appears only where a future_date defect says so."""
+    from generator.reader import by_type
+    from pipelines.standards import parse_date
+
+    as_of = date.fromisoformat(tiny_county.as_of)
+    logged = set(defects.filter(pl.col("kind") == "future_date").select("file", "line").iter_rows())
+    found = set()
+    for p in parsed:
+        for h in by_type(p, "date"):
+            if h in ("有效期至", "有效期截止日期", "处罚有效期", "公示截止期", "有效期自", "有效期起始日期"):
+                continue
+            for value, line in p.rows.select(h, "_line").iter_rows():
+                parsed_date = parse_date(value) if value else None
+                if parsed_date is not None and parsed_date > as_of:
+                    found.add((p.relative, line))
+    assert found == logged
+
+
+def test_authenticity_cases_of_every_kind(truth: Path) -> None:
+    cases = pl.read_parquet(truth / "authenticity_cases.parquet")
+    assert set(cases["kind"]) >= {"benefit_after_death", "indicator_sum_mismatch", "indicator_contradicts_source",
+                                  "licence_after_deregistration", "zombie_system", "shadow_system"}
+    assert (cases["expected"] == "flagged").all()
+
+
+def test_zombie_systems_have_no_recent_access(truth: Path, parsed: list[Parsed]) -> None:
+    systems = pl.read_parquet(truth / "systems.parquet")
+    logs = pl.concat([p.rows for p in parsed if p.contract.source == "dashuju__access_log"])
+    used = set(logs["系统编号"].unique())
+    zombies = set(systems.filter(pl.col("is_zombie"))["system_code"])
+    assert zombies and not (zombies & used)
+    shadows = systems.filter(pl.col("shadow_of").is_not_null())
+    originals = systems.filter(pl.col("system_code").is_in(shadows["shadow_of"].implode()))
+    assert set(shadows["data_resources"]) == set(originals["data_resources"])
