@@ -197,7 +197,9 @@ def normalise_text(raw: Any) -> str | None:
     return strip_whitespace(_WHITESPACE_RUN_RE.sub(" ", text.translate(_HALFWIDTH_TABLE)))
 
 
-_NAME_DOTS_RE = re.compile("[" + re.escape("".join(NAME_DOTS)) + "]+")
+# The same pattern text serves Python's `re` and Polars' Rust regex (no character needs escaping).
+NAME_DOTS_PATTERN = "[" + "".join(NAME_DOTS) + "]+"
+_NAME_DOTS_RE = re.compile(NAME_DOTS_PATTERN)
 
 
 def normalise_name(raw: Any) -> str | None:
@@ -230,9 +232,8 @@ AMOUNT_UNITS: dict[str, Decimal] = {
     "亿元": Decimal(100000000),
     "亿": Decimal(100000000),
 }
-_AMOUNT_RE = re.compile(
-    r"^(?:人民币|RMB|CNY|¥|￥)?([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(千元|万元|亿元|万|亿|元)?(?:整)?$"
-)
+AMOUNT_PATTERN = r"^(?:人民币|RMB|CNY|¥|￥)?([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(千元|万元|亿元|万|亿|元)?(?:整)?$"
+_AMOUNT_RE = re.compile(AMOUNT_PATTERN)
 
 
 def parse_amount(raw: Any, unit: str = "元", assumed_unit: str = "元") -> Decimal | None:
