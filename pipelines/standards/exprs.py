@@ -176,6 +176,8 @@ class _Bytes:
                 return np.full(self.n, -1, np.int32)
             return table[self.matrix[:, position]]
         present = self.lengths > position
+        if not present.any():
+            return np.full(self.n, -1, np.int32)
         index = np.where(present, self.offsets[:-1] + position, 0)
         return np.where(present, table[self.data[index]], -1)
 
