@@ -43,10 +43,7 @@ def _quality_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
         """
         with latest as (
             select * from dq.results
-            where run_id in (
-                select run_id from dq.results
-                qualify row_number() over (partition by suite order by run_id desc) = 1
-            )
+            qualify evaluated_at = max(evaluated_at) over (partition by stage)
         )
         select dimension, count(*) as checks, count(*) filter (where not success) as failed,
                sum(element_count) as elements, sum(unexpected_count) as unexpected
