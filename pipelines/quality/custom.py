@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
+import polars as pl
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
@@ -30,6 +31,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 
 from pipelines import standards
 from pipelines.settings import CountyProfile
+from pipelines.standards import exprs
 
 _LIBRARY_METADATA: dict[str, Any] = {
     "maturity": "production",
@@ -45,9 +47,24 @@ def apply_by_value(column: pd.Series, predicate: Callable[[Any], bool]) -> pd.Se
     return column.map(verdict).astype(bool)
 
 
-def apply_by_pair(a: pd.Series, b: pd.Series, predicate: Callable[[Any, Any], bool]) -> pd.Series:
-    """`predicate(a, b)` row by row over two aligned columns."""
-    return pd.Series([bool(predicate(x, y)) for x, y in zip(a, b, strict=True)], index=a.index, dtype=bool)
+def map_by_value(column: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """`function` over a column, evaluated once per distinct value, as an object column."""
+    mapped = {value: function(value) for value in column.unique()}
+    return column.map(mapped).astype(object)
+
+
+def apply_expr(column: pd.Series, build: Callable[[pl.Expr], pl.Expr]) -> pd.Series:
+    """A Polars expression of `pipelines.standards.exprs` over a column (as text), vectorised."""
+    text = column.map(lambda value: None if value is None else str(value))
+    frame = pl.DataFrame({"v": pl.Series("v", text.tolist(), dtype=pl.String)})
+    result = frame.select(build(pl.col("v")).alias("r")).to_series()
+    if result.dtype == pl.Boolean:
+        return pd.Series(result.fill_null(False).to_numpy(), index=column.index, dtype=bool)
+    return pd.Series(result.to_list(), index=column.index, dtype=object)
+
+
+def _is_null(series: pd.Series) -> pd.Series:
+    return series.isna() | series.map(lambda v: v is None)
 
 
 @lru_cache(maxsize=16)
@@ -93,14 +110,14 @@ class ColumnValuesValidIdNumber(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, as_of: str, **kwargs: Any) -> pd.Series:
         day = as_of_date(as_of)
-        return apply_by_value(column, lambda value: standards.is_valid_id_number(value, day))
+        return apply_expr(column, lambda value: exprs.id_valid_expr(value, day))
 
 
 class ExpectColumnValuesToBeValidIdNumber(ColumnMapExpectation):
     """Expect citizen identity numbers to be valid under GB 11643-1999 (公民身份号码): 18
     characters with the right ISO 7064 MOD 11-2 check character and a real birth date not after
     the as-of date; a legacy 15-digit number (GB 11643-1989) is accepted when its birth date is
-    real. Computed by `pipelines.standards.is_valid_id_number`.
+    real. Computed by `pipelines.standards` (`id_valid_expr`, the vectorised `is_valid_id_number`).
     """
 
     as_of: str
@@ -118,11 +135,9 @@ class ColumnValuesIdAgeAtMost(ColumnMapMetricProvider):
         day = as_of_date(as_of)
         oldest = date(day.year - max_age, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
 
-        def plausible(value: Any) -> bool:
-            born = standards.id_birth_date(value)
-            return born is None or born >= oldest  # unreadable numbers are the validity check's
-
-        return apply_by_value(column, plausible)
+        born = apply_expr(column, exprs.id_birth_date_expr)
+        # numbers without a readable birth date are the validity check's, not this one's
+        return _is_null(born) | born.map(lambda d: d is None or d >= oldest).astype(bool)
 
 
 class ExpectColumnValuesToHavePlausibleAge(ColumnMapExpectation):
@@ -146,7 +161,7 @@ class ColumnValuesValidCreditCode(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return apply_by_value(column, standards.is_valid_credit_code)
+        return apply_expr(column, exprs.credit_code_valid_expr)
 
 
 class ExpectColumnValuesToBeValidCreditCode(ColumnMapExpectation):
@@ -164,7 +179,7 @@ class ColumnValuesValidOrgCode(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return apply_by_value(column, standards.is_valid_org_code)
+        return apply_expr(column, exprs.org_code_valid_expr)
 
 
 class ExpectColumnValuesToBeValidOrgCode(ColumnMapExpectation):
@@ -260,7 +275,7 @@ class ColumnValuesValidPhone(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return apply_by_value(column, standards.is_valid_phone)
+        return apply_expr(column, exprs.phone_valid_expr)
 
 
 class ExpectColumnValuesToBeValidPhone(ColumnMapExpectation):
@@ -344,12 +359,9 @@ class ColumnPairIdBirthDateAgrees(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
-        def agrees(number: Any, born: Any) -> bool:
-            carried = standards.id_birth_date(number)
-            stated = as_date(born)
-            return carried is None or stated is None or carried == stated
-
-        return apply_by_pair(column_A, column_B, agrees)
+        carried = apply_expr(column_A, exprs.id_birth_date_expr)
+        stated = map_by_value(column_B, as_date)
+        return (_is_null(carried) | _is_null(stated) | (carried == stated)).astype(bool)
 
 
 class ExpectColumnPairIdNumberToAgreeWithBirthDate(ColumnPairMapExpectation):
@@ -370,12 +382,10 @@ class ColumnPairIdGenderAgrees(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
-        def agrees(number: Any, gender: Any) -> bool:
-            carried = standards.id_gender(number)
-            stated = gender_code(gender)
-            return carried is None or stated not in {"1", "2"} or carried == stated
-
-        return apply_by_pair(column_A, column_B, agrees)
+        carried = apply_expr(column_A, exprs.id_gender_expr)
+        stated = map_by_value(column_B, gender_code)
+        comparable = stated.isin(["1", "2"]) & ~_is_null(carried)
+        return (~comparable | (carried == stated)).astype(bool)
 
 
 class ExpectColumnPairIdNumberToAgreeWithGender(ColumnPairMapExpectation):
@@ -396,11 +406,13 @@ class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
-        def ordered(start: Any, end: Any) -> bool:
-            first, last = as_date(start), as_date(end)
-            return first is None or last is None or first <= last
-
-        return apply_by_pair(column_A, column_B, ordered)
+        first = map_by_value(column_A, as_date)
+        last = map_by_value(column_B, as_date)
+        unknown = _is_null(first) | _is_null(last)
+        ordered = pd.Series(False, index=column_A.index)
+        known = ~unknown
+        ordered[known] = [a <= b for a, b in zip(first[known], last[known], strict=True)]
+        return (unknown | ordered).astype(bool)
 
 
 class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):

@@ -87,6 +87,8 @@ def _column_rules(declared: dict[str, Any], contract: SourceContract, staged: se
         names = list(declared.get("required") or []) if column.required else []
         names += (declared.get("by_type") or {}).get(column.type.value) or []
         for entry in declared.get("by_name") or []:
+            if entry.get("types") and column.type.value not in entry["types"]:
+                continue
             if ("match" in entry and re.search(entry["match"], column.name)) or (
                 "match_zh" in entry and re.search(entry["match_zh"], column.name_zh)
             ):
@@ -276,8 +278,28 @@ def _when(when: dict[str, list[str]] | None, alias: str) -> str:
     return " and ".join(parts)
 
 
+def _person_key(id_expr: str, name_expr: str | None) -> str:
+    """SQL: the fallback key of a person, name + the birth date positions (7-14) of the ID number."""
+    if name_expr is None:
+        return "null::varchar"
+    return (
+        f"case when length({id_expr}) = 18 and {name_expr} is not null "
+        f"then {name_expr} || '|' || substr({id_expr}, 7, 8) end"
+    )
+
+
+def _name_column(source: str, id_column: str) -> str | None:
+    """The name column of the person party whose ID number is `id_column`."""
+    from pipelines.contracts import get_contract
+
+    for party in get_contract(source).parties:
+        if party.kind == "person" and party.fields.get("id_number") == id_column:
+            return party.fields.get("name")
+    return None
+
+
 def _life_events_sql(declared: dict[str, Any], con: duckdb.DuckDBPyConnection, events: list[str]) -> str | None:
-    """SQL: per ID number, the earliest date of any of `events` some source records."""
+    """SQL: per person key (ID number, or name + ID birth date), the earliest date of `events`."""
     parts = []
     for entry in declared.get("life_events") or []:
         if entry["event"] not in events:
@@ -287,13 +309,17 @@ def _life_events_sql(declared: dict[str, Any], con: duckdb.DuckDBPyConnection, e
         needed = {entry["id"], entry["date"], *(entry.get("when") or {})}
         if not needed <= columns:
             continue
+        name = _name_column(entry["source"], entry["id"])
+        name_sql = f"e.{quote(name)}" if name and name in columns else None
+        id_sql = f"e.{quote(entry['id'])}"
         parts.append(
-            f"select {quote(entry['id'])} as id, cast({quote(entry['date'])} as date) as event_date "
-            f"from {table} e where {quote(entry['id'])} is not null and {_when(entry.get('when'), 'e')}"
+            f"select {id_sql} as id, {_person_key(id_sql, name_sql)} as person_key, "
+            f"cast(e.{quote(entry['date'])} as date) as event_date "
+            f"from {table} e where {id_sql} is not null and {_when(entry.get('when'), 'e')}"
         )
     if not parts:
         return None
-    return f"select id, min(event_date) as event_date from ({' union all '.join(parts)}) group by id"
+    return " union all ".join(parts)
 
 
 def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
@@ -321,11 +347,22 @@ def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> lis
         builder = _Builder(name, settings, declared, rules)
         builder.add(entry["rules"], entry["date"], ("record_date", "life_event_date"),
                     shown=(id_column, "record_date", "life_event_date"))
+        name_column = _name_column(contract.source, id_column)
+        name_sql = f"c.{quote(name_column)}" if name_column and name_column in columns else None
+        id_sql = f"c.{quote(id_column)}"
         query = f"""
-            with events as ({events})
-            select c.row_id, c.source_file, c.source_line, c.{quote(id_column)},
-                   {record_date} as record_date, ev.event_date as life_event_date
-            from {table} c left join events ev on ev.id = c.{quote(id_column)}
+            with events as ({events}),
+            by_id as (select id, min(event_date) as event_date from events group by id),
+            by_person as (
+                select person_key, min(event_date) as event_date from events
+                where person_key is not null group by person_key
+            )
+            select c.row_id, c.source_file, c.source_line, {id_sql},
+                   {record_date} as record_date,
+                   coalesce(i.event_date, p.event_date) as life_event_date
+            from {table} c
+            left join by_id i on i.id = {id_sql}
+            left join by_person p on p.person_key = {_person_key(id_sql, name_sql)}
             where {_when(entry.get('when'), 'c')}
         """
         column = contract.column(id_column)
