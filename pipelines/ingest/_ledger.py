@@ -83,26 +83,43 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUARANTINE_DDL)
 
 
-def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> None:
+def ensure_raw_table(
+    con: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    present: dict[str, set[str]] | None = None,
+) -> None:
     """Create `raw.<source>` from the contract (every column as text, then the lineage
     columns), or add the columns a grown contract has and the table lacks. The shape comes from
-    the contract, never from a delivered header."""
-    con.execute("create schema if not exists raw")
+    the contract, never from a delivered header.
+
+    Args:
+        con: a writable warehouse connection.
+        contract: the source contract.
+        present: `raw_columns(con)` when the caller ensures many tables at once.
+    """
+    present = raw_columns(con) if present is None else present
     columns = [(c.name_zh, "varchar") for c in contract.columns] + list(LINEAGE_COLUMNS)
-    body = ",\n    ".join(f"{quote(name)} {kind}" for name, kind in columns)
-    con.execute(f"create table if not exists {raw_table_name(contract)} (\n    {body}\n)")
-    present = {
-        name
-        for (name,) in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ?",
-            [contract.source],
-        ).fetchall()
-    }
+    existing = present.get(contract.source)
+    if existing is None:
+        con.execute("create schema if not exists raw")
+        body = ",\n    ".join(f"{quote(name)} {kind}" for name, kind in columns)
+        con.execute(f"create table if not exists {raw_table_name(contract)} (\n    {body}\n)")
+        return
     for name, kind in columns:
-        if name not in present:
+        if name not in existing:
             kind = kind.replace(" not null", "")
             con.execute(f"alter table {raw_table_name(contract)} add column {quote(name)} {kind}")
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Columns of every table in schema raw."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'raw' "
+        "and database_name = current_database()"
+    ).fetchall():
+        present.setdefault(table, set()).add(column)
+    return present
 
 
 @dataclass

@@ -10,6 +10,7 @@ Python for the bad rows, which are few.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from pipelines.contracts import SourceContract
 from pipelines.ingest._headers import normalise_header
 
 CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+_CONTROL = re.compile(CONTROL_CHARS)
 
 QUARANTINE_SCHEMA = {"line": pl.String, "column": pl.String, "reason": pl.String, "raw": pl.String}
 
@@ -140,16 +142,17 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
         return [(record[FAULT_COLUMN], str(record[FAULT]))]  # type: ignore[list-item]
     faults: list[tuple[str | None, str]] = []
     if spec.header_values and all(
-        normalise_header(record[c]) == normalise_header(h) for c, h in spec.header_values.items()
+        record[c] == h or normalise_header(record[c]) == normalise_header(h)
+        for c, h in spec.header_values.items()
     ):
         faults.append((None, "repeated header row"))
     for name in (*spec.columns, *spec.extra_keys):
         value = record[name]
         if isinstance(value, str):
-            bad = next((ch for ch in value if _is_control(ch)), None)
-            if bad is not None:
+            found = _CONTROL.search(value)
+            if found is not None:
                 label = spec.extra_keys.get(name, name)
-                faults.append((label, f"control character U+{ord(bad):04X} in {label}"))
+                faults.append((label, f"control character U+{ord(found.group()):04X} in {label}"))
     for column in spec.contract.columns:
         value = record[column.name_zh]
         if column.max_length is not None and isinstance(value, str):
@@ -160,8 +163,3 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
                     f"of {column.max_length}",
                 ))
     return faults or [(None, "row failed a check")]
-
-
-def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return (code < 0x20 and ch not in "\t\n\r") or 0x7F <= code <= 0x9F

@@ -27,6 +27,7 @@ from pipelines.ingest._ledger import (
     ensure_raw_table,
     ensure_tables,
     quote,
+    raw_columns,
     raw_table_name,
 )
 from pipelines.ingest._rows import Chunk
@@ -69,9 +70,12 @@ def ingest(
         con = connect(settings)
         try:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            con.begin()  # one commit for all the DDL
             ensure_tables(con)
+            present = raw_columns(con)
             for contract in _contracts(departments):
-                ensure_raw_table(con, contract)
+                ensure_raw_table(con, contract, present)
+            con.commit()
             state = LedgerState.load(con)
             for delivered in files:
                 summary.outcomes.append(_process(con, state, delivered, settings.as_of))

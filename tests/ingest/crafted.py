@@ -77,7 +77,7 @@ def install(monkeypatch: Any) -> None:
 
 def person(i: int, **override: str) -> dict[str, str]:
     row = {
-        "身份证号": f"37150319900101{i:04d}",
+        "身份证号": f"3715031990{i:08d}",
         "姓名": f"张{i}",
         "性别": "1" if i % 2 else "2",
         "住址": f"振兴街道{i}号",
@@ -141,13 +141,16 @@ def quarantined(warehouse: Path, file_name: str | None = None) -> list[dict[str,
     return [r for r in rows if file_name is None or r["file"].endswith("/" + file_name)]
 
 
-def check_ledger_invariants(warehouse: Path) -> None:
-    """For every attempt rows_read = loaded + quarantined + rejected, and for every current
-    batch the rows in raw and in quarantine are exactly what the ledger says."""
+def check_ledger_invariants(warehouse: Path, file: str | None = None) -> None:
+    """For every attempt (of `file`, or of all files) rows_read = loaded + quarantined +
+    rejected, and for every current batch the rows in raw and in quarantine are exactly what
+    the ledger says."""
     rows = ledger(warehouse)
     replaced = {r["replaces_batch_id"] for r in rows if r["replaces_batch_id"]}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for row in rows:
+            if file is not None and row["file"] != file:
+                continue
             assert row["rows_read"] == (
                 row["rows_loaded"] + row["rows_quarantined"] + row["rows_rejected"]
             ), row
