@@ -21,6 +21,7 @@ from pipelines.standards.credit_code import (
     org_code_check_char,
 )
 from pipelines.standards.dates import parse_date
+from pipelines.standards.duckdb_udfs import UDF_NAMES, register_udfs
 from pipelines.standards.division import (
     county_division_valid_in_year,
     is_valid_county_division_code,
@@ -52,6 +53,7 @@ from pipelines.standards.text import (
 __all__ = [
     "CREDIT_CODE_CATEGORIES",
     "MaskKind",
+    "UDF_NAMES",
     "MaskingError",
     "county_division_valid_in_year",
     "credit_code_category",
@@ -88,6 +90,7 @@ __all__ = [
     "parse_amount",
     "parse_date",
     "phone_issue",
+    "register_udfs",
     "to_halfwidth",
     "to_simplified",
     "township_of",

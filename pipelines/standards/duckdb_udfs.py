@@ -1,0 +1,202 @@
+"""The standards as DuckDB functions (`std_*`), so dbt staging SQL applies the same code.
+
+Every function is a vectorised Arrow UDF built on the Polars series functions in `exprs.py`
+(the same answers as the scalar reference functions, tested on the fixture). They take text
+(cast other columns with `::VARCHAR`) and see NULLs themselves (`std_id_issue(NULL)` is
+`'empty'`, `std_is_missing(NULL)` is true).
+
+The county profile (division codes) and the as-of date (birth dates after it are invalid) are
+fixed when the functions are registered: by default from `get_settings()`, never the clock.
+
+| function | returns | standard / scalar reference |
+| --- | --- | --- |
+| `std_id_number(raw)` | VARCHAR | GB 11643 `normalise_id_number` |
+| `std_id_valid(raw)` | BOOLEAN | `is_valid_id_number` (as of registration) |
+| `std_id_issue(raw)` | VARCHAR | `id_number_issue`, NULL when valid |
+| `std_id_birth_date(raw)` | DATE | `id_birth_date` |
+| `std_id_gender(raw)` | VARCHAR | `id_gender` (GB/T 2261.1: 1 male, 2 female) |
+| `std_credit_code(raw)` | VARCHAR | GB 32100 `normalise_credit_code` |
+| `std_credit_code_valid(raw)` | BOOLEAN | `is_valid_credit_code` (both check levels) |
+| `std_credit_code_issue(raw)` | VARCHAR | `credit_code_issue` |
+| `std_org_code_valid(raw)` | BOOLEAN | GB 11714 `is_valid_org_code` |
+| `std_division_valid(raw)` | BOOLEAN | `is_valid_county_division_code` (the county) |
+| `std_division_current(raw)` | VARCHAR | `normalise_county_division_code` |
+| `std_township(raw)` | VARCHAR | `township_of` |
+| `std_date(raw)` | DATE | `parse_date` |
+| `std_phone(raw)` | VARCHAR | `normalise_phone` |
+| `std_phone_valid(raw)` / `std_phone_issue(raw)` | BOOLEAN / VARCHAR | `is_valid_phone` / `phone_issue` |
+| `std_simplified(raw)`, `std_halfwidth(raw)` | VARCHAR | `to_simplified`, `to_halfwidth` |
+| `std_name(raw)`, `std_text(raw)` | VARCHAR | `normalise_name`, `normalise_text` |
+| `std_amount(raw)` | DECIMAL(38,6) | `parse_amount` in yuan (bare numbers are yuan) |
+| `std_amount_from(raw, assumed_unit)` | DECIMAL(38,6) | `parse_amount(raw, "元", assumed_unit)`, e.g. `'万元'` |
+| `std_is_missing(raw)` | BOOLEAN | `is_missing` |
+| `std_mask(value, sensitivity, kind)` | VARCHAR | `mask` (kind: a ColumnType/MaskKind value or NULL) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+from duckdb import sqltypes as T
+
+from pipelines.errors import GovdataError
+from pipelines.settings import CountyProfile
+from pipelines.standards import exprs as X
+from pipelines.standards.masking import mask_expr
+
+DECIMAL_AMOUNT = duckdb.decimal_type(38, X.AMOUNT_SCALE)
+
+
+class UdfRegistrationError(GovdataError):
+    """The std_* functions cannot be (re)registered on this connection."""
+
+
+def _series(array: pa.Array | pa.ChunkedArray) -> pl.Series:
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series if series.dtype == pl.String else series.cast(pl.String)
+
+
+def _unary(fn: Callable[[pl.Series], pl.Series]) -> Callable[[Any], pa.Array]:
+    def udf(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+        return fn(_series(array)).to_arrow()
+
+    return udf
+
+
+def _grouped(
+    fn: Callable[[pl.Series, str | None, str | None], pl.Series], values: Any, first: Any, second: Any
+) -> pa.Array:
+    """`fn` over `values`, called once per distinct (first, second) pair; rows keep their order."""
+    frame = pl.DataFrame(
+        {
+            "v": _series(values),
+            "a": _series(first),
+            "b": _series(second) if second is not None else pl.repeat(None, len(values), dtype=pl.String, eager=True),
+        }
+    ).with_row_index("i")
+    parts = [
+        pl.DataFrame({"i": group["i"], "out": fn(group["v"], keys[0], keys[1])})
+        for keys, group in frame.group_by(["a", "b"], maintain_order=True)
+    ]
+    if not parts:
+        return fn(pl.Series([], dtype=pl.String), None, None).to_arrow()
+    return pl.concat(parts).sort("i")["out"].to_arrow()
+
+
+def _mask_group(values: pl.Series, sensitivity: str | None, kind: str | None) -> pl.Series:
+    if sensitivity is None and len(values) == 0:
+        return pl.Series([], dtype=pl.String)
+    if sensitivity is None:
+        raise ValueError("std_mask: sensitivity is NULL; every column leaving the warehouse needs one")
+    return values.to_frame("v").select(mask_expr(pl.col("v"), sensitivity, kind).cast(pl.String)).to_series()
+
+
+def _amount_group(values: pl.Series, assumed_unit: str | None, _: str | None) -> pl.Series:
+    if assumed_unit is None:  # no unit given for these rows: nothing can be said about them
+        return pl.repeat(None, len(values), dtype=pl.Decimal(38, X.AMOUNT_SCALE), eager=True)
+    return X.parse_amount_series(values, "元", assumed_unit)
+
+
+def register_udfs(
+    con: duckdb.DuckDBPyConnection, *, county: CountyProfile | None = None, as_of: date | None = None
+) -> None:
+    """Register every `std_*` function on `con` (replacing earlier registrations).
+
+    Args:
+        con: the connection (dbt-duckdb's, the warehouse's, or a test's in-memory one).
+        county: the county whose division codes are valid; default `get_settings().county`.
+        as_of: the as-of date for birth-date plausibility; default `get_settings().as_of`.
+    """
+    if county is None or as_of is None:
+        from pipelines.settings import get_settings
+
+        settings = get_settings()
+        county = county or settings.county
+        as_of = as_of or settings.as_of
+    the_county: CountyProfile = county
+    the_date: date = as_of
+
+    unary: dict[str, tuple[Callable[[pl.Series], pl.Series], Any]] = {
+        "std_id_number": (X.normalise_id_number_series, T.VARCHAR),
+        "std_id_valid": (lambda s: X.id_issue_series(s, the_date).is_null(), T.BOOLEAN),
+        "std_id_issue": (lambda s: X.id_issue_series(s, the_date), T.VARCHAR),
+        "std_id_birth_date": (X.id_birth_date_series, T.DATE),
+        "std_id_gender": (X.id_gender_series, T.VARCHAR),
+        "std_credit_code": (X.normalise_credit_code_series, T.VARCHAR),
+        "std_credit_code_valid": (lambda s: X.credit_code_issue_series(s).is_null(), T.BOOLEAN),
+        "std_credit_code_issue": (X.credit_code_issue_series, T.VARCHAR),
+        "std_org_code_valid": (X.org_code_valid_series, T.BOOLEAN),
+        "std_division_valid": (lambda s: X.division_valid_series(s, the_county), T.BOOLEAN),
+        "std_division_current": (lambda s: X.division_current_series(s, the_county), T.VARCHAR),
+        "std_township": (lambda s: X.township_of_series(s, the_county), T.VARCHAR),
+        "std_date": (X.parse_date_series, T.DATE),
+        "std_phone": (X.normalise_phone_series, T.VARCHAR),
+        "std_phone_valid": (lambda s: X.phone_issue_series(s).is_null(), T.BOOLEAN),
+        "std_phone_issue": (X.phone_issue_series, T.VARCHAR),
+        "std_simplified": (X.simplified_series, T.VARCHAR),
+        "std_halfwidth": (X.halfwidth_series, T.VARCHAR),
+        "std_name": (X.normalise_name_series, T.VARCHAR),
+        "std_text": (lambda s: s.to_frame("v").select(X.normalise_text_expr("v")).to_series(), T.VARCHAR),
+        "std_amount": (X.parse_amount_series, DECIMAL_AMOUNT),
+        "std_is_missing": (X.is_missing_series, T.BOOLEAN),
+    }
+    for name, (fn, return_type) in unary.items():
+        _create(con, name, _unary(fn), [T.VARCHAR], return_type)
+
+    def amount_from(values: Any, assumed_unit: Any) -> pa.Array:
+        return _grouped(_amount_group, values, assumed_unit, None)
+
+    def mask_udf(values: Any, sensitivity: Any, kind: Any) -> pa.Array:
+        return _grouped(_mask_group, values, sensitivity, kind)
+
+    _create(con, "std_amount_from", amount_from, [T.VARCHAR, T.VARCHAR], DECIMAL_AMOUNT)
+    _create(con, "std_mask", mask_udf, [T.VARCHAR, T.VARCHAR, T.VARCHAR], T.VARCHAR)
+
+
+UDF_NAMES = (
+    "std_id_number",
+    "std_id_valid",
+    "std_id_issue",
+    "std_id_birth_date",
+    "std_id_gender",
+    "std_credit_code",
+    "std_credit_code_valid",
+    "std_credit_code_issue",
+    "std_org_code_valid",
+    "std_division_valid",
+    "std_division_current",
+    "std_township",
+    "std_date",
+    "std_phone",
+    "std_phone_valid",
+    "std_phone_issue",
+    "std_simplified",
+    "std_halfwidth",
+    "std_name",
+    "std_text",
+    "std_amount",
+    "std_amount_from",
+    "std_is_missing",
+    "std_mask",
+)
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, fn: Callable[..., pa.Array], params: list[Any], ret: Any) -> None:
+    try:
+        con.remove_function(name)
+    except (duckdb.InvalidInputException, duckdb.CatalogException):
+        pass
+    try:
+        con.create_function(name, fn, params, ret, type="arrow", null_handling="special", side_effects=False)
+    except duckdb.CatalogException:
+        # DuckDB keeps a function in the catalog once a query has used it: it cannot be replaced.
+        raise UdfRegistrationError(
+            f"{name} is already registered on this connection and has been used; "
+            "register the std_* functions once per connection (open a new one to change county or as-of date)"
+        ) from None
