@@ -1,7 +1,37 @@
-{#- Rank of a source for one golden attribute, from var('survivorship') (the one place the
-    rules are declared). Lower wins; unlisted sources rank last. -#}
+{#- Survivorship: how a golden attribute is chosen among the records of one resolved entity.
+
+    The rules are declared once, in dbt_project.yml (var `survivorship`):
+
+      survivorship:
+        order: [valid, priority, recency, completeness]      # the default order of criteria
+        person:
+          name: {sources: [gongan__household_register, ...], order: [agreement, priority, ...]}
+          phone: [gongan__household_register, ...]          # a bare list = sources, default order
+
+    Criteria (each one only breaks the ties the previous ones left):
+      valid        values passing the attribute's standard check first (a checksum-failing ID
+                   number is used only when no valid one exists)
+      agreement    values supplied by more distinct sources first
+      priority     the attribute's source priority list; unlisted sources rank after listed ones
+      recency      the most recent delivery first
+      completeness the record holding more of the entity's fields first
+    The record id breaks any remaining tie, so the choice is deterministic. -#}
+
+{% macro survivorship_rule(entity, attribute) -%}
+    {%- set rules = var('survivorship') -%}
+    {%- set rule = rules.get(entity, {}).get(attribute, []) -%}
+    {%- set default_order = rules.get('order', ['valid', 'priority', 'recency', 'completeness']) -%}
+    {%- if rule is mapping -%}
+        {{ return({'sources': rule.get('sources', []), 'order': rule.get('order', default_order)}) }}
+    {%- else -%}
+        {{ return({'sources': rule, 'order': default_order}) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Rank of a source for one golden attribute. Lower wins; unlisted sources rank last. -#}
 {% macro source_rank(entity, attribute, source_column='source') -%}
-    {%- set order = var('survivorship').get(entity, {}).get(attribute, []) -%}
+    {%- set order = survivorship_rule(entity, attribute)['sources'] -%}
     case {{ source_column }}
     {%- for source in order %}
         when '{{ source }}' then {{ loop.index }}
@@ -11,19 +41,59 @@
 {%- endmacro %}
 
 
-{#- The winning value of an attribute and the source that supplied it, per entity: priority,
-    then the most recent delivery, then the most complete record, then the record id (so
-    the choice is deterministic). -#}
-{% macro golden_attribute(relation, entity, entity_id, attribute) -%}
+{#- The ORDER BY terms of one attribute's survivorship, from its declared criteria. The
+    candidate relation must have: `is_valid`, `n_sources`, `source`, `delivery_date`,
+    `completeness`, `record_id`. -#}
+{% macro survivorship_order(entity, attribute) -%}
+    {%- set terms = [] -%}
+    {%- for criterion in survivorship_rule(entity, attribute)['order'] -%}
+        {%- if criterion == 'valid' -%}
+            {%- do terms.append('is_valid desc') -%}
+        {%- elif criterion == 'agreement' -%}
+            {%- do terms.append('n_sources desc') -%}
+        {%- elif criterion == 'priority' -%}
+            {%- do terms.append(source_rank(entity, attribute)) -%}
+        {%- elif criterion == 'recency' -%}
+            {%- do terms.append('delivery_date desc') -%}
+        {%- elif criterion == 'completeness' -%}
+            {%- do terms.append('completeness desc') -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("survivorship: unknown criterion '" ~ criterion ~ "' for " ~ entity ~ "." ~ attribute) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do terms.append('record_id') -%}
+    {{ terms | join(', ') }}
+{%- endmacro %}
+
+
+{#- The winning value of an attribute per entity, with the source and record that supplied it
+    and whether it passed its standard check.
+
+    relation: records with the entity id, `source`, `record_id`, `delivery_date`, `completeness`
+    valid_expr: SQL over the relation's columns saying whether the value passes its check
+    value_expr: the value compared for agreement (defaults to the attribute column) -#}
+{% macro golden_attribute(relation, entity, entity_id, attribute, valid_expr='true') -%}
     select
         {{ entity_id }},
         {{ attribute }},
-        source as {{ attribute }}_source
-    from {{ relation }}
-    where {{ attribute }} is not null
+        source as {{ attribute }}_source,
+        record_id as {{ attribute }}_record_id,
+        is_valid as is_{{ attribute }}_valid
+    from (
+        select
+            {{ entity_id }},
+            {{ attribute }},
+            source,
+            record_id,
+            delivery_date,
+            completeness,
+            coalesce({{ valid_expr }}, false) as is_valid,
+            count(distinct source) over (partition by {{ entity_id }}, {{ attribute }}) as n_sources
+        from {{ relation }}
+        where {{ attribute }} is not null
+    ) as candidates
     qualify row_number() over (
         partition by {{ entity_id }}
-        order by {{ source_rank(entity, attribute) }}, delivery_date desc,
-                 completeness desc, record_id
+        order by {{ survivorship_order(entity, attribute) }}
     ) = 1
 {%- endmacro %}

@@ -1,5 +1,7 @@
--- Person records joined to their resolved person id, with how complete each record is (a
--- survivorship tie-breaker).
+{{ config(materialized='table') }}
+-- Person records (int_person_records) with their resolved person id, typed values, the checks
+-- survivorship uses (is the ID number valid, do gender and birth date agree with it) and how
+-- complete each record is.
 with xref as (
 
     select * from {{ source('er', 'person_xref') }}
@@ -12,11 +14,34 @@ records as (
 
 ),
 
+address_matches as (
+
+    select * from {{ ref('int_address_matches') }}
+
+),
+
 resolved as (
 
     select
         xref.person_id,
-        records.*,
+        records.source,
+        records.record_id,
+        records.role,
+        {{ row_id_of('records.record_id') }} as row_id,
+        records.name,
+        records.id_number,
+        records.gender,
+        try_cast(records.birth_date as date) as birth_date,
+        records.phone,
+        -- an address that matches a standard address is spelled as the register spells it
+        coalesce(address_matches.standard_address, records.address) as address,
+        records.address as address_delivered,
+        address_matches.address_code,
+        coalesce(address_matches.match_level, 'none') as address_match_level,
+        records.batch_id,
+        records.source_file,
+        records.source_line,
+        records.delivery_date,
         (case when records.name is not null then 1 else 0 end)
         + (case when records.id_number is not null then 1 else 0 end)
         + (case when records.gender is not null then 1 else 0 end)
@@ -26,7 +51,45 @@ resolved as (
     from records
     inner join xref
         on records.source = xref.source and records.record_id = xref.record_id
+    left join address_matches on address_matches.address = records.address
+
+),
+
+checked as (
+
+    select
+        *,
+        coalesce(std_id_valid(id_number), false) as is_id_number_valid
+    from resolved
+
+),
+
+derived as (
+
+    -- GB 11643: birth date in positions 7-14, sex in position 17 (odd = male).
+    select
+        *,
+        case when is_id_number_valid then try_strptime(substr(id_number, 7, 8), '%Y%m%d')::date end
+            as id_birth_date,
+        case when is_id_number_valid
+            then case when try_cast(substr(id_number, 17, 1) as integer) % 2 = 1 then '1' else '2' end
+        end as id_gender
+    from checked
+
+),
+
+final as (
+
+    select
+        *,
+        gender in ('1', '2') and (id_gender is null or gender = id_gender) as is_gender_valid,
+        birth_date <= {{ as_of_date() }}
+            and (id_birth_date is null or birth_date = id_birth_date) as is_birth_date_valid,
+        regexp_full_match(phone, '1[3-9][0-9]{9}|0[0-9]{9,11}') as is_phone_valid,
+        -- an address is checked when it matches one standard address (not only its street)
+        address_match_level in ('exact', 'tail', 'fuzzy') as is_address_valid
+    from derived
 
 )
 
-select * from resolved
+select * from final

@@ -1,8 +1,21 @@
 -- The golden person: one row per resolved person, every attribute chosen by the survivorship
--- rules (var 'survivorship') with the source that supplied it.
+-- rules (var 'survivorship') with the source that supplied it. Gender and birth date that no
+-- source gives consistently are read from the golden ID number (GB 11643), and say so.
 with resolved as (
 
     select * from {{ ref('int_person_records_resolved') }}
+
+),
+
+residence as (
+
+    select * from {{ ref('int_person_residence') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('int_person_deaths') }}
 
 ),
 
@@ -11,55 +24,118 @@ people as (
     select
         person_id,
         count(*) as record_count,
-        count(distinct source) as source_count
+        count(distinct source) as source_count,
+        cast(min(delivery_date) as date) as first_delivery_date,
+        cast(max(delivery_date) as date) as last_delivery_date,
+        bool_or(source = 'gongan__residence_permit') as has_residence_permit
     from resolved
     group by person_id
 
 ),
 
-{% for attribute in ['name', 'id_number', 'gender', 'birth_date', 'phone', 'address'] %}
-golden_{{ attribute }} as (
+choices as (
 
-    {{ golden_attribute('resolved', 'person', 'person_id', attribute) }}
+    select * from {{ ref('int_person_golden_choices') }}
 
 ),
-{% endfor %}
 
-residence as (
+joined as (
 
-    select * from {{ ref('int_person_residence') }}
+    select
+        people.person_id,
+        choices.name,
+        choices.name_source,
+        choices.id_number,
+        choices.id_number_source,
+        choices.is_id_number_valid,
+        choices.gender as source_gender,
+        choices.gender_source as source_gender_source,
+        choices.is_gender_valid as is_source_gender_valid,
+        choices.birth_date as source_birth_date,
+        choices.birth_date_source as source_birth_date_source,
+        choices.is_birth_date_valid as is_source_birth_date_valid,
+        case when choices.is_id_number_valid
+            then case when try_cast(substr(choices.id_number, 17, 1) as integer) % 2 = 1 then '1' else '2' end
+        end as id_gender,
+        case when choices.is_id_number_valid
+            then try_strptime(substr(choices.id_number, 7, 8), '%Y%m%d')::date
+        end as id_birth_date,
+        choices.phone,
+        choices.phone_source,
+        choices.address,
+        choices.address_source,
+        residence.household_no,
+        residence.relation_to_head,
+        residence.division_code,
+        residence.township_code,
+        residence.register_status,
+        residence.marital_status,
+        residence.ethnicity,
+        residence.registered_date,
+        deaths.death_date,
+        deaths.death_date_source,
+        people.record_count,
+        people.source_count,
+        people.first_delivery_date,
+        people.last_delivery_date,
+        people.has_residence_permit
+    from people
+    left join choices using (person_id)
+    left join residence using (person_id)
+    left join deaths using (person_id)
 
 ),
 
 golden as (
 
     select
-        people.person_id,
-        golden_name.name,
-        golden_name.name_source,
-        golden_id_number.id_number,
-        golden_id_number.id_number_source,
-        golden_gender.gender,
-        golden_gender.gender_source,
-        try_cast(golden_birth_date.birth_date as date) as birth_date,
-        golden_birth_date.birth_date_source,
-        golden_phone.phone,
-        golden_phone.phone_source,
-        golden_address.address,
-        golden_address.address_source,
-        residence.household_no,
-        residence.township_code,
-        residence.register_status,
-        people.record_count,
-        people.source_count
-    from people
-    left join golden_name using (person_id)
-    left join golden_id_number using (person_id)
-    left join golden_gender using (person_id)
-    left join golden_birth_date using (person_id)
-    left join golden_phone using (person_id)
-    left join golden_address using (person_id)
-    left join residence using (person_id)
+        -- ids
+        person_id,
+        -- identity
+        name,
+        name_source,
+        id_number,
+        id_number_source,
+        -- a source's gender or birth date that contradicts the valid ID number gives way to it
+        case when is_source_gender_valid or id_gender is null then coalesce(source_gender, id_gender)
+            else id_gender end as gender,
+        case when is_source_gender_valid or id_gender is null
+            then coalesce(source_gender_source, case when id_gender is not null then 'derived:id_number' end)
+            else 'derived:id_number' end as gender_source,
+        case when is_source_birth_date_valid or id_birth_date is null
+            then coalesce(source_birth_date, id_birth_date) else id_birth_date end as birth_date,
+        case when is_source_birth_date_valid or id_birth_date is null
+            then coalesce(source_birth_date_source, case when id_birth_date is not null then 'derived:id_number' end)
+            else 'derived:id_number' end as birth_date_source,
+        -- contact and residence
+        phone,
+        phone_source,
+        address,
+        address_source,
+        household_no,
+        township_code,
+        register_status,
+        -- counts
+        record_count,
+        source_count,
+        -- added by the libraries issue
+        coalesce(is_id_number_valid, false) as is_id_number_valid,
+        ethnicity,
+        case when ethnicity is not null then 'gongan__household_register' end as ethnicity_source,
+        marital_status,
+        case when marital_status is not null then 'gongan__household_register' end as marital_status_source,
+        relation_to_head,
+        division_code,
+        case when household_no is not null then 'gongan__household_register' end as household_source,
+        registered_date,
+        death_date,
+        death_date_source,
+        death_date is null and coalesce(register_status, '') <> '死亡' as is_alive,
+        coalesce(register_status = '正常', false) as is_registered_resident,
+        has_residence_permit,
+        first_delivery_date,
+        last_delivery_date
+    from joined
 
 )
 

@@ -1,0 +1,93 @@
+{#- Helpers shared by the library models (intermediate/<library> and marts/<library>). -#}
+
+{#- The county profile of the settings (pipelines/settings.py), passed by pipelines/dbt.py as var
+    `county` (code, name, province, city, historic_codes [{code, name, valid_from, valid_to}],
+    townships [{code, name}]). The county is never a literal in the models. Without the var
+    (a bare `dbt parse`), the codes of `county_code` / `county_codes` are used. -#}
+{% macro county_profile() -%}
+    {%- set profile = var('county', none) -%}
+    {%- if profile is none -%}
+        {%- set codes = var('county_codes', [var('county_code', '000000')]) -%}
+        {%- set profile = {
+            'code': var('county_code', codes[-1]), 'name': none, 'province': none, 'city': none,
+            'historic_codes': [], 'townships': []} -%}
+        {%- for code in codes -%}
+            {%- do profile['historic_codes'].append({'code': code, 'name': none, 'valid_from': none, 'valid_to': none}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(profile) }}
+{%- endmacro %}
+
+
+{#- The as-of date of the run (settings.as_of): every "current" and "valid" is as of it. -#}
+{% macro as_of_date() -%}
+    date '{{ var("as_of") }}'
+{%- endmacro %}
+
+
+{#- SQL string literal, quotes doubled. -#}
+{% macro sql_literal(value) -%}
+    {%- if value is none -%}null{%- else -%}'{{ value | string | replace("'", "''") }}'{%- endif -%}
+{%- endmacro %}
+
+
+{#- Names an address may start with before the township: province, city and every name the
+    county has had. -#}
+{% macro address_prefix_pattern() -%}
+    {%- set profile = county_profile() -%}
+    {%- set county_names = [] -%}
+    {%- if profile.get('name') -%}{%- do county_names.append(profile['name']) -%}{%- endif -%}
+    {%- for h in profile.get('historic_codes', []) -%}
+        {%- if h.get('name') and h['name'] not in county_names -%}{%- do county_names.append(h['name']) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- set parts = [] -%}
+    {%- if profile.get('province') -%}{%- do parts.append('(' ~ profile['province'] ~ ')?') -%}{%- endif -%}
+    {%- if profile.get('city') -%}{%- do parts.append('(' ~ profile['city'] ~ ')?') -%}{%- endif -%}
+    {%- if county_names -%}{%- do parts.append('(' ~ (county_names | join('|')) ~ ')?') -%}{%- endif -%}
+    {{ return('^' ~ (parts | join(''))) }}
+{%- endmacro %}
+
+
+{#- An address reduced to what identifies it inside the county: no whitespace, half-width digits
+    and letters, no province/city/county prefix. Used to compare addresses across sources and
+    to match them to the standard address register. -#}
+{% macro normalise_address(expr) -%}
+    nullif(regexp_replace(
+        regexp_replace(std_halfwidth({{ expr }}), '[\s\x{3000}]+', '', 'g'),
+        '{{ address_prefix_pattern() }}', ''
+    ), '')
+{%- endmacro %}
+
+
+{#- The numbers of an address in order (house, building, unit, room): a blocking key for fuzzy
+    matching that survives a renamed township or a missing prefix. -#}
+{% macro address_numbers(expr) -%}
+    nullif(array_to_string(regexp_extract_all({{ expr }}, '[0-9]+'), '-'), '')
+{%- endmacro %}
+
+
+{#- The standard-address part before the house number (road or village): a coarser key. -#}
+{% macro address_street(expr) -%}
+    nullif(regexp_extract({{ expr }}, '^(.*?)[0-9]+号', 1), '')
+{%- endmacro %}
+
+
+{#- Age in whole years at the as-of date. -#}
+{% macro age_at_as_of(birth_date) -%}
+    date_diff('year', {{ birth_date }}, {{ as_of_date() }})
+        - case when strftime({{ birth_date }}, '%m%d') > strftime({{ as_of_date() }}, '%m%d') then 1 else 0 end
+{%- endmacro %}
+
+
+{#- Row id of a record id: `<source>:<sha12>:<line>#<role>` -> `<source>:<sha12>:<line>`. -#}
+{% macro row_id_of(record_id) -%}
+    regexp_replace({{ record_id }}, '#[^#]*$', '')
+{%- endmacro %}
+
+
+{#- The DuckDB spatial extension, loaded on dbt's connection. It is installed from the
+    duckdb-extensions wheel by the dbt plugin (pipelines.standards.dbt_plugin), never downloaded;
+    loading it again is a no-op. Used as a pre-hook by the models that need geometry. -#}
+{% macro load_spatial() -%}
+    load spatial
+{%- endmacro %}

@@ -1,0 +1,279 @@
+{{ config(materialized='table') }}
+-- Every distinct address the person and organisation records hold, matched to the standard
+-- address register, at the finest level that works (the score says how sure):
+--   exact    the normalised address is a standard address                           1.00
+--   tail     the same address after the township (an old township name)            0.95-0.99
+--   fuzzy    same house/building/unit/room numbers, similar text (Jaro-Winkler)      >= var
+--   street   no house number: the centroid of the street's or village's addresses    0.70
+--   road     a road of the township (organisations' seats): the road's centroid      0.60
+--   township only the township is known: the centroid of its addresses              0.30
+--   none     nothing matched                                                         0.00
+with records as (
+
+    select address from {{ ref('int_person_records') }} where address is not null
+    union
+    select address from {{ ref('int_org_records') }} where address is not null
+
+),
+
+standard as (
+
+    select * from {{ ref('int_standard_addresses') }}
+
+),
+
+townships as (
+
+    -- township names as the register spells them, plus the county profile's current names
+    select township_code, township_name from standard where township_name is not null
+    {%- for t in county_profile().get('townships', []) %}
+    union
+    select {{ sql_literal(t['code']) }}, {{ sql_literal(t['name']) }}
+    {%- endfor %}
+
+),
+
+township_names as (
+
+    select township_name, min(township_code) as township_code
+    from townships
+    group by township_name
+
+),
+
+normalised as (
+
+    select address, {{ normalise_address('address') }} as address_normalised
+    from records
+
+),
+
+parsed as (
+
+    select
+        normalised.address,
+        normalised.address_normalised,
+        regexp_replace(normalised.address_normalised, '^.{2,5}?(街道|镇|乡|公社)', '') as address_tail,
+        {{ address_numbers('normalised.address_normalised') }} as address_numbers,
+        nullif(regexp_extract(
+            regexp_replace(normalised.address_normalised, '^.{2,5}?(街道|镇|乡|公社)', ''), '^(.*?)([0-9]+号.*)?$', 1
+        ), '') as street,
+        township_names.township_code as text_township_code,
+        township_names.township_name as text_township_name
+    from normalised
+    left join township_names
+        on township_names.township_name
+            = regexp_extract(normalised.address_normalised, '^(.{2,5}?(街道|镇|乡|公社))', 1)
+    where normalised.address_normalised is not null
+
+),
+
+exact_matches as (
+
+    select
+        parsed.address,
+        standard.address_code,
+        'exact' as match_level,
+        1.0 as match_score
+    from parsed
+    inner join standard on standard.address_normalised = parsed.address_normalised
+    qualify row_number() over (partition by parsed.address order by standard.address_code) = 1
+
+),
+
+tail_matches as (
+
+    select
+        parsed.address,
+        standard.address_code,
+        'tail' as match_level,
+        case when standard.township_code = parsed.text_township_code then 0.99 else 0.95 end as match_score
+    from parsed
+    inner join standard on standard.address_tail = parsed.address_tail
+    where parsed.address not in (select address from exact_matches)
+      and parsed.address_numbers is not null
+    qualify row_number() over (
+        partition by parsed.address
+        order by (standard.township_code = parsed.text_township_code) desc nulls last, standard.address_code
+    ) = 1
+
+),
+
+fuzzy_matches as (
+
+    select
+        parsed.address,
+        standard.address_code,
+        'fuzzy' as match_level,
+        jaro_winkler_similarity(parsed.address_tail, standard.address_tail)
+            * case when standard.township_code = parsed.text_township_code then 1.0 else 0.97 end as match_score
+    from parsed
+    inner join standard on standard.address_numbers = parsed.address_numbers
+    where parsed.address not in (select address from exact_matches)
+      and parsed.address not in (select address from tail_matches)
+    qualify row_number() over (partition by parsed.address order by match_score desc, standard.address_code) = 1
+
+),
+
+address_level as (
+
+    select * from exact_matches
+    union all
+    select * from tail_matches
+    union all
+    select * from fuzzy_matches
+    where match_score >= {{ var('address_match_min_score') }}
+
+),
+
+streets as (
+
+    select
+        township_code,
+        street,
+        avg(lon) as lon,
+        avg(lat) as lat,
+        min(village_code) as village_code,
+        count(distinct village_code) as n_villages,
+        count(*) as n_addresses
+    from standard
+    where street is not null
+    group by township_code, street
+
+),
+
+street_matches as (
+
+    -- a street or village named in full (the address lacks its house number)
+    select
+        parsed.address,
+        streets.township_code,
+        case when streets.n_villages = 1 then streets.village_code end as village_code,
+        streets.lon,
+        streets.lat,
+        'street' as match_level,
+        0.70 as match_score
+    from parsed
+    inner join streets
+        on streets.street = parsed.street
+        and (parsed.text_township_code is null or streets.township_code = parsed.text_township_code)
+    where parsed.address not in (select address from address_level)
+    qualify row_number() over (
+        partition by parsed.address order by streets.n_addresses desc, streets.township_code
+    ) = 1
+
+),
+
+roads as (
+
+    -- the road name alone (a community's road is spelled 北关社区育才路 in the register)
+    select
+        township_code,
+        regexp_extract(street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) as road,
+        avg(lon) as lon,
+        avg(lat) as lat,
+        count(*) as n_addresses
+    from standard
+    where street is not null
+    group by 1, 2
+    having road <> ''
+
+),
+
+road_matches as (
+
+    select
+        parsed.address,
+        roads.township_code,
+        cast(null as varchar) as village_code,
+        roads.lon,
+        roads.lat,
+        'road' as match_level,
+        0.60 as match_score
+    from parsed
+    inner join roads
+        on roads.township_code = parsed.text_township_code
+        and regexp_extract(parsed.street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) = roads.road
+    where parsed.address not in (select address from address_level)
+      and parsed.address not in (select address from street_matches)
+    qualify row_number() over (partition by parsed.address order by roads.n_addresses desc) = 1
+
+),
+
+township_centres as (
+
+    select township_code, avg(lon) as lon, avg(lat) as lat
+    from standard
+    group by township_code
+
+),
+
+township_matches as (
+
+    select
+        parsed.address,
+        parsed.text_township_code as township_code,
+        cast(null as varchar) as village_code,
+        township_centres.lon,
+        township_centres.lat,
+        'township' as match_level,
+        0.30 as match_score
+    from parsed
+    inner join township_centres on township_centres.township_code = parsed.text_township_code
+    where parsed.address not in (select address from address_level)
+      and parsed.address not in (select address from street_matches)
+      and parsed.address not in (select address from road_matches)
+
+),
+
+located as (
+
+    select
+        address_level.address,
+        standard.address_code,
+        standard.standard_address,
+        standard.township_code,
+        standard.village_code,
+        standard.lon,
+        standard.lat,
+        address_level.match_level,
+        address_level.match_score
+    from address_level
+    inner join standard using (address_code)
+
+    union all
+
+    select address, null, null, township_code, village_code, lon, lat, match_level, match_score
+    from street_matches
+
+    union all
+
+    select address, null, null, township_code, village_code, lon, lat, match_level, match_score
+    from road_matches
+
+    union all
+
+    select address, null, null, township_code, village_code, lon, lat, match_level, match_score
+    from township_matches
+
+),
+
+final as (
+
+    select
+        parsed.address,
+        parsed.address_normalised,
+        coalesce(located.match_level, 'none') as match_level,
+        cast(round(coalesce(located.match_score, 0.0), 4) as decimal(5, 4)) as match_score,
+        located.address_code,
+        located.standard_address,
+        located.village_code,
+        coalesce(located.township_code, parsed.text_township_code) as township_code,
+        located.lon,
+        located.lat
+    from parsed
+    left join located using (address)
+
+)
+
+select * from final

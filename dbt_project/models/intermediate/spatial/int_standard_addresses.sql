@@ -1,0 +1,53 @@
+{{ config(materialized='table') }}
+-- The standard place-name and address register (民政 标准地名地址, current snapshot) prepared for
+-- matching: each address normalised (no whitespace, no province/city/county prefix), its part
+-- after the township (survives a renamed township), its numbers and its street or village.
+with register as (
+
+    select * from {{ ref('stg_minzheng__address_register') }}
+    where is_current
+
+),
+
+normalised as (
+
+    select
+        address_code,
+        standard_address,
+        township_code,
+        township_name,
+        village_code,
+        village_name,
+        road,
+        house_number,
+        building,
+        unit,
+        room,
+        cast(lon as double) as lon,
+        cast(lat as double) as lat,
+        {{ normalise_address('standard_address') }} as address_normalised,
+        row_id,
+        source_file,
+        source_line,
+        delivery_date
+    from register
+    where address_code is not null and standard_address is not null
+
+),
+
+final as (
+
+    select
+        *,
+        regexp_replace(address_normalised, '^.{2,5}?(街道|镇|乡|公社)', '') as address_tail,
+        {{ address_numbers('address_normalised') }} as address_numbers,
+        nullif(regexp_extract(
+            regexp_replace(address_normalised, '^.{2,5}?(街道|镇|乡|公社)', ''), '^(.*?)([0-9]+号.*)?$', 1
+        ), '') as street
+    from normalised
+    -- an address code listed twice keeps its first row
+    qualify row_number() over (partition by address_code order by source_file, source_line) = 1
+
+)
+
+select * from final

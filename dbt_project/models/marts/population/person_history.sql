@@ -1,0 +1,202 @@
+-- 人员历史: the periods over which a person's residence, household membership, marital status
+-- and register status stayed the same. Grain: one row per person and period; the open period
+-- (valid_to null) is the current one. Built from every household-register snapshot (a change
+-- starts on the delivery date of the first snapshot showing it; the earliest state is taken to
+-- hold since registration), residence permits for migrants, and for anyone else the golden
+-- address since the person's first delivery.
+with register as (
+
+    select * from {{ ref('int_person_register_observations') }}
+
+),
+
+person as (
+
+    select * from {{ ref('person') }}
+
+),
+
+permits as (
+
+    select * from {{ ref('stg_gongan__residence_permit') }}
+
+),
+
+xref as (
+
+    select * from {{ source('er', 'person_xref') }}
+    where source = 'gongan__residence_permit'
+
+),
+
+register_deliveries as (
+
+    select distinct cast(delivery_date as date) as delivery_date from register
+
+),
+
+register_observations as (
+
+    select
+        person_id,
+        cast(delivery_date as date) as observed_on,
+        registered_date,
+        address,
+        household_no,
+        relation_to_head,
+        division_code,
+        township_code,
+        marital_status,
+        register_status,
+        'gongan__household_register' as source,
+        record_id,
+        delivery_date
+    from register
+
+),
+
+permit_observations as (
+
+    select
+        xref.person_id,
+        coalesce(permits.apply_date, cast(permits.delivery_date as date)) as observed_on,
+        cast(null as date) as registered_date,
+        permits.residence_address as address,
+        cast(null as varchar) as household_no,
+        cast(null as varchar) as relation_to_head,
+        cast(null as varchar) as division_code,
+        cast(null as varchar) as township_code,
+        cast(null as varchar) as marital_status,
+        '居住证' as register_status,
+        'gongan__residence_permit' as source,
+        xref.record_id,
+        permits.delivery_date
+    from permits
+    inner join xref on xref.record_id = permits.row_id || '#self'
+    where xref.person_id not in (select person_id from register)
+
+),
+
+golden_observations as (
+
+    select
+        person_id,
+        first_delivery_date as observed_on,
+        cast(null as date) as registered_date,
+        address,
+        cast(null as varchar) as household_no,
+        cast(null as varchar) as relation_to_head,
+        cast(null as varchar) as division_code,
+        township_code,
+        marital_status,
+        cast(null as varchar) as register_status,
+        address_source as source,
+        cast(null as varchar) as record_id,
+        cast(first_delivery_date as timestamp) as delivery_date
+    from person
+    where person_id not in (select person_id from register)
+      and person_id not in (select person_id from permit_observations)
+
+),
+
+observations as (
+
+    select * from register_observations
+    union all
+    select * from permit_observations
+    union all
+    select * from golden_observations
+
+),
+
+changes as (
+
+    select
+        *,
+        case when lag(md5(concat_ws('|', address, household_no, relation_to_head, marital_status, register_status)))
+                over (partition by person_id order by observed_on, record_id)
+                is not distinct from md5(concat_ws('|', address, household_no, relation_to_head, marital_status, register_status))
+            then 0 else 1 end as is_change
+    from observations
+
+),
+
+islands as (
+
+    select
+        *,
+        sum(is_change) over (
+            partition by person_id order by observed_on, record_id rows unbounded preceding
+        ) as period_no
+    from changes
+
+),
+
+periods as (
+
+    select
+        person_id,
+        period_no,
+        min(observed_on) as first_observed_on,
+        max(observed_on) as last_observed_on,
+        min(registered_date) as registered_date,
+        arg_min(address, observed_on) as address,
+        arg_min(household_no, observed_on) as household_no,
+        arg_min(relation_to_head, observed_on) as relation_to_head,
+        arg_min(division_code, observed_on) as division_code,
+        arg_min(township_code, observed_on) as township_code,
+        arg_min(marital_status, observed_on) as marital_status,
+        arg_min(register_status, observed_on) as register_status,
+        arg_min(source, observed_on) as source,
+        arg_min(record_id, observed_on) as record_id,
+        max(delivery_date) as last_delivery_date,
+        count(*) as observation_count
+    from islands
+    group by person_id, period_no
+
+),
+
+dated as (
+
+    select
+        *,
+        case when period_no = 1 and registered_date is not null
+            then least(registered_date, first_observed_on) else first_observed_on end as valid_from
+    from periods
+
+),
+
+final as (
+
+    select
+        dated.person_id,
+        dated.valid_from,
+        -- the next period's start; a person dropped from the register closes with the first
+        -- snapshot that no longer lists them
+        coalesce(
+            lead(dated.valid_from) over (partition by dated.person_id order by dated.period_no),
+            case when dated.source = 'gongan__household_register' then (
+                select min(d.delivery_date) from register_deliveries as d
+                where d.delivery_date > cast(dated.last_delivery_date as date)
+            ) end
+        ) as valid_to,
+        dated.address,
+        dated.household_no,
+        dated.relation_to_head,
+        dated.division_code,
+        dated.township_code,
+        dated.marital_status,
+        dated.register_status,
+        dated.source,
+        dated.record_id,
+        dated.first_observed_on,
+        dated.last_observed_on,
+        dated.observation_count
+    from dated
+
+)
+
+select
+    *,
+    valid_to is null as is_current
+from final
