@@ -65,9 +65,17 @@ def _split_apply(
         return fast_fn(s).cast(dtype).rename(s.name)
     if n_fast == 0:
         return slow_fn(s).cast(dtype).rename(s.name)
+    slow_rows = (~fast).arg_true()
+    slow = slow_fn(s.filter(~fast)).cast(dtype)
+    if fast_fn is _identity:  # canonical rows stay as they are: patch the others in place
+        return s.cast(dtype).scatter(slow_rows, slow).rename(s.name)
     out = pl.repeat(None, len(s), dtype=dtype, eager=True).rename(s.name)
     out = out.scatter(fast.arg_true(), fast_fn(s.filter(fast)).cast(dtype))
-    return out.scatter((~fast).arg_true(), slow_fn(s.filter(~fast)).cast(dtype))
+    return out.scatter(slow_rows, slow)
+
+
+def _identity(s: pl.Series) -> pl.Series:
+    return s
 
 
 def _stages(s: pl.Series, *stages: dict[str, pl.Expr], result: str) -> pl.Series:
@@ -252,7 +260,7 @@ def _normalise_id_slow(s: pl.Series) -> pl.Series:
 def normalise_id_number_series(s: pl.Series) -> pl.Series:
     """`id_number.normalise_id_number`."""
     s = _text(s)
-    return _split_apply(s, s.str.contains(_ID_SHAPE), lambda x: x, _normalise_id_slow, pl.String)
+    return _split_apply(s, s.str.contains(_ID_SHAPE), _identity, _normalise_id_slow, pl.String)
 
 
 def _id_issue_shaped(number: pl.Series, as_of: date) -> pl.Series:
@@ -355,7 +363,7 @@ def normalise_credit_code_series(s: pl.Series) -> pl.Series:
     """`credit_code.normalise_credit_code`."""
     s = _text(s)
     slow: SeriesFn = lambda x: _stages(x, _clean_stage(upper=True), result="t")  # noqa: E731
-    return _split_apply(s, s.str.contains(_CREDIT_SHAPE), lambda x: x, slow, pl.String)
+    return _split_apply(s, s.str.contains(_CREDIT_SHAPE), _identity, slow, pl.String)
 
 
 def _credit_issue_shaped(code: pl.Series) -> pl.Series:
@@ -468,7 +476,7 @@ def _normalise_phone_slow(s: pl.Series, area_code: str) -> pl.Series:
 def normalise_phone_series(s: pl.Series, area_code: str = ph.DEFAULT_AREA_CODE) -> pl.Series:
     """`phone.normalise_phone`."""
     s = _text(s)
-    return _split_apply(s, s.str.contains(_MOBILE), lambda x: x, lambda x: _normalise_phone_slow(x, area_code), pl.String)
+    return _split_apply(s, s.str.contains(_MOBILE), _identity, lambda x: _normalise_phone_slow(x, area_code), pl.String)
 
 
 def _phone_issue_other(number: pl.Series) -> pl.Series:

@@ -162,7 +162,7 @@ def _agree(values: list[Any], scalar: Any, expr_of: Any) -> None:
     assert _apply(values, expr_of) == expected
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(messy, min_size=1, max_size=30))
 def test_id_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, idn.normalise_id_number, X.normalise_id_number_expr)
@@ -178,7 +178,7 @@ def near_ids(draw: st.DrawFn) -> str:
     return body + tail
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(near_ids(), st.text(st.sampled_from("0123456789"), min_size=15, max_size=15)), max_size=30))
 def test_id_near_misses_agree(values: list[str]) -> None:
     _agree(values, lambda v: idn.id_number_issue(v, FIXTURE_AS_OF), lambda e: X.id_issue_expr(e, FIXTURE_AS_OF))
@@ -193,7 +193,7 @@ def near_credit_codes(draw: st.DrawFn) -> str:
     return draw(st.sampled_from([text, text.lower(), " " + text, text[:8] + "-" + text[8:]]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(messy, near_credit_codes()), min_size=1, max_size=30))
 def test_credit_code_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, cc.normalise_credit_code, X.normalise_credit_code_expr)
@@ -203,26 +203,26 @@ def test_credit_code_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree([None if v is None else v[8:18] for v in values], cc.is_valid_org_code, X.org_code_valid_expr)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(messy, min_size=1, max_size=30))
 def test_phone_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, ph.normalise_phone, X.normalise_phone_expr)
     _agree(values, ph.phone_issue, X.phone_issue_expr)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(messy, min_size=1, max_size=30))
 def test_date_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, dt.parse_date, X.parse_date_expr)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.dates(min_value=date(1, 1, 1)).map(lambda d: d.strftime("%Y年%m月%d日")), max_size=10))
 def test_generated_dates_agree(values: list[str]) -> None:
     _agree(values, dt.parse_date, X.parse_date_expr)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(messy, min_size=1, max_size=30))
 def test_text_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, tx.is_missing, X.is_missing_expr)
@@ -232,13 +232,13 @@ def test_text_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, tx.to_simplified, X.simplified_expr)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.one_of(messy, st.from_regex(r"\A[0-9]{1,6}(\.[0-9]{1,4})?(万元|元|亿)?\Z")), min_size=1, max_size=20))
 def test_amount_scalar_and_polars_agree(values: list[str | None]) -> None:
     _agree(values, tx.parse_amount, X.parse_amount_expr)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(messy, st.from_regex(r"\A37(1503|1523|2524|1502)([0-9]{3}){0,2}\Z")), min_size=1, max_size=30))
 def test_division_scalar_and_polars_agree(values: list[str | None]) -> None:
     from pipelines.settings import load_settings
@@ -252,7 +252,7 @@ def test_division_scalar_and_polars_agree(values: list[str | None]) -> None:
 names = st.lists(st.sampled_from(list("张王李單曾區強陳乐查·.・ 　") + ["阿卜杜拉", "買"]), max_size=8).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.one_of(messy, names), min_size=1, max_size=20),
     st.sampled_from(list(Sensitivity)),

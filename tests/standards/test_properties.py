@@ -40,13 +40,13 @@ def id_bodies(draw: st.DrawFn) -> str:
     return address + born + sequence
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(id_bodies())
 def test_body_plus_computed_check_char_is_valid(body: str) -> None:
     assert id_number_issue(body + id_check_char(body), AS_OF) is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(id_bodies(), st.integers(0, 16), st.integers(1, 9))
 def test_any_single_digit_change_breaks_the_id_check(body: str, position: int, shift: int) -> None:
     number = body + id_check_char(body)
@@ -55,7 +55,7 @@ def test_any_single_digit_change_breaks_the_id_check(body: str, position: int, s
     assert id_number_issue(typo, AS_OF) in {"bad_checksum"}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(digits17)
 def test_id_check_char_agrees_with_stdnum(body: str) -> None:
     assert id_check_char(body) == ric.calc_check_digit(body + "0")
@@ -69,7 +69,7 @@ def credit_bodies(draw: st.DrawFn) -> str:
     return head + org_body + org_check
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(credit_bodies())
 def test_credit_body_plus_check_is_valid_and_agrees_with_stdnum(body: str) -> None:
     check = credit_code_check_char(body)
@@ -78,7 +78,7 @@ def test_credit_body_plus_check_is_valid_and_agrees_with_stdnum(body: str) -> No
     assert is_valid_org_code(body[8:17])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(credit_bodies(), st.integers(0, 17), st.integers(1, 30))
 def test_any_single_change_breaks_the_credit_code(body: str, position: int, shift: int) -> None:
     code = body + credit_code_check_char(body)
@@ -102,7 +102,7 @@ def test_fixture_id_numbers_agree_with_stdnum(case: dict[str, str]) -> None:
 alnum = st.text(alphabet=string.digits + string.ascii_uppercase, min_size=1, max_size=30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(alnum)
 def test_elicense_check_agrees_with_stdnum(payload: str) -> None:
     assert elicense_check_char(payload) == mod_37_36.calc_check_digit(payload)
