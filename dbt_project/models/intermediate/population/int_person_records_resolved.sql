@@ -66,14 +66,11 @@ checked as (
 
 derived as (
 
-    -- GB 11643: birth date in positions 7-14, sex in position 17 (odd = male).
+    -- GB 11643: birth date and sex read from a valid number (the standards' one implementation)
     select
         *,
-        case when is_id_number_valid then try_strptime(substr(id_number, 7, 8), '%Y%m%d')::date end
-            as id_birth_date,
-        case when is_id_number_valid
-            then case when try_cast(substr(id_number, 17, 1) as integer) % 2 = 1 then '1' else '2' end
-        end as id_gender
+        case when is_id_number_valid then std_id_birth_date(id_number) end as id_birth_date,
+        case when is_id_number_valid then std_id_gender(id_number) end as id_gender
     from checked
 
 ),
@@ -85,7 +82,7 @@ final as (
         gender in ('1', '2') and (id_gender is null or gender = id_gender) as is_gender_valid,
         birth_date <= {{ as_of_date() }}
             and (id_birth_date is null or birth_date = id_birth_date) as is_birth_date_valid,
-        regexp_full_match(phone, '1[3-9][0-9]{9}|0[0-9]{9,11}') as is_phone_valid,
+        coalesce(std_phone_valid(phone), false) as is_phone_valid,
         -- an address is checked when it matches one standard address (not only its street)
         address_match_level in ('exact', 'tail', 'fuzzy') as is_address_valid
     from derived

@@ -54,12 +54,8 @@ joined as (
         choices.birth_date as source_birth_date,
         choices.birth_date_source as source_birth_date_source,
         choices.is_birth_date_valid as is_source_birth_date_valid,
-        case when choices.is_id_number_valid
-            then case when try_cast(substr(choices.id_number, 17, 1) as integer) % 2 = 1 then '1' else '2' end
-        end as id_gender,
-        case when choices.is_id_number_valid
-            then try_strptime(substr(choices.id_number, 7, 8), '%Y%m%d')::date
-        end as id_birth_date,
+        case when choices.is_id_number_valid then std_id_gender(choices.id_number) end as id_gender,
+        case when choices.is_id_number_valid then std_id_birth_date(choices.id_number) end as id_birth_date,
         choices.phone,
         choices.phone_source,
         choices.address,

@@ -1,0 +1,110 @@
+-- 法人单位历史: the periods over which an organisation's name and legal representative stayed the
+-- same, from every snapshot of the register that ranks first for it (by the survivorship
+-- priority of `org.name`), so that registers disagreeing with each other do not make changes
+-- that did not happen. Grain: one row per organisation and period; valid_to (exclusive) is the
+-- next period's start, null for the current one.
+with registry as (
+
+    select * from {{ ref('int_org_registry_observations') }}
+
+),
+
+organization as (
+
+    select org_id, legal_rep, legal_rep_person_id from {{ ref('organization') }}
+
+),
+
+primary_source as (
+
+    select org_id, source
+    from registry
+    group by org_id, source
+    qualify row_number() over (partition by org_id order by {{ source_rank('org', 'name') }}) = 1
+
+),
+
+observations as (
+
+    select registry.*
+    from registry
+    inner join primary_source using (org_id, source)
+
+),
+
+changes as (
+
+    select
+        *,
+        case when lag(concat_ws('|', name, legal_rep)) over (partition by org_id order by delivery_date, row_id)
+                is not distinct from concat_ws('|', name, legal_rep)
+            then 0 else 1 end as is_change
+    from observations
+
+),
+
+islands as (
+
+    select
+        *,
+        sum(is_change) over (partition by org_id order by delivery_date, row_id rows unbounded preceding)
+            as period_no
+    from changes
+
+),
+
+periods as (
+
+    select
+        org_id,
+        period_no,
+        min(delivery_date) as first_observed_on,
+        max(delivery_date) as last_observed_on,
+        arg_min(name, delivery_date) as name,
+        arg_min(legal_rep, delivery_date) as legal_rep,
+        arg_min(registration_status, delivery_date) as registration_status,
+        arg_min(source, delivery_date) as source,
+        arg_min(record_id, delivery_date) as record_id,
+        count(*) as observation_count
+    from islands
+    group by org_id, period_no
+
+),
+
+register_deliveries as (
+
+    select distinct source, delivery_date from registry
+
+),
+
+final as (
+
+    select
+        periods.org_id,
+        periods.first_observed_on as valid_from,
+        coalesce(
+            lead(periods.first_observed_on) over (partition by periods.org_id order by periods.period_no),
+            -- an organisation dropped from its register closes with the first snapshot without it
+            (select min(d.delivery_date) from register_deliveries as d
+             where d.source = periods.source and d.delivery_date > periods.last_observed_on)
+        ) as valid_to,
+        periods.name,
+        periods.legal_rep,
+        -- the golden representative's person, for the period that shows the same name
+        case when periods.legal_rep = organization.legal_rep then organization.legal_rep_person_id end
+            as legal_rep_person_id,
+        periods.registration_status,
+        periods.source,
+        periods.record_id,
+        periods.first_observed_on,
+        periods.last_observed_on,
+        periods.observation_count
+    from periods
+    inner join organization using (org_id)
+
+)
+
+select
+    *,
+    valid_to is null as is_current
+from final
