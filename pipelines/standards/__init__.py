@@ -29,6 +29,7 @@ from pipelines.standards.division import (
     township_of,
 )
 from pipelines.standards.elicense import elicense_check_char, is_valid_elicense_id
+from pipelines.standards.gender import gender_issue, normalise_gender
 from pipelines.standards.id_number import (
     id_address_code,
     id_birth_date,
@@ -62,6 +63,7 @@ __all__ = [
     "credit_code_issue",
     "credit_code_org_code",
     "elicense_check_char",
+    "gender_issue",
     "id_address_code",
     "id_birth_date",
     "id_check_char",
@@ -81,6 +83,7 @@ __all__ = [
     "name_pinyin_keys",
     "normalise_county_division_code",
     "normalise_credit_code",
+    "normalise_gender",
     "normalise_id_number",
     "normalise_name",
     "normalise_org_code",

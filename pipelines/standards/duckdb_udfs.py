@@ -23,6 +23,7 @@ fixed when the functions are registered: by default from `get_settings()`, never
 | `std_division_current(raw)` | VARCHAR | `normalise_county_division_code` |
 | `std_township(raw)` | VARCHAR | `township_of` |
 | `std_date(raw)` | DATE | `parse_date` |
+| `std_gender(raw)` | VARCHAR | GB/T 2261.1 `normalise_gender` (男/女/M/F/1/2 -> 1/2) |
 | `std_phone(raw)` | VARCHAR | `normalise_phone` |
 | `std_phone_valid(raw)` / `std_phone_issue(raw)` | BOOLEAN / VARCHAR | `is_valid_phone` / `phone_issue` |
 | `std_simplified(raw)`, `std_halfwidth(raw)` | VARCHAR | `to_simplified`, `to_halfwidth` |
@@ -136,6 +137,7 @@ def register_udfs(
         "std_division_current": (lambda s: X.division_current_series(s, the_county), T.VARCHAR),
         "std_township": (lambda s: X.township_of_series(s, the_county), T.VARCHAR),
         "std_date": (X.parse_date_series, T.DATE),
+        "std_gender": (X.normalise_gender_series, T.VARCHAR),
         "std_phone": (X.normalise_phone_series, T.VARCHAR),
         "std_phone_valid": (lambda s: X.phone_issue_series(s).is_null(), T.BOOLEAN),
         "std_phone_issue": (X.phone_issue_series, T.VARCHAR),
@@ -173,6 +175,7 @@ UDF_NAMES = (
     "std_division_current",
     "std_township",
     "std_date",
+    "std_gender",
     "std_phone",
     "std_phone_valid",
     "std_phone_issue",

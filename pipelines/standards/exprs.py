@@ -645,6 +645,26 @@ def parse_amount_expr(expr: IntoExpr, unit: str = "å…ƒ", assumed_unit: str = "å…
     return _wrap(expr, lambda s: parse_amount_series(s, unit, assumed_unit), pl.Decimal(38, AMOUNT_SCALE))
 
 
+# --- sex (GB/T 2261.1) -------------------------------------------------------------------------
+
+
+def normalise_gender_series(s: pl.Series) -> pl.Series:
+    """`gender.normalise_gender`."""
+    from pipelines.standards.gender import GENDER_CODES
+
+    raw = pl.col("raw")
+    key = _remove_whitespace(raw.str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH)).str.to_lowercase()
+    code = key.replace_strict(GENDER_CODES, default=None, return_dtype=pl.String)
+    return _stages(_text(s), {"g": pl.when(is_missing_expr(raw)).then(_NULL_STR).otherwise(code)}, result="g").rename(
+        s.name
+    )
+
+
+def normalise_gender_expr(expr: IntoExpr) -> pl.Expr:
+    """`gender.normalise_gender`."""
+    return _wrap(expr, normalise_gender_series, pl.String)
+
+
 # --- division codes ---------------------------------------------------------------------------
 
 

@@ -72,6 +72,7 @@ def test_date_phone_text_functions(con: duckdb.DuckDBPyConnection) -> None:
     assert _column(con, "std_phone", phones) == [c["normalised"] for c in cases("phone")]
     assert _column(con, "std_phone_issue", phones) == [c["issue"] for c in cases("phone")]
     assert _column(con, "std_phone_valid", phones) == [c["valid"] for c in cases("phone")]
+    assert _column(con, "std_gender", [c["raw"] for c in cases("gender")]) == [c["code"] for c in cases("gender")]
     assert _column(con, "std_is_missing", [c["raw"] for c in cases("missing")]) == [c["missing"] for c in cases("missing")]
     assert _column(con, "std_name", [c["raw"] for c in cases("name")]) == [c["normalised"] for c in cases("name")]
     assert _column(con, "std_simplified", ["張三", "区志强", None]) == ["张三", "区志强", None]

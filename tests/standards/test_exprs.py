@@ -260,3 +260,15 @@ names = st.lists(st.sampled_from(list("张王李單曾區強陳乐查·.・ 　"
 )
 def test_mask_scalar_and_polars_agree(values: list[str | None], sensitivity: Sensitivity, kind: Any) -> None:
     _agree(values, lambda v: mk.mask(v, sensitivity, kind), lambda e: mk.mask_expr(e, sensitivity, kind))
+
+
+def test_gender_expr_matches_the_fixture() -> None:
+    assert _apply(_raws("gender"), X.normalise_gender_expr) == [c["code"] for c in cases("gender")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(messy, st.sampled_from(["男", "女", "Ｍ", "female", " 1 "])), min_size=1, max_size=20))
+def test_gender_scalar_and_polars_agree(values: list[str | None]) -> None:
+    from pipelines.standards.gender import normalise_gender
+
+    _agree(values, normalise_gender, X.normalise_gender_expr)

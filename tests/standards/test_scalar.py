@@ -213,3 +213,12 @@ def test_mask_accepts_enums_and_passes_public_values_unchanged() -> None:
         mask("x", "secret")
     with pytest.raises(ValueError):
         mask("x", "personal", "colour")
+
+
+@pytest.mark.parametrize("case", cases("gender"), ids=case_id)
+def test_gender(case: dict[str, Any]) -> None:
+    from pipelines.standards import gender_issue, normalise_gender
+
+    assert normalise_gender(case["raw"]) == case["code"]
+    expected_issue = None if case["code"] is not None else ("empty" if is_missing(case["raw"]) else "unknown_value")
+    assert gender_issue(case["raw"]) == expected_issue
