@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.errors import GovdataError
-from pipelines.quality.declarations import COUNT_MISSING, Check, Suite
+from pipelines.quality.declarations import COUNT_MISSING, DIMENSION_EN, Check, Suite
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,9 @@ class GxRunner:
         for check in suite.checks:
             impl = get_expectation_impl(check.rule.expectation)
             meta = {**check.rule.meta(), "check_id": check.check_id, "table": suite.table}
-            gx_suite.add_expectation(impl(**check.kwargs, meta=meta))
+            gx_suite.add_expectation(
+                impl(**check.kwargs, meta=meta, description=describe(check), notes=notes(check))
+            )
         self._suites[suite.name] = self.context.suites.add(gx_suite)
         return self._suites[suite.name]
 
@@ -106,6 +108,24 @@ class GxRunner:
             "return_unexpected_index_query": False,
         }
         return batch.validate(self.gx_suite(suite), result_format=result_format)
+
+
+def describe(check: Check) -> str:
+    """The line Data Docs show for a check: where, the GB/T 36344 dimension, and why."""
+    rule = check.rule
+    where = check.column or ", ".join(check.columns)
+    return (
+        f"**{where}** · {rule.dimension} {DIMENSION_EN[rule.dimension]} / {rule.indicator} · "
+        f"{rule.severity} · {rule.mostly:.1%} must pass · {rule.reason}"
+    )
+
+
+def notes(check: Check) -> str:
+    """Markdown notes of a check: its rule, expectation and the columns it reads."""
+    return (
+        f"rule `{check.rule.name}` (expectations/rules.yaml) · expectation `{check.rule.expectation}` · "
+        f"columns {', '.join(f'`{c}`' for c in check.columns)}"
+    )
 
 
 def chunk_count(con: duckdb.DuckDBPyConnection, suite: Suite, chunk_rows: int) -> tuple[int, int]:
