@@ -7,6 +7,7 @@ Everything that applies a standard (dbt staging, Great Expectations, the resolve
 generator's tests) calls these, never its own copy.
 """
 
+from pipelines.standards.boolean import normalise_boolean
 from pipelines.standards.credit_code import (
     CREDIT_CODE_CATEGORIES,
     credit_code_category,
@@ -82,6 +83,7 @@ __all__ = [
     "mask_frame",
     "name_pinyin_keys",
     "normalise_county_division_code",
+    "normalise_boolean",
     "normalise_credit_code",
     "normalise_gender",
     "normalise_id_number",

@@ -18,12 +18,14 @@ fixed when the functions are registered: by default from `get_settings()`, never
 | `std_credit_code(raw)` | VARCHAR | GB 32100 `normalise_credit_code` |
 | `std_credit_code_valid(raw)` | BOOLEAN | `is_valid_credit_code` (both check levels) |
 | `std_credit_code_issue(raw)` | VARCHAR | `credit_code_issue` |
+| `std_org_code(raw)` | VARCHAR | GB 11714 `normalise_org_code` (9 characters, no hyphen) |
 | `std_org_code_valid(raw)` | BOOLEAN | GB 11714 `is_valid_org_code` |
 | `std_division_valid(raw)` | BOOLEAN | `is_valid_county_division_code` (the county) |
 | `std_division_current(raw)` | VARCHAR | `normalise_county_division_code` |
 | `std_township(raw)` | VARCHAR | `township_of` |
 | `std_date(raw)` | DATE | `parse_date` |
 | `std_gender(raw)` | VARCHAR | GB/T 2261.1 `normalise_gender` (男/女/M/F/1/2 -> 1/2) |
+| `std_boolean(raw)` | BOOLEAN | `normalise_boolean` (是/否, 有/无, Y/N, 1/0, ...) |
 | `std_phone(raw)` | VARCHAR | `normalise_phone` |
 | `std_phone_valid(raw)` / `std_phone_issue(raw)` | BOOLEAN / VARCHAR | `is_valid_phone` / `phone_issue` |
 | `std_simplified(raw)`, `std_halfwidth(raw)` | VARCHAR | `to_simplified`, `to_halfwidth` |
@@ -132,12 +134,14 @@ def register_udfs(
         "std_credit_code": (X.normalise_credit_code_series, T.VARCHAR),
         "std_credit_code_valid": (lambda s: X.credit_code_issue_series(s).is_null(), T.BOOLEAN),
         "std_credit_code_issue": (X.credit_code_issue_series, T.VARCHAR),
+        "std_org_code": (X.normalise_org_code_series, T.VARCHAR),
         "std_org_code_valid": (X.org_code_valid_series, T.BOOLEAN),
         "std_division_valid": (lambda s: X.division_valid_series(s, the_county), T.BOOLEAN),
         "std_division_current": (lambda s: X.division_current_series(s, the_county), T.VARCHAR),
         "std_township": (lambda s: X.township_of_series(s, the_county), T.VARCHAR),
         "std_date": (X.parse_date_series, T.DATE),
         "std_gender": (X.normalise_gender_series, T.VARCHAR),
+        "std_boolean": (X.normalise_boolean_series, T.BOOLEAN),
         "std_phone": (X.normalise_phone_series, T.VARCHAR),
         "std_phone_valid": (lambda s: X.phone_issue_series(s).is_null(), T.BOOLEAN),
         "std_phone_issue": (X.phone_issue_series, T.VARCHAR),
@@ -170,12 +174,14 @@ UDF_NAMES = (
     "std_credit_code",
     "std_credit_code_valid",
     "std_credit_code_issue",
+    "std_org_code",
     "std_org_code_valid",
     "std_division_valid",
     "std_division_current",
     "std_township",
     "std_date",
     "std_gender",
+    "std_boolean",
     "std_phone",
     "std_phone_valid",
     "std_phone_issue",

@@ -665,6 +665,21 @@ def normalise_gender_expr(expr: IntoExpr) -> pl.Expr:
     return _wrap(expr, normalise_gender_series, pl.String)
 
 
+def normalise_boolean_series(s: pl.Series) -> pl.Series:
+    """`boolean.normalise_boolean`."""
+    from pipelines.standards.boolean import BOOLEAN_VALUES
+
+    key = _remove_whitespace(pl.col("raw").str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH)).str.to_lowercase()
+    if s.dtype == pl.Boolean:
+        return s
+    return _stages(_text(s), {"b": key.replace_strict(BOOLEAN_VALUES, default=None, return_dtype=pl.Boolean)}, result="b").rename(s.name)
+
+
+def normalise_boolean_expr(expr: IntoExpr) -> pl.Expr:
+    """`boolean.normalise_boolean`."""
+    return _wrap(expr, normalise_boolean_series, pl.Boolean)
+
+
 # --- division codes ---------------------------------------------------------------------------
 
 

@@ -57,6 +57,7 @@ def test_code_functions(con: duckdb.DuckDBPyConnection) -> None:
     assert _column(con, "std_credit_code_issue", raws) == [c["issue"] for c in cases("credit_code")]
     org = [c["raw"] for c in cases("org_code")]
     assert _column(con, "std_org_code_valid", org) == [c["valid"] for c in cases("org_code")]
+    assert _column(con, "std_org_code", org) == [c["normalised"] for c in cases("org_code")]
 
 
 def test_division_functions(con: duckdb.DuckDBPyConnection) -> None:
@@ -73,6 +74,7 @@ def test_date_phone_text_functions(con: duckdb.DuckDBPyConnection) -> None:
     assert _column(con, "std_phone_issue", phones) == [c["issue"] for c in cases("phone")]
     assert _column(con, "std_phone_valid", phones) == [c["valid"] for c in cases("phone")]
     assert _column(con, "std_gender", [c["raw"] for c in cases("gender")]) == [c["code"] for c in cases("gender")]
+    assert _column(con, "std_boolean", [c["raw"] for c in cases("boolean")]) == [c["value"] for c in cases("boolean")]
     assert _column(con, "std_is_missing", [c["raw"] for c in cases("missing")]) == [c["missing"] for c in cases("missing")]
     assert _column(con, "std_name", [c["raw"] for c in cases("name")]) == [c["normalised"] for c in cases("name")]
     assert _column(con, "std_simplified", ["張三", "区志强", None]) == ["张三", "区志强", None]
@@ -151,7 +153,7 @@ def _std_functions(connection: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def test_dbt_plugin_registers_the_functions() -> None:
-    plugin = Plugin(name="standards", plugin_config={"as_of": "2029-12-31"})
+    plugin = Plugin(name="standards", plugin_config={"as_of": "2029-12-31", "extensions": []})
     connection = duckdb.connect()
     assert _std_functions(connection) == set()
     plugin.configure_connection(connection)
@@ -167,5 +169,14 @@ def test_dbt_plugin_is_found_the_way_dbt_finds_it() -> None:
     plugin = BasePlugin.create("pipelines.standards.dbt_plugin", config={})
     assert isinstance(plugin, Plugin)
     assert plugin.as_of is None
+    assert plugin.extensions == ("spatial",)
     with pytest.raises(ValueError, match="unknown config"):
         Plugin(name="standards", plugin_config={"asof": "2026-01-01"})
+
+
+def test_dbt_plugin_loads_spatial_from_the_wheel() -> None:
+    connection = duckdb.connect()
+    Plugin(name="standards", plugin_config={"as_of": "2026-11-01"}).configure_connection(connection)
+    assert connection.execute("select ST_AsText(ST_Point(1, 2))").fetchone() == ("POINT (1 2)",)
+    with pytest.raises(Exception, match="duckdb-extension-nosuch"):
+        Plugin(name="standards", plugin_config={"extensions": ["nosuch"]}).configure_connection(duckdb.connect())

@@ -272,3 +272,15 @@ def test_gender_scalar_and_polars_agree(values: list[str | None]) -> None:
     from pipelines.standards.gender import normalise_gender
 
     _agree(values, normalise_gender, X.normalise_gender_expr)
+
+
+def test_boolean_expr_matches_the_fixture() -> None:
+    assert _apply(_raws("boolean"), X.normalise_boolean_expr) == [c["value"] for c in cases("boolean")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(messy, st.sampled_from(["是", "否", "Ｙ", "true", " 1 ", "无"])), min_size=1, max_size=20))
+def test_boolean_scalar_and_polars_agree(values: list[str | None]) -> None:
+    from pipelines.standards.boolean import normalise_boolean
+
+    _agree(values, normalise_boolean, X.normalise_boolean_expr)

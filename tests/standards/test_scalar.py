@@ -222,3 +222,10 @@ def test_gender(case: dict[str, Any]) -> None:
     assert normalise_gender(case["raw"]) == case["code"]
     expected_issue = None if case["code"] is not None else ("empty" if is_missing(case["raw"]) else "unknown_value")
     assert gender_issue(case["raw"]) == expected_issue
+
+
+@pytest.mark.parametrize("case", cases("boolean"), ids=case_id)
+def test_boolean(case: dict[str, Any]) -> None:
+    from pipelines.standards import normalise_boolean
+
+    assert normalise_boolean(case["raw"]) is case["value"]
