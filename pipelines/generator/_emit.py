@@ -132,7 +132,7 @@ def _records(delivery: Delivery, row_id: pl.Series) -> pl.DataFrame:
 def _defects(delivery: Delivery, written: Written, headers: list[str]) -> pl.DataFrame:
     header_of = dict(zip(delivery.visible.columns, headers, strict=True))
     positions = pl.DataFrame({KEY: delivery.frame[KEY], "line": written.lines})
-    located = delivery.defects.join(positions, on=KEY, how="inner")
+    located = delivery.defects.join(positions, on=KEY, how="inner", maintain_order="left")
     whole = delivery.defects.filter(pl.col(KEY).is_null()).with_columns(line=pl.lit(None, dtype=pl.String))
     both = pl.concat([located, whole])
     return both.select(

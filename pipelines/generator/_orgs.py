@@ -82,7 +82,7 @@ def credit_codes(
     """GB 32100 codes: 2-char head + 6-digit division + 9-char organisation code + check."""
     n = len(head)
     bodies = np.empty(n, dtype="U8")
-    for prefix in {p for p in body_prefix}:
+    for prefix in sorted({str(p) for p in body_prefix}):
         sel = body_prefix == prefix
         bodies[sel] = _bodies(rng, int(sel.sum()), None if prefix == "" else prefix)
     org = np.char.add(bodies, org_code_check_chars(bodies))

@@ -317,8 +317,8 @@ def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64
     # Pick a village inside the household's township.
     vdf = villages.with_row_index("vi")
     first = vdf.group_by("township_code", maintain_order=True).agg(pl.col("vi").min().alias("f"))
-    lookup = tw.select("township_code").join(first, on="township_code", how="left").join(
-        vill_by_tw, on="township_code", how="left")
+    lookup = tw.select("township_code").join(first, on="township_code", how="left", maintain_order="left").join(
+        vill_by_tw, on="township_code", how="left", maintain_order="left")
     f = lookup["f"].to_numpy()[tw_idx]
     k = lookup["k"].to_numpy()[tw_idx]
     # Communities hold half the people of a subdistrict, a fifth of a town.

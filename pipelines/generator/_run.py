@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from pipelines.generator._sources import (
 )
 from pipelines.settings import Scale, Settings
 
-Builder = Callable[[Context], list[Delivery]]
+Builder = Callable[[Context], Iterable[Delivery]]
 BUILDERS: tuple[Builder, ...] = (
     gongan.build, minzheng.build, renshe.build, weijian.build, jiaoyu.build, shichang.build,
     shuiwu.build, tongji.build, fagai.build, ziranziyuan.build, zhujian.build, credit.build,
@@ -92,9 +92,10 @@ def generate(settings: Settings, scale: str | None = None, seed: int | None = No
     _reset(truth)
     emitted: list[Emitted] = []
     for builder in BUILDERS:
-        # Emit each department before building the next, so only one department's files are
-        # held in memory at a time.
-        emitted.extend(emit(d, landing) for d in builder(ctx))
+        # Builders yield one delivery at a time and each is written before the next is built,
+        # so memory holds one file's rows (plus its source's stored table), not the county's.
+        for delivery in builder(ctx):
+            emitted.append(emit(delivery, landing))
     return _write_truth(ctx, emitted)
 
 

@@ -41,6 +41,9 @@ def _encode(text: str, encoding: str, bom: bool) -> bytes:
     return (b"\xef\xbb\xbf" + data) if bom and encoding.replace("-", "").lower() == "utf8" else data
 
 
+CSV_CHUNK_ROWS = 100_000
+
+
 def write_csv(
     frame: pl.DataFrame,
     path: Path,
@@ -53,24 +56,40 @@ def write_csv(
 ) -> Written:
     """CSV with the frame's column names as header; `title` adds a line above it.
 
-    A `sentinel` character in a value becomes an unquoted separator: the row a clerk broke by
-    typing a comma into a field of a system that does not quote.
+    Written in chunks of rows, each encoded on its own, so a county-size extract never sits in
+    memory as one Python string. A `sentinel` character in a value becomes an unquoted
+    separator: the row a clerk broke by typing a comma into a field of a system that does not
+    quote. Characters the encoding cannot hold become '?', as GBK exports do.
     """
-    body = frame.write_csv(separator=separator, quote_style="necessary", null_value="")
-    if sentinel is not None and sentinel in body:
-        body = body.replace(sentinel, separator)
-    head = f"{title}\n" if title else ""
+    codec = encoding.lower().replace("_", "-")
+    with_bom = bom or codec == "utf-8-sig"
+    codec = "utf-8" if codec == "utf-8-sig" else codec
+    digest = hashlib.sha256()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+
+        def put(data: bytes) -> None:
+            digest.update(data)
+            out.write(data)
+
+        if with_bom:
+            put(b"\xef\xbb\xbf")
+        if title:
+            put(f"{title}\n".encode(codec, errors="replace"))
+        for start in range(0, max(frame.height, 1), CSV_CHUNK_ROWS):
+            chunk = frame.slice(start, CSV_CHUNK_ROWS)
+            text = chunk.write_csv(separator=separator, quote_style="necessary", null_value="",
+                                   include_header=start == 0)
+            if sentinel is not None and sentinel in text:
+                text = text.replace(sentinel, separator)
+            put(text.encode(codec, errors="replace"))
     header_line = 2 if title else 1
-    data = _encode(head + body, encoding, bom)
-    sha = _store(path, data)
-    embedded = pl.Series([0] * frame.height, dtype=pl.Int64)
+    embedded = np.zeros(frame.height, dtype=np.int64)
     for name in frame.columns:
         if frame.schema[name] == pl.String:
-            embedded = embedded + frame[name].str.count_matches("\n").fill_null(0).cast(pl.Int64)
-    starts = header_line + 1 + np.arange(frame.height) + np.concatenate(
-        [[0], np.cumsum(embedded.to_numpy())[:-1]]
-    ) if frame.height else np.array([], dtype=np.int64)
-    return Written(path, sha, pl.Series("_line", starts.astype(np.int64)).cast(pl.String))
+            embedded += frame[name].str.count_matches("\n", literal=True).fill_null(0).cast(pl.Int64).to_numpy()
+    starts = header_line + 1 + np.arange(frame.height) + np.concatenate([[0], np.cumsum(embedded)[:-1]]).astype(np.int64)
+    return Written(path, digest.hexdigest(), pl.Series("_line", starts[: frame.height]).cast(pl.String))
 
 
 def write_json(frame: pl.DataFrame, path: Path, *, lines: bool, encoding: str = "utf-8") -> Written:
@@ -192,23 +211,20 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> Written:
     sst_body = "".join(
         pl.select(
             pl.concat_str(pl.lit('<si><t xml:space="preserve">'), _xml_text(pl.lit(table)), pl.lit("</t></si>"))
-        ).to_series().to_list()
-    ) if table.len() else ""
+        ).to_series().to_list()) if table.len() else ""
     files["xl/sharedStrings.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {_NS} '
         f'count="{table.len()}" uniqueCount="{table.len()}">{sst_body}</sst>'
     )
     sheet_entries = "".join(
-        f'<sheet name="{_escape(s.name)}" sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(sheets, 1)
-    )
+        f'<sheet name="{_escape(s.name)}" sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(sheets, 1))
     files["xl/workbook.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS} {_REL_NS}>'
         f"<sheets>{sheet_entries}</sheets></workbook>"
     )
     rels = "".join(
         f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1)
-    )
+        f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
     n = len(sheets)
     rels += (
         f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -224,8 +240,7 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> Written:
     files["_rels/.rels"] = _ROOT_RELS
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
-        for i in range(1, len(sheets) + 1)
-    )
+        for i in range(1, len(sheets) + 1))
     files["[Content_Types].xml"] = _CONTENT_TYPES.format(sheets=overrides)
     order = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
              "xl/styles.xml", "xl/sharedStrings.xml"] + [f"xl/worksheets/sheet{i}.xml" for i in range(1, n + 1)]
@@ -252,8 +267,7 @@ def _sheet_xml(sheet: Sheet, index: pl.DataFrame) -> tuple[str, pl.Series]:
     letters = _column_letters(max(len(frame.columns), 1))
     first = 2 if sheet.title else 1
     header_cells = "".join(
-        f'<c r="{letters[j]}{first}" t="s"><v>{_sst(index, h)}</v></c>' for j, h in enumerate(frame.columns)
-    )
+        f'<c r="{letters[j]}{first}" t="s"><v>{_sst(index, h)}</v></c>' for j, h in enumerate(frame.columns))
     parts = []
     merge = ""
     if sheet.title:

@@ -104,18 +104,28 @@ def test_file_names_match_their_patterns(landing: Path) -> None:
 
 
 def test_same_seed_same_bytes(tmp_path: Path, tiny_county: GenerateSummary) -> None:
-    """A second run with the same seed writes byte-identical landing files and equal truth."""
-    from pipelines.generator import generate
-    from pipelines.settings import load_settings
+    """A second run with the same seed, in another interpreter with another hash seed (so set
+    and dict iteration order cannot leak in), writes byte-identical files and equal truth."""
+    import os
+    import subprocess
+    import sys
 
-    again = generate(load_settings(landing=tmp_path / "landing", truth=tmp_path / "truth", scale="tiny"))
+    code = (
+        "import sys; from pathlib import Path; from pipelines.generator import generate; "
+        "from pipelines.settings import load_settings; b = Path(sys.argv[1]); "
+        "generate(load_settings(landing=b / 'landing', truth=b / 'truth', scale='tiny'))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = tmp_path / "landing"
     first = {p.relative_to(tiny_county.landing): p.read_bytes() for p in landing_files(tiny_county.landing)}
-    second = {p.relative_to(again.landing): p.read_bytes() for p in landing_files(again.landing)}
+    second = {p.relative_to(again): p.read_bytes() for p in landing_files(again)}
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
-    for name in ("persons", "person_records", "defects", "orgs", "org_records"):
+    for name in ("persons", "person_records", "defects", "orgs", "org_records", "authenticity_cases", "systems"):
         a = pl.read_parquet(tiny_county.truth / f"{name}.parquet")
-        b = pl.read_parquet(again.truth / f"{name}.parquet")
+        b = pl.read_parquet(tmp_path / "truth" / f"{name}.parquet")
         assert a.equals(b), name
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import numpy as np
@@ -63,7 +63,7 @@ def duplicate_rows(mess: Mess, rate: float) -> None:
     # Copies sit right after their original, as a double entry does.
     order = np.concatenate([np.arange(frame.height), np.nonzero(pick)[0] + 0.5])
     both = pl.concat([frame, copies])
-    mess.frame = both.with_columns(__o=pl.Series(order)).sort("__o").drop("__o")
+    mess.frame = both.with_columns(__o=pl.Series(order)).sort("__o", maintain_order=True).drop("__o")
     for col, mask in list(mess.touched.items()):
         mess.touched[col] = np.concatenate([mask, mask[pick]])[np.argsort(order, kind="stable")]
     is_copy = (mess.frame[KEY] >= frame.height + 1_000_000_000).to_numpy()
@@ -218,19 +218,6 @@ def month_end(m: date) -> date:
     return date(m.year + (m.month == 12), m.month % 12 + 1, 1) - timedelta(days=1)
 
 
-def snapshot_deliveries(
-    contract: SourceContract, stored: pl.DataFrame, defects: pl.DataFrame, dates: list[date],
-    select: callable, file_name: callable, **kwargs: object,
-) -> list[Delivery]:
-    """One full extract per date from a stored table; `select(stored, date)` filters and shapes it."""
-    out = []
-    for i, d in enumerate(dates):
-        frame = select(stored, d)
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=file_name(d), frame=frame,
-                            defects=defects, current=i == len(dates) - 1, **kwargs))
-    return out
-
-
 def next_month(m: date) -> date:
     return date(m.year + (m.month == 12), m.month % 12 + 1, 1)
 
@@ -238,7 +225,7 @@ def next_month(m: date) -> date:
 def monthly_deliveries(
     ctx: Context, contract: SourceContract, stored: pl.DataFrame, defects: pl.DataFrame,
     event: str, file_name: Callable[[date], str], lag_days: int = 4, **kwargs: object,
-) -> list[Delivery]:
+) -> Iterator[Delivery]:
     """One file per month of the window with the rows whose `event` date falls in it.
 
     Hidden columns starting with `__e` (the event date and helpers) are dropped from the files.
@@ -246,7 +233,6 @@ def monthly_deliveries(
     A month's file arrives a few working days after the month ends; months whose file would
     arrive after the as-of date are not delivered yet.
     """
-    out = []
     for m in window_months(ctx.as_of):
         d = workday(next_month(m) + timedelta(days=lag_days))
         if d > ctx.as_of:
@@ -255,9 +241,8 @@ def monthly_deliveries(
         part = part.drop([c for c in part.columns if c.startswith("__e")])
         if part.height == 0 and contract.format in ("json", "jsonl", "geojson"):
             continue  # nothing happened that month: JSON feeds send no file (CSV/XLSX send a header)
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=file_name(m), frame=part,
-                            defects=defects, period=m, **kwargs))
-    return out
+        yield Delivery(contract=contract, delivery_date=d, file_name=file_name(m), frame=part,
+                       defects=defects, period=m, **kwargs)
 
 
 def whole_file(kind: str, column: str | None, detail: str) -> pl.DataFrame:
@@ -299,4 +284,4 @@ def excel_damage(delivery: Delivery, columns: list[str], rng: np.random.Generato
     # Stored defects on the damaged cells are overwritten by the damage.
     overwritten = damaged_keys.select(KEY, "column")
     delivery.defects = pl.concat([
-        delivery.defects.join(overwritten, on=[KEY, "column"], how="anti"), damaged_keys])
+        delivery.defects.join(overwritten, on=[KEY, "column"], how="anti", maintain_order="left"), damaged_keys])

@@ -7,6 +7,8 @@ repeats them with a licence identifier whose check character follows ISO 7064 MO
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import date, timedelta
 
 import numpy as np
@@ -57,7 +59,7 @@ def _holders(ctx: Context, day: date) -> pl.DataFrame:
     return orgs.join(ctx.population.persons.select(pl.col("person_id").alias("legal_rep_id"),
                                                    pl.col("name").alias("rep_name"),
                                                    pl.col("id_number").alias("rep_idn")),
-                     on="legal_rep_id", how="left")
+                     on="legal_rep_id", how="left", maintain_order="left")
 
 
 def licence_events(ctx: Context) -> pl.DataFrame:
@@ -84,7 +86,7 @@ def licence_events(ctx: Context) -> pl.DataFrame:
         __valid_to=pl.when(pl.Series(long_term)).then(pl.lit(date(2099, 12, 31))).otherwise(
             pl.Series(decision).cast(pl.Date).dt.offset_by("5y")),
         __planted=pl.Series(planted),
-    ).filter(pl.Series(ok)).sort("__decision", "org_id")
+    ).filter(pl.Series(ok)).sort("__decision", "org_id", maintain_order=True)
     return frame.with_columns(__serial=pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(5))
 
 
@@ -153,7 +155,7 @@ def penalties(ctx: Context) -> list[Delivery]:
     ev = picked.with_columns(
         __decision=pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 360, n))),
         __kind=pl.Series(kind), __fine=pl.Series(fine),
-    ).sort("__decision", "org_id").with_columns(__serial=pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4))
+    ).sort("__decision", "org_id", maintain_order=True).with_columns(__serial=pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4))
     v = {i: x for i, x in enumerate(VIOLATIONS)}
     short = ctx.settings.county.name.removesuffix("区").removesuffix("县")
     stored = c.keyed(ev.select(
@@ -194,7 +196,7 @@ def penalties(ctx: Context) -> list[Delivery]:
                                 numeric=frozenset({"fine", "confiscated", "decision_date"}))
 
 
-def credit_lists(ctx: Context) -> list[Delivery]:
+def credit_lists(ctx: Context) -> Iterator[Delivery]:
     """Red list (A-grade taxpayers) and black list (dishonest judgment debtors), quarterly JSON."""
     contract = get_contract("xinyong__credit_list")
     firms = _holders(ctx, ctx.as_of).filter(pl.col("category") == "enterprise")
@@ -214,8 +216,7 @@ def credit_lists(ctx: Context) -> list[Delivery]:
         __listed=pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 480, black.height))),
         __removed=pl.when(pl.Series(rng.random(black.height) < 0.2)).then(pl.lit(ctx.as_of - timedelta(days=30))),
     )
-    lists = pl.concat([red, black]).sort("__type", "org_id")
-    out = []
+    lists = pl.concat([red, black]).sort("__type", "org_id", maintain_order=True)
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=6)
     for i, d in enumerate(dates):
         day = pl.lit(d)
@@ -230,10 +231,9 @@ def credit_lists(ctx: Context) -> list[Delivery]:
         mess = Mess(ctx.rng(f"xinyong.lists.{i}"), frame)
         mess.record("org_renamed", None, mess.frame["__old_name"].to_numpy())
         damage_credit_code(mess, "uscc")
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"红黑名单_{stamp(d)}.json",
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"红黑名单_{stamp(d)}.json",
                             frame=mess.frame.drop("__old_name"), defects=mess.defects(),
-                            current=i == len(dates) - 1))
-    return out
+                            current=i == len(dates) - 1)
 
 
 def _at_least(rng: np.random.Generator, n: int, rate: float, minimum: int) -> pl.Series:
@@ -287,12 +287,12 @@ def e_licences(ctx: Context) -> list[Delivery]:
     mess = Mess(ctx.rng("dzzz.org"), frame)
     mess.record("licence_after_deregistration", "valid_to", mess.frame["__planted"].to_numpy())
     damage_credit_code(mess, "holder_code", 0.5)
-    out += c.monthly_deliveries(ctx, org_contract, mess.frame.drop("__planted"), mess.defects(), "__e",
-                                lambda mth: f"电子证照_法人_{mth:%Y%m}.jsonl")
+    out += list(c.monthly_deliveries(ctx, org_contract, mess.frame.drop("__planted"), mess.defects(), "__e",
+                                     lambda mth: f"电子证照_法人_{mth:%Y%m}.jsonl"))
     planted = ev.filter(pl.col("__planted"))
     ctx.add_cases("licence_after_deregistration", org_contract.source, "org", planted["org_id"],
                   "e-licence valid after deregistration")
-    out += _person_licences(ctx, types[5:])
+    out += list(_person_licences(ctx, types[5:]))
     return out
 
 
@@ -309,7 +309,7 @@ def _person_licences(ctx: Context, types: npt.NDArray[np.str_]) -> list[Delivery
     movers = movers.with_columns(
         __e=pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 360, movers.height))),
         __kind=pl.lit(1), __dept=pl.lit("gongan"))
-    ev = pl.concat([wed, movers], how="diagonal_relaxed").sort("__e", "person_id").with_columns(
+    ev = pl.concat([wed, movers], how="diagonal_relaxed").sort("__e", "person_id", maintain_order=True).with_columns(
         __serial=pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7))
     issuers = {k: ctx.department(k) for k in ("minzheng", "gongan")}
     issuer_uscc = ev["__dept"].replace_strict({k: v["uscc"] for k, v in issuers.items()})
@@ -341,5 +341,9 @@ def _person_licences(ctx: Context, types: npt.NDArray[np.str_]) -> list[Delivery
                                 lambda mth: f"电子证照_自然人_{mth:%Y%m}.jsonl")
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return licences(ctx) + penalties(ctx) + credit_lists(ctx) + e_licences(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from licences(ctx)
+    yield from penalties(ctx)
+    yield from credit_lists(ctx)
+    yield from e_licences(ctx)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import date, timedelta
 
 import numpy as np
@@ -68,12 +70,11 @@ def completed_in_year(projects_frame: pl.DataFrame, year: int, upto: date) -> pl
     return (days * per_day).round(1)
 
 
-def investment_projects(ctx: Context) -> list[Delivery]:
+def investment_projects(ctx: Context) -> Iterator[Delivery]:
     """The project library each quarter (XLSX with title row): progress as of the date."""
     contract = get_contract("fagai__investment_project")
     all_projects = projects(ctx)
     townships = ctx.geo.townships.select("township_code", "township_name")
-    out = []
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=10)
     for i, d in enumerate(dates):
         rng = ctx.rng(f"fagai.project.{i}")
@@ -101,12 +102,12 @@ def investment_projects(ctx: Context) -> list[Delivery]:
         damage_credit_code(mess, "owner_uscc", 0.5)
         mess.transform("amount_format", "total_investment", 0.04, m.amount_format)
         mess.transform("date_excel_serial", "start_date", 0.03, m.excel_serial("dot"))
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"固定资产投资项目_{stamp(d)}.xlsx",
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"固定资产投资项目_{stamp(d)}.xlsx",
                             frame=mess.frame, defects=mess.defects(), current=i == len(dates) - 1,
                             title=f"{ctx.settings.county.name}固定资产投资项目库（{d:%Y年%m月}）",
-                            numeric=frozenset({"total_investment", "completed", "start_date"})))
-    return out
+                            numeric=frozenset({"total_investment", "completed", "start_date"}))
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return investment_projects(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from investment_projects(ctx)

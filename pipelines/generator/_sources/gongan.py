@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import date, timedelta
 
 import numpy as np
@@ -24,7 +26,7 @@ def _whole_file(kind: str, column: str | None, detail: str) -> pl.DataFrame:
     )
 
 
-def household_register(ctx: Context) -> list[Delivery]:
+def household_register(ctx: Context) -> Iterator[Delivery]:
     """A full extract of the register each quarter; the latest is current.
 
     Each snapshot lists everyone registered by its date; people who died or moved out in the
@@ -35,7 +37,7 @@ def household_register(ctx: Context) -> list[Delivery]:
     rng = ctx.rng("gongan.household_register")
     county = ctx.settings.county
     prefix = county.province + county.city
-    persons = ctx.population.persons.filter(pl.col("resident")).sort("household_no", "person_id")
+    persons = ctx.population.persons.filter(pl.col("resident")).sort("household_no", "person_id", maintain_order=True)
     stored = c.keyed(
         persons.select(
             id_number=pl.col("id_number"),
@@ -75,7 +77,6 @@ def household_register(ctx: Context) -> list[Delivery]:
     stored, defects = mess.frame, mess.defects()
 
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=8)
-    deliveries = []
     for i, d in enumerate(dates):
         day = pl.lit(d)
         frame = stored.filter(pl.col("__registered") <= day).select(
@@ -103,11 +104,10 @@ def household_register(ctx: Context) -> list[Delivery]:
             delivery.headers = {"id_number": "身份证号码"}
             delivery.defects = pl.concat([
                 defects, _whole_file("header_renamed", "id_number", "公民身份号码 delivered as 身份证号码")])
-        deliveries.append(delivery)
-    return deliveries
+        yield delivery
 
 
-def residence_permit(ctx: Context) -> list[Delivery]:
+def residence_permit(ctx: Context) -> Iterator[Delivery]:
     """Permits applied for by people living here without registration, one workbook a month."""
     contract = get_contract("gongan__residence_permit")
     rng = ctx.rng("gongan.residence_permit")
@@ -117,7 +117,7 @@ def residence_permit(ctx: Context) -> list[Delivery]:
     offsets = rng.integers(0, (ctx.as_of - months[0]).days - 10, migrants.height)
     frame = migrants.with_columns(
         __apply=pl.lit(months[0]) + pl.duration(days=pl.Series(offsets)), __applies=pl.Series(applies)
-    ).filter(pl.col("__applies")).sort("__apply", "person_id")
+    ).filter(pl.col("__applies")).sort("__apply", "person_id", maintain_order=True)
     issuer = next(n for d, n in ctx.departments if d == "gongan")
     stored = c.keyed(
         frame.select(
@@ -143,19 +143,19 @@ def residence_permit(ctx: Context) -> list[Delivery]:
                     date_style="compact", address="residence_address", townships=ctx.geo.townships,
                     gender="gender")
     stored, defects = mess.frame, mess.defects()
-    out = []
     for m in months:
         nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
         part = stored.filter((pl.col("__apply") >= m) & (pl.col("__apply") < nxt)).drop("__apply")
         d = c.workday(nxt + timedelta(days=4))
         if d > ctx.as_of:
             continue
-        out.append(Delivery(
+        yield Delivery(
             contract=contract, delivery_date=d, file_name=f"居住证办理_{m:%Y%m}.xlsx", frame=part,
             defects=defects, title=f"{ctx.settings.county.name}居住证办理登记表（{m.year}年{m.month}月）",
-            numeric=frozenset({"birth_date", "apply_date", "valid_to"})))
-    return out
+            numeric=frozenset({"birth_date", "apply_date", "valid_to"}))
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return household_register(ctx) + residence_permit(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from household_register(ctx)
+    yield from residence_permit(ctx)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import polars as pl
 
@@ -27,10 +29,10 @@ def students(ctx: Context) -> list[Delivery]:
     kids = persons.with_columns(__age=age).filter((pl.col("__age") >= 6) & (pl.col("__age") < 18))
     kids = kids.filter(pl.Series(rng.random(kids.height) < np.where(kids["__age"].to_numpy() >= 15, 0.7, 0.99)))
     guardians = persons.filter(pl.col("relation_to_head").is_in(["户主", "配偶"])).sort(
-        "gender", descending=True).group_by("household_id").agg(
+        "gender", descending=True, maintain_order=True).group_by("household_id", maintain_order=True).agg(
         pl.col("person_id").first().alias("g_id"), pl.col("name").first().alias("g_name"),
         pl.col("phone").first().alias("g_phone"))
-    kids = kids.join(guardians, on="household_id", how="left")
+    kids = kids.join(guardians, on="household_id", how="left", maintain_order="left")
     frames = []
     county = ctx.settings.county.name
     for stage, lo, hi, school in STAGES:
@@ -46,7 +48,7 @@ def students(ctx: Context) -> list[Delivery]:
             class_name=pl.concat_str(pl.Series(rng.integers(1, 7, part.height).astype(str)), pl.lit("班")),
             enrolled=pl.concat_str((pl.lit(sept.year) - pl.col("__age") + lo).cast(pl.String), pl.lit("09")),
         )
-        frames.append(part.sort("school", "grade", "class_name", "person_id"))
+        frames.append(part.sort("school", "grade", "class_name", "person_id", maintain_order=True))
     all_kids = pl.concat(frames)
     schools = all_kids["school"].unique().sort()
     codes = {s: f"{3137000000 + i * 37:010d}"[:10] for i, s in enumerate(schools.to_list())}
@@ -79,5 +81,6 @@ def students(ctx: Context) -> list[Delivery]:
                      numeric=frozenset({"birth_date"}))]
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return students(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from students(ctx)

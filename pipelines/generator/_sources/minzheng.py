@@ -3,6 +3,8 @@ cremations, and the standard address register."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import date, timedelta
 
 import numpy as np
@@ -41,7 +43,7 @@ def marriages(ctx: Context) -> list[Delivery]:
     divorce_days = rng.integers(0, 360, older.height)
     div = older.with_columns(event=pl.lit(window_start) + pl.duration(days=pl.Series(divorce_days)),
                              kind=pl.lit("离婚")).filter(pl.Series(split)).select("person_id", "spouse_id", "event", "kind")
-    events = pl.concat([wed, div]).sort("kind", "event", "person_id", descending=[True, False, False])
+    events = pl.concat([wed, div]).sort("kind", "event", "person_id", descending=[True, False, False], maintain_order=True)
     male = _person_side(persons, events["person_id"], "male", ctx)
     female = _person_side(persons, events["spouse_id"], "female", ctx)
     serial = pl.int_range(1, pl.len() + 1).over("kind", pl.col("event").dt.year()).cast(pl.String).str.zfill(6)
@@ -64,9 +66,9 @@ def marriages(ctx: Context) -> list[Delivery]:
                         townships=ctx.geo.townships)
     c.future_date(mess, "registration_date", "iso", ctx.as_of, 0.01)
     stored, defects = mess.frame, mess.defects()
-    deliveries = c.monthly_deliveries(
+    deliveries = list(c.monthly_deliveries(
         ctx, contract, stored, defects, "__e_event", lambda m: f"婚姻登记_{m:%Y%m}.xlsx",
-        numeric=frozenset({"male_birth_date", "female_birth_date", "registration_date"}))
+        numeric=frozenset({"male_birth_date", "female_birth_date", "registration_date"})))
     for i, d in enumerate(deliveries):
         frame = d.frame.sort("registration_type", descending=True, maintain_order=True)
         n_wed = int((frame["registration_type"] == "结婚").sum())
@@ -88,7 +90,7 @@ def subsistence(ctx: Context) -> list[Delivery]:
     persons = ctx.population.persons.filter(pl.col("resident"))
     heads = persons.filter(pl.col("relation_to_head") == "户主").join(
         ctx.population.households.select("household_id", "size", "village_name", "township_name"),
-        on="household_id")
+        on="household_id", maintain_order="left")
     old = (heads["birth_date"] < date(ctx.as_of.year - 60, 1, 1)).to_numpy()
     poor = rng.random(heads.height) < np.where(old, 0.07, 0.012)
     # Every county has a few: households whose payments ran on after the head died.
@@ -120,7 +122,7 @@ def subsistence(ctx: Context) -> list[Delivery]:
     month_frames = []
     for m in months:
         month_frames.append(base.filter(pl.col("__stop") >= pl.lit(m)).with_columns(__e_month=pl.lit(m)))
-    pay = pl.concat(month_frames).sort("__e_month", "household_no")
+    pay = pl.concat(month_frames).sort("__e_month", "household_no", maintain_order=True)
     stored = c.keyed(pay.select(
         township=pl.col("township_name"),
         village=pl.col("village_name"),
@@ -142,7 +144,7 @@ def subsistence(ctx: Context) -> list[Delivery]:
     after = mess.frame
     after_death = (after["__death"].is_not_null() & (after["__e_month"] > after["__death"])).fill_null(False)
     mess.record("benefit_after_death", None, after_death.to_numpy())
-    paid = after.filter(after_death).group_by("__p_self").agg(pl.len().alias("n"), pl.col("__death").first())
+    paid = after.filter(after_death).group_by("__p_self", maintain_order=True).agg(pl.len().alias("n"), pl.col("__death").first())
     ctx.add_cases("benefit_after_death", contract.source, "person", paid["__p_self"],
                   pl.select(pl.concat_str(pl.lit("allowance paid for "), paid["n"].cast(pl.String),
                                           pl.lit(" month(s) after death on "), paid["__death"].cast(pl.String))).to_series())
@@ -150,8 +152,8 @@ def subsistence(ctx: Context) -> list[Delivery]:
     mess.transform("amount_format", "amount", 0.02, amount_format)
     stored = mess.frame.drop("__death")
     defects = pl.concat([mess.defects(), c.mark_unencodable(stored, contract.encoding)])
-    deliveries = c.monthly_deliveries(ctx, contract, stored, defects, "__e_month",
-                                      lambda m: f"低保发放_{m:%Y%m}.csv", lag_days=9)
+    deliveries = list(c.monthly_deliveries(ctx, contract, stored, defects, "__e_month",
+                                           lambda m: f"低保发放_{m:%Y%m}.csv", lag_days=9))
     if len(deliveries) > 6:
         _excel_and_correction(ctx, deliveries, rng)
     return deliveries
@@ -169,7 +171,7 @@ def _excel_and_correction(ctx: Context, deliveries: list[Delivery], rng: np.rand
                          file_name=original.file_name.replace(".csv", "_更正.csv"), frame=original.frame,
                          defects=original.defects, period=original.period)
     # The repeated rows carry their originals' damage, and are duplicates themselves.
-    carried = original.defects.join(repeat.select(KEY), on=KEY, how="semi").with_columns(pl.col(KEY) + shift)
+    carried = original.defects.join(repeat.select(KEY), on=KEY, how="semi", maintain_order="left").with_columns(pl.col(KEY) + shift)
     repeat = repeat.with_columns(pl.col(KEY) + shift)
     marker = Mess(rng, repeat)
     marker.record("duplicate_row", None, np.ones(repeat.height, dtype=bool))
@@ -186,7 +188,7 @@ def social_organisations(ctx: Context) -> list[Delivery]:
     orgs = ctx.orgs.filter(pl.col("category") == "social_org")
     persons = ctx.population.persons.select("person_id", "name", "id_number")
     d = delivery_dates(contract.update_cycle, ctx.as_of)[-1]
-    reps = orgs.join(persons, left_on="legal_rep_id", right_on="person_id", how="left", suffix="_rep")
+    reps = orgs.join(persons, left_on="legal_rep_id", right_on="person_id", how="left", suffix="_rep", maintain_order="left")
     head = reps["uscc"].str.slice(0, 2)
     supervisors = [n for code, n in ctx.departments if code in ("minzheng", "jiaoyu", "weijian", "nongye")]
     stored = c.keyed(reps.filter(pl.col("established") <= d).select(
@@ -220,9 +222,9 @@ def cremations(ctx: Context) -> list[Delivery]:
     dead = dead.filter(pl.Series(rng.random(dead.height) < 0.95))
     # The family contact is someone else in the household still alive.
     family = persons.filter(pl.col("death_date").is_null() & pl.col("household_id").is_not_null()).group_by(
-        "household_id").agg(pl.col("person_id").first().alias("family_id"), pl.col("name").first().alias("family_name"),
+        "household_id", maintain_order=True).agg(pl.col("person_id").first().alias("family_id"), pl.col("name").first().alias("family_name"),
                             pl.col("phone").first().alias("family_phone"))
-    dead = dead.join(family, on="household_id", how="left").sort("death_date", "person_id")
+    dead = dead.join(family, on="household_id", how="left", maintain_order="left").sort("death_date", "person_id", maintain_order=True)
     homes = ["县殡仪馆", "县殡仪馆", "县殡仪馆", "聊城市殡仪馆"]
     delay = rng.integers(1, 4, dead.height)
     stored = c.keyed(dead.select(
@@ -256,7 +258,7 @@ def cremations(ctx: Context) -> list[Delivery]:
 def address_register(ctx: Context) -> list[Delivery]:
     """The standard address register: every household's address with coordinates (UTF-8 BOM)."""
     contract = get_contract("minzheng__address_register")
-    hh = ctx.population.households.sort("village_code", "household_id")
+    hh = ctx.population.households.sort("village_code", "household_id", maintain_order=True)
     county = ctx.settings.county
     detail = pl.col("address_detail")
     urban = detail.str.contains("单元")
@@ -287,6 +289,10 @@ def address_register(ctx: Context) -> list[Delivery]:
     return [Delivery(contract=contract, delivery_date=d, file_name=f"标准地址_{stamp(d)}.csv", frame=frame)]
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return (marriages(ctx) + subsistence(ctx) + social_organisations(ctx) + cremations(ctx)
-            + address_register(ctx))
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from marriages(ctx)
+    yield from subsistence(ctx)
+    yield from social_organisations(ctx)
+    yield from cremations(ctx)
+    yield from address_register(ctx)

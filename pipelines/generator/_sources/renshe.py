@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import timedelta
 
 import numpy as np
@@ -47,12 +49,12 @@ def _insured(ctx: Context) -> pl.DataFrame:
         __employer_uscc=enterprises["uscc"].gather(pl.Series(employer)),
     ).filter(pl.col("__insured"))
     # Personal numbers are issued in order of joining.
-    return frame.sort("__start", "person_id").with_columns(
+    return frame.sort("__start", "person_id", maintain_order=True).with_columns(
         __personal_no=pl.concat_str(pl.lit("37"), pl.int_range(10_000_001, 10_000_001 + pl.len()).cast(pl.String)),
-    ).sort("person_id")
+    ).sort("person_id", maintain_order=True)
 
 
-def insured_persons(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
+def insured_persons(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
     """A quarterly full list; the dead and the departed linger as active in some snapshots."""
     contract = get_contract("renshe__insured_person")
     rng = ctx.rng("renshe.insured.snap")
@@ -83,7 +85,6 @@ def insured_persons(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
     c.damage_csv_rows(mess, "address")
     stored, stored_defects = mess.frame, mess.defects()
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=12)
-    out = []
     for i, d in enumerate(dates):
         day = pl.lit(d)
         frame = stored.filter(pl.col("__exit").is_null() | (pl.col("__exit") > day - pl.duration(days=400))).with_columns(
@@ -92,10 +93,9 @@ def insured_persons(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
         marker = Mess(rng, frame)
         marker.record("stale_record", None, stale)
         frame = frame.drop("__exit", "__known")
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"参保人员_{stamp(d)}.csv",
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"参保人员_{stamp(d)}.csv",
                             frame=frame, defects=pl.concat([stored_defects, marker.defects()]),
-                            current=i == len(dates) - 1))
-    return out
+                            current=i == len(dates) - 1)
 
 
 def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
@@ -121,7 +121,7 @@ def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
             pl.col("death_date").is_null() | (pl.col("death_date") >= mlit)
             | (pl.col("__overrun") & (pl.col("death_date").dt.offset_by("2mo") >= mlit))).drop("__overrun")
         rows.extend([w, r])
-    frame = pl.concat(rows, how="diagonal_relaxed").sort("__month", "__personal_no", "__type")
+    frame = pl.concat(rows, how="diagonal_relaxed").sort("__month", "__personal_no", "__type", maintain_order=True)
     stored = c.keyed(frame.select(
         personal_no=pl.col("__personal_no"),
         name=pl.col("name"),
@@ -139,7 +139,7 @@ def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
     mess = Mess(rng, stored)
     after = ((mess.frame["__death"] < mess.frame["__e"]) & (mess.frame["business_type"] == "待遇发放")).fill_null(False)
     mess.record("benefit_after_death", None, after.to_numpy())
-    paid = mess.frame.filter(after).group_by("__p_self").agg(pl.len().alias("n"), pl.col("__death").first())
+    paid = mess.frame.filter(after).group_by("__p_self", maintain_order=True).agg(pl.len().alias("n"), pl.col("__death").first())
     ctx.add_cases("benefit_after_death", contract.source, "person", paid["__p_self"],
                   pl.select(pl.concat_str(pl.lit("pension paid for "), paid["n"].cast(pl.String),
                                           pl.lit(" month(s) after death on "), paid["__death"].cast(pl.String))).to_series())
@@ -150,6 +150,8 @@ def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
                                 lambda m: f"社保缴费发放_{m:%Y%m}.csv", lag_days=6)
 
 
-def build(ctx: Context) -> list[Delivery]:
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
     insured = _insured(ctx)
-    return insured_persons(ctx, insured) + payments(ctx, insured)
+    yield from insured_persons(ctx, insured)
+    yield from payments(ctx, insured)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import date
 
 import numpy as np
@@ -55,16 +57,15 @@ def damage_credit_code(mess: Mess, column: str, scale: float = 1.0) -> None:
     mess.transform("fullwidth_digits", column, 0.004 * scale, m.fullwidth)
 
 
-def enterprises(ctx: Context) -> list[Delivery]:
+def enterprises(ctx: Context) -> Iterator[Delivery]:
     """A quarterly full extract of the enterprise register (UTF-8 with BOM)."""
     contract = get_contract("shichang__enterprise")
     orgs = ctx.orgs.filter(pl.col("category") == "enterprise")
     persons = ctx.population.persons
     authority = ctx.department("shichang")["name"]
-    out = []
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=3)
     for i, d in enumerate(dates):
-        state = as_at(orgs, persons, d).sort("org_id")
+        state = as_at(orgs, persons, d).sort("org_id", maintain_order=True)
         form = state["name"].str.extract(r"(股份有限公司|有限责任公司|有限公司)$", 1)
         frame = c.keyed(state.select(
             uscc=pl.col("uscc"),
@@ -97,22 +98,20 @@ def enterprises(ctx: Context) -> list[Delivery]:
         mess.transform("amount_format", "capital", 0.02, m.amount_format)
         mess.transform("date_format", "established", 0.02, m.date_spelling("iso"))
         mess.transform("traditional_chars", "name", 0.005, m.traditional)
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"企业登记_{stamp(d)}.csv",
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"企业登记_{stamp(d)}.csv",
                             frame=mess.frame.drop("__old_name", "__old_rep"), defects=mess.defects(),
-                            current=i == len(dates) - 1))
-    return out
+                            current=i == len(dates) - 1)
 
 
-def individual_businesses(ctx: Context) -> list[Delivery]:
+def individual_businesses(ctx: Context) -> Iterator[Delivery]:
     """A quarterly extract of individual businesses (GBK: rare characters become '?')."""
     contract = get_contract("shichang__individual_business")
     orgs = ctx.orgs.filter(pl.col("category") == "individual_business")
     persons = ctx.population.persons
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=3)
-    out = []
     for i, d in enumerate(dates):
         rng = ctx.rng(f"shichang.individual.{i}")
-        state = as_at(orgs, persons, d).sort("org_id")
+        state = as_at(orgs, persons, d).sort("org_id", maintain_order=True)
         no_name = pl.Series(rng.random(state.height) < 0.2)
         frame = c.keyed(state.select(
             uscc=pl.col("uscc"),
@@ -134,9 +133,8 @@ def individual_businesses(ctx: Context) -> list[Delivery]:
         c.pick_missing(mess, "name", 0.05)
         c.damage_csv_rows(mess, "address")
         defects = pl.concat([mess.defects(), c.mark_unencodable(mess.frame, contract.encoding)])
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"个体工商户_{stamp(d)}.csv",
-                            frame=mess.frame, defects=defects, current=i == len(dates) - 1))
-    return out
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"个体工商户_{stamp(d)}.csv",
+                            frame=mess.frame, defects=defects, current=i == len(dates) - 1)
 
 
 def annual_reports(ctx: Context) -> list[Delivery]:
@@ -155,7 +153,7 @@ def annual_reports(ctx: Context) -> list[Delivery]:
         __old_name=(pl.col("renamed_date") > pl.col("__filed")).fill_null(False),
         __old_rep=pl.lit(False),
     ).join(ctx.population.persons.select(pl.col("person_id").alias("legal_rep_id"), "phone"), on="legal_rep_id",
-           how="left").sort("__filed", "org_id")
+           how="left", maintain_order="left").sort("__filed", "org_id", maintain_order=True)
     assets = state["registered_capital"].to_numpy() * rng.lognormal(0.3, 0.6, state.height)
     frame = c.keyed(state.select(
         uscc=pl.col("uscc"),
@@ -181,8 +179,11 @@ def annual_reports(ctx: Context) -> list[Delivery]:
                      frame=mess.frame.drop("__old_name", "__old_rep"), defects=mess.defects())]
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return enterprises(ctx) + individual_businesses(ctx) + annual_reports(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from enterprises(ctx)
+    yield from individual_businesses(ctx)
+    yield from annual_reports(ctx)
 
 
 __all__ = ["KEY", "as_at", "build", "damage_credit_code", "mark_history"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import timedelta
 
 import numpy as np
@@ -19,17 +21,16 @@ INDUSTRY = {"商贸": "批发业", "建材": "非金属矿物制品业", "纺织
             "食品": "食品制造业", "物流": "道路运输业", "化工": "化学原料和化学制品制造业", "热电": "电力、热力生产和供应业"}
 
 
-def taxpayers(ctx: Context) -> list[Delivery]:
+def taxpayers(ctx: Context) -> Iterator[Delivery]:
     """Quarterly full list of taxpayers (XLSX with a title row): enterprises and businesses."""
     contract = get_contract("shuiwu__taxpayer")
     orgs = ctx.orgs.filter(pl.col("category").is_in(["enterprise", "individual_business", "cooperative"]))
     persons = ctx.population.persons
     offices = [f"{t}税务分局" for t in ("城区", "博平", "乐平铺", "杜郎口")]
-    out = []
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=15)
     for i, d in enumerate(dates):
         rng = ctx.rng(f"shuiwu.taxpayer.{i}")
-        state = as_at(orgs, persons, d).sort("org_id")
+        state = as_at(orgs, persons, d).sort("org_id", maintain_order=True)
         frame = c.keyed(state.select(
             taxpayer_id=pl.col("uscc"),
             name=pl.col("__name"),
@@ -55,11 +56,10 @@ def taxpayers(ctx: Context) -> list[Delivery]:
         damage_credit_code(mess, "taxpayer_id", 0.5)
         c.damage_person(mess, name="legal_rep", id_number="legal_rep_id", phone="phone", scale=0.6)
         mess.transform("date_excel_serial", "registered", 0.02, m.excel_serial("iso"))
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"纳税人登记_{stamp(d)}.xlsx",
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"纳税人登记_{stamp(d)}.xlsx",
                             frame=mess.frame.drop("__old_name", "__old_rep"), defects=mess.defects(),
                             title=f"{ctx.settings.county.name}纳税人登记信息（截至{d:%Y年%m月%d日}）",
-                            numeric=frozenset({"registered"}), current=i == len(dates) - 1))
-    return out
+                            numeric=frozenset({"registered"}), current=i == len(dates) - 1)
 
 
 def monthly_tax(ctx: Context) -> list[Delivery]:
@@ -85,7 +85,7 @@ def monthly_tax(ctx: Context) -> list[Delivery]:
             cit = active.filter(ent & pl.col("__vat"))
             frames.append(cit.with_columns(__item=pl.lit("企业所得税"), __month=pl.lit(mth),
                                            __amount=pl.col("__size") * pl.Series(rng.lognormal(0, 0.6, cit.height)) * 0.02))
-    tax = pl.concat(frames).sort("__month", "org_id", "__item")
+    tax = pl.concat(frames).sort("__month", "org_id", "__item", maintain_order=True)
     tax = tax.with_columns(__start=pl.when(pl.col("__item") == "增值税").then(
         pl.when(pl.col("category") == "enterprise").then(pl.col("__month").dt.offset_by("-1mo"))
         .otherwise(pl.col("__month").dt.offset_by("-3mo"))).otherwise(pl.col("__month").dt.offset_by("-3mo")))
@@ -114,5 +114,7 @@ def monthly_tax(ctx: Context) -> list[Delivery]:
                                 lambda mth: f"税收入库_{mth:%Y%m}.csv", lag_days=8)
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return taxpayers(ctx) + monthly_tax(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from taxpayers(ctx)
+    yield from monthly_tax(ctx)

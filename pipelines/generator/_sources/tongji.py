@@ -7,6 +7,8 @@ do not, as planted authenticity cases.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import date
 
 import numpy as np
@@ -39,7 +41,7 @@ def _period(d: date) -> tuple[str, date, int]:
     return f"{d.year}年1-{end_month}月", end, d.year
 
 
-def indicators(ctx: Context) -> list[Delivery]:
+def indicators(ctx: Context) -> Iterator[Delivery]:
     contract = get_contract("tongji__indicator")
     rng = ctx.rng("tongji.indicator")
     county = ctx.settings.county
@@ -49,7 +51,6 @@ def indicators(ctx: Context) -> list[Delivery]:
     base = rng.lognormal(0, 0.35, (townships.height, len(TOWNSHIP_INDICATORS)))
     historic = next((h.code for h in county.historic_codes if h.valid_to is not None and h.valid_to >= 2000),
                     county.code)
-    out = []
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=20)
     for i, d in enumerate(dates):
         label, end, year = _period(d)
@@ -57,13 +58,13 @@ def indicators(ctx: Context) -> list[Delivery]:
         registered = persons.filter((pl.col("registered_date") <= end)
                                     & (pl.coalesce("death_date", "moved_out_date").is_null()
                                        | (pl.coalesce("death_date", "moved_out_date") > end)))
-        counts = registered.group_by("township_code").len()
-        done = proj.with_columns(__done=completed_in_year(proj, year, end)).group_by("township_code").agg(
+        counts = registered.group_by("township_code", maintain_order=True).len()
+        done = proj.with_columns(__done=completed_in_year(proj, year, end)).group_by("township_code", maintain_order=True).agg(
             pl.col("__done").sum())
         rows = []
         for j, (name, (unit, _, per_head)) in enumerate(TOWNSHIP_INDICATORS.items()):
-            t = townships.select("township_code", "township_name").join(counts, on="township_code", how="left").join(
-                done, on="township_code", how="left").with_columns(pl.col("len").fill_null(0), pl.col("__done").fill_null(0))
+            t = townships.select("township_code", "township_name").join(counts, on="township_code", how="left", maintain_order="left").join(
+                done, on="township_code", how="left", maintain_order="left").with_columns(pl.col("len").fill_null(0), pl.col("__done").fill_null(0))
             if name == "户籍人口":
                 value = t["len"].cast(pl.Float64)
             elif name == "固定资产投资":
@@ -118,12 +119,12 @@ def indicators(ctx: Context) -> list[Delivery]:
                        lambda v, r: pl.Series(v).str.replace(f"^{county.code}", historic).to_numpy().astype(object),
                        eligible=(codes.str.len_chars() == 9))
         n_t = int((mess.frame["__sheet"] == 0).sum())
-        out.append(Delivery(contract=contract, delivery_date=d, file_name=f"主要统计指标_{stamp(d)}.xlsx",
+        yield Delivery(contract=contract, delivery_date=d, file_name=f"主要统计指标_{stamp(d)}.xlsx",
                             frame=mess.frame.drop("__sheet", "__case"), defects=mess.defects(),
                             sheets=[("乡镇（街道）", n_t), ("全区", mess.frame.height - n_t)],
-                            title=f"{county.name}主要统计指标（{label}）", numeric=frozenset({"value"})))
-    return out
+                            title=f"{county.name}主要统计指标（{label}）", numeric=frozenset({"value"}))
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return indicators(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from indicators(ctx)

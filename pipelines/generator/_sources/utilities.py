@@ -6,7 +6,8 @@ the account, and an empty house shows zero consumption.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -26,10 +27,10 @@ def _accounts(ctx: Context, company: str, share_urban: float, share_rural: float
     served = rng.random(hh.height) < np.where(urban, share_urban, share_rural)
     heads = ctx.population.persons.filter(pl.col("relation_to_head") == "户主").select(
         "household_id", "person_id", "name", "id_number", "phone", "death_date", "moved_out_date")
-    acc = hh.filter(pl.Series(served)).join(heads, on="household_id", how="left").sort("household_id")
-    everyone_gone = ctx.population.persons.group_by("household_id").agg(
+    acc = hh.filter(pl.Series(served)).join(heads, on="household_id", how="left", maintain_order="left").sort("household_id", maintain_order=True)
+    everyone_gone = ctx.population.persons.group_by("household_id", maintain_order=True).agg(
         gone=pl.col("moved_out_date").is_not_null().all() | pl.col("death_date").is_not_null().all())
-    acc = acc.join(everyone_gone, on="household_id", how="left")
+    acc = acc.join(everyone_gone, on="household_id", how="left", maintain_order="left")
     opened = pl.lit(date(1995, 1, 1)) + pl.duration(days=pl.Series(rng.integers(0, 11000, acc.height)))
     return acc.with_columns(__opened=opened, __usage=pl.Series(rng.lognormal(0, 0.45, acc.height)))
 
@@ -64,50 +65,47 @@ def _account_delivery(ctx: Context, contract: SourceContract, acc: pl.DataFrame,
 
 
 def _consumption(ctx: Context, contract: SourceContract, acc: pl.DataFrame, prefix: str, unit_per_month: float,
-                 price: float, columns: dict[str, str], file_name: str) -> list[Delivery]:
+                 price: float, columns: dict[str, str], file_name: str) -> Iterator[Delivery]:
+    """Monthly meter readings, built and delivered one month at a time (machine-made: no typing damage)."""
     rng = ctx.rng(contract.source + ".monthly")
-    months = c.window_months(ctx.as_of)
     base = acc.select(
         account_no=pl.concat_str(pl.lit(prefix), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(8)),
         usage=pl.col("__usage") * unit_per_month,
         gone=pl.coalesce("gone", pl.lit(False)),
         left=pl.min_horizontal("moved_out_date", "death_date"),
     )
-    frames = []
+    usage = base["usage"].to_numpy()
+    gone = base["gone"].to_numpy()
+    left = base["left"].fill_null(date(2100, 1, 1)).to_numpy()
     reading = np.round(rng.uniform(1000, 20000, base.height), 0)
-    for i, mth in enumerate(months):
+    for mth in c.window_months(ctx.as_of):
         season = 1.35 if mth.month in (1, 2, 7, 8, 12) else 1.0
-        use = base["usage"].to_numpy() * season * rng.lognormal(0, 0.15, base.height)
-        empty = (base["gone"].to_numpy() & (base["left"].fill_null(date(2100, 1, 1)).to_numpy() < np.datetime64(mth)))
-        use = np.round(np.where(empty, 0, use), 0)
+        use = usage * season * rng.lognormal(0, 0.15, base.height)
+        use = np.round(np.where(gone & (left < np.datetime64(mth)), 0, use), 0)
         prev = reading.copy()
         reading = reading + use
-        frames.append(pl.DataFrame({
-            "account_no": base["account_no"], "month": [mth.strftime("%Y%m")] * base.height,
-            "prev": prev, "now": reading, "use": use, "__e": [mth] * base.height,
-        }))
-    all_rows = pl.concat(frames)
-    fee = (pl.col("use") * price)
-    select = {"account_no": pl.col("account_no"), "month": pl.col("month")}
-    if "reading_prev" in columns:
-        select |= {"reading_prev": pl.col("prev").cast(pl.Int64).cast(pl.String),
-                   "reading": pl.col("now").cast(pl.Int64).cast(pl.String)}
-    select |= {columns["use"]: pl.col("use").cast(pl.Int64).cast(pl.String), "fee": c.money(fee), "__e": pl.col("__e")}
-    stored = c.keyed(all_rows.select(**select))
-    # Meter readings are machine-made: no hand-typing damage.
-    return c.monthly_deliveries(ctx, contract, stored, Mess(rng, stored).defects(), "__e",
-                                lambda mth: file_name.format(f"{mth:%Y%m}"), lag_days=3)
+        d = c.workday(c.next_month(mth) + timedelta(days=3))
+        if d > ctx.as_of:
+            continue
+        month = pl.DataFrame({"account_no": base["account_no"], "prev": prev, "now": reading, "use": use})
+        select = {"account_no": pl.col("account_no"), "month": pl.lit(f"{mth:%Y%m}")}
+        if "reading_prev" in columns:
+            select |= {"reading_prev": pl.col("prev").cast(pl.Int64).cast(pl.String),
+                       "reading": pl.col("now").cast(pl.Int64).cast(pl.String)}
+        select |= {columns["use"]: pl.col("use").cast(pl.Int64).cast(pl.String), "fee": c.money(pl.col("use") * price)}
+        yield Delivery(contract=contract, delivery_date=d, file_name=file_name.format(f"{mth:%Y%m}"),
+                       frame=c.keyed(month.select(**select)), period=mth)
 
 
-def build(ctx: Context) -> list[Delivery]:
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of both companies, one at a time (each is written before the next is built)."""
     power_acc = _accounts(ctx, "gongdian", 0.98, 0.97)
+    yield from _account_delivery(ctx, get_contract("gongdian__account"), power_acc, "37150", "居民生活用电",
+                                 "用电客户_{}.csv", 0.6)
+    yield from _consumption(ctx, get_contract("gongdian__consumption"), power_acc, "37150", 160, 0.5469,
+                            {"reading_prev": "", "use": "kwh"}, "月度电量_{}.csv")
     water_acc = _accounts(ctx, "gongshui", 0.93, 0.0)
-    out = _account_delivery(ctx, get_contract("gongdian__account"), power_acc, "37150", "居民生活用电",
-                            "用电客户_{}.csv", 0.6)
-    out += _consumption(ctx, get_contract("gongdian__consumption"), power_acc, "37150", 160, 0.5469,
-                        {"reading_prev": "", "use": "kwh"}, "月度电量_{}.csv")
-    out += _account_delivery(ctx, get_contract("gongshui__account"), water_acc, "S", "居民生活用水",
-                             "用水户_{}.json", 0.8)
-    out += _consumption(ctx, get_contract("gongshui__consumption"), water_acc, "S", 7, 3.1,
-                        {"use": "cubic_metres"}, "月度水量_{}.csv")
-    return out
+    yield from _account_delivery(ctx, get_contract("gongshui__account"), water_acc, "S", "居民生活用水",
+                                 "用水户_{}.json", 0.8)
+    yield from _consumption(ctx, get_contract("gongshui__consumption"), water_acc, "S", 7, 3.1,
+                            {"use": "cubic_metres"}, "月度水量_{}.csv")

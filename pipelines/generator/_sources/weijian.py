@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import timedelta
 
 import numpy as np
@@ -20,13 +22,13 @@ CAUSES = np.array(["脑血管病", "心脏病", "恶性肿瘤", "慢性阻塞性
 def _parents(persons: pl.DataFrame) -> pl.DataFrame:
     """Mother and father of each household's children: the head and spouse by gender."""
     couple = persons.filter(pl.col("relation_to_head").is_in(["户主", "配偶"]))
-    mother = couple.filter(pl.col("gender") == 2).group_by("household_id").agg(
+    mother = couple.filter(pl.col("gender") == 2).group_by("household_id", maintain_order=True).agg(
         pl.col("person_id").first().alias("mother_id"), pl.col("name").first().alias("mother_name"),
         pl.col("id_number").first().alias("mother_idn"))
-    father = couple.filter(pl.col("gender") == 1).group_by("household_id").agg(
+    father = couple.filter(pl.col("gender") == 1).group_by("household_id", maintain_order=True).agg(
         pl.col("person_id").first().alias("father_id"), pl.col("name").first().alias("father_name"),
         pl.col("id_number").first().alias("father_idn"))
-    return mother.join(father, on="household_id", how="full", coalesce=True)
+    return mother.join(father, on="household_id", how="full", coalesce=True, maintain_order="left_right")
 
 
 def births(ctx: Context) -> list[Delivery]:
@@ -36,7 +38,7 @@ def births(ctx: Context) -> list[Delivery]:
     persons = ctx.population.persons
     start = ctx.as_of - timedelta(days=365)
     babies = persons.filter(pl.col("resident") & (pl.col("birth_date") > start)).join(
-        _parents(persons), on="household_id", how="left").sort("birth_date", "person_id")
+        _parents(persons), on="household_id", how="left", maintain_order="left").sort("birth_date", "person_id", maintain_order=True)
     unnamed = rng.random(babies.height) < 0.12
     hospital_names = np.array([ctx.settings.county.name + h for h in HOSPITALS])
     stored = c.keyed(babies.select(
@@ -71,7 +73,7 @@ def deaths(ctx: Context) -> list[Delivery]:
     """Death certificates each month (JSON Lines)."""
     contract = get_contract("weijian__death_certificate")
     rng = ctx.rng("weijian.death")
-    dead = ctx.population.persons.filter(pl.col("death_date").is_not_null()).sort("death_date", "person_id")
+    dead = ctx.population.persons.filter(pl.col("death_date").is_not_null()).sort("death_date", "person_id", maintain_order=True)
     at_home = rng.random(dead.height) < 0.6
     units = np.array([ctx.settings.county.name + h for h in HOSPITALS[:2]])
     stored = c.keyed(dead.select(
@@ -106,7 +108,7 @@ def institutions(ctx: Context) -> list[Delivery]:
     rng = ctx.rng("weijian.clinic")
     clinics = ctx.orgs.filter(pl.col("category") == "clinic").join(
         ctx.population.persons.select("person_id", pl.col("name").alias("rep_name"), "phone"),
-        left_on="legal_rep_id", right_on="person_id", how="left")
+        left_on="legal_rep_id", right_on="person_id", how="left", maintain_order="left")
     d = delivery_dates(contract.update_cycle, ctx.as_of)[-1]
     public = clinics["uscc"].str.starts_with("12")
     issue = clinics["established"]
@@ -131,5 +133,8 @@ def institutions(ctx: Context) -> list[Delivery]:
                      defects=mess.defects(), numeric=frozenset({"issue_date", "valid_to"}))]
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return births(ctx) + deaths(ctx) + institutions(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from births(ctx)
+    yield from deaths(ctx)
+    yield from institutions(ctx)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import timedelta
 
 import numpy as np
@@ -28,7 +30,7 @@ def properties(ctx: Context) -> list[Delivery]:
     spouses = persons.select(pl.col("person_id").alias("spouse_id"), pl.col("name").alias("sp_name"),
                              pl.col("id_number").alias("sp_idn"), pl.col("death_date").alias("sp_death"))
     buyers = buyers.with_columns(__e=pl.lit(start) + pl.duration(days=pl.Series(days))).join(
-        spouses, on="spouse_id", how="left").sort("__e", "person_id")
+        spouses, on="spouse_id", how="left", maintain_order="left").sort("__e", "person_id", maintain_order=True)
     # The bought dwelling: a flat in one of the county's communities.
     hh = ctx.population.households.filter(pl.col("address_detail").str.contains("单元"))
     flat = hh.select(pl.all().gather(pl.Series(rng.integers(0, hh.height, buyers.height))))
@@ -64,5 +66,6 @@ def properties(ctx: Context) -> list[Delivery]:
                                 lambda m: f"不动产登记_{m:%Y%m}.csv")
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return properties(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from properties(ctx)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import json
 import math
 
@@ -48,7 +50,7 @@ def parcels(ctx: Context) -> list[Delivery]:
     rng = ctx.rng("ziranziyuan.parcel")
     d = delivery_dates(contract.update_cycle, ctx.as_of, day=16)[-1]
     firms = ctx.orgs.filter((pl.col("category") == "enterprise") & (pl.col("established") < pl.lit(d)))
-    firms = firms.filter(pl.Series(rng.random(firms.height) < 0.4)).sort("township_code", "org_id")
+    firms = firms.filter(pl.Series(rng.random(firms.height) < 0.4)).sort("township_code", "org_id", maintain_order=True)
     tw = ctx.geo.townships
     centre = tw.select("township_code", "township_name", "lon", "lat")
     firms = firms.join(centre, on="township_code", how="left", maintain_order="left")
@@ -84,5 +86,7 @@ def parcels(ctx: Context) -> list[Delivery]:
                      frame=mess.frame, defects=mess.defects())]
 
 
-def build(ctx: Context) -> list[Delivery]:
-    return boundaries(ctx) + parcels(ctx)
+def build(ctx: Context) -> Iterator[Delivery]:
+    """Every delivery of the department, one at a time (each is written before the next is built)."""
+    yield from boundaries(ctx)
+    yield from parcels(ctx)
