@@ -66,7 +66,7 @@ def sample_given_names(
     rng: np.random.Generator,
     genders: npt.NDArray[np.int8],
     birth_years: npt.NDArray[np.int64],
-    rare_rate: float = 0.0008,
+    rare_rate: float = 0.0015,
 ) -> npt.NDArray[np.str_]:
     """Given names: 55% a popular name of the person's era, the rest free combinations.
 

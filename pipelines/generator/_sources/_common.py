@@ -285,3 +285,24 @@ def excel_damage(delivery: Delivery, columns: list[str], rng: np.random.Generato
     overwritten = damaged_keys.select(KEY, "column")
     delivery.defects = pl.concat([
         delivery.defects.join(overwritten, on=[KEY, "column"], how="anti", maintain_order="left"), damaged_keys])
+
+
+def rename_header(delivery: Delivery, column: str, header: str) -> None:
+    """This delivery calls a column by one of its known aliases (the export template changed)."""
+    delivery.headers = {**delivery.headers, column: header}
+    delivery.defects = pl.concat([delivery.defects, whole_file(
+        "header_renamed", column, f"{delivery.contract.column(column).name_zh} delivered as {header}")])
+
+
+def extra_column(delivery: Delivery, name: str, header: str, values: list[str | None]) -> None:
+    """This delivery has a column the contract does not know (a clerk's remark column)."""
+    delivery.frame = delivery.frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    delivery.headers = {**delivery.headers, name: header}
+    delivery.defects = pl.concat([delivery.defects, whole_file("header_extra_column", name, f"extra column {header}")])
+
+
+def other_encoding(delivery: Delivery, encoding: str) -> None:
+    """This delivery was exported by another system, in another encoding."""
+    delivery.encoding = encoding
+    delivery.defects = pl.concat([delivery.defects, whole_file(
+        "encoding_drift", None, f"{encoding} instead of {delivery.contract.encoding}")])

@@ -137,7 +137,7 @@ def licences(ctx: Context) -> list[Delivery]:
                                           planted["deregistered_date"].cast(pl.String))).to_series())
     damage_credit_code(mess, "uscc")
     c.damage_person(mess, name="legal_rep", id_number="id_number")
-    c.future_date(mess, "decision_date", "iso", ctx.as_of, 0.005)
+    c.future_date(mess, "decision_date", "iso", ctx.as_of, 0.01)
     return c.monthly_deliveries(ctx, contract, mess.frame.drop("__planted"), mess.defects(), "__e",
                                 lambda mth: f"行政许可_{mth:%Y%m}.csv")
 

@@ -16,16 +16,6 @@ from pipelines.generator._model import KEY, Delivery, delivery_dates, party, sta
 from pipelines.generator._sources import _common as c
 
 
-def _whole_file(kind: str, column: str | None, detail: str) -> pl.DataFrame:
-    dimension, expected, _ = KINDS[kind]
-    return pl.DataFrame(
-        {KEY: [None], "column": [column], "kind": [kind], "dimension": [dimension],
-         "expected": [expected], "detail": [detail]},
-        schema={KEY: pl.Int64, "column": pl.String, "kind": pl.String, "dimension": pl.String,
-                "expected": pl.String, "detail": pl.String},
-    )
-
-
 def household_register(ctx: Context) -> Iterator[Delivery]:
     """A full extract of the register each quarter; the latest is current.
 
@@ -91,19 +81,11 @@ def household_register(ctx: Context) -> Iterator[Delivery]:
                             frame=frame, defects=defects, current=i == len(dates) - 1)
         if i == 1 and len(dates) > 2:
             # This quarter the export ran from the new system: UTF-8, and a remark column.
-            delivery.encoding = "utf-8"
+            c.other_encoding(delivery, "utf-8")
             remark = np.where(rng.random(frame.height) < 0.01, "户籍核查", None)
-            delivery.frame = frame.with_columns(remark=pl.Series(remark.tolist(), dtype=pl.String))
-            delivery.headers = {"remark": "备注"}
-            delivery.defects = pl.concat([
-                defects,
-                _whole_file("encoding_drift", None, "UTF-8 instead of GB18030"),
-                _whole_file("header_extra_column", "remark", "extra column 备注"),
-            ])
+            c.extra_column(delivery, "remark", "备注", remark.tolist())
         if i == 2 and len(dates) > 3:
-            delivery.headers = {"id_number": "身份证号码"}
-            delivery.defects = pl.concat([
-                defects, _whole_file("header_renamed", "id_number", "公民身份号码 delivered as 身份证号码")])
+            c.rename_header(delivery, "id_number", "身份证号码")
         yield delivery
 
 
@@ -142,6 +124,7 @@ def residence_permit(ctx: Context) -> Iterator[Delivery]:
     c.damage_person(mess, name="name", id_number="id_number", phone="phone", birth_date="birth_date",
                     date_style="compact", address="residence_address", townships=ctx.geo.townships,
                     gender="gender")
+    c.future_date(mess, "apply_date", "compact", ctx.as_of, 0.02)
     stored, defects = mess.frame, mess.defects()
     for m in months:
         nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)

@@ -64,7 +64,7 @@ def marriages(ctx: Context) -> list[Delivery]:
                         birth_date=f"{side}_birth_date", address=f"{side}_address",
                         address_prefix=ctx.settings.county.province + ctx.settings.county.city,
                         townships=ctx.geo.townships)
-    c.future_date(mess, "registration_date", "iso", ctx.as_of, 0.01)
+    c.future_date(mess, "registration_date", "iso", ctx.as_of, 0.02)
     stored, defects = mess.frame, mess.defects()
     deliveries = list(c.monthly_deliveries(
         ctx, contract, stored, defects, "__e_event", lambda m: f"婚姻登记_{m:%Y%m}.xlsx",
@@ -156,6 +156,9 @@ def subsistence(ctx: Context) -> list[Delivery]:
                                            lambda m: f"低保发放_{m:%Y%m}.csv", lag_days=9))
     if len(deliveries) > 6:
         _excel_and_correction(ctx, deliveries, rng)
+    if len(deliveries) > 9:
+        c.rename_header(deliveries[2], "name", "姓名")
+        c.other_encoding(deliveries[9], "utf-8")
     return deliveries
 
 
@@ -225,7 +228,8 @@ def cremations(ctx: Context) -> list[Delivery]:
         "household_id", maintain_order=True).agg(pl.col("person_id").first().alias("family_id"), pl.col("name").first().alias("family_name"),
                             pl.col("phone").first().alias("family_phone"))
     dead = dead.join(family, on="household_id", how="left", maintain_order="left").sort("death_date", "person_id", maintain_order=True)
-    homes = ["县殡仪馆", "县殡仪馆", "县殡仪馆", "聊城市殡仪馆"]
+    county = ctx.settings.county
+    homes = [f"{county.name}殡仪馆"] * 3 + [f"{county.city}殡仪馆"]
     delay = rng.integers(1, 4, dead.height)
     stored = c.keyed(dead.select(
         cremation_no=pl.concat_str(pl.lit("HH"), pl.col("death_date").dt.strftime("%Y"),
@@ -249,7 +253,7 @@ def cremations(ctx: Context) -> list[Delivery]:
                     address="address", address_prefix=ctx.settings.county.province + ctx.settings.county.city,
                     townships=ctx.geo.townships, scale=1.3)
     c.damage_person(mess, name="family_name", phone="family_phone")
-    c.future_date(mess, "death_date", "slash", ctx.as_of, 0.01)
+    c.future_date(mess, "death_date", "slash", ctx.as_of, 0.02)
     c.damage_csv_rows(mess, "address")
     stored, defects = mess.frame, mess.defects()
     return c.monthly_deliveries(ctx, contract, stored, defects, "__e", lambda m: f"殡葬火化_{m:%Y%m}.csv")

@@ -98,7 +98,7 @@ def insured_persons(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
                             current=i == len(dates) - 1)
 
 
-def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
+def payments(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
     """Monthly contributions of employees and pensions of retired employees."""
     contract = get_contract("renshe__payments")
     rng = ctx.rng("renshe.payments")
@@ -146,8 +146,13 @@ def payments(ctx: Context, insured: pl.DataFrame) -> list[Delivery]:
     c.damage_person(mess, name="name", id_number="id_number", scale=0.6)
     mess.transform("amount_format", "amount", 0.01, amount_format)
     stored = mess.frame.drop("__death")
-    return c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
-                                lambda m: f"社保缴费发放_{m:%Y%m}.csv", lag_days=6)
+    deliveries = c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
+                                      lambda m: f"社保缴费发放_{m:%Y%m}.csv", lag_days=6)
+    for i, delivery in enumerate(deliveries):
+        if i == 7:
+            c.extra_column(delivery, "office", "经办机构",
+                           [f"{ctx.settings.county.name}社会保险事业中心"] * delivery.frame.height)
+        yield delivery
 
 
 def build(ctx: Context) -> Iterator[Delivery]:

@@ -24,6 +24,16 @@ SCOPES = {
 }
 
 
+SHOP_SCOPES = {
+    "超市": "日用百货、食品零售", "五金店": "五金交电零售", "饭店": "餐饮服务", "烧饼铺": "小餐饮",
+    "理发店": "理发服务", "水果店": "水果零售", "服装店": "服装鞋帽零售", "农资店": "化肥、农药零售",
+    "修车铺": "机动车维修", "小卖部": "日用百货零售", "包子铺": "小餐饮", "烟酒店": "卷烟、酒类零售",
+    "手机店": "通讯设备零售", "建材店": "建材零售", "粮油店": "粮油零售", "养殖场": "畜禽养殖",
+    "诊所": "诊疗服务", "药店": "药品零售", "快递站": "快递收派服务", "面馆": "小餐饮",
+}
+SHOP_PATTERN = "(" + "|".join(SHOP_SCOPES) + ")$"
+
+
 def as_at(orgs: pl.DataFrame, persons: pl.DataFrame, day: date) -> pl.DataFrame:
     """Each organisation as its register showed it on `day`: name, legal rep, status."""
     d = pl.lit(day)
@@ -98,9 +108,12 @@ def enterprises(ctx: Context) -> Iterator[Delivery]:
         mess.transform("amount_format", "capital", 0.02, m.amount_format)
         mess.transform("date_format", "established", 0.02, m.date_spelling("iso"))
         mess.transform("traditional_chars", "name", 0.005, m.traditional)
-        yield Delivery(contract=contract, delivery_date=d, file_name=f"企业登记_{stamp(d)}.csv",
+        delivery = Delivery(contract=contract, delivery_date=d, file_name=f"企业登记_{stamp(d)}.csv",
                             frame=mess.frame.drop("__old_name", "__old_rep"), defects=mess.defects(),
                             current=i == len(dates) - 1)
+        if i == 2:
+            c.rename_header(delivery, "uscc", "信用代码")
+        yield delivery
 
 
 def individual_businesses(ctx: Context) -> Iterator[Delivery]:
@@ -120,7 +133,7 @@ def individual_businesses(ctx: Context) -> Iterator[Delivery]:
             operator_id=pl.col("__rep_idn"),
             form=pl.lit("个人经营"),
             address=pl.concat_str(pl.lit(ctx.settings.county.name), pl.col("address")),
-            scope=pl.col("name").str.extract(r"([^镇乡道]{2,4})$", 1).fill_null("零售"),
+            scope=pl.col("name").str.extract(SHOP_PATTERN, 1).replace_strict(SHOP_SCOPES, default="日用百货零售"),
             established=c.date_str("established", "compact"),
             status=pl.when(pl.col("__dereg")).then(pl.lit("注销")).otherwise(pl.lit("存续")),
             phone=pl.col("__rep_phone"),
@@ -132,9 +145,15 @@ def individual_businesses(ctx: Context) -> Iterator[Delivery]:
         c.damage_person(mess, name="operator", id_number="operator_id", phone="phone")
         c.pick_missing(mess, "name", 0.05)
         c.damage_csv_rows(mess, "address")
-        defects = pl.concat([mess.defects(), c.mark_unencodable(mess.frame, contract.encoding)])
-        yield Delivery(contract=contract, delivery_date=d, file_name=f"个体工商户_{stamp(d)}.csv",
-                            frame=mess.frame, defects=defects, current=i == len(dates) - 1)
+        delivery = Delivery(contract=contract, delivery_date=d, file_name=f"个体工商户_{stamp(d)}.csv",
+                            frame=mess.frame, defects=mess.defects(), current=i == len(dates) - 1)
+        if i == 1:
+            c.other_encoding(delivery, "utf-8")
+        if i == 2:
+            c.rename_header(delivery, "name", "名称")
+        delivery.defects = pl.concat([delivery.defects, c.mark_unencodable(
+            mess.frame, delivery.encoding or contract.encoding)])
+        yield delivery
 
 
 def annual_reports(ctx: Context) -> list[Delivery]:

@@ -62,14 +62,15 @@ def taxpayers(ctx: Context) -> Iterator[Delivery]:
                             numeric=frozenset({"registered"}), current=i == len(dates) - 1)
 
 
-def monthly_tax(ctx: Context) -> list[Delivery]:
+def monthly_tax(ctx: Context) -> Iterator[Delivery]:
     """Taxes paid each month: VAT monthly, corporate income tax quarterly, businesses quarterly."""
     contract = get_contract("shuiwu__monthly_tax")
     rng = ctx.rng("shuiwu.tax")
     orgs = ctx.orgs.filter(pl.col("category").is_in(["enterprise", "individual_business"]))
     n = orgs.height
     vat_payer = rng.random(n) < np.where(orgs["category"].to_numpy() == "enterprise", 0.6, 0.2)
-    size = orgs["registered_capital"].to_numpy() * np.where(orgs["category"].to_numpy() == "enterprise", 40, 200)
+    # Monthly turnover in yuan, roughly proportional to registered capital (万元).
+    size = orgs["registered_capital"].to_numpy() * np.where(orgs["category"].to_numpy() == "enterprise", 800, 3000)
     frames = []
     for mth in c.window_months(ctx.as_of):
         quarter_end = mth.month in (1, 4, 7, 10)
@@ -80,11 +81,11 @@ def monthly_tax(ctx: Context) -> list[Delivery]:
         ent = active["category"] == "enterprise"
         vat = active.filter(pl.col("__vat") & ((pl.col("category") == "enterprise") | pl.lit(quarter_end)))
         frames.append(vat.with_columns(__item=pl.lit("增值税"), __month=pl.lit(mth),
-                                       __amount=pl.col("__size") * pl.Series(rng.lognormal(0, 0.5, vat.height)) * 0.03))
+                                       __amount=pl.col("__size") * pl.Series(rng.lognormal(0, 0.5, vat.height)) * 0.013))
         if quarter_end:
             cit = active.filter(ent & pl.col("__vat"))
             frames.append(cit.with_columns(__item=pl.lit("企业所得税"), __month=pl.lit(mth),
-                                           __amount=pl.col("__size") * pl.Series(rng.lognormal(0, 0.6, cit.height)) * 0.02))
+                                           __amount=pl.col("__size") * pl.Series(rng.lognormal(0, 0.6, cit.height)) * 0.025))
     tax = pl.concat(frames).sort("__month", "org_id", "__item", maintain_order=True)
     tax = tax.with_columns(__start=pl.when(pl.col("__item") == "增值税").then(
         pl.when(pl.col("category") == "enterprise").then(pl.col("__month").dt.offset_by("-1mo"))
@@ -110,8 +111,14 @@ def monthly_tax(ctx: Context) -> list[Delivery]:
     damage_credit_code(mess, "taxpayer_id", 0.4)
     mess.transform("amount_format", "amount", 0.02, m.amount_format)
     stored = mess.frame.drop("__old_name", "__old_rep")
-    return c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
+    deliveries = c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
                                 lambda mth: f"税收入库_{mth:%Y%m}.csv", lag_days=8)
+    for i, delivery in enumerate(deliveries):
+        if i == 4:
+            # One month the clerk added a remark column before sending.
+            remarks = np.where(rng.random(delivery.frame.height) < 0.05, "已核实", None)
+            c.extra_column(delivery, "remark", "备注", remarks.tolist())
+        yield delivery
 
 
 def build(ctx: Context) -> Iterator[Delivery]:

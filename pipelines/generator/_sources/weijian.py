@@ -15,7 +15,7 @@ from pipelines.generator._mess import Mess
 from pipelines.generator._model import Delivery, delivery_dates, stamp
 from pipelines.generator._sources import _common as c
 
-HOSPITALS = ("县人民医院", "县中医医院", "县妇幼保健院")
+HOSPITALS = ("人民医院", "中医医院", "妇幼保健院")
 CAUSES = np.array(["脑血管病", "心脏病", "恶性肿瘤", "慢性阻塞性肺疾病", "损伤和中毒", "糖尿病", "肺炎", "其他"])
 
 
@@ -64,7 +64,7 @@ def births(ctx: Context) -> list[Delivery]:
     c.damage_person(mess, name="father_name", id_number="father_id_number")
     c.damage_person(mess, name="child_name", birth_date="birth_date", address="address",
                     townships=ctx.geo.townships)
-    c.future_date(mess, "birth_date", "iso", ctx.as_of, 0.01)
+    c.future_date(mess, "birth_date", "iso", ctx.as_of, 0.02)
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda m: f"出生医学证明_{m:%Y%m}.json")
 
@@ -97,7 +97,7 @@ def deaths(ctx: Context) -> list[Delivery]:
     c.damage_person(mess, name="name", id_number="id_number", gender="gender", birth_date="birth_date",
                     address="address", address_prefix=ctx.settings.county.province + ctx.settings.county.city,
                     townships=ctx.geo.townships)
-    c.future_date(mess, "death_date", "iso", ctx.as_of, 0.01)
+    c.future_date(mess, "death_date", "iso", ctx.as_of, 0.02)
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda m: f"死亡医学证明_{m:%Y%m}.jsonl")
 

@@ -61,7 +61,7 @@ def properties(ctx: Context) -> list[Delivery]:
     c.damage_person(mess, name="owner_name", id_number="owner_id", phone="phone")
     c.damage_person(mess, name="co_owner_name", id_number="co_owner_id")
     c.damage_csv_rows(mess, "location")
-    c.future_date(mess, "registered", "iso", ctx.as_of, 0.01)
+    c.future_date(mess, "registered", "iso", ctx.as_of, 0.02)
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda m: f"不动产登记_{m:%Y%m}.csv")
 
