@@ -587,14 +587,17 @@ def simplified_expr(expr: IntoExpr) -> pl.Expr:
 
 
 def normalise_name_series(s: pl.Series) -> pl.Series:
-    """`text.normalise_name`."""
+    """`text.normalise_name`.
+
+    Names of CJK unified ideographs only (most of a column) need no cleaning, just the script
+    conversion; the others are cleaned first.
+    """
+    s = _text(s)
     text = _remove_whitespace(pl.col("raw").str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH))
     text = text.str.replace_all(tx.NAME_DOTS_PATTERN, tx.NAME_DOT).str.strip_chars(tx.NAME_DOT)
-    cleaned = _stages(
-        _text(s),
-        {"t": pl.when(is_missing_expr("raw")).then(_NULL_STR).otherwise(_none_if_empty(text))},
-        result="t",
-    )
+    clean_stage = {"t": pl.when(is_missing_expr("raw")).then(_NULL_STR).otherwise(_none_if_empty(text))}
+    plain = s.str.contains("^[\u4e00-\u9fff]+$") & ~s.is_in(sorted(tx.MISSING_VALUES))
+    cleaned = _split_apply(s, plain, _identity, lambda x: _stages(x, clean_stage, result="t"), pl.String)
     return simplified_series(cleaned).rename(s.name)
 
 
