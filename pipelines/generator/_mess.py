@@ -65,9 +65,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
 }
 
 MISSING_SPELLINGS = np.array(["空", "无", "NULL", "-", "/", "null", "N/A", "暂无"])
-_FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 _S2T = OpenCC("s2t")
 SENTINEL_COMMA = "\x1f"  # replaced by an unquoted comma when the CSV is written
+AREA_CODE = "0635"  # Liaocheng's telephone area code
 
 
 @dataclass
@@ -250,16 +250,21 @@ def missing_spelled(values: npt.NDArray[np.str_], rng: np.random.Generator) -> n
 
 
 def phone_format(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:
-    """+86 138 1234 5678, 138-1234-5678, 138 1234 5678, +8613812345678."""
+    """+86 138 1234 5678, 138-1234-5678, 138 1234 5678, +8613812345678, 0635-13812345678.
+
+    The last is a mobile typed after the city's area code (Liaocheng, 0635) in a phone field
+    laid out for landlines.
+    """
     v = _s(values)
     a, b, c = v.str.slice(0, 3), v.str.slice(3, 4), v.str.slice(7, 4)
-    style = pl.Series(rng.integers(0, 4, len(values)))
+    style = pl.Series(rng.integers(0, 5, len(values)))
     out = pl.select(
         pl.when(v.str.len_chars() != 11).then(v)
         .when(style == 0).then("+86 " + a + " " + b + " " + c)
         .when(style == 1).then(a + "-" + b + "-" + c)
         .when(style == 2).then(a + " " + b + " " + c)
-        .otherwise("+86" + v)
+        .when(style == 3).then("+86" + v)
+        .otherwise(AREA_CODE + "-" + v)
     ).to_series()
     return out.to_numpy().astype(object)
 

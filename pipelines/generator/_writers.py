@@ -190,11 +190,10 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> Written:
     row 1 merged across the header's width (as clerks do), so the header is row 2 and data starts
     at row 3. Zip member times are fixed so that a seed gives the same bytes.
     """
-    strings: list[pl.Series] = []
+    # Headers and titles first, so their shared-string positions are the first ones.
+    labels = [h for sheet in sheets for h in [*sheet.frame.columns, *([sheet.title] if sheet.title else [])]]
+    strings: list[pl.Series] = [pl.Series(labels, dtype=pl.String)]
     for sheet in sheets:
-        strings.append(pl.Series(list(sheet.frame.columns), dtype=pl.String))
-        if sheet.title:
-            strings.append(pl.Series([sheet.title], dtype=pl.String))
         for name in sheet.frame.columns:
             values = sheet.frame[name].drop_nulls()
             if name in sheet.numeric:
@@ -202,10 +201,11 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> Written:
             strings.append(values)
     table = pl.concat(strings).unique(maintain_order=True) if strings else pl.Series([], dtype=pl.String)
     index = pl.DataFrame({"value": table, "sst": pl.int_range(table.len(), eager=True)})
+    first_seen = {v: i for i, v in enumerate(table.head(len(labels)).to_list())}
     files: dict[str, str] = {}
     lines: list[pl.Series] = []
     for number, sheet in enumerate(sheets, start=1):
-        xml, sheet_lines = _sheet_xml(sheet, index)
+        xml, sheet_lines = _sheet_xml(sheet, index, first_seen)
         files[f"xl/worksheets/sheet{number}.xml"] = xml
         lines.append(sheet_lines)
     sst_body = "".join(
@@ -261,17 +261,17 @@ def _escape(text: str) -> str:
     return text
 
 
-def _sheet_xml(sheet: Sheet, index: pl.DataFrame) -> tuple[str, pl.Series]:
+def _sheet_xml(sheet: Sheet, index: pl.DataFrame, header_sst: dict[str, int]) -> tuple[str, pl.Series]:
     """The worksheet XML and the `_line` of each data row."""
     frame = sheet.frame
     letters = _column_letters(max(len(frame.columns), 1))
     first = 2 if sheet.title else 1
     header_cells = "".join(
-        f'<c r="{letters[j]}{first}" t="s"><v>{_sst(index, h)}</v></c>' for j, h in enumerate(frame.columns))
+        f'<c r="{letters[j]}{first}" t="s"><v>{header_sst[h]}</v></c>' for j, h in enumerate(frame.columns))
     parts = []
     merge = ""
     if sheet.title:
-        parts.append(f'<row r="1"><c r="A1" t="s"><v>{_sst(index, sheet.title)}</v></c></row>')
+        parts.append(f'<row r="1"><c r="A1" t="s"><v>{header_sst[sheet.title]}</v></c></row>')
         if len(frame.columns) > 1:
             merge = f'<mergeCells count="1"><mergeCell ref="A1:{letters[len(frame.columns) - 1]}1"/></mergeCells>'
     parts.append(f'<row r="{first}">{header_cells}</row>')
@@ -298,7 +298,3 @@ def _sheet_xml(sheet: Sheet, index: pl.DataFrame) -> tuple[str, pl.Series]:
     )
     line = pl.select(pl.concat_str(pl.lit(f"{sheet.name}!"), rows)).to_series()
     return xml, line
-
-
-def _sst(index: pl.DataFrame, value: str) -> int:
-    return int(index.filter(pl.col("value") == value)["sst"][0])
