@@ -4,7 +4,6 @@ from pipelines.contracts.schema import (
     Column,
     ColumnType,
     DeliveryMode,
-    Party,
     Sensitivity,
     SourceContract,
     UpdateCycle,

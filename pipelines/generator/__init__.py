@@ -1,7 +1,24 @@
 """Sample-county generator: department extracts as departments deliver them, with known truth.
 
-Imported only by `govdata generate`; no pipeline stage may import it or read what it writes to
-the truth folder.
+`generate(settings, scale=None, seed=None) -> GenerateSummary` replaces the landing folder with
+every department's deliveries of the twelve months before `settings.as_of` and the truth folder
+with what is really behind them. Imported only by `govdata generate`: no pipeline stage may
+import it or read the truth it writes.
+
+What it writes:
+- `landing/<department>/<delivery date>/<file>` for the 34 source contracts of
+  `pipelines.contracts` (the generator renders each file from its contract: headers, format,
+  encoding, sheets, update cycle). Snapshot sources deliver a full extract per cycle (quarterly
+  or yearly), incremental ones a file per month; one month of subsistence payments is
+  redelivered corrected (`..._更正.csv`) and one marriage workbook is truncated (rejected).
+- `truth/*.parquet`: `persons`, `households`, `orgs`, `person_records` and `org_records`
+  (`record_id` = `<source>:<sha12 of the written file>:<_line>#<role>`, exactly the rows and
+  parties `int_person_records` / `int_org_records` will hold), `defects` (file, line, column as
+  delivered, kind, GB/T 36344 dimension, expected outcome), `authenticity_cases` and `systems`.
+
+Mess kinds and their expected outcomes are listed in `_mess.KINDS`. The same settings, scale and
+seed give byte-identical files. Scales: tiny (~2,000 residents), small (~20,000), county
+(550,000); `city` is refused (see `generate`).
 """
 
 from pipelines.generator._run import GenerateSummary, generate

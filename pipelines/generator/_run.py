@@ -31,6 +31,7 @@ from pipelines.generator._sources import (
     zhujian,
     ziranziyuan,
 )
+from pipelines.errors import GovdataError
 from pipelines.settings import Scale, Settings
 
 Builder = Callable[[Context], Iterable[Delivery]]
@@ -85,6 +86,10 @@ def generate(settings: Settings, scale: str | None = None, seed: int | None = No
     Both folders are replaced. The same settings, scale and seed give byte-identical files.
     """
     scale_value = Scale(scale) if scale is not None else settings.scale
+    if scale_value is Scale.CITY:
+        # Every source is built from a whole population in memory: 6 million residents would
+        # need ~25 GB. Refuse clearly rather than exhaust a shared machine.
+        raise GovdataError("generate --scale city is not supported yet (needs sharded streaming); use county")
     seed_value = settings.seed if seed is None else seed
     ctx = build_context(settings, scale_value, seed_value)
     landing, truth = settings.landing_path, settings.truth_path

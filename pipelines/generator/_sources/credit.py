@@ -8,7 +8,6 @@ repeats them with a licence identifier whose check character follows ISO 7064 MO
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from datetime import date, timedelta
 
 import numpy as np

@@ -7,7 +7,6 @@ and shadow systems (two systems of different departments holding the same data).
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from datetime import datetime, timedelta
 
 import numpy as np

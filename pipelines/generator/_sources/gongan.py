@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from datetime import date, timedelta
 
 import numpy as np
@@ -11,7 +10,7 @@ import polars as pl
 
 from pipelines.contracts import get_contract
 from pipelines.generator._context import Context
-from pipelines.generator._mess import KINDS, Mess
+from pipelines.generator._mess import Mess
 from pipelines.generator._model import KEY, Delivery, delivery_dates, party, stamp
 from pipelines.generator._sources import _common as c
 

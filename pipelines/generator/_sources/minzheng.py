@@ -4,7 +4,6 @@ cremations, and the standard address register."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from datetime import date, timedelta
 
 import numpy as np

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from datetime import date
 
-import numpy as np
 import polars as pl
 
 from pipelines.contracts import get_contract
