@@ -189,7 +189,9 @@ def _records_sql(kind: str) -> str:
                 "        delivery_date\n"
                 f"    from {{{{ ref('stg_{contract.source}') }}}}\n"
                 "    where is_current\n"
-                f"      and coalesce({', '.join(party.fields.values())}) is not null"
+                "      and coalesce("
+                + ", ".join(f"cast({c} as varchar)" for c in party.fields.values())
+                + ") is not null"
             )
     title = "person" if kind == "person" else "organisation"
     if not selects:  # no contract has such parties yet: an empty, typed relation

@@ -3,6 +3,7 @@
     name and standardised by the project's one implementation of each standard (the std_* UDFs
     registered by pipelines.standards.dbt_plugin). -#}
 {% macro stage_contract_columns(source_name, table_name) -%}
+    {%- if not execute -%}{{ return('*') }}{%- endif -%}
     {%- set node = source_node(source_name, table_name) -%}
     {%- if node is none -%}
         {{ exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name) }}

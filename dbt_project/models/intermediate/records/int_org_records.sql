@@ -19,7 +19,7 @@ with records as (
         delivery_date
     from {{ ref('stg_dashuju__information_system') }}
     where is_current
-      and coalesce(owner, owner_uscc) is not null
+      and coalesce(cast(owner as varchar), cast(owner_uscc as varchar)) is not null
 
     union all
 
@@ -39,7 +39,7 @@ with records as (
         delivery_date
     from {{ ref('stg_dzzz__org_licence') }}
     where is_current
-      and coalesce(holder, holder_code) is not null
+      and coalesce(cast(holder as varchar), cast(holder_code as varchar)) is not null
 
     union all
 
@@ -59,7 +59,7 @@ with records as (
         delivery_date
     from {{ ref('stg_fagai__investment_project') }}
     where is_current
-      and coalesce(owner, owner_uscc) is not null
+      and coalesce(cast(owner as varchar), cast(owner_uscc as varchar)) is not null
 
     union all
 
@@ -79,7 +79,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__social_organization') }}
     where is_current
-      and coalesce(name, uscc, legal_rep, address, phone, established) is not null
+      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar), cast(established as varchar)) is not null
 
     union all
 
@@ -99,7 +99,7 @@ with records as (
         delivery_date
     from {{ ref('stg_renshe__insured_person') }}
     where is_current
-      and coalesce(employer, employer_uscc) is not null
+      and coalesce(cast(employer as varchar), cast(employer_uscc as varchar)) is not null
 
     union all
 
@@ -119,7 +119,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shenpi__licence') }}
     where is_current
-      and coalesce(party_name, uscc, legal_rep) is not null
+      and coalesce(cast(party_name as varchar), cast(uscc as varchar), cast(legal_rep as varchar)) is not null
 
     union all
 
@@ -139,7 +139,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shichang__annual_report') }}
     where is_current
-      and coalesce(name, uscc, address, phone) is not null
+      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(address as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -159,7 +159,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shichang__enterprise') }}
     where is_current
-      and coalesce(name, uscc, legal_rep, address, phone, established) is not null
+      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar), cast(established as varchar)) is not null
 
     union all
 
@@ -179,7 +179,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shichang__individual_business') }}
     where is_current
-      and coalesce(name, uscc, operator, address, phone, established) is not null
+      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(operator as varchar), cast(address as varchar), cast(phone as varchar), cast(established as varchar)) is not null
 
     union all
 
@@ -199,7 +199,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shuiwu__monthly_tax') }}
     where is_current
-      and coalesce(name, taxpayer_id) is not null
+      and coalesce(cast(name as varchar), cast(taxpayer_id as varchar)) is not null
 
     union all
 
@@ -219,7 +219,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shuiwu__taxpayer') }}
     where is_current
-      and coalesce(name, taxpayer_id, legal_rep, address, phone, registered) is not null
+      and coalesce(cast(name as varchar), cast(taxpayer_id as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar), cast(registered as varchar)) is not null
 
     union all
 
@@ -239,7 +239,7 @@ with records as (
         delivery_date
     from {{ ref('stg_weijian__medical_institution') }}
     where is_current
-      and coalesce(name, uscc, legal_rep, address, phone) is not null
+      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -259,7 +259,7 @@ with records as (
         delivery_date
     from {{ ref('stg_xinyong__credit_list') }}
     where is_current
-      and coalesce(subject_name, uscc, legal_rep) is not null
+      and coalesce(cast(subject_name as varchar), cast(uscc as varchar), cast(legal_rep as varchar)) is not null
 
     union all
 
@@ -279,7 +279,7 @@ with records as (
         delivery_date
     from {{ ref('stg_zhifa__penalty') }}
     where is_current
-      and coalesce(party_name, uscc, legal_rep) is not null
+      and coalesce(cast(party_name as varchar), cast(uscc as varchar), cast(legal_rep as varchar)) is not null
 
     union all
 
@@ -299,7 +299,7 @@ with records as (
         delivery_date
     from {{ ref('stg_ziranziyuan__land_parcel') }}
     where is_current
-      and coalesce(owner, owner_uscc) is not null
+      and coalesce(cast(owner as varchar), cast(owner_uscc as varchar)) is not null
 
 )
 

@@ -19,7 +19,7 @@ with records as (
         delivery_date
     from {{ ref('stg_dzzz__person_licence') }}
     where is_current
-      and coalesce(holder, holder_code) is not null
+      and coalesce(cast(holder as varchar), cast(holder_code as varchar)) is not null
 
     union all
 
@@ -39,7 +39,7 @@ with records as (
         delivery_date
     from {{ ref('stg_gongan__household_register') }}
     where is_current
-      and coalesce(name, id_number, gender, birth_date, phone, address) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(phone as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -59,7 +59,7 @@ with records as (
         delivery_date
     from {{ ref('stg_gongan__residence_permit') }}
     where is_current
-      and coalesce(name, id_number, gender, birth_date, phone, residence_address) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(phone as varchar), cast(residence_address as varchar)) is not null
 
     union all
 
@@ -79,7 +79,7 @@ with records as (
         delivery_date
     from {{ ref('stg_gongdian__account') }}
     where is_current
-      and coalesce(holder, id_number, address, phone) is not null
+      and coalesce(cast(holder as varchar), cast(id_number as varchar), cast(address as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -99,7 +99,7 @@ with records as (
         delivery_date
     from {{ ref('stg_gongshui__account') }}
     where is_current
-      and coalesce(holder, id_number, address, phone) is not null
+      and coalesce(cast(holder as varchar), cast(id_number as varchar), cast(address as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -119,7 +119,7 @@ with records as (
         delivery_date
     from {{ ref('stg_jiaoyu__student') }}
     where is_current
-      and coalesce(name, id_number, gender, birth_date, address) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -139,7 +139,7 @@ with records as (
         delivery_date
     from {{ ref('stg_jiaoyu__student') }}
     where is_current
-      and coalesce(guardian_name, guardian_phone, address) is not null
+      and coalesce(cast(guardian_name as varchar), cast(guardian_phone as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -159,7 +159,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__death_cremation') }}
     where is_current
-      and coalesce(name, id_number, gender, address) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -179,7 +179,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__death_cremation') }}
     where is_current
-      and coalesce(family_name, family_phone) is not null
+      and coalesce(cast(family_name as varchar), cast(family_phone as varchar)) is not null
 
     union all
 
@@ -199,7 +199,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__marriage_registration') }}
     where is_current
-      and coalesce(male_name, male_id_number, male_birth_date, male_address) is not null
+      and coalesce(cast(male_name as varchar), cast(male_id_number as varchar), cast(male_birth_date as varchar), cast(male_address as varchar)) is not null
 
     union all
 
@@ -219,7 +219,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__marriage_registration') }}
     where is_current
-      and coalesce(female_name, female_id_number, female_birth_date, female_address) is not null
+      and coalesce(cast(female_name as varchar), cast(female_id_number as varchar), cast(female_birth_date as varchar), cast(female_address as varchar)) is not null
 
     union all
 
@@ -239,7 +239,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__social_organization') }}
     where is_current
-      and coalesce(legal_rep, legal_rep_id) is not null
+      and coalesce(cast(legal_rep as varchar), cast(legal_rep_id as varchar)) is not null
 
     union all
 
@@ -259,7 +259,7 @@ with records as (
         delivery_date
     from {{ ref('stg_minzheng__subsistence_allowance') }}
     where is_current
-      and coalesce(name, id_number, phone) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -279,7 +279,7 @@ with records as (
         delivery_date
     from {{ ref('stg_renshe__insured_person') }}
     where is_current
-      and coalesce(name, id_number, gender, birth_date, phone, address) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(phone as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -299,7 +299,7 @@ with records as (
         delivery_date
     from {{ ref('stg_renshe__payments') }}
     where is_current
-      and coalesce(name, id_number) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar)) is not null
 
     union all
 
@@ -319,7 +319,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shenpi__licence') }}
     where is_current
-      and coalesce(legal_rep, id_number) is not null
+      and coalesce(cast(legal_rep as varchar), cast(id_number as varchar)) is not null
 
     union all
 
@@ -339,7 +339,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shichang__enterprise') }}
     where is_current
-      and coalesce(legal_rep, legal_rep_id) is not null
+      and coalesce(cast(legal_rep as varchar), cast(legal_rep_id as varchar)) is not null
 
     union all
 
@@ -359,7 +359,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shichang__individual_business') }}
     where is_current
-      and coalesce(operator, operator_id, phone) is not null
+      and coalesce(cast(operator as varchar), cast(operator_id as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -379,7 +379,7 @@ with records as (
         delivery_date
     from {{ ref('stg_shuiwu__taxpayer') }}
     where is_current
-      and coalesce(legal_rep, legal_rep_id) is not null
+      and coalesce(cast(legal_rep as varchar), cast(legal_rep_id as varchar)) is not null
 
     union all
 
@@ -399,7 +399,7 @@ with records as (
         delivery_date
     from {{ ref('stg_weijian__birth_certificate') }}
     where is_current
-      and coalesce(child_name, child_gender, birth_date, address) is not null
+      and coalesce(cast(child_name as varchar), cast(child_gender as varchar), cast(birth_date as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -419,7 +419,7 @@ with records as (
         delivery_date
     from {{ ref('stg_weijian__birth_certificate') }}
     where is_current
-      and coalesce(mother_name, mother_id_number) is not null
+      and coalesce(cast(mother_name as varchar), cast(mother_id_number as varchar)) is not null
 
     union all
 
@@ -439,7 +439,7 @@ with records as (
         delivery_date
     from {{ ref('stg_weijian__birth_certificate') }}
     where is_current
-      and coalesce(father_name, father_id_number) is not null
+      and coalesce(cast(father_name as varchar), cast(father_id_number as varchar)) is not null
 
     union all
 
@@ -459,7 +459,7 @@ with records as (
         delivery_date
     from {{ ref('stg_weijian__death_certificate') }}
     where is_current
-      and coalesce(name, id_number, gender, birth_date, address) is not null
+      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(address as varchar)) is not null
 
     union all
 
@@ -479,7 +479,7 @@ with records as (
         delivery_date
     from {{ ref('stg_zhifa__penalty') }}
     where is_current
-      and coalesce(legal_rep, id_number) is not null
+      and coalesce(cast(legal_rep as varchar), cast(id_number as varchar)) is not null
 
     union all
 
@@ -499,7 +499,7 @@ with records as (
         delivery_date
     from {{ ref('stg_zhujian__property_registration') }}
     where is_current
-      and coalesce(owner_name, owner_id, location, phone) is not null
+      and coalesce(cast(owner_name as varchar), cast(owner_id as varchar), cast(location as varchar), cast(phone as varchar)) is not null
 
     union all
 
@@ -519,7 +519,7 @@ with records as (
         delivery_date
     from {{ ref('stg_zhujian__property_registration') }}
     where is_current
-      and coalesce(co_owner_name, co_owner_id) is not null
+      and coalesce(cast(co_owner_name as varchar), cast(co_owner_id as varchar)) is not null
 
 )
 
