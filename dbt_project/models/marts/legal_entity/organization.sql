@@ -115,7 +115,7 @@ golden as (
         choices.uscc_source,
         coalesce(choices.is_uscc_valid, false) as is_uscc_valid,
         left(choices.uscc, 2) as uscc_category,
-        coalesce(primary_register.register_kind, case when tax_register.org_id is not null then '纳税人' end)
+        coalesce(primary_register.register_kind, case when tax_register.org_id is not null then '纳税人' end, '其他')
             as org_kind,
         primary_register.org_type,
         -- representative, linked to the population library
