@@ -28,7 +28,7 @@ resolve_app = typer.Typer(
 app.add_typer(check_app, name="check")
 app.add_typer(resolve_app, name="resolve")
 
-console = Console()
+console = Console(width=max(120, Console().width))
 err_console = Console(stderr=True)
 _state: dict[str, Any] = {"debug": False}
 
@@ -212,20 +212,29 @@ def status() -> None:
 
     settings = _settings()
     runs = stage_status(settings)
-    table = Table(title=f"stages (warehouse {settings.warehouse_path})")
-    for column in ("stage", "started (UTC)", "seconds", "rows in", "rows out", "outcome", "message"):
-        table.add_column(column)
+    console.print(f"warehouse: {settings.warehouse_path}")
+    table = Table(title="last run of each stage")
+    for column in ("stage", "started (UTC)", "seconds", "rows in", "rows out", "outcome"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("message", overflow="ellipsis", max_width=60)
     for row in runs:
         table.add_row(*(("" if v is None else str(v)) for v in row.values()))
     console.print(table if runs else "no stage has run yet")
     departments = ingest_status(settings)
     if departments:
         dept_table = Table(title="ingest per department")
-        for column in departments[0]:
-            dept_table.add_column(column)
+        shown = [k for k in departments[0] if k != "rejected_files"]
+        for column in shown:
+            dept_table.add_column(column.replace("_", " "), no_wrap=True)
         for row in departments:
-            dept_table.add_row(*(("" if v is None else str(v)) for v in row.values()))
+            dept_table.add_row(*("" if row[k] is None else str(row[k]) for k in shown))
         console.print(dept_table)
+        rejected = [row["rejected_files"] for row in departments if row.get("rejected_files")]
+        if rejected:
+            console.print("rejected files:")
+            for text in rejected:
+                for line in str(text).split("; "):
+                    console.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
