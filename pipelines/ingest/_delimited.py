@@ -53,7 +53,7 @@ from pipelines.ingest._sniff import (
 )
 
 DELIMITERS = (",", "\t", ";", "|")
-FAST_CHUNK_BYTES = 48 << 20
+FAST_CHUNK_BYTES = 16 << 20
 SLOW_CHUNK_ROWS = 50_000
 # A file whose rows are mostly undecodable is not data in any encoding we know.
 UNDECODABLE_SHARE = 0.5
@@ -226,20 +226,90 @@ def _next_chunk(mm: mmap.mmap, start: int, size: int) -> bytes:
 
 
 def _fast_chunk(data: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
-    newlines = data.count(b"\n")
-    if (
-        data.startswith((b"\n", b"\r\n"))
-        or b"\n\n" in data
-        or b"\n\r\n" in data
-        or data.count(b"\r") != data.count(b"\r\n")
-    ):
-        raise FallBack("blank line or lone carriage return")
+    """One record-aligned piece through Polars, or FallBack."""
+    if data.count(b"\r") != data.count(b"\r\n"):
+        raise FallBack("lone carriage return")
     utf8 = data
     if layout.encoding.codec != "utf-8":
         try:
             utf8 = data.decode(layout.encoding.codec).encode("utf-8")
         except UnicodeDecodeError as exc:
             raise FallBack(f"undecodable bytes: {exc}") from None
+    if b'"' in data:
+        return _quoted_chunk(data, utf8, first_line, layout, spec)
+    return _plain_chunk(utf8, first_line, layout, spec)
+
+
+# Separators that let Polars read a quote-free chunk one physical line per row.
+_LINE_SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01")
+
+
+def _plain_chunk(utf8: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
+    """A chunk without quote characters: every physical line is one record and its fields are
+    its delimiter-separated parts, exactly as the csv module reads such text. Lines of the
+    wrong width (ragged rows, a last line cut short) are faults found here, vectorised."""
+    separator = next((c for c in _LINE_SEPARATORS if c.encode() not in utf8), None)
+    if separator is None:
+        raise FallBack("no free separator byte")
+    try:
+        lines = pl.read_csv(
+            utf8,
+            has_header=False,
+            separator=separator,
+            quote_char=None,
+            schema={"__text": pl.String},
+            infer_schema=False,
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - invalid UTF-8 and the like: read it carefully
+        raise FallBack(f"parser: {type(exc).__name__}") from None
+    terminated = utf8.endswith(b"\n")
+    if lines.height != utf8.count(b"\n") + (0 if terminated else 1):
+        raise FallBack("physical lines do not add up")
+    width = layout.width
+    delimiter = layout.delimiter
+    text = pl.col("__text")
+    fields = text.str.count_matches(delimiter, literal=True) + 1
+    last = pl.int_range(pl.len()) == pl.len() - 1
+    fault = (
+        pl.when(fields == width).then(None)
+        .when(last & (not terminated) & (fields < width))
+        .then(pl.format("row cut short at end of file ({} of {} fields)", fields, pl.lit(width)))
+        .otherwise(pl.format("row has {} fields, the header has {}", fields, pl.lit(width)))
+    )
+    frame = (
+        lines.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).cast(pl.String).alias("_line"),
+            fault.alias(FAULT),
+            pl.lit(None, dtype=pl.String).alias(FAULT_COLUMN),
+        )
+        .filter(text != "")
+        .with_columns(
+            text.str.split_exact(delimiter, width - 1)
+            .struct.rename_fields([f"__f{i}" for i in range(width)])
+            .alias("__fields")
+        )
+        .unnest("__fields")
+        .rename({"__text": RAW})
+    )
+    frame = _rename(frame, layout.header, empty_is_null=True)
+    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list())
+
+
+def _quoted_chunk(
+    data: bytes, utf8: bytes, first_line: int, layout: CsvLayout, spec: RowSpec
+) -> Chunk:
+    """A chunk with quote characters through Polars' CSV parser, accepted only when its
+    accounting is exact (see the module docstring)."""
+    newlines = data.count(b"\n")
+    if (
+        not data.endswith(b"\n")
+        or data.startswith((b"\n", b"\r\n"))
+        or b"\n\n" in data
+        or b"\n\r\n" in data
+    ):
+        raise FallBack("blank line or no final newline")
     width = layout.width
     names = [f"__f{i}" for i in range(width)]
     try:
@@ -256,36 +326,26 @@ def _fast_chunk(data: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) 
         )
     except Exception as exc:  # noqa: BLE001 - any parser complaint means: read it carefully
         raise FallBack(f"parser: {type(exc).__name__}") from None
-    quoted = b'"' in data
     delimiter = layout.delimiter
     if frame.null_count().sum_horizontal().item():
         raise FallBack("missing fields")
     if frame.height and frame.select(pl.all_horizontal(pl.col(n) == "" for n in names)).to_series().any():
         raise FallBack("empty record")
-    inner = 0
-    spans = None
-    if quoted:
-        inner = int(
-            frame.select(
-                pl.sum_horizontal(pl.col(n).str.count_matches(delimiter, literal=True) for n in names)
-            ).to_series().sum()
-        )
-        spans = frame.select(
-            (1 + pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names))
-            .cast(pl.Int64)
-            .alias("span")
-        ).to_series()
-        if int(spans.sum()) != newlines:
-            raise FallBack("physical lines do not add up")
-    elif frame.height != newlines:
+    inner = int(
+        frame.select(
+            pl.sum_horizontal(pl.col(n).str.count_matches(delimiter, literal=True) for n in names)
+        ).to_series().sum()
+    )
+    spans = frame.select(
+        (1 + pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names))
+        .cast(pl.Int64)
+        .alias("span")
+    ).to_series()
+    if int(spans.sum()) != newlines:
         raise FallBack("physical lines do not add up")
     if utf8.count(delimiter.encode()) != frame.height * (width - 1) + inner:
         raise FallBack("a record has the wrong number of fields")
-    if spans is None:
-        offsets = pl.int_range(0, frame.height, eager=True, dtype=pl.Int64)
-        spans = pl.repeat(1, frame.height, eager=True, dtype=pl.Int64)
-    else:
-        offsets = spans.cum_sum() - spans
+    offsets = spans.cum_sum() - spans
     frame = frame.with_columns(
         (offsets + first_line).cast(pl.String).alias("_line"),
         offsets.alias("__offset"),
@@ -343,44 +403,65 @@ def spec_for(layout_header: HeaderMap, contract: SourceContract) -> RowSpec:
 
 def slow_records(path: Path, layout: CsvLayout) -> Iterator[Record]:
     """Every data record after the header, including the faulty ones."""
-    width = layout.width
-    delimiter = layout.delimiter
     with path.open("rb") as binary:
         binary.seek(layout.encoding.bom)
         text = io.TextIOWrapper(
             binary, encoding=layout.encoding.codec, errors="surrogateescape", newline=""
         )
-        lines: list[str] = []
-
-        def feed() -> Iterator[str]:
-            for physical in text:
-                lines.append(physical)
-                yield physical
-
-        source = feed()
-        for _ in islice(source, layout.header_line):
+        lines = iter(text)
+        for _ in islice(lines, layout.header_line):
             pass
-        consumed = layout.header_line
-        reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
-        while True:
-            lines.clear()
-            try:
-                fields = next(reader)
-                error = None
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                fields, error = None, str(exc)
-                reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
-            record_lines = list(lines)
-            start = consumed + 1
-            consumed += len(record_lines)
-            if fields == []:
-                continue  # a blank line is no record
-            if error is not None or (len(fields or ()) != width and len(record_lines) > 1):
-                yield from _line_by_line(record_lines, start, layout, error)
-                continue
-            yield _record(fields or [], start, "".join(record_lines), layout)
+        yield from _records(lines, layout.header_line + 1, layout)
+
+
+def _tail_records(path: Path, offset: int, first_line: int, layout: CsvLayout) -> Iterator[Record]:
+    """Records from a byte offset (a line start) to the end of the file."""
+    with path.open("rb") as binary:
+        binary.seek(offset)
+        text = io.TextIOWrapper(
+            binary, encoding=layout.encoding.codec, errors="surrogateescape", newline=""
+        )
+        yield from _records(iter(text), first_line, layout)
+
+
+def _chunk_records(data: bytes, first_line: int, layout: CsvLayout) -> Iterator[Record]:
+    text = data.decode(layout.encoding.codec, errors="surrogateescape")
+    yield from _records(iter(io.StringIO(text, newline="")), first_line, layout)
+
+
+def _records(physical_lines: Iterator[str], first_line: int, layout: CsvLayout) -> Iterator[Record]:
+    """Records of a run of physical lines starting at line `first_line`."""
+    width = layout.width
+    delimiter = layout.delimiter
+    lines: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for physical in physical_lines:
+            lines.append(physical)
+            yield physical
+
+    source = feed()
+    consumed = first_line - 1
+    reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
+    while True:
+        lines.clear()
+        try:
+            fields = next(reader)
+            error = None
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            fields, error = None, str(exc)
+            reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
+        record_lines = list(lines)
+        start = consumed + 1
+        consumed += len(record_lines)
+        if fields == []:
+            continue  # a blank line is no record
+        if error is not None or (len(fields or ()) != width and len(record_lines) > 1):
+            yield from _line_by_line(record_lines, start, layout, error)
+            continue
+        yield _record(fields or [], start, "".join(record_lines), layout)
 
 
 def _line_by_line(
@@ -432,21 +513,77 @@ def _strip_newline(raw: str) -> str:
 
 def slow_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
     """Chunks of any delimited file through the csv module."""
-    total = undecodable = 0
+    tally = _Tally()
+    yield from _batches(slow_records(path, layout), layout, spec, tally)
+    tally.check(layout)
+
+
+def csv_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
+    """Chunks of a delimited file: each record-aligned piece through Polars when the fast path
+    accepts it, through the csv module when it does not (a few bad rows cost only their own
+    piece, not the whole file)."""
+    if not fast_eligible(layout):
+        yield from slow_chunks(path, layout, spec)
+        return
+    tally = _Tally()
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        size = len(mm)
+        try:
+            start = _offset_after_lines(mm, layout.encoding.bom, layout.header_line)
+        except FallBack:
+            yield from slow_chunks(path, layout, spec)
+            return
+        line = layout.header_line + 1
+        while start < size:
+            try:
+                data = _next_chunk(mm, start, size)
+            except FallBack:
+                yield from _batches(_tail_records(path, start, line, layout), layout, spec, tally)
+                break
+            try:
+                chunk = _fast_chunk(data, line, layout, spec)
+                tally.total += chunk.rows
+                yield chunk
+            except FallBack:
+                yield from _batches(_chunk_records(data, line, layout), layout, spec, tally)
+            line += _physical_lines(data)
+            start += len(data)
+    tally.check(layout)
+
+
+def _physical_lines(data: bytes) -> int:
+    """Line breaks as universal newlines count them: CRLF, LF, lone CR."""
+    crlf = data.count(b"\r\n")
+    return data.count(b"\n") + data.count(b"\r") - crlf
+
+
+@dataclass
+class _Tally:
+    """Records seen and how many of them had undecodable bytes."""
+
+    total: int = 0
+    undecodable: int = 0
+
+    def check(self, layout: CsvLayout) -> None:
+        if self.total and self.undecodable > self.total * UNDECODABLE_SHARE:
+            raise FileRejected(
+                f"undecodable: {self.undecodable} of {self.total} rows are not valid "
+                f"{layout.encoding.codec} (nor UTF-8 or GB18030)",
+                rows_read=self.total,
+            )
+
+
+def _batches(
+    records: Iterator[Record], layout: CsvLayout, spec: RowSpec, tally: _Tally
+) -> Iterator[Chunk]:
     batch: list[Record] = []
-    for record in slow_records(path, layout):
-        total += 1
-        undecodable += record.fault is not None and record.fault.startswith("bytes not valid")
+    for record in records:
+        tally.total += 1
+        tally.undecodable += record.fault is not None and record.fault.startswith("bytes not valid")
         batch.append(record)
         if len(batch) >= SLOW_CHUNK_ROWS:
             yield _slow_chunk(batch, layout, spec)
             batch = []
-    if total and undecodable > total * UNDECODABLE_SHARE:
-        raise FileRejected(
-            f"undecodable: {undecodable} of {total} rows are not valid {layout.encoding.codec} "
-            "(nor UTF-8 or GB18030)",
-            rows_read=total,
-        )
     if batch:
         yield _slow_chunk(batch, layout, spec)
 
@@ -473,6 +610,7 @@ __all__ = [
     "fast_chunks",
     "fast_eligible",
     "quarantine_frame",
+    "csv_chunks",
     "slow_chunks",
     "spec_for",
 ]

@@ -94,18 +94,10 @@ def _delimited(path: Path, contract: SourceContract) -> Source:
         )
     spec = _csv.spec_for(layout.header, contract)
 
-    def fast() -> Iterator[Chunk]:
-        try:
-            yield from _csv.fast_chunks(path, layout, spec)
-        except (FallBack, FileRejected):
-            raise
-        except Exception as exc:  # noqa: BLE001 - any surprise on the fast path: read carefully
-            raise FallBack(f"{type(exc).__name__}: {exc}") from exc
+    def chunks() -> Iterator[Chunk]:
+        return _csv.csv_chunks(path, layout, spec)
 
-    def slow() -> Iterator[Chunk]:
-        return _csv.slow_chunks(path, layout, spec)
-
-    plans: list[Plan] = [fast, slow] if _csv.fast_eligible(layout) else [slow]
+    plans: list[Plan] = [chunks]
     return Source("csv", layout.encoding.label, plans, layout.notes)
 
 

@@ -196,18 +196,43 @@ any_text = st.text(alphabet=st.sampled_from(list('张王振兴ab 0,"\n\r\t\x00�
 def _read(path: Path, plan: str) -> tuple[list[tuple], list[tuple]]:
     layout = _delimited.detect_layout(path, PEOPLE)
     spec = _delimited.spec_for(layout.header, PEOPLE)
-    reader = _delimited.fast_chunks if plan == "fast" else _delimited.slow_chunks
+    reader = {
+        "fast": _delimited.fast_chunks,
+        "mixed": _delimited.csv_chunks,
+        "careful": _delimited.slow_chunks,
+    }[plan]
     chunks = list(reader(path, layout, spec))
     good = pl.concat([c.good for c in chunks]) if chunks else pl.DataFrame()
     bad = pl.concat([c.bad for c in chunks]) if chunks else pl.DataFrame()
-    return good.rows(), bad.rows()
+    return sorted(good.rows(), key=repr), sorted(bad.rows(), key=repr)
 
 
+def _same_both_ways(content: bytes, chunk_bytes: int) -> None:
+    """The production reader (Polars on record-aligned chunks, csv module where Polars is
+    unsure) gives exactly what the csv module gives on the whole file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "人员名单.csv"
+        path.write_bytes(content)
+        try:
+            careful = _read(path, "careful")
+        except Exception as exc:  # noqa: BLE001 - both must then fail the same way
+            with pytest.raises(type(exc)):
+                _read(path, "mixed")
+            return
+        saved = _delimited.FAST_CHUNK_BYTES
+        _delimited.FAST_CHUNK_BYTES = chunk_bytes
+        try:
+            assert _read(path, "mixed") == careful
+        finally:
+            _delimited.FAST_CHUNK_BYTES = saved
+
+
+clean_text = st.text(alphabet=st.sampled_from(list("张王李振兴abc 0123456789-𠀀")), max_size=12)
 clean_row = st.lists(
-    st.one_of(plain_text.filter(lambda t: "\x00" not in t), st.sampled_from(["a,b", 'say "hi"', "两\n行"])),
-    min_size=5, max_size=5,
+    st.one_of(clean_text, st.sampled_from(["a,b", 'say "hi"', "两\n行"])), min_size=5, max_size=5
 )
 any_row = st.lists(any_text, min_size=4, max_size=6)
+raw_line = st.text(alphabet=st.sampled_from(list("张王振兴ab 0,\t\x00\x07𠀀;|\r")), max_size=30)
 
 
 @settings(max_examples=60, deadline=None)
@@ -216,19 +241,42 @@ any_row = st.lists(any_text, min_size=4, max_size=6)
     encoding=st.sampled_from(["utf-8", "gb18030"]),
     newline=st.sampled_from(["\n", "\r\n"]),
     delimiter=st.sampled_from([",", "\t"]),
+    chunk_bytes=st.sampled_from([64, 300, 1 << 20]),
 )
-def test_fast_path_agrees_with_the_careful_path(rows, encoding, newline, delimiter):
+def test_fast_path_agrees_with_the_careful_path(rows, encoding, newline, delimiter, chunk_bytes):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
     writer.writerow(HEADER)
     writer.writerows(rows)
+    content = out.getvalue().encode(encoding)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "人员名单.csv"
-        path.write_bytes(out.getvalue().encode(encoding))
+        path.write_bytes(content)
         try:
             fast = _read(path, "fast")
+            event("fast path accepted the whole file")
+            assert fast == _read(path, "careful")
         except FallBack as exc:
             event(f"fast path declined: {exc}")
-            return
-        event("fast path accepted")
-        assert fast == _read(path, "slow")
+    _same_both_ways(content, chunk_bytes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(raw_line, max_size=30),
+    encoding=st.sampled_from(["utf-8", "gb18030"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    final_newline=st.booleans(),
+    chunk_bytes=st.sampled_from([40, 200, 1 << 20]),
+)
+def test_ragged_unquoted_lines_read_the_same_on_both_paths(
+    lines, encoding, newline, final_newline, chunk_bytes
+):
+    text = newline.join([",".join(HEADER), *lines]) + (newline if final_newline else "")
+    _same_both_ways(text.encode(encoding), chunk_bytes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.binary(max_size=300), encoding=st.sampled_from(["utf-8", "gb18030"]))
+def test_any_bytes_after_the_header_read_the_same_on_both_paths(body, encoding):
+    _same_both_ways((",".join(HEADER) + "\n").encode(encoding) + body, 1 << 20)
