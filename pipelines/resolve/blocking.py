@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+
+from pipelines.resolve.compare import sorted_unique
 
 
 @dataclass(frozen=True)
@@ -38,43 +41,71 @@ class BlockingRule:
 PAIR_INDEX = {"l": pl.UInt32, "r": pl.UInt32, "rule": pl.UInt8, "rules": pl.UInt64}
 
 
-def _keyed(records: pl.DataFrame, rule: BlockingRule) -> pl.DataFrame:
-    """`_i, _src, _k` for every record with a complete key under this rule (lists exploded)."""
-    frame = records.select("_i", "_src", *rule.columns)
+def _keyed(records: pl.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
+    """(record numbers, 64-bit key hashes) of every record with a complete key under the rule.
+
+    List columns are exploded first (one row per element), so a record can sit in several blocks.
+    """
+    frame = records.select("_i", *rule.columns)
+    exploded = False
     for col in rule.columns:
         if isinstance(frame.schema[col], pl.List):
             frame = frame.explode(col)
+            exploded = True
     frame = frame.drop_nulls(list(rule.columns))
-    if frame.height == 0:
-        return pl.DataFrame(schema={"_i": pl.UInt32, "_src": pl.UInt32, "_k": pl.UInt64})
     key = pl.struct(list(rule.columns)).hash(seed=7) if len(rule.columns) > 1 else pl.col(rule.columns[0]).hash(seed=7)
-    return frame.select("_i", "_src", key.alias("_k")).unique(["_i", "_k"])
+    keyed = frame.select("_i", key.alias("_k"))
+    if exploded:
+        keyed = keyed.unique()
+    return keyed["_i"].to_numpy().astype(np.int64), keyed["_k"].to_numpy()
 
 
-def rule_pairs(records: pl.DataFrame, rule: BlockingRule, rule_index: int, link_only: bool) -> tuple[pl.DataFrame, int]:
-    """Candidate pairs (l < r) of one rule and the number of records in skipped big blocks."""
-    keyed = _keyed(records, rule)
-    sizes = keyed.group_by("_k").agg(pl.len().alias("_n"))
-    big = sizes.filter(pl.col("_n") > rule.max_block)
-    skipped = int(big["_n"].sum() or 0) if big.height else 0
-    keep = sizes.filter((pl.col("_n") > 1) & (pl.col("_n") <= rule.max_block)).select("_k")
-    keyed = keyed.join(keep, on="_k", how="semi")
-    pairs = keyed.join(keyed, on="_k", suffix="_r").filter(pl.col("_i") < pl.col("_i_r"))
+def block_pairs(idx: np.ndarray, key: np.ndarray, max_block: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """All pairs (l < r) of records sharing a key, from blocks of 2..max_block records.
+
+    Sort-based and fully vectorised: after sorting by key, a record at position p of a block of
+    size s pairs with the s-1-p records after it. Returns (left, right, records in skipped
+    oversized blocks).
+    """
+    if len(idx) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, 0
+    order = np.argsort(key)
+    k, rows = key[order], idx[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    skipped = int(sizes[sizes > max_block].sum())
+    keep = (sizes >= 2) & (sizes <= max_block)
+    starts, sizes = starts[keep], sizes[keep]
+    # position of every row of the kept blocks, and how many partners come after it
+    block_start = np.repeat(starts, sizes)
+    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    position = block_start + within
+    after = np.repeat(sizes, sizes) - 1 - within
+    total = int(after.sum())
+    left_pos = np.repeat(position, after)
+    step = np.arange(total) - np.repeat(np.cumsum(after) - after, after)
+    right_pos = left_pos + 1 + step
+    a, b = rows[left_pos], rows[right_pos]
+    return np.minimum(a, b), np.maximum(a, b), skipped
+
+
+def rule_pairs(records: pl.DataFrame, rule: BlockingRule, link_only: bool) -> tuple[np.ndarray, int]:
+    """Candidate pairs of one rule as packed `l << 32 | r` (unique), and skipped record count."""
+    idx, key = _keyed(records, rule)
+    left, right, skipped = block_pairs(idx, key, rule.max_block)
+    keep = left != right
     if link_only:
-        pairs = pairs.filter(pl.col("_src") != pl.col("_src_r"))
-    out = pairs.select(
-        pl.col("_i").alias("l"),
-        pl.col("_i_r").alias("r"),
-        pl.lit(rule_index, pl.UInt8).alias("rule"),
-        pl.lit(1 << rule_index, pl.UInt64).alias("rules"),
-    ).unique(["l", "r"])
-    return out, skipped
+        src = records["_src"].to_numpy()
+        keep &= src[left] != src[right]
+    packed = sorted_unique((left[keep].astype(np.uint64) << np.uint64(32)) | right[keep].astype(np.uint64))
+    return packed, skipped
 
 
 def candidate_pairs(
     records: pl.DataFrame, rules: tuple[BlockingRule, ...], link_only: bool = False
 ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """The union of all rules' pairs, each pair once with the first rule that found it.
+    """The union of all rules' pairs, each pair once.
 
     Args:
         records: standardised records with `_i` (UInt32 row number) and `_src` (UInt32 source
@@ -88,21 +119,35 @@ def candidate_pairs(
     """
     if len(rules) > 64:
         raise ValueError("at most 64 blocking rules")
-    parts: list[pl.DataFrame] = []
+    packed_parts: list[np.ndarray] = []
+    bit_parts: list[np.ndarray] = []
     stats: dict[str, int] = {}
     for index, rule in enumerate(rules):
-        pairs, skipped = rule_pairs(records, rule, index, link_only)
-        stats[f"pairs_{rule.name}"] = pairs.height
+        packed, skipped = rule_pairs(records, rule, link_only)
+        stats[f"pairs_{rule.name}"] = len(packed)
         stats[f"skipped_records_{rule.name}"] = skipped
-        parts.append(pairs)
-    if not parts:
+        packed_parts.append(packed)
+        bit_parts.append(np.full(len(packed), 1 << index, dtype=np.uint64))
+    if not packed_parts or sum(len(p) for p in packed_parts) == 0:
+        stats["candidate_pairs"] = 0
         return pl.DataFrame(schema=PAIR_INDEX), stats
     union = (
-        pl.concat(parts)
-        .group_by("l", "r")
-        .agg(pl.col("rule").min(), pl.col("rules").sum())
-        .sort("l", "r")
-        .cast(PAIR_INDEX)
+        pl.DataFrame({"k": np.concatenate(packed_parts), "b": np.concatenate(bit_parts)})
+        .group_by("k")
+        .agg(pl.col("b").sum())
+        .sort("k")
     )
-    stats["candidate_pairs"] = union.height
-    return union, stats
+    k = union["k"].to_numpy()
+    bits = union["b"].to_numpy()
+    lowest = bits & (~bits + np.uint64(1))
+    first_rule = np.round(np.log2(lowest.astype(np.float64))).astype(np.uint8)
+    out = pl.DataFrame(
+        {
+            "l": (k >> np.uint64(32)).astype(np.uint32),
+            "r": (k & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+            "rule": first_rule,
+            "rules": bits,
+        }
+    )
+    stats["candidate_pairs"] = out.height
+    return out, stats

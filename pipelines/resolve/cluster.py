@@ -53,6 +53,7 @@ def constrained_components(
     match: np.ndarray,
     cannot: np.ndarray,
     exclusive: np.ndarray | None = None,
+    rank: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Connected components of matched pairs that respect cannot-link constraints.
 
@@ -64,6 +65,8 @@ def constrained_components(
         cannot: which pairs must never end up in one cluster (kept-apart pairs).
         exclusive: per record an identifier (object array, None when absent) of which a cluster
             may hold at most one distinct value (checksum-valid ID numbers).
+        rank: per record a canonical rank breaking ties between equally strong links, so that
+            the result does not depend on the order of the input (default: record number).
 
     Returns:
         (cluster label per record, per pair whether a match was refused by a constraint).
@@ -94,7 +97,9 @@ def constrained_components(
 
     in_bad = bad_mask[labels[left]]
     edges = np.flatnonzero(in_bad & match)
-    edges = edges[np.argsort(-weights[edges], kind="stable")]
+    tie = np.minimum(rank[left[edges]], rank[right[edges]]) if rank is not None else edges
+    tie2 = np.maximum(rank[left[edges]], rank[right[edges]]) if rank is not None else edges
+    edges = edges[np.lexsort((tie2, tie, -weights[edges]))]
     forbid: dict[int, set[int]] = {}
     for e in np.flatnonzero(in_bad & cannot):
         a, b = int(left[e]), int(right[e])

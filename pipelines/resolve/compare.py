@@ -1,9 +1,10 @@
-"""Vectorised comparison functions: each turns the two sides of a batch of pairs into levels.
+"""Vectorised comparison functions: each turns a batch of record pairs into comparison levels.
 
-recordlinkage's `Compare` calls Python once per pair, which is far too slow at county scale, so
-the comparisons here work on whole columns: exact tests in Polars, string similarity with
-rapidfuzz's `cpdist` (C++, multi-threaded) computed once per *distinct* pair of values (common
-names and addresses repeat, so this is much less work than once per pair).
+recordlinkage's `Compare` calls Python once per pair, far too slow at county scale. Here every
+column is first turned into integer codes over its dictionary of distinct values (`Columns`,
+built once per run), so that exact agreement is a numpy comparison of two integer arrays, and
+string similarity (rapidfuzz's `cpdist`, C++ and multi-threaded) is computed once per *distinct*
+pair of values: names and addresses repeat, so that is far less work than once per pair.
 
 Every comparison returns an Int8 level per pair: `-1` when either side is missing (the level
 then carries no evidence), `0` for "different", and higher levels for closer agreement; the top
@@ -14,52 +15,109 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 MISSING = -1
 
-Scorer = Callable[..., float]
+Scorer = Callable[..., Any]
+
+jaro_winkler: Scorer = JaroWinkler.normalized_similarity
+"""Jaro-Winkler similarity (rapidfuzz, native), the usual choice for short names."""
 
 
-def _codes(left: pl.Series, right: pl.Series) -> tuple[np.ndarray, np.ndarray, pl.Series]:
-    """Integer codes of both sides over their shared dictionary of distinct values (-1 = null)."""
-    both = pl.concat([left, right]).rename("v")
-    uniq = both.drop_nulls().unique(maintain_order=False).sort()
-    lookup = pl.DataFrame({"v": uniq, "code": pl.int_range(uniq.len(), eager=True, dtype=pl.Int64)})
-    coded = both.to_frame().join(lookup, on="v", how="left", maintain_order="left")["code"]
-    arr = coded.fill_null(-1).to_numpy()
-    return arr[: left.len()], arr[left.len() :], uniq
+class Columns:
+    """The records' columns as integer codes, built lazily once per column (group) per run.
+
+    `codes(*names)` gives one Int64 array per column over a *shared* dictionary of the columns'
+    distinct values (-1 for null), so codes of different columns can be compared (a given name
+    against a surname, one pinyin reading against another). `values(*names)` is that dictionary.
+    """
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._codes: dict[tuple[str, ...], tuple[list[np.ndarray], list[str]]] = {}
+        self._ints: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def _build(self, names: tuple[str, ...]) -> tuple[list[np.ndarray], list[str]]:
+        if names not in self._codes:
+            # Codes by 64-bit hash of the value (sort-based, no string sort or join); a
+            # collision between two distinct values is astronomically unlikely at this scale.
+            stacked = pl.concat([self.frame[n].cast(pl.String).rename("v") for n in names]).rechunk()
+            present = stacked.is_not_null().to_numpy()
+            hashes = stacked.hash(seed=5).to_numpy()
+            arr = np.full(len(stacked), MISSING, dtype=np.int64)
+            where = np.flatnonzero(present)
+            _, inverse, first = unique_inverse(hashes[where])
+            arr[where] = inverse
+            values = stacked.gather(where[first]).to_list()
+            n = self.frame.height
+            self._codes[names] = ([arr[i * n : (i + 1) * n] for i in range(len(names))], values)
+        return self._codes[names]
+
+    def codes(self, *names: str) -> list[np.ndarray]:
+        return self._build(tuple(names))[0]
+
+    def values(self, *names: str) -> list[str]:
+        return self._build(tuple(names))[1]
+
+    def flags(self, name: str) -> np.ndarray:
+        """A Boolean column as a numpy array (null = False)."""
+        return self.frame[name].fill_null(False).to_numpy().astype(bool)
+
+    def ints(self, name: str, start: int, length: int) -> np.ndarray:
+        """An integer read from characters [start, start+length) of a text column (-1 if not)."""
+        key = (name, start, length)
+        if key not in self._ints:
+            part = self.frame[name].str.slice(start, length).cast(pl.Int32, strict=False)
+            self._ints[key] = part.fill_null(MISSING).to_numpy().astype(np.int64)
+        return self._ints[key]
 
 
-def pair_similarity(
-    left: pl.Series,
-    right: pl.Series,
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Distinct values, sorted (sort-based: numpy 2's hash-based `np.unique` is far slower on
+    millions of 64-bit keys)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct sorted values, index of each value's distinct entry, first position of each)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=bool)
+    ids = np.cumsum(new) - 1
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = ids
+    return ordered[new], inverse, order[new]
+
+
+def code_similarity(
+    lc: np.ndarray,
+    rc: np.ndarray,
+    values: list[str],
     scorer: Scorer,
-    workers: int = -1,
     equal_score: float = 1.0,
+    workers: int = -1,
 ) -> np.ndarray:
-    """Score of each pair of strings, computed once per distinct pair of values.
+    """Score of each pair of coded strings, computed once per distinct pair of values.
 
     `scorer` must be one of rapidfuzz's native scorers (so `cpdist` stays in C++). Returns
-    float64; NaN where either side is null. Equal values get `equal_score` without calling the
-    scorer.
+    float64; NaN where either side is null; equal codes get `equal_score` without scoring.
     """
-    lc, rc, uniq = _codes(left, right)
     out = np.full(len(lc), np.nan)
     present = (lc >= 0) & (rc >= 0)
     equal = present & (lc == rc)
     out[equal] = equal_score
-    todo = present & ~equal
-    if todo.any():
+    todo = np.flatnonzero(present & ~equal)
+    if len(todo):
         lo = np.minimum(lc[todo], rc[todo])
         hi = np.maximum(lc[todo], rc[todo])
-        packed = (lo << 32) | hi
-        distinct, inverse = np.unique(packed, return_inverse=True)
-        values = uniq.to_list()
+        distinct, inverse, _ = unique_inverse((lo << 32) | hi)
         a = [values[i] for i in (distinct >> 32)]
         b = [values[i] for i in (distinct & 0xFFFFFFFF)]
         scores = process.cpdist(a, b, scorer=scorer, workers=workers, dtype=np.float32)
@@ -67,13 +125,9 @@ def pair_similarity(
     return out
 
 
-jaro_winkler: Scorer = JaroWinkler.normalized_similarity
-"""Jaro-Winkler similarity (rapidfuzz, native), the usual choice for short names."""
-
-
 @dataclass(frozen=True)
 class Comparison:
-    """One column comparison of the model (its levels become one `cmp_<name>` column).
+    """One comparison of the model (its levels become one `cmp_<name>` column).
 
     Attributes:
         name: the comparison's name (the audit column is `cmp_<name>`).
@@ -92,12 +146,16 @@ class Comparison:
     def n_levels(self) -> int:
         return len(self.labels)
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:  # pragma: no cover
+    def columns(self) -> tuple[str, ...]:
+        """The record columns this comparison reads."""
+        raise NotImplementedError
+
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
 
-def _as_int8(levels: np.ndarray) -> np.ndarray:
-    return levels.astype(np.int8, copy=False)
+def _missing(lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
+    return (lc < 0) | (rc < 0)
 
 
 @dataclass(frozen=True)
@@ -107,48 +165,60 @@ class ExactMatch(Comparison):
     column: str = ""
     labels: tuple[str, ...] = ("different", "exact")
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        a, b = left[self.column], right[self.column]
-        eq = (a == b).fill_null(False).to_numpy()
-        missing = (a.is_null() | b.is_null()).to_numpy()
-        return _as_int8(np.where(missing, MISSING, eq.astype(np.int8)))
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        (c,) = cols.codes(self.column)
+        lc, rc = c[left], c[right]
+        return np.where(_missing(lc, rc), MISSING, lc == rc).astype(np.int8)
+
+
+def _threshold_levels(sim: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """0..k by ascending thresholds, k+1 for exact (sim == 1); -1 for NaN."""
+    out = np.zeros(len(sim), dtype=np.int8)
+    for rank, t in enumerate(sorted(thresholds)):
+        out[sim >= t] = rank + 1
+    out[sim >= 1.0] = len(thresholds) + 1
+    out[np.isnan(sim)] = MISSING
+    return out
 
 
 @dataclass(frozen=True)
 class StringSimilarity(Comparison):
-    """Levels by similarity thresholds (descending), exact agreement on top.
+    """Levels by similarity thresholds, exact agreement on top.
 
     With thresholds (0.95, 0.88) the levels are: 0 below 0.88, 1 >= 0.88, 2 >= 0.95, 3 exact.
-    `alt_columns` are compared crosswise too (e.g. given name against surname to catch swapped
-    fields); the best score wins.
+    `alt_columns` are compared crosswise too (e.g. given name against surname, to catch swapped
+    fields); the best score wins, a crosswise exact agreement counting just below exact.
+    `scale` divides the scorer's output (100 for rapidfuzz's `fuzz` ratios).
     """
 
     column: str = ""
     thresholds: tuple[float, ...] = (0.92, 0.8)
     scorer: Scorer = jaro_winkler
     alt_columns: tuple[str, ...] = ()
+    scale: float = 1.0
     labels: tuple[str, ...] = ()
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        sim = pair_similarity(left[self.column], right[self.column], self.scorer)
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, *self.alt_columns)
+
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        group = self.columns()
+        codes = dict(zip(group, cols.codes(*group), strict=True))
+        values = cols.values(*group)
+        main = codes[self.column]
+        sim = code_similarity(main[left], main[right], values, self.scorer, self.scale) / self.scale
         for alt in self.alt_columns:
+            other = codes[alt]
             cross = np.fmax(
-                pair_similarity(left[self.column], right[alt], self.scorer),
-                pair_similarity(left[alt], right[self.column], self.scorer),
-            )
-            sim = np.where(np.isnan(sim), sim, np.fmax(sim, np.where(cross >= 1.0, 0.999, cross)))
-        return _threshold_levels(sim, self.thresholds, exact=True)
-
-
-def _threshold_levels(sim: np.ndarray, thresholds: Sequence[float], exact: bool) -> np.ndarray:
-    """0..k by descending thresholds, k+1 for exact (sim == 1) when `exact`; -1 for NaN."""
-    out = np.zeros(len(sim), dtype=np.int8)
-    for rank, t in enumerate(sorted(thresholds)):
-        out[sim >= t] = rank + 1
-    if exact:
-        out[sim >= 1.0] = len(thresholds) + 1
-    out[np.isnan(sim)] = MISSING
-    return out
+                code_similarity(main[left], other[right], values, self.scorer, self.scale),
+                code_similarity(other[left], main[right], values, self.scorer, self.scale),
+            ) / self.scale
+            cross = np.where(cross >= 1.0, 0.999, cross)
+            sim = np.where(np.isnan(sim), sim, np.fmax(sim, cross))
+        return _threshold_levels(sim, self.thresholds)
 
 
 def string_similarity(
@@ -159,12 +229,11 @@ def string_similarity(
     term_frequency: str | None = None,
     alt_columns: tuple[str, ...] = (),
     evidence: bool = True,
+    label: str = "similarity",
 ) -> StringSimilarity:
     """A `StringSimilarity` with readable level labels derived from its thresholds."""
     ordered = sorted(thresholds)
-    labels = (f"similarity < {ordered[0]}",) + tuple(f"similarity >= {t}" for t in ordered) + (
-        "exact",
-    )
+    labels = (f"{label} < {ordered[0]}",) + tuple(f"{label} >= {t}" for t in ordered) + ("exact",)
     return StringSimilarity(
         name=name,
         labels=labels,
@@ -175,6 +244,11 @@ def string_similarity(
         alt_columns=alt_columns,
         evidence=evidence,
     )
+
+
+def char_ratio(name: str, column: str, thresholds: tuple[float, ...] = (0.9, 0.75), evidence: bool = True) -> StringSimilarity:
+    """Character-level similarity (Indel ratio) for unsegmented Chinese text such as addresses."""
+    return string_similarity(name, column, thresholds, Indel.normalized_similarity, evidence=evidence, label="ratio")
 
 
 @dataclass(frozen=True)
@@ -190,19 +264,20 @@ class IdentifierMatch(Comparison):
     valid_column: str | None = None
     labels: tuple[str, ...] = ("different", "two edits", "one edit", "exact")
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        a, b = left[self.column], right[self.column]
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,) if self.valid_column is None else (self.column, self.valid_column)
+
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        (c,) = cols.codes(self.column)
         # optimal string alignment: a substitution or an adjacent transposition is one edit
-        dist = pair_similarity(a, b, OSA.distance, equal_score=0.0)
+        dist = code_similarity(c[left], c[right], cols.values(self.column), OSA.distance, equal_score=0.0)
         out = np.zeros(len(dist), dtype=np.int8)
         out[dist <= 2] = 1
         out[dist <= 1] = 2
         out[dist == 0] = 3
         if self.valid_column is not None:
-            both_valid = (
-                (left[self.valid_column] & right[self.valid_column]).fill_null(False).to_numpy()
-            )
-            out[both_valid & (out < 3)] = 0
+            valid = cols.flags(self.valid_column)
+            out[valid[left] & valid[right] & (out < 3)] = 0
         out[np.isnan(dist)] = MISSING
         return out
 
@@ -210,8 +285,7 @@ class IdentifierMatch(Comparison):
 @dataclass(frozen=True)
 class DateMatch(Comparison):
     """Dates as `YYYYMMDD` text: exact, day and month swapped, one component differs (a slip
-    in day, month or year), same year, different.
-    """
+    in day, month or year), within a year, different."""
 
     column: str = ""
     labels: tuple[str, ...] = (
@@ -222,94 +296,20 @@ class DateMatch(Comparison):
         "exact",
     )
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        a, b = left[self.column], right[self.column]
-        frame = pl.DataFrame({"a": a, "b": b})
-        ya, ma, da = (pl.col("a").str.slice(0, 4), pl.col("a").str.slice(4, 2), pl.col("a").str.slice(6, 2))
-        yb, mb, db = (pl.col("b").str.slice(0, 4), pl.col("b").str.slice(4, 2), pl.col("b").str.slice(6, 2))
-        same = (ya == yb).cast(pl.Int8) + (ma == mb).cast(pl.Int8) + (da == db).cast(pl.Int8)
-        year_gap = (ya.cast(pl.Int32, strict=False) - yb.cast(pl.Int32, strict=False)).abs()
-        levels = frame.select(
-            pl.when(pl.col("a").is_null() | pl.col("b").is_null())
-            .then(MISSING)
-            .when(pl.col("a") == pl.col("b"))
-            .then(4)
-            .when((ya == yb) & (ma == db) & (da == mb))
-            .then(3)
-            .when(same == 2)
-            .then(2)
-            .when(year_gap <= 1)
-            .then(1)
-            .otherwise(0)
-            .cast(pl.Int8)
-            .alias("level")
-        )["level"]
-        return levels.to_numpy()
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
 
-
-@dataclass(frozen=True)
-class TokenOverlap(Comparison):
-    """Addresses and other multi-part text: similarity by rapidfuzz token-set / partial ratio."""
-
-    column: str = ""
-    thresholds: tuple[float, ...] = (0.9, 0.75, 0.55)
-    labels: tuple[str, ...] = ()
-
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        sim = pair_similarity(left[self.column], right[self.column], fuzz.token_set_ratio, equal_score=100.0)
-        return _threshold_levels(sim / 100.0, self.thresholds, exact=True)
-
-
-def token_overlap(
-    name: str, column: str, thresholds: tuple[float, ...] = (0.9, 0.75, 0.55), evidence: bool = True
-) -> TokenOverlap:
-    ordered = sorted(thresholds)
-    labels = (f"overlap < {ordered[0]}",) + tuple(f"overlap >= {t}" for t in ordered) + ("exact",)
-    return TokenOverlap(name=name, labels=labels, column=column, thresholds=thresholds, evidence=evidence)
-
-
-@dataclass(frozen=True)
-class KeyOverlap(Comparison):
-    """Agreement of two lists of keys (e.g. the pinyin readings of a name): do they share one?"""
-
-    column: str = ""
-    labels: tuple[str, ...] = ("no shared key", "shared key")
-
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        frame = pl.DataFrame({"a": left[self.column], "b": right[self.column]})
-        out = frame.select(
-            pl.when(pl.col("a").is_null() | pl.col("b").is_null() | (pl.col("a").list.len() == 0))
-            .then(MISSING)
-            .when(pl.col("a").list.set_intersection(pl.col("b")).list.len() > 0)
-            .then(1)
-            .otherwise(0)
-            .cast(pl.Int8)
-        ).to_series()
-        return out.to_numpy()
-
-
-levenshtein_similarity: Scorer = Levenshtein.normalized_similarity
-"""Normalised Levenshtein similarity (native): for codes and numbers where order matters."""
-
-
-__all__ = [
-    "MISSING",
-    "NameMatch",
-    "PhoneMatch",
-    "char_ratio",
-    "Comparison",
-    "DateMatch",
-    "ExactMatch",
-    "IdentifierMatch",
-    "KeyOverlap",
-    "StringSimilarity",
-    "TokenOverlap",
-    "jaro_winkler",
-    "levenshtein_similarity",
-    "pair_similarity",
-    "string_similarity",
-    "token_overlap",
-]
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        y, m, d = (cols.ints(self.column, s, n) for s, n in ((0, 4), (4, 2), (6, 2)))
+        ya, yb, ma, mb, da, db = y[left], y[right], m[left], m[right], d[left], d[right]
+        same = (ya == yb).astype(np.int8) + (ma == mb) + (da == db)
+        out = np.zeros(len(left), dtype=np.int8)
+        out[np.abs(ya - yb) <= 1] = 1
+        out[same == 2] = 2
+        out[(ya == yb) & (ma == db) & (da == mb) & (ma != mb)] = 3
+        out[same == 3] = 4
+        out[(ya < 0) | (yb < 0) | (ma < 0) | (mb < 0) | (da < 0) | (db < 0)] = MISSING
+        return out
 
 
 @dataclass(frozen=True)
@@ -325,15 +325,21 @@ class NameMatch(Comparison):
     similar: float = 0.8
     labels: tuple[str, ...] = ("different", "similar spelling", "same sound", "exact")
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        sim = pair_similarity(left[self.column], right[self.column], jaro_winkler)
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, *self.pinyin_columns)
+
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        (c,) = cols.codes(self.column)
+        sim = code_similarity(c[left], c[right], cols.values(self.column), jaro_winkler)
         out = np.zeros(len(sim), dtype=np.int8)
         out[sim >= self.similar] = 1
-        sound = np.zeros(len(sim), dtype=bool)
-        for a in self.pinyin_columns:
-            for b in self.pinyin_columns:
-                sound |= (left[a] == right[b]).fill_null(False).to_numpy()
-        out[sound] = 2
+        if self.pinyin_columns:
+            readings = cols.codes(*self.pinyin_columns)
+            sound = np.zeros(len(sim), dtype=bool)
+            for a in readings:
+                for b in readings:
+                    sound |= (a[left] == b[right]) & (a[left] >= 0)
+            out[sound] = 2
         out[sim >= 1.0] = 3
         out[np.isnan(sim)] = MISSING
         return out
@@ -348,19 +354,30 @@ class PhoneMatch(Comparison):
     tail_column: str = ""
     labels: tuple[str, ...] = ("different", "same last 7 digits", "exact")
 
-    def levels(self, left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
-        a, b = left[self.column], right[self.column]
-        exact = (a == b).fill_null(False).to_numpy()
-        tail = (left[self.tail_column] == right[self.tail_column]).fill_null(False).to_numpy()
-        out = np.where(exact, 2, np.where(tail, 1, 0)).astype(np.int8)
-        out[(a.is_null() | b.is_null()).to_numpy()] = MISSING
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, self.tail_column)
+
+    def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        (c,) = cols.codes(self.column)
+        (t,) = cols.codes(self.tail_column)
+        lc, rc = c[left], c[right]
+        out = np.where(lc == rc, 2, np.where(t[left] == t[right], 1, 0)).astype(np.int8)
+        out[_missing(lc, rc)] = MISSING
         return out
 
 
-def char_ratio(name: str, column: str, thresholds: tuple[float, ...] = (0.9, 0.75), evidence: bool = True) -> StringSimilarity:
-    """Character-level similarity (Indel ratio) for unsegmented Chinese text such as addresses."""
-    ordered = sorted(thresholds)
-    labels = (f"ratio < {ordered[0]}",) + tuple(f"ratio >= {t}" for t in ordered) + ("exact",)
-    return StringSimilarity(
-        name=name, labels=labels, column=column, thresholds=thresholds, scorer=Indel.normalized_similarity, evidence=evidence
-    )
+__all__ = [
+    "MISSING",
+    "Columns",
+    "Comparison",
+    "DateMatch",
+    "ExactMatch",
+    "IdentifierMatch",
+    "NameMatch",
+    "PhoneMatch",
+    "StringSimilarity",
+    "char_ratio",
+    "code_similarity",
+    "jaro_winkler",
+    "string_similarity",
+]

@@ -27,12 +27,11 @@ import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule, candidate_pairs
 from pipelines.resolve.cluster import canonical_labels, constrained_components
-from pipelines.resolve.compare import MISSING, Comparison
+from pipelines.resolve.compare import MISSING, Columns, Comparison
 from pipelines.resolve.fellegi_sunter import (
     FellegiSunterModel,
     fit_em,
     fit_sessions,
-    term_frequency_adjustment,
     u_from_random_pairs,
 )
 from pipelines.resolve.model import Resolution
@@ -102,43 +101,40 @@ class ResolverConfig:
     seed: int = 42
 
     def comparison_columns(self) -> list[str]:
+        """Every record column the comparisons and rules read (in a stable order)."""
         cols: list[str] = []
         for comp in self.comparisons:
-            for attr in ("column", "valid_column", "term_frequency", "tail_column"):
-                value = getattr(comp, attr, None)
-                if value and value not in cols:
-                    cols.append(value)
-            for attr in ("alt_columns", "pinyin_columns"):
-                for extra in getattr(comp, attr, ()):
-                    if extra not in cols:
-                        cols.append(extra)
-        if self.identifier:
-            for c in self.identifier:
-                if c not in cols:
+            for c in (*comp.columns(), comp.term_frequency):
+                if c and c not in cols:
                     cols.append(c)
+        for c in self.identifier or ():
+            if c not in cols:
+                cols.append(c)
         return cols
 
 
-def compare_pairs(records: pl.DataFrame, left: np.ndarray, right: np.ndarray, config: ResolverConfig) -> np.ndarray:
-    """Level matrix (pairs x comparisons, Int8) for the given row-number pairs, in chunks."""
-    cols = config.comparison_columns()
-    data = records.select(cols)
+def compare_pairs(cols: Columns, left: np.ndarray, right: np.ndarray, config: ResolverConfig) -> np.ndarray:
+    """Level matrix (pairs x comparisons, Int8) for the given row-number pairs, in chunks so that
+    the temporary arrays stay small whatever the number of pairs."""
     out = np.empty((len(left), len(config.comparisons)), dtype=np.int8)
     step = max(1, config.chunk_pairs)
     for start in range(0, len(left), step):
         stop = min(start + step, len(left))
-        lhs = data[left[start:stop]]
-        rhs = data[right[start:stop]]
         for k, comp in enumerate(config.comparisons):
-            out[start:stop, k] = comp.levels(lhs, rhs)
+            out[start:stop, k] = comp.levels(cols, left[start:stop], right[start:stop])
     return out
 
 
-def _random_pairs(n: int, count: int, seed: int, sources: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _random_pairs(
+    canonical: np.ndarray, count: int, seed: int, sources: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random record pairs for estimating u, drawn in a canonical record order (by content hash)
+    so that the sample, and hence the model, does not depend on the order rows arrive in."""
+    n = len(canonical)
     rng = np.random.default_rng(seed)
     count = min(count, max(0, n * (n - 1) // 2))
-    left = rng.integers(0, n, size=count * 2)
-    right = rng.integers(0, n, size=count * 2)
+    left = canonical[rng.integers(0, n, size=count * 2)]
+    right = canonical[rng.integers(0, n, size=count * 2)]
     keep = left != right
     if sources is not None:
         keep &= sources[left] != sources[right]
@@ -146,41 +142,38 @@ def _random_pairs(n: int, count: int, seed: int, sources: np.ndarray | None) -> 
     return left.astype(np.int64), right.astype(np.int64)
 
 
-def _tf_tables(records: pl.DataFrame, config: ResolverConfig) -> dict[str, pl.DataFrame]:
-    tables = {}
-    for comp in config.comparisons:
-        if comp.term_frequency:
-            col = records[comp.term_frequency].drop_nulls()
-            tables[comp.name] = (
-                col.rename("value").value_counts(name="n").with_columns((pl.col("n") / col.len()).alias("p")).select("value", "p")
-            )
-    return tables
-
-
 def score_pairs(
-    records: pl.DataFrame,
+    cols: Columns,
     left: np.ndarray,
     right: np.ndarray,
     levels: np.ndarray,
     model: FellegiSunterModel,
     config: ResolverConfig,
 ) -> np.ndarray:
-    """Match weight (log2 odds, prior included) per pair, with term-frequency adjustments."""
+    """Match weight (log2 odds, prior included) per pair, with term-frequency adjustments.
+
+    Agreeing exactly on value v of relative frequency p_v is worth log2(sum_w p_w^2 / p_v) more
+    than agreeing on an average value (see `fellegi_sunter`); clipped to +-10.
+    """
     weights = model.weights(levels) + model.prior_weight
-    tables = _tf_tables(records, config)
     for k, comp in enumerate(config.comparisons):
         if not comp.term_frequency:
             continue
-        freq = tables[comp.name]
-        values = records[comp.term_frequency]
-        top = levels[:, k] == comp.n_levels - 1
-        adj = term_frequency_adjustment(values.gather(left), values.gather(right), top, freq)
+        (codes,) = cols.codes(comp.term_frequency)
+        present = codes[codes >= 0]
+        if len(present) == 0:
+            continue
+        p = np.bincount(present).astype(np.float64) / len(present)
+        sum_p2 = float((p**2).sum())
+        top = (levels[:, k] == comp.n_levels - 1) & (codes[left] >= 0) & (codes[left] == codes[right])
+        adj = np.zeros(len(left))
+        adj[top] = np.log2(sum_p2 / p[codes[left[top]]])
         weights += np.clip(adj, -10, 10)
     return weights
 
 
 def _decide(
-    levels: np.ndarray, weights: np.ndarray, records: pl.DataFrame, left: np.ndarray, right: np.ndarray, config: ResolverConfig
+    levels: np.ndarray, weights: np.ndarray, cols: Columns, left: np.ndarray, right: np.ndarray, config: ResolverConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair decisions (True = match), the reason code of each, and the cannot-link pairs.
 
@@ -193,10 +186,9 @@ def _decide(
     cannot = np.zeros(len(weights), dtype=bool)
     if config.identifier is not None:
         id_col, valid_col = config.identifier
-        valid = records[valid_col].fill_null(False).to_numpy()
-        ids = records[id_col]
-        differ = (ids.gather(left) != ids.gather(right)).fill_null(False).to_numpy()
-        clash = valid[left] & valid[right] & differ
+        valid = cols.flags(valid_col)
+        (ids,) = cols.codes(id_col)
+        clash = valid[left] & valid[right] & (ids[left] != ids[right])
         reason[match & clash] = 2
         match &= ~clash
         cannot |= clash
@@ -256,19 +248,12 @@ def _one_to_one(left: np.ndarray, right: np.ndarray, weights: np.ndarray, match:
     return out
 
 
-def _comparison_columns(comp: Comparison) -> set[str]:
-    cols = {getattr(comp, a, None) for a in ("column", "valid_column", "term_frequency", "tail_column")}
-    for attr in ("alt_columns", "pinyin_columns"):
-        cols.update(getattr(comp, attr, ()))
-    return {c for c in cols if c}
-
-
 def _rule_masks(rule: BlockingRule, config: ResolverConfig) -> list[int]:
     """Indices of the comparisons a blocking rule forces to agree."""
     return [
         k
         for k, comp in enumerate(config.comparisons)
-        if comp.name in rule.masks or _comparison_columns(comp) & set(rule.columns)
+        if comp.name in rule.masks or {*comp.columns(), comp.term_frequency} & set(rule.columns)
     ]
 
 
@@ -286,17 +271,17 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     n = records.height
-    # Work in a canonical order (by key, then content), so that the result never depends on
-    # the order rows arrive in; `_row` restores the input order at the end.
-    order_cols = ["source", "record_id", *config.comparison_columns()]
-    frame = (
-        records.with_row_index("_row")
-        .sort([c for c in order_cols if c in records.columns and records.schema[c] != pl.List], nulls_last=True, maintain_order=True)
-        .with_columns(
-            pl.int_range(n, dtype=pl.UInt32).alias("_i"),
-            pl.col("source").rank("dense").cast(pl.UInt32).alias("_src"),
-        )
+    # Nothing below depends on the order rows arrive in: pairs are sets, EM counts patterns,
+    # and where an order is needed (random pairs, tie-breaks) it is the order of a hash of each
+    # record's key and content.
+    # One chunk per column: selections from a frame whose columns are chunked differently
+    # copy every time (a frame built by joins and concatenations often is).
+    frame = records.rechunk().with_columns(
+        pl.int_range(n, dtype=pl.UInt32).alias("_i"),
+        pl.col("source").rank("dense").cast(pl.UInt32).alias("_src"),
+        pl.struct(["source", "record_id", *config.comparison_columns()]).hash(seed=3).alias("_h"),
     )
+    canonical = np.argsort(frame["_h"].to_numpy(), kind="stable")
     sources = frame["_src"].to_numpy()
     pairs, stats = candidate_pairs(frame, config.blocking, link_only=config.link_only)
     timings["blocking_s"] = time.perf_counter() - clock
@@ -304,20 +289,21 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     right = pairs["r"].to_numpy().astype(np.int64)
 
     clock = time.perf_counter()
-    levels = compare_pairs(frame, left, right, config)
+    cols = Columns(frame.select(config.comparison_columns()))
+    levels = compare_pairs(cols, left, right, config)
     timings["compare_s"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     comps = list(config.comparisons)
-    rl, rr = _random_pairs(n, config.random_pairs, config.seed, sources if config.link_only else None)
-    u_random = u_from_random_pairs(compare_pairs(frame, rl, rr, config), comps) if len(rl) else None
+    rl, rr = _random_pairs(canonical, config.random_pairs, config.seed, sources if config.link_only else None)
+    u_random = u_from_random_pairs(compare_pairs(cols, rl, rr, config), comps) if len(rl) else None
     if config.training == "sessions" and u_random is not None:
         masks = [_rule_masks(rule, config) for rule in config.blocking]
         model = fit_sessions(levels, pairs["rules"].to_numpy(), masks, comps, u_random, _total_pairs(frame, config))
     else:
         model = fit_em(levels, comps, u_init=u_random, fix_u=config.fix_u and u_random is not None)
-    weights = score_pairs(frame, left, right, levels, model, config)
-    match, reason, cannot = _decide(levels, weights, frame, left, right, config)
+    weights = score_pairs(cols, left, right, levels, model, config)
+    match, reason, cannot = _decide(levels, weights, cols, left, right, config)
     if config.one_to_one:
         kept = _one_to_one(left, right, weights, match, sources)
         reason[match & ~kept] = REASON_ONE_TO_ONE
@@ -329,16 +315,13 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     if config.identifier is not None:
         id_col, valid_col = config.identifier
         valid_ids = frame.select(pl.when(pl.col(valid_col)).then(pl.col(id_col))).to_series().to_numpy()
-    labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids)
+    rank = np.empty(n, dtype=np.int64)
+    rank[canonical] = np.arange(n)
+    labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids, rank)
     reason[refused] = REASON_CLUSTER
     timings["cluster_s"] = time.perf_counter() - clock
 
-    xref = (
-        frame.select("_row", "source", "record_id")
-        .with_columns(canonical_labels(frame, labels, config.prefix))
-        .sort("_row")
-        .drop("_row")
-    )
+    xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
     stats.update({"records": n, "matches": int((match & ~refused).sum()), "entities": int(xref["entity_id"].n_unique())})
     stats.update({k: round(v, 3) for k, v in timings.items()})

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from pipelines.resolve.compare import MISSING, Comparison
+from pipelines.resolve.compare import MISSING, Comparison, unique_inverse
 
 _EPS = 1e-6
 # Pseudo-matches behind the default m probabilities: on a few hundred records EM has little to
@@ -90,7 +90,8 @@ def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     code = np.zeros(levels.shape[0], dtype=np.int64)
     for k in range(levels.shape[1]):
         code = code * 16 + shifted[:, k]
-    uniq, first, inverse, counts = np.unique(code, return_index=True, return_inverse=True, return_counts=True)
+    _, inverse, first = unique_inverse(code)
+    counts = np.bincount(inverse)
     return levels[first], counts, inverse
 
 
@@ -181,26 +182,6 @@ def u_from_random_pairs(levels: np.ndarray, comparisons: list[Comparison]) -> li
         counts = np.bincount(col, minlength=comp.n_levels).astype(np.float64) + 0.5
         out.append(counts / counts.sum())
     return out
-
-
-def term_frequency_adjustment(
-    values_left: pl.Series, values_right: pl.Series, exact: np.ndarray, frequencies: pl.DataFrame
-) -> np.ndarray:
-    """log2 adjustment per pair for agreeing exactly on a value of the given frequency.
-
-    `frequencies` has `value, p` (relative frequency of each value among records); the adjustment
-    is log2(sum p^2 / p_v) where both sides equal v, 0 elsewhere.
-    """
-    sum_p2 = float((frequencies["p"] ** 2).sum())
-    looked = (
-        values_left.rename("value")
-        .to_frame()
-        .join(frequencies, on="value", how="left", maintain_order="left")["p"]
-        .fill_null(1.0)
-        .to_numpy()
-    )
-    adj = np.log2(sum_p2 / np.clip(looked, 1e-12, 1))
-    return np.where(exact & (values_left == values_right).fill_null(False).to_numpy(), adj, 0.0)
 
 
 def fit_sessions(
