@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from pipelines.settings import Settings
-from pipelines.warehouse import last_runs, table_exists
+from pipelines.warehouse import connect, last_runs, table_exists
 
 STAGE_ORDER = (
     "generate",
@@ -37,7 +35,7 @@ def ingest_status(settings: Settings) -> list[dict[str, Any]]:
     """Per department: files, rows loaded and quarantined, rejected files with reasons."""
     if not settings.warehouse_path.exists():
         return []
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         if not table_exists(con, "raw.ingest_ledger"):
             return []
         from pipelines.ingest import department_report

@@ -42,13 +42,23 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb
     settings = settings or get_settings()
     path = settings.warehouse_path
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        return _reader(str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(_RUNS_DDL)
     return con
+
+
+def _reader(path: str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, or a plain one when this process already holds the file open
+    read-write (DuckDB refuses a second configuration of the same file in one process, which
+    happens when all stages run in one process under `dag.test()`)."""
+    try:
+        return duckdb.connect(path, read_only=True)
+    except duckdb.ConnectionException:
+        return duckdb.connect(path)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -115,7 +125,7 @@ def last_runs(settings: Settings | None = None) -> list[dict[str, Any]]:
     settings = settings or get_settings()
     if not settings.warehouse_path.exists():
         return []
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         if not table_exists(con, "meta.runs"):
             return []
         rows = con.execute(
