@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from pipelines.generator._mess import SENTINEL_COMMA
@@ -94,10 +95,19 @@ def _write(delivery: Delivery, frame: pl.DataFrame, path: Path) -> Written:
     return written
 
 
-def _present(column: str) -> pl.Expr:
-    """A delivered value the staging layer keeps: not empty and not a spelled-out missing value,
-    judged by the project's one implementation of that rule."""
-    return ~is_missing_expr(pl.col(column))
+def _present(frame: pl.DataFrame, column: str) -> np.ndarray:
+    """Rows whose delivered value the staging layer keeps: not empty and not a spelled-out missing
+    value, judged by the project's one implementation of that rule.
+
+    Missing-value spellings are short, so the rule is only evaluated on short values.
+    """
+    values = frame[column].cast(pl.String)
+    present = values.is_not_null().to_numpy().copy()
+    short = (values.str.len_chars() <= 12).fill_null(False).to_numpy()
+    if short.any():
+        missing = pl.select(is_missing_expr(values.filter(pl.Series(short)))).to_series().to_numpy()
+        present[short] &= ~missing
+    return present
 
 
 def _records(delivery: Delivery, row_id: pl.Series) -> pl.DataFrame:
@@ -116,9 +126,11 @@ def _records(delivery: Delivery, row_id: pl.Series) -> pl.DataFrame:
         if entity not in frame.columns:
             continue
         columns = [col for col in dict.fromkeys(p.fields.values()) if col in frame.columns]
-        present = pl.any_horizontal([_present(col) for col in columns]) if columns else pl.lit(False)
+        present = np.zeros(frame.height, dtype=bool)
+        for col in columns:
+            present |= _present(frame, col)
         frames.append(
-            frame.filter(pl.col(entity).is_not_null() & present).select(
+            frame.filter(pl.col(entity).is_not_null() & pl.Series(present)).select(
                 source=pl.lit(contract.source),
                 record_id=pl.concat_str(pl.col("row_id"), pl.lit(f"#{p.role}")),
                 entity_id=pl.col(entity),

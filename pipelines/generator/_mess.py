@@ -106,9 +106,9 @@ class Mess:
         if not mask.any():
             return 0
         if column is not None and new_values is not None:
-            full = self.frame[column].to_numpy().astype(object)
-            full[mask] = np.asarray(new_values, dtype=object)
-            self.frame = self.frame.with_columns(pl.Series(column, full.tolist(), dtype=pl.String))
+            values = pl.Series(column, np.asarray(new_values, dtype=object).tolist(), dtype=pl.String)
+            updated = self.frame[column].cast(pl.String).clone().scatter(np.nonzero(mask)[0], values)
+            self.frame = self.frame.with_columns(updated.alias(column))
             self.touched[column] = self.touched.get(column, np.zeros(self.frame.height, dtype=bool)) | mask
         self.record(kind, column, mask, detail)
         return int(mask.sum())
@@ -131,7 +131,7 @@ class Mess:
         mask = self.pick(column, rate, eligible)
         if not mask.any():
             return 0
-        old = self.frame[column].to_numpy()[mask].astype(str)
+        old = self.frame[column].filter(pl.Series(mask)).to_numpy().astype(str)
         new = np.asarray(fn(old, self.rng), dtype=object)
         changed = new != old
         idx = np.nonzero(mask)[0]
