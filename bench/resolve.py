@@ -109,6 +109,12 @@ def persons(n_records: int, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
     area = np.where(dob < "19970101", "371523", np.where(dob < "20190101", "371523", "371503"))
     seq = rng.integers(0, 499, n_people) * 2 + np.where(gender == 1, 1, 2)
     ids = _id_numbers(area, dob, seq)
+    while True:  # real ID numbers are unique: redraw the sequence of any collision
+        dup = pl.Series(ids).is_duplicated().to_numpy() & ~pl.Series(ids).is_first_distinct().to_numpy()
+        if not dup.any():
+            break
+        seq[dup] = rng.integers(0, 499, int(dup.sum())) * 2 + np.where(gender[dup] == 1, 1, 2)
+        ids[dup] = _id_numbers(area[dup], dob[dup], seq[dup])
     mobile = np.char.add("1", np.char.add(rng.choice(["3", "5", "8", "7"], n_people), rng.integers(100000000, 999999999, n_people).astype(str)))
     phone = np.where(rng.random(n_people) < 0.3, hh_phone[hh_of], mobile)
 

@@ -90,8 +90,8 @@ def block_pairs(idx: np.ndarray, key: np.ndarray, max_block: int) -> tuple[np.nd
     return np.minimum(a, b), np.maximum(a, b), skipped
 
 
-def rule_pairs(records: pl.DataFrame, rule: BlockingRule, link_only: bool) -> tuple[np.ndarray, int]:
-    """Candidate pairs of one rule as packed `l << 32 | r` (unique), and skipped record count."""
+def rule_pairs(records: pl.DataFrame, rule: BlockingRule, link_only: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs (l < r, unique) of one rule, and the number of skipped records."""
     idx, key = _keyed(records, rule)
     left, right, skipped = block_pairs(idx, key, rule.max_block)
     keep = left != right
@@ -99,7 +99,11 @@ def rule_pairs(records: pl.DataFrame, rule: BlockingRule, link_only: bool) -> tu
         src = records["_src"].to_numpy()
         keep &= src[left] != src[right]
     packed = sorted_unique((left[keep].astype(np.uint64) << np.uint64(32)) | right[keep].astype(np.uint64))
-    return packed, skipped
+    return (packed >> np.uint64(32)).astype(np.int64), (packed & np.uint64(0xFFFFFFFF)).astype(np.int64), skipped
+
+
+_RULE_BITS = 6  # up to 64 rules
+_SIDE_BITS = (64 - _RULE_BITS) // 2  # up to 2^29 records
 
 
 def candidate_pairs(
@@ -116,36 +120,37 @@ def candidate_pairs(
     Returns:
         (`l, r, rule, rules` frame sorted by l, r, where `rule` is the first rule that found the
         pair and `rules` a bit mask of every rule that did; per-rule statistics).
+
+    Each (pair, rule) is packed into one 64-bit integer (left, right, rule index), so the union
+    is a single integer sort: pairs are the distinct values without the rule bits, and a pair's
+    rules are the rule bits of its run.
     """
-    if len(rules) > 64:
-        raise ValueError("at most 64 blocking rules")
-    packed_parts: list[np.ndarray] = []
-    bit_parts: list[np.ndarray] = []
+    if len(rules) > 1 << _RULE_BITS:
+        raise ValueError(f"at most {1 << _RULE_BITS} blocking rules")
+    if records.height >= 1 << _SIDE_BITS:
+        raise ValueError(f"at most {1 << _SIDE_BITS} records per run")
+    parts: list[np.ndarray] = []
     stats: dict[str, int] = {}
+    shift_l, shift_r = np.uint64(_SIDE_BITS + _RULE_BITS), np.uint64(_RULE_BITS)
     for index, rule in enumerate(rules):
-        packed, skipped = rule_pairs(records, rule, link_only)
-        stats[f"pairs_{rule.name}"] = len(packed)
+        left, right, skipped = rule_pairs(records, rule, link_only)
+        stats[f"pairs_{rule.name}"] = len(left)
         stats[f"skipped_records_{rule.name}"] = skipped
-        packed_parts.append(packed)
-        bit_parts.append(np.full(len(packed), 1 << index, dtype=np.uint64))
-    if not packed_parts or sum(len(p) for p in packed_parts) == 0:
+        parts.append((left.astype(np.uint64) << shift_l) | (right.astype(np.uint64) << shift_r) | np.uint64(index))
+    packed = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    if len(packed) == 0:
         stats["candidate_pairs"] = 0
         return pl.DataFrame(schema=PAIR_INDEX), stats
-    union = (
-        pl.DataFrame({"k": np.concatenate(packed_parts), "b": np.concatenate(bit_parts)})
-        .group_by("k")
-        .agg(pl.col("b").sum())
-        .sort("k")
-    )
-    k = union["k"].to_numpy()
-    bits = union["b"].to_numpy()
-    lowest = bits & (~bits + np.uint64(1))
-    first_rule = np.round(np.log2(lowest.astype(np.float64))).astype(np.uint8)
+    pair = packed >> shift_r
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    rule_index = (packed & np.uint64((1 << _RULE_BITS) - 1)).astype(np.uint64)
+    bits = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), rule_index), starts)
+    unique_pairs = pair[starts]
     out = pl.DataFrame(
         {
-            "l": (k >> np.uint64(32)).astype(np.uint32),
-            "r": (k & np.uint64(0xFFFFFFFF)).astype(np.uint32),
-            "rule": first_rule,
+            "l": (unique_pairs >> np.uint64(_SIDE_BITS)).astype(np.uint32),
+            "r": (unique_pairs & np.uint64((1 << _SIDE_BITS) - 1)).astype(np.uint32),
+            "rule": rule_index[starts].astype(np.uint8),  # runs are sorted: the first is the lowest
             "rules": bits,
         }
     )

@@ -285,9 +285,15 @@ class IdentifierMatch(Comparison):
 @dataclass(frozen=True)
 class DateMatch(Comparison):
     """Dates as `YYYYMMDD` text: exact, day and month swapped, one component differs (a slip
-    in day, month or year), within a year, different."""
+    in day, month or year), within a year, different.
+
+    `given_column`, when set, holds the date as delivered: a pair where neither side delivered
+    one (both dates derived from the records' ID numbers) is missing here, because the ID
+    comparison already weighs that evidence and counting it twice would overstate it.
+    """
 
     column: str = ""
+    given_column: str | None = None
     labels: tuple[str, ...] = (
         "different",
         "within a year",
@@ -297,7 +303,7 @@ class DateMatch(Comparison):
     )
 
     def columns(self) -> tuple[str, ...]:
-        return (self.column,)
+        return (self.column,) if self.given_column is None else (self.column, self.given_column)
 
     def levels(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         y, m, d = (cols.ints(self.column, s, n) for s, n in ((0, 4), (4, 2), (6, 2)))
@@ -309,6 +315,9 @@ class DateMatch(Comparison):
         out[(ya == yb) & (ma == db) & (da == mb) & (ma != mb)] = 3
         out[same == 3] = 4
         out[(ya < 0) | (yb < 0) | (ma < 0) | (mb < 0) | (da < 0) | (db < 0)] = MISSING
+        if self.given_column is not None:
+            (given,) = cols.codes(self.given_column)
+            out[(given[left] < 0) & (given[right] < 0)] = MISSING
         return out
 
 

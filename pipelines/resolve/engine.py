@@ -278,9 +278,9 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     # copy every time (a frame built by joins and concatenations often is).
     frame = records.rechunk().with_columns(
         pl.int_range(n, dtype=pl.UInt32).alias("_i"),
-        pl.col("source").rank("dense").cast(pl.UInt32).alias("_src"),
         pl.struct(["source", "record_id", *config.comparison_columns()]).hash(seed=3).alias("_h"),
     )
+    frame = frame.with_columns(pl.Series("_src", Columns(frame).codes("source")[0].astype(np.uint32)))
     canonical = np.argsort(frame["_h"].to_numpy(), kind="stable")
     sources = frame["_src"].to_numpy()
     pairs, stats = candidate_pairs(frame, config.blocking, link_only=config.link_only)

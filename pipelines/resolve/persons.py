@@ -30,7 +30,7 @@ def person_config() -> ResolverConfig:
     comparisons = (
         NameMatch(name="name", column="name_n", pinyin_columns=PINYIN, term_frequency="name_n", evidence=False),
         IdentifierMatch(name="id_number", column="id_n", valid_column="id_valid"),
-        DateMatch(name="birth_date", column="dob"),
+        DateMatch(name="birth_date", column="dob", given_column="dob_given"),
         ExactMatch(name="gender", column="gender_n", evidence=False),
         PhoneMatch(name="phone", column="phone_n", tail_column="phone_tail"),
         char_ratio("address", "addr_n", (0.9, 0.75)),

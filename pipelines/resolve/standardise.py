@@ -12,6 +12,7 @@ Derived columns (persons):
     id_n        normalised ID number (15 -> 18 digits, X upper-cased, half-width)
     id_valid    checksum-valid with a real birth date (GB 11643)
     dob         birth date YYYYMMDD: as delivered when parseable, else from a valid ID number
+    dob_given   the delivered birth date alone (null when `dob` came from the ID number)
     gender_n    GB/T 2261.1 code 1/2: from a valid ID number, else as delivered
     phone_n     digits-only phone number
     addr_n      address without the province/city/county prefix, simplified, no spaces
@@ -144,6 +145,7 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
     )
     out = out.with_columns(
         pl.coalesce("_dob", pl.when(pl.col("id_valid")).then(pl.col("_id_dob"))).alias("dob"),
+        pl.col("_dob").alias("dob_given"),
         pl.coalesce(pl.when(pl.col("id_valid")).then(pl.col("_id_gender")), "_gender").alias("gender_n"),
         pl.col("id_n").str.split("").list.sort().list.join("").alias("id_sorted"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
