@@ -59,6 +59,24 @@
 {%- endmacro %}
 
 
+{#- The township an address names (its first 乡/镇/街道/公社 after the province, city and county,
+    which never contain those words in this pattern), or null. Works with or without the prefix
+    and with a township's old name. -#}
+{% macro address_township(expr) -%}
+    nullif(regexp_extract({{ expr }}, '[^省市区县]{2,5}?(街道|镇|乡|公社)', 0), '')
+{%- endmacro %}
+
+
+{#- The part of an address after its township (the whole address when it names none): what
+    identifies the place inside the township, whatever prefix or township name precedes it. -#}
+{% macro address_tail(expr) -%}
+    coalesce(
+        substr({{ expr }}, strpos({{ expr }}, {{ address_township(expr) }}) + length({{ address_township(expr) }})),
+        {{ expr }}
+    )
+{%- endmacro %}
+
+
 {#- The numbers of an address in order (house, building, unit, room): a blocking key for fuzzy
     matching that survives a renamed township or a missing prefix. -#}
 {% macro address_numbers(expr) -%}

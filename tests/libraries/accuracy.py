@@ -3,8 +3,11 @@ the truth).
 
 Each golden entity is paired with the true entity most of its records belong to (the truth's
 `person_records` / `org_records` name the true entity of every record); each golden attribute
-is then compared with the true value. Used by the library tests at tiny scale and by hand at
-small scale (`python -m tests.libraries.accuracy WAREHOUSE TRUTH`).
+value is then compared with the true value. Accuracy is over the golden values the libraries
+give (a value no source delivered cannot be right or wrong: a government office known only as a
+licence issuer has no address in any source); coverage says how many true values got a golden
+value at all. Used by the library tests at tiny scale and by hand at small scale
+(`python -m tests.libraries.accuracy WAREHOUSE TRUTH`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ class Accuracy:
     truth_in_records: int  # true entities that appear in at least one record
     truth_total: int  # true entities the generator made
     matched: int  # golden rows paired with a true entity
-    attributes: dict[str, float] = field(default_factory=dict)
+    attributes: dict[str, float] = field(default_factory=dict)  # right share of golden values
+    coverage: dict[str, float] = field(default_factory=dict)  # true values with a golden value
+    values: int = 0  # golden values compared, all attributes
+    right: int = 0  # ... of which equal to the truth
 
     @property
     def count_error(self) -> float:
@@ -39,8 +45,8 @@ class Accuracy:
 
     @property
     def overall(self) -> float:
-        """Share of all compared attribute values that are right."""
-        return sum(self.attributes.values()) / len(self.attributes)
+        """Share of all golden attribute values that equal the truth."""
+        return self.right / self.values if self.values else 0.0
 
 
 def address_key(expr: pl.Expr, county: CountyProfile) -> pl.Expr:
@@ -62,9 +68,22 @@ def _pair(xref: pl.DataFrame, truth_records: pl.DataFrame, id_col: str) -> pl.Da
     )
 
 
-def _share_equal(frame: pl.DataFrame, attribute: str) -> float:
-    golden, true = pl.col(attribute), pl.col(f"{attribute}_true")
-    return float(frame.select(golden.eq_missing(true).mean()).item())
+def _compare(frame: pl.DataFrame, attributes: tuple[str, ...], **counts: int) -> Accuracy:
+    """Accuracy of the golden values present, coverage of the true values present."""
+    accuracy, coverage, values, right = {}, {}, 0, 0
+    for attribute in attributes:
+        golden, true = pl.col(attribute), pl.col(f"{attribute}_true")
+        n, ok, known, covered = frame.select(
+            golden.is_not_null().sum().alias("n"),
+            (golden.is_not_null() & golden.eq_missing(true)).sum().alias("ok"),
+            true.is_not_null().sum().alias("known"),
+            (true.is_not_null() & golden.is_not_null()).sum().alias("covered"),
+        ).row(0)
+        accuracy[attribute] = ok / n if n else 0.0
+        coverage[attribute] = covered / known if known else 1.0
+        values, right = values + n, right + ok
+    return Accuracy(matched=frame.height, attributes=accuracy, coverage=coverage, values=values,
+                    right=right, **counts)
 
 
 def person_accuracy(con: duckdb.DuckDBPyConnection, truth: Path, county: CountyProfile) -> Accuracy:
@@ -87,13 +106,8 @@ def person_accuracy(con: duckdb.DuckDBPyConnection, truth: Path, county: CountyP
         .join(persons, on="true_id")
         .with_columns(address_key(pl.col("address"), county).alias("address"))
     )
-    return Accuracy(
-        golden=golden.height,
-        truth_in_records=truth_records["person_id"].n_unique(),
-        truth_total=persons.height,
-        matched=paired.height,
-        attributes={a: _share_equal(paired, a) for a in PERSON_ATTRIBUTES},
-    )
+    return _compare(paired, PERSON_ATTRIBUTES, golden=golden.height,
+                    truth_in_records=truth_records["person_id"].n_unique(), truth_total=persons.height)
 
 
 def org_accuracy(con: duckdb.DuckDBPyConnection, truth: Path, county: CountyProfile) -> Accuracy:
@@ -120,13 +134,8 @@ def org_accuracy(con: duckdb.DuckDBPyConnection, truth: Path, county: CountyProf
         .join(person_pairs, on="legal_rep_person_id", how="left")
         .with_columns(address_key(pl.col("address"), county).alias("address"))
     )
-    return Accuracy(
-        golden=golden.height,
-        truth_in_records=truth_records["org_id"].n_unique(),
-        truth_total=orgs.height,
-        matched=paired.height,
-        attributes={a: _share_equal(paired, a) for a in ORG_ATTRIBUTES},
-    )
+    return _compare(paired, ORG_ATTRIBUTES, golden=golden.height,
+                    truth_in_records=truth_records["org_id"].n_unique(), truth_total=orgs.height)
 
 
 def household_counts(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[int, int]:
@@ -144,7 +153,7 @@ def main(warehouse: str, truth: str) -> None:
                   f"truth total {acc.truth_total}, matched {acc.matched}, "
                   f"count error {acc.count_error:.2%}, overall {acc.overall:.2%}")
             for attribute, share in acc.attributes.items():
-                print(f"  {attribute:10s} {share:.2%}")
+                print(f"  {attribute:10s} accuracy {share:.2%}  coverage {acc.coverage[attribute]:.2%}")
         golden, true = household_counts(con, Path(truth))
         print(f"households: golden {golden}, truth {true}, error {abs(golden - true) / true:.2%}")
 

@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 -- Every distinct address the person and organisation records hold, matched to the standard
 -- address register, at the finest level that works (the score says how sure):
---   exact    the normalised address is a standard address                           1.00
---   tail     the same address after the township (an old township name)            0.95-0.99
+--   exact    the same place after the township, in the same township               1.00
+--   tail     the same place after the township, another township name (an old one)  0.95-0.99
 --   fuzzy    same house/building/unit/room numbers, similar text (Jaro-Winkler)      >= var
 --   street   no house number: the centroid of the street's or village's addresses    0.70
 --   road     a road of the township (organisations' seats): the road's centroid      0.60
@@ -53,30 +53,32 @@ parsed as (
     select
         normalised.address,
         normalised.address_normalised,
-        regexp_replace(normalised.address_normalised, '^.{2,5}?(街道|镇|乡|公社)', '') as address_tail,
+        {{ address_tail('normalised.address_normalised') }} as address_tail,
         {{ address_numbers('normalised.address_normalised') }} as address_numbers,
-        nullif(regexp_extract(
-            regexp_replace(normalised.address_normalised, '^.{2,5}?(街道|镇|乡|公社)', ''), '^(.*?)([0-9]+号.*)?$', 1
-        ), '') as street,
-        township_names.township_code as text_township_code,
-        township_names.township_name as text_township_name
+        nullif(regexp_extract({{ address_tail('normalised.address_normalised') }}, '^(.*?)([0-9]+号.*)?$', 1), '')
+            as street,
+        {{ address_township('normalised.address_normalised') }} as text_township_name,
+        township_names.township_code as text_township_code
     from normalised
     left join township_names
-        on township_names.township_name
-            = regexp_extract(normalised.address_normalised, '^(.{2,5}?(街道|镇|乡|公社))', 1)
+        on township_names.township_name = {{ address_township('normalised.address_normalised') }}
     where normalised.address_normalised is not null
 
 ),
 
 exact_matches as (
 
+    -- the same place in the same township, whatever prefix precedes it
     select
         parsed.address,
         standard.address_code,
         'exact' as match_level,
         1.0 as match_score
     from parsed
-    inner join standard on standard.address_normalised = parsed.address_normalised
+    inner join standard
+        on standard.address_tail = parsed.address_tail
+        and (standard.address_normalised = parsed.address_normalised
+             or standard.township_name = parsed.text_township_name)
     qualify row_number() over (partition by parsed.address order by standard.address_code) = 1
 
 ),

@@ -39,11 +39,9 @@ final as (
 
     select
         *,
-        regexp_replace(address_normalised, '^.{2,5}?(街道|镇|乡|公社)', '') as address_tail,
+        {{ address_tail('address_normalised') }} as address_tail,
         {{ address_numbers('address_normalised') }} as address_numbers,
-        nullif(regexp_extract(
-            regexp_replace(address_normalised, '^.{2,5}?(街道|镇|乡|公社)', ''), '^(.*?)([0-9]+号.*)?$', 1
-        ), '') as street
+        nullif(regexp_extract({{ address_tail('address_normalised') }}, '^(.*?)([0-9]+号.*)?$', 1), '') as street
     from normalised
     -- an address code listed twice keeps its first row
     qualify row_number() over (partition by address_code order by source_file, source_line) = 1

@@ -8,7 +8,7 @@
     the predecessor whose township codes are derived -#}
 {%- set history = profile.get('historic_codes', []) %}
 {%- set ns = namespace(predecessor=none) %}
-{%- for h in history %}{% if h['code'] != profile['code'] %}{% set ns.predecessor = h %}{% endif %}{% endfor %}
+{%- for h in history %}{% if h['code'] != profile['code'] and h.get('valid_to') is not none %}{% set ns.predecessor = h %}{% endif %}{% endfor %}
 {%- set predecessor = ns.predecessor %}
 with county_codes as (
 
