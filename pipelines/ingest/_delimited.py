@@ -227,74 +227,113 @@ def _next_chunk(mm: mmap.mmap, start: int, size: int) -> bytes:
 
 def _fast_chunk(data: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
     """One record-aligned piece through Polars, or FallBack."""
-    if data.count(b"\r") != data.count(b"\r\n"):
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         raise FallBack("lone carriage return")
-    utf8 = data
-    if layout.encoding.codec != "utf-8":
-        try:
-            utf8 = data.decode(layout.encoding.codec).encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FallBack(f"undecodable bytes: {exc}") from None
-    if b'"' in data:
-        return _quoted_chunk(data, utf8, first_line, layout, spec)
-    return _plain_chunk(utf8, first_line, layout, spec)
-
-
-# Separators that let Polars read a quote-free chunk one physical line per row.
-_LINE_SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01")
-
-
-def _plain_chunk(utf8: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
-    """A chunk without quote characters: every physical line is one record and its fields are
-    its delimiter-separated parts, exactly as the csv module reads such text. Lines of the
-    wrong width (ragged rows, a last line cut short) are faults found here, vectorised."""
-    separator = next((c for c in _LINE_SEPARATORS if c.encode() not in utf8), None)
-    if separator is None:
-        raise FallBack("no free separator byte")
     try:
-        lines = pl.read_csv(
-            utf8,
-            has_header=False,
-            separator=separator,
-            quote_char=None,
-            schema={"__text": pl.String},
-            infer_schema=False,
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-    except Exception as exc:  # noqa: BLE001 - invalid UTF-8 and the like: read it carefully
-        raise FallBack(f"parser: {type(exc).__name__}") from None
-    terminated = utf8.endswith(b"\n")
-    if lines.height != utf8.count(b"\n") + (0 if terminated else 1):
-        raise FallBack("physical lines do not add up")
+        text = data.decode(layout.encoding.codec)
+    except UnicodeDecodeError as exc:
+        raise FallBack(f"undecodable bytes: {exc}") from None
+    try:
+        return _line_chunk(text, first_line, layout, spec)
+    except FallBack:
+        if '"' not in text:
+            raise
+    utf8 = data if layout.encoding.codec == "utf-8" else text.encode("utf-8")
+    return _quoted_chunk(data, utf8, first_line, layout, spec)
+
+
+def _line_chunk(text: str, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
+    """A chunk read line by line: lines without quote characters are records of their own,
+    split on the delimiter, vectorised; quoted records (a few, usually, some spanning lines)
+    are grouped by quote parity and parsed by the csv module one by one, with exactly the
+    careful path's rules. Either way a record of the wrong width, or cut short at the end of
+    the file, is a fault found here. Anything the grouping cannot vouch for: FallBack."""
+    terminated = text.endswith("\n")
+    pieces = text.split("\n")
+    if terminated:
+        pieces.pop()
     width = layout.width
     delimiter = layout.delimiter
-    text = pl.col("__text")
-    fields = text.str.count_matches(delimiter, literal=True) + 1
-    last = pl.int_range(pl.len()) == pl.len() - 1
+    last_line = first_line + len(pieces) - 1
+    line = pl.col("__text")
+    lines = pl.DataFrame({"__text": pieces}, schema={"__text": pl.String}).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("__number"),
+        line.str.count_matches('"', literal=True).alias("__quotes"),
+    )
+    quoted_groups: list[pl.DataFrame] = []
+    if lines["__quotes"].sum():
+        ends = (pl.col("__quotes").cum_sum() % 2) == 0
+        lines = lines.with_columns(ends.shift(1, fill_value=True).cum_sum().alias("__group"))
+        if not lines.select(ends.last()).item():
+            raise FallBack("the chunk ends inside quotes")
+        in_quotes = pl.col("__quotes").sum().over("__group") > 0
+        quoted_groups = lines.filter(in_quotes).partition_by("__group", maintain_order=True)
+        lines = lines.filter(~in_quotes)
+    fields = line.str.count_matches(delimiter, literal=True) + 1
     fault = (
         pl.when(fields == width).then(None)
-        .when(last & (not terminated) & (fields < width))
+        .when((pl.col("__number") == last_line) & (not terminated) & (fields < width))
         .then(pl.format("row cut short at end of file ({} of {} fields)", fields, pl.lit(width)))
         .otherwise(pl.format("row has {} fields, the header has {}", fields, pl.lit(width)))
     )
+    names = [f"__f{i}" for i in range(width)]
     frame = (
-        lines.with_columns(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).cast(pl.String).alias("_line"),
+        lines.with_columns(line.str.strip_suffix("\r"))
+        .filter(line != "")
+        .with_columns(
+            pl.col("__number").cast(pl.String).alias("_line"),
             fault.alias(FAULT),
             pl.lit(None, dtype=pl.String).alias(FAULT_COLUMN),
+            line.str.split_exact(delimiter, width - 1).struct.rename_fields(names).alias("__f"),
         )
-        .filter(text != "")
-        .with_columns(
-            text.str.split_exact(delimiter, width - 1)
-            .struct.rename_fields([f"__f{i}" for i in range(width)])
-            .alias("__fields")
-        )
-        .unnest("__fields")
-        .rename({"__text": RAW})
+        .unnest("__f")
+        .select(*names, "_line", FAULT, FAULT_COLUMN, line.alias(RAW))
     )
+    if quoted_groups:
+        records = [
+            record
+            for group in quoted_groups
+            for record in _quoted_group(
+                group["__text"].to_list(), group["__number"][0], last_line, terminated, layout
+            )
+        ]
+        frame = pl.concat([frame, _records_frame(records, width)], how="vertical")
     frame = _rename(frame, layout.header, empty_is_null=True)
     return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list())
+
+
+def _quoted_group(
+    texts: list[str], start: int, last_line: int, terminated: bool, layout: CsvLayout
+) -> list[Record]:
+    """The records of a run of lines that quote parity says form one record, read with the
+    careful path's rules; FallBack when the csv module reads the run differently."""
+    physical = [t + "\n" for t in texts]
+    if start + len(texts) - 1 == last_line and not terminated:
+        physical[-1] = texts[-1]
+    try:
+        parsed = list(csv.reader(physical, delimiter=layout.delimiter, strict=True))
+    except csv.Error as exc:
+        if len(texts) > 1 or "unexpected end of data" in str(exc):
+            raise FallBack("quoting the grouping cannot vouch for") from None
+        return list(_line_by_line(physical, start, layout, str(exc)))
+    if len(parsed) != 1:
+        raise FallBack("quote parity and the csv module disagree")
+    fields = parsed[0]
+    if len(fields) != layout.width and len(texts) > 1:
+        return list(_line_by_line(physical, start, layout, None))
+    return [_record(fields, start, "".join(physical), layout)]
+
+
+def _records_frame(records: list[Record], width: int) -> pl.DataFrame:
+    """Careful-path records as frame rows (faulty rows keep no fields, only their text)."""
+    rows = [
+        [*(r.fields if r.fault is None else [None] * width), str(r.line), r.fault,
+         r.fault_column, _strip_newline(r.raw)]
+        for r in records
+    ]
+    schema = {**{f"__f{i}": pl.String for i in range(width)}, "_line": pl.String,
+              FAULT: pl.String, FAULT_COLUMN: pl.String, RAW: pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _quoted_chunk(
@@ -553,8 +592,10 @@ def csv_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
 
 def _physical_lines(data: bytes) -> int:
     """Line breaks as universal newlines count them: CRLF, LF, lone CR."""
-    crlf = data.count(b"\r\n")
-    return data.count(b"\n") + data.count(b"\r") - crlf
+    newlines = data.count(b"\n")
+    if b"\r" not in data:
+        return newlines
+    return newlines + data.count(b"\r") - data.count(b"\r\n")
 
 
 @dataclass
@@ -589,17 +630,7 @@ def _batches(
 
 
 def _slow_chunk(batch: list[Record], layout: CsvLayout, spec: RowSpec) -> Chunk:
-    width = layout.width
-    names = [f"__f{i}" for i in range(width)]
-    rows = [r.fields if r.fault is None else [None] * width for r in batch]
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
-    frame = frame.with_columns(
-        pl.Series("_line", [str(r.line) for r in batch], dtype=pl.String),
-        pl.Series(FAULT, [r.fault for r in batch], dtype=pl.String),
-        pl.Series(FAULT_COLUMN, [r.fault_column for r in batch], dtype=pl.String),
-        pl.Series(RAW, [_strip_newline(r.raw) for r in batch], dtype=pl.String),
-    )
-    frame = _rename(frame, layout.header, empty_is_null=True)
+    frame = _rename(_records_frame(batch, layout.width), layout.header, empty_is_null=True)
     return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list())
 
 
