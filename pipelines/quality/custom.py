@@ -403,26 +403,30 @@ class ExpectColumnPairIdNumberToAgreeWithGender(ColumnPairMapExpectation):
 class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
     condition_metric_name = "column_pair_values.dates_in_order"
     condition_domain_keys = ColumnPairDeliveredValueRead.condition_domain_keys
+    condition_value_keys = ("strict",)
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, strict: bool = False, **kwargs: Any) -> pd.Series:
         first = map_by_value(column_A, as_date)
         last = map_by_value(column_B, as_date)
         unknown = _is_null(first) | _is_null(last)
         ordered = pd.Series(False, index=column_A.index)
         known = ~unknown
-        ordered[known] = [a <= b for a, b in zip(first[known], last[known], strict=True)]
+        pairs = zip(first[known], last[known], strict=True)
+        ordered[known] = [a < b for a, b in pairs] if strict else [a <= b for a, b in pairs]
         return (unknown | ordered).astype(bool)
 
 
 class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
     """Expect a period's start (`column_A`, e.g. licence valid-from 有效期自) not to lie after its
-    end (`column_B`, valid-to 有效期至; 2099-12-31 means no expiry).
+    end (`column_B`, valid-to 有效期至; 2099-12-31 means no expiry); with `strict`, to lie
+    before it (a record dated the day of a death already postdates it).
     """
 
     ignore_row_if: IgnoreRowIf = "either_value_is_missing"
+    strict: bool = False
     map_metric = "column_pair_values.dates_in_order"
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "ignore_row_if")
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "ignore_row_if", "strict")
     library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
 
 

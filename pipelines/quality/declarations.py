@@ -108,7 +108,11 @@ class Rule:
 
 @dataclass(frozen=True)
 class Check:
-    """A rule bound to one place: its suite, the column reported and the expectation's arguments."""
+    """A rule bound to one place: its suite, the column reported and the expectation's arguments.
+
+    `threshold` is the share that must pass here: the rule's `mostly`, or, where the accepted
+    baseline of this check has a failure rate, `1 - baseline_factor * rate` (see `GatePolicy`).
+    """
 
     check_id: str
     rule: Rule
@@ -116,6 +120,25 @@ class Check:
     kwargs: dict[str, Any]
     columns: tuple[str, ...] = ()  # frame columns the check reads
     shown: tuple[str, ...] = ()  # frame columns whose values dq.failures shows (masked)
+    threshold: float = 1.0
+    baseline_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """How thresholds follow the accepted baseline and when a failed error check closes a gate.
+
+    A check's allowed failure rate is `baseline_factor` times the rate its accepted baseline
+    delivery had (`baseline.yaml`), or `1 - mostly` where the baseline had none. A failed error
+    check closes the gates of the libraries it feeds when it failed on at least `min_failures`
+    records and its failure rate is above the baseline's beyond chance (the lower end of the
+    Wilson interval at `confidence_z` standard errors exceeds the baseline rate).
+    """
+
+    baseline_factor: float = 1.5
+    min_failures: int = 5
+    confidence_z: float = 1.645
+    baseline_file: str = "baseline.yaml"
 
 
 @dataclass(frozen=True)
@@ -213,6 +236,28 @@ def load_rules(settings: Settings) -> dict[str, Rule]:
     return {name: _parse_rule(path, name, spec) for name, spec in raw.items()}
 
 
+def gate_policy(settings: Settings) -> GatePolicy:
+    """The `gate:` section of `expectations/rules.yaml`."""
+    spec = _read_yaml(expectations_dir(settings) / "rules.yaml").get("gate") or {}
+    return GatePolicy(**spec)
+
+
+def load_baseline(settings: Settings) -> dict[str, float]:
+    """Accepted failure rates per check id (`expectations/baseline.yaml`; empty when absent)."""
+    path = expectations_dir(settings) / gate_policy(settings).baseline_file
+    if not path.exists():
+        return {}
+    rates = _read_yaml(path).get("rates") or {}
+    return {str(k): float(v) for k, v in rates.items()}
+
+
+def threshold_for(rule: Rule, baseline_rate: float | None, policy: GatePolicy) -> float:
+    """The share that must pass: `1 - factor * baseline rate`, or the rule's `mostly` without one."""
+    if baseline_rate is None or baseline_rate <= 0:
+        return rule.mostly
+    return max(0.0, 1.0 - policy.baseline_factor * baseline_rate)
+
+
 def rule(rules: dict[str, Rule], name: str, where: str) -> Rule:
     """A declared rule by name; naming an undeclared rule is an error in the declaring file."""
     if name not in rules:
@@ -238,8 +283,13 @@ def bind(
     extra: dict[str, Any] | None = None,
     shown: tuple[str, ...] | None = None,
 ) -> Check:
-    """Bind a rule to frame columns (one, or two for pair expectations) as a check of a suite."""
-    kwargs: dict[str, Any] = {**rule.kwargs, **(extra or {}), "mostly": rule.mostly}
+    """Bind a rule to frame columns (one, or two for pair expectations) as a check of a suite,
+    with the threshold its accepted baseline sets."""
+    where = "+".join(frame_columns) if column is None else column
+    check_id = f"{suite}:{rule.name}:{where}"
+    baseline = load_baseline(settings).get(check_id)
+    threshold = threshold_for(rule, baseline, gate_policy(settings))
+    kwargs: dict[str, Any] = {**rule.kwargs, **(extra or {}), "mostly": threshold}
     for argument in RUNTIME_ARGUMENTS.get(rule.expectation, ()):
         kwargs[argument] = _setting_argument(argument, settings)
     if rule.expectation in PAIR_EXPECTATIONS:
@@ -250,8 +300,6 @@ def bind(
         if len(frame_columns) != 1:
             raise DeclarationError(f"{suite}: rule {rule.name} checks one column, got {frame_columns}")
         kwargs["column"] = frame_columns[0]
-    where = "+".join(frame_columns) if column is None else column
-    check_id = f"{suite}:{rule.name}:{where}"
     return Check(
         check_id=check_id,
         rule=rule,
@@ -259,6 +307,8 @@ def bind(
         kwargs=kwargs,
         columns=frame_columns,
         shown=shown or frame_columns,
+        threshold=threshold,
+        baseline_rate=baseline,
     )
 
 

@@ -34,7 +34,7 @@ def _latest_staging_failures(con: duckdb.DuckDBPyConnection, sources: set[str]) 
         )
         select r.check_id
         from dq.results r join latest using (source, evaluated_at)
-        where r.stage = 'staging' and r.scope <> 'history' and r.severity = 'error' and not r.success
+        where r.stage = 'staging' and r.closes_gate
         """,
         [sorted(sources)],
     ).fetchall()
@@ -45,7 +45,7 @@ def _run_failures(con: duckdb.DuckDBPyConnection, run_id: str, library: str) -> 
     rows = con.execute(
         """
         select check_id from dq.results
-        where run_id = ? and library = ? and severity = 'error' and not success
+        where run_id = ? and library = ? and closes_gate
         """,
         [run_id, library],
     ).fetchall()

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipelines.quality.declarations import Suite
+from pipelines.quality.declarations import Suite, gate_policy
 from pipelines.quality.suites_libraries import library_suites
 from pipelines.quality.suites_staging import staging_suites
 from pipelines.quality.runner import DEFAULT_CHUNK_ROWS, CheckOutcome, GxRunner, SuiteOutcome, run_suite
@@ -58,7 +58,7 @@ def _record(
 ) -> tuple[dict[str, int], pd.DataFrame]:
     """Append results, failures and dimension scores of a run."""
     all_checks = [c for s in outcomes for c in s.checks]
-    written = write_outcomes(con, run_id, settings.as_of, all_checks)
+    written = write_outcomes(con, run_id, settings.as_of, all_checks, gate_policy(settings))
     scores = score_rows(run_id, settings.as_of, stage, all_checks)
     append(con, "scores", scores)
     return written, scores

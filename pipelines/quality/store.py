@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 
-from pipelines.quality.declarations import DIMENSIONS, Suite
+from pipelines.quality.declarations import DIMENSIONS, GatePolicy, Suite
 from pipelines.quality.runner import CheckOutcome
 
 DDL = (
@@ -36,6 +36,7 @@ DDL = (
         indicator varchar not null,
         severity varchar not null,
         threshold double not null,
+        baseline_rate double,
         reason varchar not null,
         department varchar,
         library varchar,
@@ -45,6 +46,7 @@ DDL = (
         unexpected_count bigint not null,
         ratio double not null,
         success boolean not null,
+        closes_gate boolean not null,
         evaluated_at timestamp not null
     )
     """,
@@ -112,7 +114,7 @@ def now() -> datetime:
 
 
 def result_rows(
-    run_id: str, as_of: date, outcomes: list[CheckOutcome], evaluated_at: datetime
+    run_id: str, as_of: date, outcomes: list[CheckOutcome], evaluated_at: datetime, policy: GatePolicy
 ) -> pd.DataFrame:
     """dq.results rows of a run's check outcomes."""
     rows = [
@@ -130,7 +132,8 @@ def result_rows(
             "dimension": o.check.rule.dimension,
             "indicator": o.check.rule.indicator,
             "severity": o.check.rule.severity,
-            "threshold": o.check.rule.mostly,
+            "threshold": o.check.threshold,
+            "baseline_rate": o.check.baseline_rate,
             "reason": o.check.rule.reason,
             "department": o.suite.department,
             "library": o.suite.library,
@@ -140,6 +143,7 @@ def result_rows(
             "unexpected_count": o.unexpected,
             "ratio": o.ratio,
             "success": o.success,
+            "closes_gate": o.closes_gate(policy),
             "evaluated_at": evaluated_at,
         }
         for o in outcomes
@@ -214,9 +218,9 @@ def _columns(table: str) -> list[str]:
     names = {
         "results": [
             "run_id", "as_of", "stage", "suite", "scope", "table", "column", "expectation",
-            "check_id", "rule", "dimension", "indicator", "severity", "threshold", "reason",
+            "check_id", "rule", "dimension", "indicator", "severity", "threshold", "baseline_rate", "reason",
             "department", "library", "source", "element_count", "elements_evaluated", "unexpected_count",
-            "ratio", "success", "evaluated_at",
+            "ratio", "success", "closes_gate", "evaluated_at",
         ],
         "failures": [
             "run_id", "as_of", "stage", "suite", "table", "column", "expectation",
@@ -241,12 +245,12 @@ def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pl.
 
 
 def write_outcomes(
-    con: duckdb.DuckDBPyConnection, run_id: str, as_of: date, outcomes: list[CheckOutcome]
+    con: duckdb.DuckDBPyConnection, run_id: str, as_of: date, outcomes: list[CheckOutcome], policy: GatePolicy
 ) -> dict[str, int]:
     """Append a run's results and failures; returns how many rows of each were written."""
     ensure_tables(con)
     evaluated_at = now()
-    results = append(con, "results", result_rows(run_id, as_of, outcomes, evaluated_at))
+    results = append(con, "results", result_rows(run_id, as_of, outcomes, evaluated_at, policy))
     failures = 0
     for outcome in outcomes:
         failures += append(con, "failures", failure_rows(run_id, as_of, outcome, evaluated_at))

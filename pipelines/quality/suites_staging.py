@@ -258,6 +258,7 @@ def staging_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[S
         if timely is not None:
             suites.append(timely)
     suites += life_event_suites(settings, con)
+    suites += indicator_suites(settings, con)
     return suites
 
 
@@ -278,28 +279,21 @@ def _when(when: dict[str, list[str]] | None, alias: str) -> str:
     return " and ".join(parts)
 
 
-def _person_key(id_expr: str, name_expr: str | None) -> str:
-    """SQL: the fallback key of a person, name + the birth date positions (7-14) of the ID number."""
-    if name_expr is None:
+def _fallback_key(party: str, id_sql: str, name_sql: str | None) -> str:
+    """SQL: the key matching a party whose identifier may be mistyped: a person's name + the
+    birth date positions (7-14) of the ID number; an organisation's name."""
+    if name_sql is None:
         return "null::varchar"
-    return (
-        f"case when length({id_expr}) = 18 and {name_expr} is not null "
-        f"then {name_expr} || '|' || substr({id_expr}, 7, 8) end"
-    )
-
-
-def _name_column(source: str, id_column: str) -> str | None:
-    """The name column of the person party whose ID number is `id_column`."""
-    from pipelines.contracts import get_contract
-
-    for party in get_contract(source).parties:
-        if party.kind == "person" and party.fields.get("id_number") == id_column:
-            return party.fields.get("name")
-    return None
+    if party == "person":
+        return (
+            f"case when length({id_sql}) = 18 and {name_sql} is not null "
+            f"then {name_sql} || '|' || substr({id_sql}, 7, 8) end"
+        )
+    return name_sql
 
 
 def _life_events_sql(declared: dict[str, Any], con: duckdb.DuckDBPyConnection, events: list[str]) -> str | None:
-    """SQL: per person key (ID number, or name + ID birth date), the earliest date of `events`."""
+    """SQL: every dated life event of `events` (id, fallback key, date) other sources record."""
     parts = []
     for entry in declared.get("life_events") or []:
         if entry["event"] not in events:
@@ -309,21 +303,33 @@ def _life_events_sql(declared: dict[str, Any], con: duckdb.DuckDBPyConnection, e
         needed = {entry["id"], entry["date"], *(entry.get("when") or {})}
         if not needed <= columns:
             continue
-        name = _name_column(entry["source"], entry["id"])
+        party = entry.get("party", "person")
+        name = entry.get("name")
         name_sql = f"e.{quote(name)}" if name and name in columns else None
         id_sql = f"e.{quote(entry['id'])}"
         parts.append(
-            f"select {id_sql} as id, {_person_key(id_sql, name_sql)} as person_key, "
+            f"select {id_sql} as id, {_fallback_key(party, id_sql, name_sql)} as fallback_key, "
             f"cast(e.{quote(entry['date'])} as date) as event_date "
-            f"from {table} e where {id_sql} is not null and {_when(entry.get('when'), 'e')}"
+            f"from {table} e where e.{quote(entry['date'])} is not null "
+            f"and coalesce({id_sql}, {name_sql or 'null'}) is not null and {_when(entry.get('when'), 'e')}"
         )
     if not parts:
         return None
     return " union all ".join(parts)
 
 
+def _record_date(entry: dict[str, Any]) -> str:
+    """SQL: the date a record is checked at (a month's first day, an open end's stand-in)."""
+    column = f"c.{quote(entry['date'])}"
+    if entry.get("month"):
+        return _month_start(column)
+    if entry.get("open_end"):
+        return f"coalesce(cast({column} as date), date '{entry['open_end']}')"
+    return f"cast({column} as date)"
+
+
 def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
-    """Per declared source: records dated after the person's death or move away (every delivery)."""
+    """Per declared source: records dated after their party's life event (every delivery)."""
     from pipelines.contracts import get_contract
 
     declared = read_declaration(settings, "staging.yaml")
@@ -333,36 +339,33 @@ def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> lis
         contract = get_contract(entry["source"])
         table = f"staging.stg_{contract.source}"
         columns = set(table_columns(con, table))
-        id_column = next((p.fields["id_number"] for p in contract.parties
-                          if p.kind == "person" and "id_number" in p.fields), None)
-        if id_column is None or not {id_column, entry["date"], *(entry.get("when") or {})} <= columns:
+        id_column = entry["id"]
+        if not {id_column, entry["date"], *(entry.get("when") or {})} <= columns:
             continue
         events = _life_events_sql(declared, con, entry.get("events") or ["death"])
         if events is None:
             continue
-        record_date = _month_start(f"c.{quote(entry['date'])}") if entry.get("month") else (
-            f"cast(c.{quote(entry['date'])} as date)"
-        )
+        party = entry.get("party", "person")
+        name_column = entry.get("name")
+        name_sql = f"c.{quote(name_column)}" if name_column and name_column in columns else None
+        id_sql = f"c.{quote(id_column)}"
         name = f"life_events__{contract.source}"
         builder = _Builder(name, settings, declared, rules)
         builder.add(entry["rules"], entry["date"], ("record_date", "life_event_date"),
                     shown=(id_column, "record_date", "life_event_date"))
-        name_column = _name_column(contract.source, id_column)
-        name_sql = f"c.{quote(name_column)}" if name_column and name_column in columns else None
-        id_sql = f"c.{quote(id_column)}"
         query = f"""
             with events as ({events}),
             by_id as (select id, min(event_date) as event_date from events group by id),
-            by_person as (
-                select person_key, min(event_date) as event_date from events
-                where person_key is not null group by person_key
+            by_fallback as (
+                select fallback_key, min(event_date) as event_date from events
+                where fallback_key is not null group by fallback_key
             )
             select c.row_id, c.source_file, c.source_line, {id_sql},
-                   {record_date} as record_date,
-                   coalesce(i.event_date, p.event_date) as life_event_date
+                   {_record_date(entry)} as record_date,
+                   coalesce(i.event_date, f.event_date) as life_event_date
             from {table} c
             left join by_id i on i.id = {id_sql}
-            left join by_person p on p.person_key = {_person_key(id_sql, name_sql)}
+            left join by_fallback f on f.fallback_key = {_fallback_key(party, id_sql, name_sql)}
             where {_when(entry.get('when'), 'c')}
         """
         column = contract.column(id_column)
@@ -373,7 +376,7 @@ def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> lis
                 columns={
                     id_column: ColumnInfo(id_column, column.sensitivity.value, _mask_kind(column)),
                     "record_date": ColumnInfo("record_date", "internal"),
-                    "life_event_date": ColumnInfo("life_event_date", "personal"),
+                    "life_event_date": ColumnInfo("life_event_date", "personal" if party == "person" else "public"),
                 },
                 department=contract.department, source=contract.source, requires=(table,),
                 scope="cross-source",
@@ -381,3 +384,82 @@ def life_event_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> lis
         )
     return suites
 
+
+def _indicator_suite(
+    name: str, contract: SourceContract, settings: Settings, declared: dict[str, Any],
+    rule_names: list[str], column: str, query: str, shown: tuple[str, ...], requires: tuple[str, ...],
+) -> Suite:
+    builder = _Builder(name, settings, declared, load_rules(settings))
+    builder.add(rule_names, "value", (column,), shown=shown)
+    return Suite(
+        name=name, stage="staging", table=f"staging.stg_{contract.source}", query=query,
+        index_column="row_id", key=(), checks=tuple(builder.checks),
+        columns={c: ColumnInfo(c, "public") for c in shown},
+        department=contract.department, source=contract.source, requires=requires, scope="cross-source",
+    )
+
+
+def indicator_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Statistical indicators: totals against their parts, townships against department records."""
+    from pipelines.contracts import get_contract
+
+    declared = read_declaration(settings, "staging.yaml")
+    spec = declared.get("indicators")
+    if not spec:
+        return []
+    contract = get_contract(spec["source"])
+    table = f"staging.stg_{contract.source}"
+    needed = {"division_code", "indicator", "period", "value", "unit"}
+    if not needed <= set(table_columns(con, table)):
+        return []
+    county_codes = ", ".join(f"'{c}'" for c in settings.county.all_codes)
+    units = ", ".join(f"'{u}'" for u in spec.get("additive_units") or [])
+    suites = []
+    parts_query = f"""
+        with parts as (
+            select source_file, indicator, period, sum(value) as parts_sum, count(*) as parts
+            from {table} where length(division_code) = 9 and value is not null group by all
+        )
+        select t.row_id, t.source_file, t.source_line, t.indicator, t.period, t.value, p.parts_sum,
+               t.value / nullif(p.parts_sum, 0) as parts_ratio
+        from {table} t join parts p using (source_file, indicator, period)
+        where left(t.division_code, 6) in ({county_codes})
+          and (length(t.division_code) = 6 or t.division_code like '______000%')
+          and t.unit in ({units})
+    """
+    suites.append(_indicator_suite(
+        f"indicator_totals__{contract.source}", contract, settings, declared, spec.get("parts_rules") or [],
+        "parts_ratio", parts_query, ("indicator", "period", "value", "parts_sum"), (table,),
+    ))
+    for reference in spec.get("references") or []:
+        ref_table = f"staging.stg_{reference['source']}"
+        division = reference.get("division", "division_code")
+        if not {division, "delivery_date", *(reference.get("when") or {})} <= set(table_columns(con, ref_table)):
+            continue
+        query = f"""
+            with ind as (
+                select * from {table}
+                where indicator = '{reference['indicator']}' and length(division_code) = 9
+            ),
+            snapshots as (select distinct delivery_date from {ref_table}),
+            picked as (
+                select i.row_id,
+                       coalesce(max(s.delivery_date) filter (where s.delivery_date <= i.delivery_date),
+                                min(s.delivery_date)) as snapshot
+                from ind i cross join snapshots s group by i.row_id
+            ),
+            counts as (
+                select c.delivery_date as snapshot, left(c.{quote(division)}, 9) as township, count(*) as counted
+                from {ref_table} c where {_when(reference.get('when'), 'c')} group by all
+            )
+            select i.row_id, i.source_file, i.source_line, i.indicator, i.period, i.value, c.counted,
+                   i.value / nullif(c.counted, 0) as records_ratio
+            from ind i join picked p using (row_id)
+            left join counts c on c.snapshot = p.snapshot and c.township = left(i.division_code, 9)
+        """
+        suites.append(_indicator_suite(
+            f"indicator_records__{contract.source}__{reference['source']}", contract, settings, declared,
+            reference["rules"], "records_ratio", query, ("indicator", "period", "value", "counted"),
+            (table, ref_table),
+        ))
+    return suites

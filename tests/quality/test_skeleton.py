@@ -51,8 +51,8 @@ def test_gate_closes_on_failed_error_check_and_reopens(settings: Settings) -> No
         assert gate_status(con, "population", settings) is False
         assert gate_status(con, "lib_no_such_library", settings) is True  # nothing declared
         write_register(con, consistent(household_rows(make_ids(100))))
-        write_table(con, "lib_population.person", _person_rows(VALID_IDS * 5 + BAD_IDS * 2))
-    # WHEN the library checks run on a person table with 4 bad ID numbers in 24 (error check fails)
+        write_table(con, "lib_population.person", _person_rows(make_ids(100) + BAD_IDS * 5))
+    # WHEN the library checks run on a person table with 10 bad ID numbers in 110 (error check fails)
     check_staging(settings)
     summary = check_libraries(settings)
     with connect(settings) as con:
@@ -67,7 +67,7 @@ def test_gate_closes_on_failed_error_check_and_reopens(settings: Settings) -> No
     assert "population" in str(summary["gates closed"])
     # WHEN the data is corrected and checked again THEN the gate reopens, history kept
     with connect(settings) as con:
-        write_table(con, "lib_population.person", _person_rows(VALID_IDS * 5))
+        write_table(con, "lib_population.person", _person_rows(make_ids(100)))
     check_libraries(settings)
     with connect(settings) as con:
         assert gate_status(con, "population", settings) is True

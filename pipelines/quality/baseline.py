@@ -1,0 +1,67 @@
+"""The accepted baseline: the failure rate of every check on a delivery the county accepted.
+
+Thresholds follow it (`GatePolicy`): a check allows `baseline_factor` times its baseline rate, so
+the accepted data passes and a delivery twice as bad fails. The committed `expectations/
+baseline.yaml` was measured on the sample county (see its header); a county recalibrates on its
+own accepted deliveries by running the checks and then
+
+    python -m pipelines.quality.baseline            # from the latest check runs of the warehouse
+
+which rewrites the file from `dq.results`. The measure is a report of rates, not a threshold:
+thresholds are computed from it by the one rule in rules.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines.quality.declarations import expectations_dir, gate_policy
+from pipelines.settings import Settings, get_settings
+
+HEADER = """\
+# Accepted failure rates per check (check id -> share of evaluated elements that failed), measured
+# by `python -m pipelines.quality.baseline` on the latest check runs of an accepted delivery.
+# Thresholds follow them by the `gate:` rule of rules.yaml; checks not listed had no failures.
+"""
+
+
+def measure(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Failure rates of the latest staging and library runs (current data, failures only)."""
+    rows = con.execute(
+        """
+        with latest as (
+            select stage, arg_max(run_id, evaluated_at) as run_id from dq.results group by stage
+        )
+        select check_id, ratio from dq.results join latest using (stage, run_id)
+        where scope <> 'history' and unexpected_count > 0
+        order by check_id
+        """
+    ).fetchall()
+    return {check_id: round(float(ratio), 6) for check_id, ratio in rows}
+
+
+def write(settings: Settings, rates: dict[str, float], note: str) -> Path:
+    """Write `expectations/<baseline file>` with a note saying where the rates come from."""
+    path = expectations_dir(settings) / gate_policy(settings).baseline_file
+    body = yaml.safe_dump({"measured_on": note, "rates": rates}, allow_unicode=True, sort_keys=False, width=120)
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Write expectations/baseline.yaml from the latest check runs.")
+    parser.add_argument("--note", default="", help="where the accepted delivery comes from")
+    args = parser.parse_args()
+    settings = get_settings()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rates = measure(con)
+    note = args.note or f"scale {settings.scale.value}, seed {settings.seed}, as of {settings.as_of}"
+    print(write(settings, rates, note), len(rates), "checks with failures")
+
+
+if __name__ == "__main__":
+    main()
