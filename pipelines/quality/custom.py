@@ -21,15 +21,24 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 import polars as pl
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+    MulticolumnMapExpectation,
+)
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
     ColumnPairMapMetricProvider,
+    MulticolumnMapMetricProvider,
     column_condition_partial,
     column_pair_condition_partial,
 )
+from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
+    multicolumn_condition_partial,
+)
 
 from pipelines import standards
+from pipelines.quality import conditions
 from pipelines.settings import CountyProfile
 from pipelines.standards import exprs
 
@@ -430,6 +439,56 @@ class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
     library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
 
 
+# --- hygiene rules over many columns at once ------------------------------------------------------
+
+
+_MULTICOLUMN_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+
+
+class MulticolumnValuesNotMatchRegex(MulticolumnMapMetricProvider):
+    condition_metric_name = "multicolumn_values.not_match_regex"
+    condition_domain_keys = _MULTICOLUMN_DOMAIN_KEYS
+    condition_value_keys = ("regex",)
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list: pd.DataFrame, regex: str, **kwargs: Any) -> pd.Series:
+        arguments = {"column_list": list(column_list.columns), "regex": regex}
+        return conditions.row_ok(column_list, "expect_multicolumn_values_to_not_match_regex", arguments)
+
+
+class ExpectMulticolumnValuesToNotMatchRegex(MulticolumnMapExpectation):
+    """Expect no value of any listed column to match `regex` (one check over a table's text
+    columns, e.g. spreadsheet damage or garbled characters); `dq.failures` names the column."""
+
+    regex: str
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "all_values_are_missing"
+    map_metric = "multicolumn_values.not_match_regex"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "regex", "ignore_row_if")
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
+class MulticolumnValueLengthsAtMost(MulticolumnMapMetricProvider):
+    condition_metric_name = "multicolumn_values.lengths_at_most"
+    condition_domain_keys = _MULTICOLUMN_DOMAIN_KEYS
+    condition_value_keys = ("max_lengths",)
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list: pd.DataFrame, max_lengths: dict[str, int], **kwargs: Any) -> pd.Series:
+        arguments = {"column_list": list(column_list.columns), "max_lengths": max_lengths}
+        return conditions.row_ok(column_list, "expect_multicolumn_value_lengths_to_be_at_most", arguments)
+
+
+class ExpectMulticolumnValueLengthsToBeAtMost(MulticolumnMapExpectation):
+    """Expect every listed column's value to be at most its contract's maximum length
+    (`max_lengths`: column -> characters); `dq.failures` names the column too long."""
+
+    max_lengths: dict[str, int]
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "all_values_are_missing"
+    map_metric = "multicolumn_values.lengths_at_most"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "max_lengths", "ignore_row_if")
+    library_metadata: ClassVar[dict[str, Any]] = _LIBRARY_METADATA
+
+
 CUSTOM_EXPECTATIONS = (
     ExpectColumnValuesToBeValidIdNumber,
     ExpectColumnValuesToHavePlausibleAge,
@@ -444,4 +503,6 @@ CUSTOM_EXPECTATIONS = (
     ExpectColumnPairIdNumberToAgreeWithBirthDate,
     ExpectColumnPairIdNumberToAgreeWithGender,
     ExpectColumnPairDatesToBeInOrder,
+    ExpectMulticolumnValuesToNotMatchRegex,
+    ExpectMulticolumnValueLengthsToBeAtMost,
 )

@@ -65,6 +65,16 @@ PAIR_EXPECTATIONS = frozenset(
         "expect_column_pair_values_a_to_be_greater_than_b",
     }
 )
+# Expectations over a list of columns at once (`column_list`): one check per table for the
+# hygiene rules every text column gets; dq.failures names the offending column of each record.
+MULTICOLUMN_EXPECTATIONS = frozenset(
+    {
+        "expect_multicolumn_values_to_not_match_regex",
+        "expect_multicolumn_value_lengths_to_be_at_most",
+    }
+)
+# Frame columns holding the text a department delivered (joined from the raw table).
+DELIVERED_SUFFIX = "__delivered"
 # Expectation arguments taken from the settings of the run rather than declared.
 RUNTIME_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "expect_column_values_to_be_valid_id_number": ("as_of",),
@@ -285,14 +295,19 @@ def bind(
 ) -> Check:
     """Bind a rule to frame columns (one, or two for pair expectations) as a check of a suite,
     with the threshold its accepted baseline sets."""
-    where = "+".join(frame_columns) if column is None else column
+    if rule.expectation in MULTICOLUMN_EXPECTATIONS:
+        where = "*"
+    else:
+        where = "+".join(frame_columns) if column is None else column
     check_id = f"{suite}:{rule.name}:{where}"
     baseline = load_baseline(settings).get(check_id)
     threshold = threshold_for(rule, baseline, gate_policy(settings))
     kwargs: dict[str, Any] = {**rule.kwargs, **(extra or {}), "mostly": threshold}
     for argument in RUNTIME_ARGUMENTS.get(rule.expectation, ()):
         kwargs[argument] = _setting_argument(argument, settings)
-    if rule.expectation in PAIR_EXPECTATIONS:
+    if rule.expectation in MULTICOLUMN_EXPECTATIONS:
+        kwargs["column_list"] = list(frame_columns)
+    elif rule.expectation in PAIR_EXPECTATIONS:
         if len(frame_columns) != 2:
             raise DeclarationError(f"{suite}: rule {rule.name} compares two columns, got {frame_columns}")
         kwargs["column_A"], kwargs["column_B"] = frame_columns

@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 import polars as pl
 
-from pipelines.quality.declarations import DIMENSIONS, GatePolicy, Suite
+from pipelines.quality import conditions
+from pipelines.quality.declarations import DELIVERED_SUFFIX, DIMENSIONS, MULTICOLUMN_EXPECTATIONS, GatePolicy, Suite
 from pipelines.quality.runner import CheckOutcome
 
 DDL = (
@@ -172,17 +173,41 @@ def _masked_value_expr(suite: Suite, columns: tuple[str, ...], frame: pl.DataFra
 def failure_rows(
     run_id: str, as_of: date, outcome: CheckOutcome, evaluated_at: datetime
 ) -> pd.DataFrame:
-    """dq.failures rows of one check: every failing record, lineage kept, values masked."""
+    """dq.failures rows of one check: every failing record, lineage kept, values masked.
+
+    A check over many columns at once gives one row per failing record and offending column,
+    named by the column (its English name), so each cell can be followed up.
+    """
     if not outcome.failures:
         return pd.DataFrame(columns=_columns("failures"))
-    suite, check = outcome.suite, outcome.check
+    check = outcome.check
     raw = pd.concat(outcome.failures, ignore_index=True)
-    attribute_source = f"{check.column}_source"  # library columns naming the source they came from
+    if check.rule.expectation not in MULTICOLUMN_EXPECTATIONS:
+        return _failure_frame(run_id, as_of, outcome, raw, check.column, check.shown, evaluated_at)
+    parts = []
+    for column, flags in conditions.offending(raw, check.rule.expectation, check.kwargs).items():
+        if flags.any():
+            label = column.removesuffix(DELIVERED_SUFFIX)
+            parts.append(_failure_frame(run_id, as_of, outcome, raw[flags.to_numpy()], label, (column,), evaluated_at))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_columns("failures"))
+
+
+def _failure_frame(
+    run_id: str,
+    as_of: date,
+    outcome: CheckOutcome,
+    raw: pd.DataFrame,
+    column: str | None,
+    shown: tuple[str, ...],
+    evaluated_at: datetime,
+) -> pd.DataFrame:
+    suite, check = outcome.suite, outcome.check
+    attribute_source = f"{column}_source"  # library columns naming the source they came from
     wanted = [
-        c for c in dict.fromkeys([*check.shown, suite.index_column, "source_file", "source_line", attribute_source])
+        c for c in dict.fromkeys([*shown, suite.index_column, "source_file", "source_line", attribute_source])
         if c in raw
     ]
-    frame = pl.from_pandas(raw[wanted]).with_columns(pl.all().cast(pl.String))
+    frame = pl.from_pandas(raw[wanted].astype(object)).with_columns(pl.all().cast(pl.String))
     lineage = suite.lineage and "source_file" in frame.columns
     if attribute_source in frame.columns:
         source_expr = pl.col(attribute_source)
@@ -196,7 +221,7 @@ def failure_rows(
         pl.lit(suite.stage).alias("stage"),
         pl.lit(suite.name).alias("suite"),
         pl.lit(suite.table).alias("table"),
-        pl.lit(check.column, dtype=pl.String).alias("column"),
+        pl.lit(column, dtype=pl.String).alias("column"),
         pl.lit(check.rule.expectation).alias("expectation"),
         pl.lit(check.check_id).alias("check_id"),
         pl.lit(check.rule.dimension).alias("dimension"),
@@ -208,7 +233,7 @@ def failure_rows(
         source_expr.alias("source"),
         (pl.col("source_file") if lineage else pl.lit(None, dtype=pl.String)).alias("source_file"),
         (pl.col("source_line") if lineage else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("line"),
-        _masked_value_expr(suite, check.shown, frame).alias("value"),
+        _masked_value_expr(suite, shown, frame).alias("value"),
         pl.lit(evaluated_at).alias("evaluated_at"),
     )
     return out.to_pandas()

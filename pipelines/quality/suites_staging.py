@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.contracts import DeliveryMode, SourceContract, all_contracts
 from pipelines.quality.declarations import (
+    DELIVERED_SUFFIX,
     Check,
     ColumnInfo,
     Rule,
@@ -29,7 +30,6 @@ from pipelines.quality.declarations import (
 )
 from pipelines.settings import Settings
 
-DELIVERED_SUFFIX = "__delivered"
 KEY_OCCURRENCE = "__key_occurrence"
 
 
@@ -127,15 +127,21 @@ def model_suite(
     for column, rule_names in _column_rules(declared, contract, staged):
         builder.add(rule_names, column, (column,))
 
+    for entry in declared.get("across_columns") or []:
+        columns = tuple(c.name for c in contract.columns if c.type.value in entry["types"] and c.name in staged)
+        if columns:
+            builder.add(entry["rules"], None, columns)
+
     delivered = _delivered_columns(declared, contract, staged, raw)
     delivered_types = set((declared.get("delivered") or {}).get("types") or [])
     for column_name in delivered:
         column = contract.column(column_name)
-        shown = column_name + DELIVERED_SUFFIX
         if column.type.value in delivered_types:
+            shown = column_name + DELIVERED_SUFFIX
             builder.add((declared.get("delivered") or {}).get("rules") or [], column_name, (shown, column_name))
-        if column.max_length:
-            builder.add(declared.get("max_length") or [], column_name, (shown,), max_value=column.max_length)
+    lengths = {n + DELIVERED_SUFFIX: contract.column(n).max_length for n in delivered if contract.column(n).max_length}
+    if lengths:
+        builder.add(declared.get("max_length") or [], None, tuple(lengths), max_lengths=lengths)
 
     key = tuple(k for k in contract.key if k in staged)
     if key and len(key) == len(contract.key):

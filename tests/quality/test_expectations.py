@@ -200,10 +200,22 @@ def test_declared_regex_rules(probe: Probe) -> None:
 
     rules = load_rules(load_settings())
     damage = rules["no_spreadsheet_damage"]
-    frame = pd.DataFrame({"value": ["3.71503E+17", "6222021234567890123", "1.5e10", "2.5万"]})
-    failing, _ = probe.failing(damage.expectation, frame, column="value", **damage.kwargs)
+    frame = pd.DataFrame({"a": ["3.71503E+17", "6222021234567890123", "x", "2.5万"], "b": ["ok", "ok", "1.5e10", None]})
+    failing, _ = probe.failing(damage.expectation, frame, column_list=["a", "b"], **damage.kwargs)
     assert failing == {0, 2}
     garbled = rules["no_garbled_text"]
-    frame = pd.DataFrame({"value": ["张?明", "张三", "王\ufffd", "锟斤拷", "李四？"]})
-    failing, _ = probe.failing(garbled.expectation, frame, column="value", **garbled.kwargs)
+    frame = pd.DataFrame({"a": ["张?明", "张三", "王\ufffd", "锟斤拷", "李四"], "b": [None, "好", "好", "好", "李四？"]})
+    failing, _ = probe.failing(garbled.expectation, frame, column_list=["a", "b"], **garbled.kwargs)
     assert failing == {0, 2, 3, 4}
+
+
+def test_lengths_within_the_contract(probe: Probe) -> None:
+    frame = pd.DataFrame({"a": ["汉族", "汉" * 30, None], "b": ["1", "2", "123456"]})
+    failing, result = probe.failing("expect_multicolumn_value_lengths_to_be_at_most", frame,
+                                    column_list=["a", "b"], max_lengths={"a": 20, "b": 5})
+    assert failing == {1, 2}
+    from pipelines.quality.conditions import offending
+
+    flags = offending(frame, "expect_multicolumn_value_lengths_to_be_at_most",
+                      {"column_list": ["a", "b"], "max_lengths": {"a": 20, "b": 5}})
+    assert flags["a"].tolist() == [False, True, False] and flags["b"].tolist() == [False, False, True]
