@@ -42,20 +42,17 @@ class Mover:
 class LibraryRun:
     settings: Settings
     first_warehouse: Path  # copy of the warehouse after the first build
+    second_warehouse: Path  # copy of the warehouse after the second delivery
     first_counts: dict[str, int]  # run_build's result after the first build
     second_counts: dict[str, int]  # ... after the second delivery
     mover: Mover
-
-    @property
-    def warehouse(self) -> Path:
-        return self.settings.warehouse_path
 
     @property
     def truth(self) -> Path:
         return self.settings.truth_path
 
     def connect(self, first: bool = False) -> duckdb.DuckDBPyConnection:
-        path = self.first_warehouse if first else self.warehouse
+        path = self.first_warehouse if first else self.second_warehouse
         return duckdb.connect(str(path), read_only=True)
 
 
@@ -69,6 +66,14 @@ def _run_chain(settings: Settings) -> dict[str, int]:
     run_stage(settings)
     run_resolve(settings)
     return run_build(settings)
+
+
+def _snapshot(settings: Settings, copy: Path) -> Path:
+    """A copy of the warehouse as it is now (dbt's in-process connection may still hold it)."""
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("checkpoint")  # the copy must not miss what is still in the WAL
+    shutil.copyfile(settings.warehouse_path, copy)
+    return copy
 
 
 def _latest_register(landing: Path) -> Path:
@@ -132,17 +137,15 @@ def library_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LibraryRun
         settings = load_settings()
         generate(settings)
         first_counts = _run_chain(settings)
-        first = base / "first.duckdb"
-        with duckdb.connect(str(settings.warehouse_path)) as con:
-            con.execute("checkpoint")  # the copy must not miss what is still in the WAL
-        shutil.copyfile(settings.warehouse_path, first)
+        first = _snapshot(settings, base / "first.duckdb")
         with duckdb.connect(str(first), read_only=True) as con:
             standard = dict(con.execute(
                 "select standard_address, township_code from lib_spatial.standard_address").fetchall())
         mover = deliver_move(settings, standard)
         second_counts = _run_chain(settings)
-        yield LibraryRun(settings=settings, first_warehouse=first, first_counts=first_counts,
-                         second_counts=second_counts, mover=mover)
+        second = _snapshot(settings, base / "second.duckdb")
+        yield LibraryRun(settings=settings, first_warehouse=first, second_warehouse=second,
+                         first_counts=first_counts, second_counts=second_counts, mover=mover)
     finally:
         for key, value in saved.items():
             if value is None:
