@@ -513,6 +513,12 @@ def _splink_setup(kind: str):  # noqa: ANN202 - splink types exist only in the b
             block_on("rep_n", "est"),
             block_on("name_core", "phone_n"),
             block_on("phone_n", "est"),
+            block_on("name_core", "rep_n"),
+            block_on("name_core", "addr_n"),
+            block_on("name_core", "est"),
+            block_on("addr_n", "est"),
+            block_on("addr_n"),
+            block_on("rep_n"),
         ]
         deterministic = [block_on("uscc_n"), block_on("name_n", "rep_n", "phone_n")]
         training = [block_on("name_core"), block_on("uscc_n"), block_on("rep_n", "phone_n")]

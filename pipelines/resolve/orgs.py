@@ -6,8 +6,8 @@ shop names (便民超市) shared by unrelated individual businesses.
 
 Blocking keys: credit code; organisation code (positions 9-17, survives a slip in the first
 eight characters); name; name core (without place prefix and legal form); legal representative
-+ phone; legal representative + address; legal representative + date of establishment; name
-core + phone; phone + date of establishment.
++ phone / address / date of establishment; name core + phone / legal representative / address /
+date of establishment; phone + date of establishment; address + date of establishment.
 Comparisons: credit code (exact / one slip / two slips / different; two different valid codes
 never match), name and name core, legal representative (exact / same sound / similar),
 address, phone, date of establishment.
@@ -48,6 +48,14 @@ def org_config() -> ResolverConfig:
         BlockingRule("rep_established", ("rep_n", "est")),
         BlockingRule("core_phone", ("name_core", "phone_n")),
         BlockingRule("phone_established", ("phone_n", "est")),
+        # common names (便民超市) make huge name blocks, which are skipped: these find their pairs
+        BlockingRule("core_rep", ("name_core", "rep_n")),
+        BlockingRule("core_address", ("name_core", "addr_n")),
+        BlockingRule("core_established", ("name_core", "est")),
+        BlockingRule("address_established", ("addr_n", "est")),
+        # a renamed organisation without its code may share nothing but one of these
+        BlockingRule("address", ("addr_n",), max_block=50),
+        BlockingRule("legal_rep", ("rep_n",), max_block=50),
     )
     return ResolverConfig(
         prefix="O",

@@ -156,7 +156,7 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
 # Legal-form suffixes and generic words that differ between spellings of the same organisation.
 _ORG_SUFFIX = re.compile(
     r"(?:股份有限公司|有限责任公司|有限公司|股份公司|分公司|公司|专业合作社|合作社|个体工商户|个体户|"
-    r"经营部|门市部|商行|厂|店|中心|集团)$"
+    r"经营部|门市部|商行|商店|厂|店|中心|集团)$"
 )
 
 
