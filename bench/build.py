@@ -1,0 +1,125 @@
+"""Benchmark: `dbt build` of the libraries (the `build` stage) against its 60-second budget.
+
+Run by hand (results go into bench/README.md):
+
+    .venv/bin/python bench/build.py --scale county            # prepare a county, then time build
+    .venv/bin/python bench/build.py --warehouse W --landing L  # time build on a prepared warehouse
+
+It generates a county of the given scale into a scratch folder and runs ingest, stage and
+resolve (each in a fresh interpreter, timed for information), then runs the build stage
+(`pipelines.build.run_build`: dbt build of every intermediate and mart model with its tests,
+then the row counts) `--repeat` times on a copy of the prepared warehouse, and prints the time
+of each run, the slowest dbt nodes of the last run and the row count of every library table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BUDGET_SECONDS = 60.0
+PREPARE = [
+    ("generate", "from pipelines.generator import generate; generate(s)"),
+    ("ingest", "from pipelines.ingest import ingest; ingest(s)"),
+    ("stage", "from pipelines.stage import run_stage; run_stage(s)"),
+    ("resolve", "from pipelines.resolve.stage import run_resolve; run_resolve(s)"),
+]
+BUILD = (
+    "import json\n"
+    "from pipelines.build import run_build\n"
+    "counts = run_build(s)\n"
+    "print('COUNTS ' + json.dumps(counts))\n"
+)
+
+
+def _child(code: str, env: dict[str, str]) -> tuple[float, str]:
+    """Run code in a fresh interpreter with settings `s`; (seconds, its stdout)."""
+    script = (
+        "import time\n"
+        "from pipelines.settings import load_settings\n"
+        "s = load_settings()\n"
+        "t = time.perf_counter()\n"
+        f"{code}\n"
+        "print('SECONDS', time.perf_counter() - t)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {code.splitlines()[0]}\n{done.stderr[-3000:]}")
+    seconds = next(float(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("SECONDS"))
+    return seconds, done.stdout
+
+
+def _slowest_nodes(target: Path, n: int = 12) -> list[tuple[str, float]]:
+    """The slowest nodes of the last dbt invocation (dbt's run_results.json)."""
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    timed = [(r["unique_id"], float(r.get("execution_time") or 0.0)) for r in results]
+    return sorted(timed, key=lambda item: item[1], reverse=True)[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="county", choices=["tiny", "small", "county"])
+    parser.add_argument("--warehouse", type=Path, help="a warehouse already staged and resolved")
+    parser.add_argument("--landing", type=Path, help="its landing folder (with --warehouse)")
+    parser.add_argument("--repeat", type=int, default=1, help="build runs to time")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix=f"govdata-bench-build-{args.scale}-"))
+    env = {
+        **os.environ,
+        "GOVDATA_SCALE": args.scale,
+        "GOVDATA_LANDING": str(args.landing or scratch / "landing"),
+        "GOVDATA_TRUTH": str(scratch / "truth"),
+        "GOVDATA_REPORTS": str(scratch / "reports"),
+        "GOVDATA_OPEN_DIR": str(scratch / "open"),
+        "GOVDATA_SHARE_DIR": str(scratch / "share"),
+        "GOVDATA_WAREHOUSE": str(scratch / "prepared.duckdb"),
+    }
+    prepared = Path(env["GOVDATA_WAREHOUSE"])
+    timings: dict[str, float] = {}
+    if args.warehouse:
+        shutil.copyfile(args.warehouse, prepared)
+    else:
+        for name, code in PREPARE:
+            timings[name], _ = _child(code, env)
+            print(f"{name:<10}{timings[name]:>9.1f} s", flush=True)
+
+    from pipelines.dbt import DBT_PROJECT
+
+    runs: list[float] = []
+    counts: dict[str, int] = {}
+    for i in range(args.repeat):
+        build_env = {**env, "GOVDATA_WAREHOUSE": str(scratch / f"build{i}.duckdb")}
+        shutil.copyfile(prepared, build_env["GOVDATA_WAREHOUSE"])
+        started = time.perf_counter()
+        seconds, out = _child(BUILD, build_env)
+        runs.append(time.perf_counter() - started)
+        counts = json.loads(next(line[7:] for line in out.splitlines() if line.startswith("COUNTS ")))
+        print(f"build run {i + 1}: {seconds:.1f} s in the stage function, {runs[-1]:.1f} s with interpreter start",
+              flush=True)
+        Path(build_env["GOVDATA_WAREHOUSE"]).unlink()
+
+    best = min(runs)
+    print(f"\nscale={args.scale}  build best {best:.1f} s  budget {BUDGET_SECONDS:.0f} s  "
+          f"{'OK' if best <= BUDGET_SECONDS else 'OVER BUDGET'}")
+    print("slowest dbt nodes of the last run:")
+    for node, seconds in _slowest_nodes(DBT_PROJECT / "target"):
+        print(f"  {seconds:7.2f} s  {node}")
+    print("rows per library table:")
+    for table, rows in counts.items():
+        print(f"  {rows:>10}  {table}")
+    print(json.dumps({"scale": args.scale, "prepare": timings, "build_runs": runs, "counts": counts}))
+    if not args.keep:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
