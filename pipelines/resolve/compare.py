@@ -332,7 +332,8 @@ class NameMatch(Comparison):
     column: str = ""
     pinyin_columns: tuple[str, ...] = ()
     similar: float = 0.8
-    labels: tuple[str, ...] = ("different", "similar spelling", "same sound", "exact")
+    similar_sound: float = 0.9
+    labels: tuple[str, ...] = ("different", "similar spelling or sound", "same sound", "exact")
 
     def columns(self) -> tuple[str, ...]:
         return (self.column, *self.pinyin_columns)
@@ -343,6 +344,10 @@ class NameMatch(Comparison):
         out = np.zeros(len(sim), dtype=np.int8)
         out[sim >= self.similar] = 1
         if self.pinyin_columns:
+            # close readings (wu lin / wu ling): a clerk's mishearing of the same name
+            (p0,) = cols.codes(self.pinyin_columns[0])
+            sound = code_similarity(p0[left], p0[right], cols.values(self.pinyin_columns[0]), jaro_winkler)
+            out[(sound >= self.similar_sound) & (out < 1)] = 1
             readings = cols.codes(*self.pinyin_columns)
             sound = np.zeros(len(sim), dtype=bool)
             for a in readings:

@@ -1,9 +1,11 @@
 """Person resolution: the configuration of the engine for residents' records.
 
 Blocking keys (any one agreeing makes a pair a candidate):
-    ID number; ID characters sorted (survives a transposition); name + birth date; each pinyin
+    ID number; pinyin + ID characters sorted (survives a transposition); pinyin + first or last
+    half of the ID (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
-    pinyin + phone tail; name + address; birth date + phone.
+    pinyin + phone tail; pinyin + address; birth date + phone; birth date + address (a newborn's
+    birth record without a name); phone + address (a household); pinyin + township.
 Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
 张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
 different checksum-valid numbers never match), birth date (exact / day-month swapped / one
@@ -38,12 +40,18 @@ def person_config() -> ResolverConfig:
     blocking = (
         BlockingRule("id_number", ("id_n",)),
         BlockingRule("pinyin_id_sorted", ("name_py0", "id_sorted"), masks=("id_number",)),
+        BlockingRule("pinyin_id_head", ("name_py0", "id_head"), masks=("id_number",)),
+        BlockingRule("pinyin_id_tail", ("name_py0", "id_tail"), masks=("id_number",)),
         BlockingRule("name_dob", ("name_n", "dob")),
         *(BlockingRule(f"pinyin{i}_dob", (p, "dob")) for i, p in enumerate(PINYIN)),
         BlockingRule("name_phone", ("name_n", "phone_n")),
         BlockingRule("pinyin_phone_tail", ("name_py0", "phone_tail")),
-        BlockingRule("name_address", ("name_n", "addr_n")),
+        BlockingRule("pinyin_address", ("name_py0", "addr_n")),
         BlockingRule("dob_phone", ("dob", "phone_n")),
+        # a newborn's birth record may have no name yet; a household shares phone and address
+        BlockingRule("dob_address", ("dob", "addr_n")),
+        BlockingRule("phone_address", ("phone_n", "addr_n"), max_block=30),
+        BlockingRule("pinyin_township", ("name_py0", "township")),
     )
     return ResolverConfig(
         prefix="P",

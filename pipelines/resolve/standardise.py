@@ -16,7 +16,9 @@ Derived columns (persons):
     gender_n    GB/T 2261.1 code 1/2: from a valid ID number, else as delivered
     phone_n     digits-only phone number
     addr_n      address without the province/city/county prefix, simplified, no spaces
+    township    the address up to its township (街道/镇/乡), the masking standard's pattern
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
+    id_head, id_tail  the ID's first 9 and last 9 characters (one mistyped digit spares one)
 Organisations: name_n, name_core (legal-form suffix and place prefix removed), uscc_n,
 uscc_valid, org_code (positions 9-17 of the credit code), rep_n, rep_py0..2, addr_n, phone_n,
 est (YYYYMMDD).
@@ -34,6 +36,7 @@ import polars as pl
 
 from pipelines import standards
 from pipelines.standards import exprs as X
+from pipelines.standards.masking import ADDRESS_TOWNSHIP_PATTERN
 
 PINYIN_SLOTS = 3
 
@@ -80,14 +83,11 @@ def pinyin_slots(names: pl.Series, prefix: str) -> pl.DataFrame:
     )
 
 
-# Gender as delivered: GB/T 2261.1 codes (1 male, 2 female) and their common spellings.
-_GENDER = {"1": "1", "2": "2", "男": "1", "女": "2", "M": "1", "F": "2", "MALE": "1", "FEMALE": "2", "男性": "1", "女性": "2"}
-
-
 def gender_expr(expr: pl.Expr) -> pl.Expr:
-    """Delivered gender as a GB/T 2261.1 code, null when unknown (0, 9) or unreadable."""
-    cleaned = X.normalise_text_expr(expr).str.to_uppercase()
-    return cleaned.replace_strict(_GENDER, default=None, return_dtype=pl.String)
+    """Delivered sex as a GB/T 2261.1 code (the standard's `normalise_gender`); only 1 (male)
+    and 2 (female) carry evidence for matching, so 0 (unknown) and 9 (unstated) become null."""
+    code = X.normalise_gender_expr(expr)
+    return pl.when(code.is_in(["1", "2"])).then(code)
 
 
 @lru_cache(maxsize=8)
@@ -148,7 +148,11 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         pl.col("_dob").alias("dob_given"),
         pl.coalesce(pl.when(pl.col("id_valid")).then(pl.col("_id_gender")), "_gender").alias("gender_n"),
         pl.col("id_n").str.split("").list.sort().list.join("").alias("id_sorted"),
+        # one mistyped digit leaves one half of the number intact
+        pl.col("id_n").str.slice(0, 9).alias("id_head"),
+        pl.col("id_n").str.slice(9).alias("id_tail"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
+        pl.col("addr_n").str.extract(ADDRESS_TOWNSHIP_PATTERN, 1).alias("township"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
     return pl.concat([out, pinyin_slots(out["name_n"], "name_py")], how="horizontal")
 
