@@ -70,6 +70,8 @@ class ResolverConfig:
         blocking: blocking rules (most specific first).
         identifier: (column, valid-flag column) of the checksum identifier, if any: different
             valid identifiers never merge.
+        link_same_identifier: records sharing a checksum-valid identifier always match
+            (organisations: a credit code is issued once and survives renaming).
         name: the name comparison (agreement on it alone is not enough to match).
         agree_levels: per comparison name, the lowest level that counts as agreement for the
             "more than the name" rule (default: the top level).
@@ -88,6 +90,7 @@ class ResolverConfig:
     comparisons: tuple[Comparison, ...]
     blocking: tuple[BlockingRule, ...]
     identifier: tuple[str, str] | None = None
+    link_same_identifier: bool = False
     name: str | None = None
     agree_levels: dict[str, int] = field(default_factory=dict)
     keep_apart: tuple[KeepApart, ...] = ()
@@ -192,6 +195,10 @@ def _decide(
         reason[match & clash] = 2
         match &= ~clash
         cannot |= clash
+        if config.link_same_identifier:
+            same = valid[left] & valid[right] & (ids[left] == ids[right]) & ~match
+            reason[same] = REASON_SAME_IDENTIFIER
+            match |= same
     if config.name is not None:
         evidence = np.zeros(len(weights), dtype=bool)
         for k, comp in enumerate(config.comparisons):
@@ -222,9 +229,11 @@ FIXED_REASONS = (
     "only the name agrees",
     "not the best link of either record (one-to-one)",
     "kept apart in clustering: a chain of links would join records that must stay apart",
+    "same checksum-valid identifier",
 )
 REASON_ONE_TO_ONE = 4
 REASON_CLUSTER = 5
+REASON_SAME_IDENTIFIER = 6
 
 
 def reasons(config: ResolverConfig) -> list[str]:

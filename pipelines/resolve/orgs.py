@@ -9,7 +9,7 @@ eight characters); name; name core (without place prefix and legal form); legal 
 + phone / address / date of establishment; name core + phone / legal representative / address /
 date of establishment; phone + date of establishment; address + date of establishment.
 Comparisons: credit code (exact / one slip / two slips / different; two different valid codes
-never match), name and name core, legal representative (exact / same sound / similar),
+never match; the same valid code always matches, whatever the name), name core, legal representative (exact / same sound / similar),
 address, phone, date of establishment.
 """
 
@@ -62,6 +62,7 @@ def org_config() -> ResolverConfig:
         comparisons=comparisons,
         blocking=blocking,
         identifier=("uscc_n", "uscc_valid"),
+        link_same_identifier=True,
         name="name",
         agree_levels={"uscc": 2, "legal_rep": 2, "address": 3, "phone": 2, "established": 3},
         keep_apart=(
