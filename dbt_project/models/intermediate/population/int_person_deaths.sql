@@ -90,7 +90,8 @@ final as (
 
     select
         golden.person_id,
-        golden.death_date,
+        -- a death date after the as-of date is mistyped: the death stands, its date does not
+        case when golden.death_date <= {{ as_of_date() }} then golden.death_date end as death_date,
         golden.death_date_source,
         golden.death_date_record_id,
         reported.date_precision as death_date_precision,

@@ -1,6 +1,7 @@
 -- The golden person: one row per resolved person, every attribute chosen by the survivorship
--- rules (var 'survivorship') with the source that supplied it. Gender and birth date that no
--- source gives consistently are read from the golden ID number (GB 11643), and say so.
+-- rules (var 'survivorship') with the source that supplied it. Sex and birth date are those the
+-- golden ID number encodes when it is valid (GB 11643); a source that agrees is named as their
+-- source, otherwise `derived:id_number`.
 with resolved as (
 
     select * from {{ ref('int_person_records_resolved') }}
@@ -70,6 +71,7 @@ joined as (
         residence.registered_date,
         deaths.death_date,
         deaths.death_date_source,
+        deaths.person_id is not null as is_reported_dead,
         people.record_count,
         people.source_count,
         people.first_delivery_date,
@@ -92,17 +94,25 @@ golden as (
         name_source,
         id_number,
         id_number_source,
-        -- a source's gender or birth date that contradicts the valid ID number gives way to it
-        case when is_source_gender_valid or id_gender is null then coalesce(source_gender, id_gender)
-            else id_gender end as gender,
-        case when is_source_gender_valid or id_gender is null
-            then coalesce(source_gender_source, case when id_gender is not null then 'derived:id_number' end)
-            else 'derived:id_number' end as gender_source,
-        case when is_source_birth_date_valid or id_birth_date is null
-            then coalesce(source_birth_date, id_birth_date) else id_birth_date end as birth_date,
-        case when is_source_birth_date_valid or id_birth_date is null
-            then coalesce(source_birth_date_source, case when id_birth_date is not null then 'derived:id_number' end)
-            else 'derived:id_number' end as birth_date_source,
+        -- GB 11643: a valid ID number encodes sex and birth date, so a source contradicting the
+        -- golden number gives way to it; without one, a birth date after the as-of date is no
+        -- birth date
+        coalesce(id_gender, source_gender) as gender,
+        case
+            when id_gender is null then source_gender_source
+            when source_gender = id_gender then source_gender_source
+            else 'derived:id_number'
+        end as gender_source,
+        case
+            when id_birth_date is not null then id_birth_date
+            when source_birth_date <= {{ as_of_date() }} then source_birth_date
+        end as birth_date,
+        case
+            when id_birth_date is null and source_birth_date <= {{ as_of_date() }} then source_birth_date_source
+            when id_birth_date is null then null
+            when source_birth_date = id_birth_date then source_birth_date_source
+            else 'derived:id_number'
+        end as birth_date_source,
         -- contact and residence
         phone,
         phone_source,
@@ -126,7 +136,7 @@ golden as (
         registered_date,
         death_date,
         death_date_source,
-        death_date is null and coalesce(register_status, '') <> '死亡' as is_alive,
+        not is_reported_dead and coalesce(register_status, '') <> '死亡' as is_alive,
         coalesce(register_status = '正常', false) as is_registered_resident,
         has_residence_permit,
         first_delivery_date,

@@ -198,6 +198,8 @@ final as (
     left join records on records.record_id = events.record_id
     -- a register observation is not a resolution record: cite its row from the register
     left join register on register.record_id = events.record_id and records.record_id is null
+    -- a date after the as-of date is a typing error, not an event that happened
+    where events.event_date <= {{ as_of_date() }}
 
 )
 
