@@ -63,8 +63,8 @@ def constrained_components(
         weights: match weight of every pair (stronger links are kept first).
         match: which pairs matched.
         cannot: which pairs must never end up in one cluster (kept-apart pairs).
-        exclusive: per record an identifier (object array, None when absent) of which a cluster
-            may hold at most one distinct value (checksum-valid ID numbers).
+        exclusive: per record the integer code of an identifier (-1 when absent) of which a
+            cluster may hold at most one distinct value (checksum-valid ID numbers).
         rank: per record a canonical rank breaking ties between equally strong links, so that
             the result does not depend on the order of the input (default: record number).
 
@@ -84,10 +84,9 @@ def constrained_components(
     bad_mask = np.zeros(labels.max() + 1 if n else 0, dtype=bool)
     inner_cannot = cannot & (labels[left] == labels[right])
     bad_mask[labels[left[inner_cannot]]] = True
-    values: list[str | None] | None = None
     if exclusive is not None:
-        values = [None if v is None else str(v) for v in exclusive]
-        frame = pl.DataFrame({"label": labels, "vid": pl.Series(values, dtype=pl.String)}).drop_nulls("vid")
+        has = exclusive >= 0
+        frame = pl.DataFrame({"label": labels[has], "vid": exclusive[has]})
         multi = (
             frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
         )
@@ -107,7 +106,7 @@ def constrained_components(
         forbid.setdefault(b, set()).add(a)
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
-    ident: dict[int, str | None] = {}
+    ident: dict[int, int] = {}
 
     def find(x: int) -> int:
         root = x
@@ -117,17 +116,17 @@ def constrained_components(
             parent[x], x = root, parent[x]
         return root
 
-    def value(root: int) -> str | None:
+    def value(root: int) -> int:
         if root in ident:
             return ident[root]
-        return None if values is None else values[root]
+        return -1 if exclusive is None else int(exclusive[root])
 
     for e in edges:
         a, b = find(int(left[e])), find(int(right[e]))
         if a == b:
             continue
         va, vb = value(a), value(b)
-        if va is not None and vb is not None and va != vb:
+        if va >= 0 and vb >= 0 and va != vb:
             refused[e] = True
             continue
         ma, mb = members.get(a, [a]), members.get(b, [b])
@@ -140,7 +139,7 @@ def constrained_components(
         parent[child] = root
         members[root] = ma + mb
         members.pop(child, None)
-        ident[root] = va if va is not None else vb
+        ident[root] = va if va >= 0 else vb
     rebuilt = np.flatnonzero(bad_mask[labels])
     roots = np.fromiter((find(int(x)) for x in rebuilt), dtype=np.int64, count=len(rebuilt))
     labels = labels.copy()

@@ -323,7 +323,7 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     valid_ids = None
     if config.identifier is not None:
         id_col, valid_col = config.identifier
-        valid_ids = frame.select(pl.when(pl.col(valid_col)).then(pl.col(id_col))).to_series().to_numpy()
+        valid_ids = np.where(cols.flags(valid_col), cols.codes(id_col)[0], -1)
     rank = np.empty(n, dtype=np.int64)
     rank[canonical] = np.arange(n)
     labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids, rank)
@@ -334,9 +334,7 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
     stats.update({"records": n, "matches": int((match & ~refused).sum()), "entities": int(xref["entity_id"].n_unique())})
     stats.update({k: round(v, 3) for k, v in timings.items()})
-    resolution = Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats)
-    resolution.model = model  # type: ignore[attr-defined]
-    return resolution
+    return Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats, model=model)
 
 
 def _pair_table(

@@ -7,7 +7,7 @@ The column lists are the contract of `govdata resolve persons|orgs` and of the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -53,9 +53,11 @@ class Resolution:
         keys: `source, record_id, keys` (List[String]): the persistent keys of each record that
             the id map uses to carry entity ids across runs (see `idmap`).
         stats: counts and timings of the run (records, candidate pairs, matches, clusters).
+        model: the fitted Fellegi-Sunter model (m, u, weights per comparison level), for reports.
     """
 
     xref: pl.DataFrame
     pairs: pl.DataFrame
     keys: pl.DataFrame
     stats: dict[str, float] = field(default_factory=dict)
+    model: Any = None

@@ -12,7 +12,7 @@ def test_a_chain_through_an_id_less_record_does_not_join_two_valid_ids() -> None
     left, right = np.array([0, 1]), np.array([1, 2])
     weights = np.array([20.0, 10.0])
     match = np.array([True, True])
-    labels, refused = constrained_components(3, left, right, weights, match, np.zeros(2, bool), np.array(["A", None, "B"], dtype=object))
+    labels, refused = constrained_components(3, left, right, weights, match, np.zeros(2, bool), np.array([7, -1, 9]))
     assert labels[0] == labels[1] != labels[2]
     assert refused.tolist() == [False, True]
 
