@@ -1,8 +1,9 @@
 -- 法人单位历史: the periods over which an organisation's name and legal representative stayed the
 -- same, from every snapshot of the register that ranks first for it (by the survivorship
 -- priority of `org.name`), so that registers disagreeing with each other do not make changes
--- that did not happen. Grain: one row per organisation and period; valid_to (exclusive) is the
--- next period's start, null for the current one.
+-- that did not happen (nor does a value missing from one snapshot). Grain: one row per
+-- organisation and period; valid_to (exclusive) is the next period's start, null for the
+-- current one.
 with registry as (
 
     select * from {{ ref('int_org_registry_observations') }}
@@ -32,14 +33,59 @@ observations as (
 
 ),
 
+filled as (
+
+    -- a value missing from one snapshot is not a change: carry the last one seen forward (and
+    -- the first one seen back, for snapshots before it)
+    select
+        * replace (
+            coalesce(
+                last_value(name ignore nulls) over (partition by org_id order by delivery_date, row_id
+                    rows between unbounded preceding and current row),
+                first_value(name ignore nulls) over (partition by org_id order by delivery_date, row_id
+                    rows between current row and unbounded following)
+            ) as name,
+            coalesce(
+                last_value(legal_rep ignore nulls) over (partition by org_id order by delivery_date, row_id
+                    rows between unbounded preceding and current row),
+                first_value(legal_rep ignore nulls) over (partition by org_id order by delivery_date, row_id
+                    rows between current row and unbounded following)
+            ) as legal_rep
+        )
+    from observations
+
+),
+
+states as (
+
+    select
+        *,
+        concat_ws('|', name, legal_rep) as state
+    from filled
+
+),
+
+denoised as (
+
+    -- a state seen in a single snapshot between two snapshots that agree with each other is that
+    -- snapshot's typing error (a name retyped as a homophone), not two changes
+    select *
+    from states
+    qualify not coalesce(
+        lag(state) over (partition by org_id order by delivery_date, row_id) = lead(state) over (partition by org_id order by delivery_date, row_id)
+        and lag(state) over (partition by org_id order by delivery_date, row_id) <> state,
+        false
+    )
+
+),
+
 changes as (
 
     select
         *,
-        case when lag(concat_ws('|', name, legal_rep)) over (partition by org_id order by delivery_date, row_id)
-                is not distinct from concat_ws('|', name, legal_rep)
+        case when lag(state) over (partition by org_id order by delivery_date, row_id) is not distinct from state
             then 0 else 1 end as is_change
-    from observations
+    from denoised
 
 ),
 

@@ -109,15 +109,77 @@ observations as (
 
 ),
 
+filled as (
+
+    -- a value missing from one snapshot (a clerk's blank, a quarantined cell) is not a change:
+    -- carry the last one seen forward (and the first one seen back, before it)
+    select
+        * replace (
+            coalesce(
+                last_value(address ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between unbounded preceding and current row),
+                first_value(address ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between current row and unbounded following)
+            ) as address,
+            coalesce(
+                last_value(household_no ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between unbounded preceding and current row),
+                first_value(household_no ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between current row and unbounded following)
+            ) as household_no,
+            coalesce(
+                last_value(relation_to_head ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between unbounded preceding and current row),
+                first_value(relation_to_head ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between current row and unbounded following)
+            ) as relation_to_head,
+            coalesce(
+                last_value(marital_status ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between unbounded preceding and current row),
+                first_value(marital_status ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between current row and unbounded following)
+            ) as marital_status,
+            coalesce(
+                last_value(register_status ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between unbounded preceding and current row),
+                first_value(register_status ignore nulls) over (partition by person_id order by observed_on, record_id
+                    rows between current row and unbounded following)
+            ) as register_status
+        )
+    from observations
+
+),
+
+states as (
+
+    select
+        *,
+        md5(concat_ws('|', address, household_no, relation_to_head, marital_status, register_status)) as state
+    from filled
+
+),
+
+denoised as (
+
+    -- a state seen in a single snapshot between two snapshots that agree with each other is that
+    -- snapshot's typing error (a name retyped as a homophone), not two changes
+    select *
+    from states
+    qualify not coalesce(
+        lag(state) over (partition by person_id order by observed_on, record_id) = lead(state) over (partition by person_id order by observed_on, record_id)
+        and lag(state) over (partition by person_id order by observed_on, record_id) <> state,
+        false
+    )
+
+),
+
 changes as (
 
     select
         *,
-        case when lag(md5(concat_ws('|', address, household_no, relation_to_head, marital_status, register_status)))
-                over (partition by person_id order by observed_on, record_id)
-                is not distinct from md5(concat_ws('|', address, household_no, relation_to_head, marital_status, register_status))
+        case when lag(state) over (partition by person_id order by observed_on, record_id) is not distinct from state
             then 0 else 1 end as is_change
-    from observations
+    from denoised
 
 ),
 
