@@ -401,6 +401,10 @@ def ours_worker(spec: dict) -> dict:
     if spec.get("std_output"):
         keep = ["source", "record_id", *(c for c in spec["std_columns"] if c in std.columns and c not in ("source", "record_id"))]
         std.select(keep).write_parquet(spec["std_output"])
+    if spec.get("training"):
+        from dataclasses import replace
+
+        config = replace(config, training=spec["training"])
     clock = time.perf_counter()
     resolution = resolve(std, config)
     resolve_s = time.perf_counter() - clock
@@ -642,6 +646,17 @@ def run_case(name: str, kind: str, records, truth, work: Path, args) -> dict:  #
     row: dict = {"case": name, "records": records.height, "ours": ours}
     if "error" not in ours:
         ours.update(_score(str(work / f"{name}.ours.parquet"), truth))
+    if args.rl_ecm:
+        ecm = _child(
+            sys.executable,
+            "ours-worker",
+            {"kind": kind, "input": str(raw), "output": str(work / f"{name}.ecm.parquet"), "training": "recordlinkage-ecm"},
+            offline=False,
+            timeout=args.timeout,
+        )
+        if "error" not in ecm:
+            ecm.update(_score(str(work / f"{name}.ecm.parquet"), truth))
+        row["ours_rl_ecm"] = ecm
     if args.splink and records.height <= args.splink_max:
         if kind in ("febrl3", "febrl4"):
             import polars as pl
@@ -742,6 +757,13 @@ def markdown(rows: list[dict]) -> str:
                 f"{s['peak_gb']}",
             )
         lines.append(f"| {row['case']} | {row['records']} | {ours_f1} | {ours_t} | {_fmt(o, 'peak_gb')} | {sp[0]} | {sp[1]} | {sp[2]} | {sp[3]} |")
+    ecm_rows = [row for row in rows if "ours_rl_ecm" in row]
+    if ecm_rows:
+        lines += ["", "| case | ours, recordlinkage ECMClassifier F1 (pairwise / B3) | time s |", "| --- | --- | ---: |"]
+        for row in ecm_rows:
+            e = row["ours_rl_ecm"]
+            f1 = e.get("error") or f"{_fmt(e, 'pairwise_f1')} / {_fmt(e, 'bcubed_f1')}"
+            lines.append(f"| {row['case']} | {f1} | {_fmt(e, 'total_s')} |")
     return "\n".join(lines)
 
 
@@ -759,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic-size", type=int, default=50_000)
     parser.add_argument("--scales", type=int, nargs="+", default=[200_000, 500_000, 1_000_000, 2_000_000])
     parser.add_argument("--splink", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--rl-ecm", action="store_true", help="also score with recordlinkage's ECMClassifier")
     parser.add_argument("--splink-python", default=DEFAULT_SPLINK_PYTHON)
     parser.add_argument("--splink-max", type=int, default=2_000_000, help="largest case Splink is run on")
     parser.add_argument("--splink-u-pairs", type=float, default=1e7)

@@ -80,8 +80,11 @@ class ResolverConfig:
         link_only: only compare records from different sources.
         one_to_one: keep only mutually best links (between sources).
         random_pairs: random record pairs used to estimate u.
-        training: how m and u are estimated: `sessions` (u from random pairs, m per blocking rule
-            as Splink does, prior over all pairs) or `candidates` (EM on the candidate pairs).
+        training: how pairs are scored: `sessions` (u from random pairs, m per blocking rule
+            as Splink does, prior over all pairs; the default), `candidates` (EM on the candidate
+            pairs) or `recordlinkage-ecm` (recordlinkage's `ECMClassifier` on binary agreement
+            vectors built from our vectorised comparisons; no term frequencies, no missing-value
+            handling: kept for comparison).
         fix_u: with `candidates` training, keep u from random pairs instead of refining it.
         chunk_pairs: pairs compared per batch (keeps memory flat).
     """
@@ -173,6 +176,25 @@ def score_pairs(
         adj[top] = np.log2(sum_p2 / p[codes[left[top]]])
         weights += np.clip(adj, -10, 10)
     return weights
+
+
+def recordlinkage_ecm_weights(levels: np.ndarray, comparisons: list[Comparison]) -> np.ndarray:
+    """Match weights from recordlinkage's ECM classifier (unsupervised Fellegi-Sunter on binary
+    vectors): a comparison "agrees" at its top two levels (its top level when it has two)."""
+    import pandas as pd
+    import recordlinkage
+
+    if levels.shape[0] == 0:
+        return np.zeros(0)
+    binary = {
+        comp.name: (levels[:, k] >= max(1, comp.n_levels - 2)).astype(np.int8) for k, comp in enumerate(comparisons)
+    }
+    index = pd.MultiIndex.from_arrays([np.arange(levels.shape[0]), np.arange(levels.shape[0])])
+    features = pd.DataFrame(binary, index=index)
+    classifier = recordlinkage.ECMClassifier(binarize=None)
+    classifier.fit(features)
+    prob = np.clip(np.asarray(classifier.prob(features), dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.log2(prob / (1 - prob))
 
 
 def _decide(
@@ -311,7 +333,10 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
         model = fit_sessions(levels, pairs["rules"].to_numpy(), masks, comps, u_random, _total_pairs(frame, config))
     else:
         model = fit_em(levels, comps, u_init=u_random, fix_u=config.fix_u and u_random is not None)
-    weights = score_pairs(cols, left, right, levels, model, config)
+    if config.training == "recordlinkage-ecm":
+        weights = recordlinkage_ecm_weights(levels, comps)
+    else:
+        weights = score_pairs(cols, left, right, levels, model, config)
     match, reason, cannot = _decide(levels, weights, cols, left, right, config)
     if config.one_to_one:
         kept = _one_to_one(left, right, weights, match, sources)
