@@ -73,6 +73,7 @@
     valid_expr: SQL over the relation's columns saying whether the value passes its check
     value_expr: the value compared for agreement (defaults to the attribute column) -#}
 {% macro golden_attribute(relation, entity, entity_id, attribute, valid_expr='true') -%}
+    {%- set uses_agreement = 'agreement' in survivorship_rule(entity, attribute)['order'] -%}
     select
         {{ entity_id }},
         {{ attribute }},
@@ -81,17 +82,34 @@
         is_valid as is_{{ attribute }}_valid
     from (
         select
-            {{ entity_id }},
-            {{ attribute }},
-            source,
-            record_id,
-            delivery_date,
-            completeness,
-            coalesce({{ valid_expr }}, false) as is_valid,
-            count(distinct source) over (partition by {{ entity_id }}, {{ attribute }}) as n_sources
-        from {{ relation }}
-        where {{ attribute }} is not null
-    ) as candidates
+            candidates.*
+            {%- if uses_agreement %},
+            agreement.n_sources
+            {%- else %},
+            0 as n_sources
+            {%- endif %}
+        from (
+            select
+                {{ entity_id }},
+                {{ attribute }},
+                source,
+                record_id,
+                delivery_date,
+                completeness,
+                coalesce({{ valid_expr }}, false) as is_valid
+            from {{ relation }}
+            where {{ attribute }} is not null
+        ) as candidates
+        {%- if uses_agreement %}
+        inner join (
+            -- how many distinct sources give each value of the entity
+            select {{ entity_id }}, {{ attribute }}, count(distinct source) as n_sources
+            from {{ relation }}
+            where {{ attribute }} is not null
+            group by {{ entity_id }}, {{ attribute }}
+        ) as agreement using ({{ entity_id }}, {{ attribute }})
+        {%- endif %}
+    ) as ranked
     qualify row_number() over (
         partition by {{ entity_id }}
         order by {{ survivorship_order(entity, attribute) }}
