@@ -64,7 +64,7 @@ def map_by_value(column: pd.Series, function: Callable[[Any], Any]) -> pd.Series
 
 def apply_expr(column: pd.Series, build: Callable[[pl.Expr], pl.Expr]) -> pd.Series:
     """A Polars expression of `pipelines.standards.exprs` over a column (as text), vectorised."""
-    text = column.map(lambda value: None if value is None else str(value))
+    text = column.astype(object).map(lambda value: None if _missing(value) else str(value))
     frame = pl.DataFrame({"v": pl.Series("v", text.tolist(), dtype=pl.String)})
     result = frame.select(build(pl.col("v")).alias("r")).to_series()
     if result.dtype == pl.Boolean:
@@ -73,7 +73,7 @@ def apply_expr(column: pd.Series, build: Callable[[pl.Expr], pl.Expr]) -> pd.Ser
 
 
 def _is_null(series: pd.Series) -> pd.Series:
-    return series.isna() | series.map(lambda v: v is None)
+    return series.isna() | series.map(_missing).astype(bool)
 
 
 @lru_cache(maxsize=16)
@@ -90,9 +90,14 @@ def _county(county: dict[str, Any]) -> CountyProfile:
     return county_profile(json.dumps(county, sort_keys=True))
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA (a scalar test that never raises on text)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def as_date(value: Any) -> date | None:
     """A staged date (date, datetime, pandas Timestamp) or a delivered text as a date."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+    if _missing(value):
         return None
     if isinstance(value, pd.Timestamp | datetime):
         return value.date()
@@ -103,7 +108,7 @@ def as_date(value: Any) -> date | None:
 
 def gender_code(value: Any) -> str | None:
     """A staged gender (GB/T 2261.1 code `1`/`2`, or 男/女 if unstandardised) as its code."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return None
     text = str(value).strip()
     return {"男": "1", "女": "2", "M": "1", "F": "2", "1": "1", "2": "2"}.get(text.upper(), text)

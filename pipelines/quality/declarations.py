@@ -295,6 +295,8 @@ def bind(
 ) -> Check:
     """Bind a rule to frame columns (one, or two for pair expectations) as a check of a suite,
     with the threshold its accepted baseline sets."""
+    if rule.expectation in MULTICOLUMN_EXPECTATIONS and len(frame_columns) == 1:
+        return _single_column_form(suite, rule, settings, frame_columns[0], extra or {}, shown)
     if rule.expectation in MULTICOLUMN_EXPECTATIONS:
         where = "*"
     else:
@@ -325,6 +327,20 @@ def bind(
         threshold=threshold,
         baseline_rate=baseline,
     )
+
+
+def _single_column_form(
+    suite: str, rule: Rule, settings: Settings, column: str, extra: dict[str, Any], shown: tuple[str, ...] | None
+) -> Check:
+    """A multicolumn hygiene rule on a table with one such column: GX's single-column form."""
+    label = column.removesuffix(DELIVERED_SUFFIX)
+    if rule.expectation == "expect_multicolumn_values_to_not_match_regex":
+        single = Rule(**{**rule.__dict__, "expectation": "expect_column_values_to_not_match_regex"})
+        return bind(suite, single, settings, column=label, frame_columns=(column,), shown=shown)
+    lengths = {**rule.kwargs, **extra}.get("max_lengths") or {}
+    single = Rule(**{**rule.__dict__, "expectation": "expect_column_value_lengths_to_be_between", "kwargs": {}})
+    return bind(suite, single, settings, column=label, frame_columns=(column,),
+                extra={"max_value": int(lengths[column])}, shown=shown)
 
 
 def exempt(declared: dict[str, Any], rule_name: str, column: str) -> bool:

@@ -193,6 +193,7 @@ def _suite_rows(outcomes: list[SuiteOutcome]) -> pd.DataFrame:
                 "failed (error)": sum(1 for c in checks if not c.success and c.check.rule.severity == "error"),
                 "failed (warn)": sum(1 for c in checks if not c.success and c.check.rule.severity == "warn"),
                 "failing records": sum(c.unexpected for c in checks),
+                "seconds": round(suite_outcome.seconds, 2),
             }
         )
     return pd.DataFrame(rows)

@@ -7,7 +7,9 @@ writes only to `dq`: it never deletes or alters the data it checks.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -19,6 +21,25 @@ from pipelines.quality.runner import DEFAULT_CHUNK_ROWS, CheckOutcome, GxRunner,
 from pipelines.quality.store import append, score_rows, trend, write_outcomes
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage, table_exists
+
+T = TypeVar("T")
+
+
+class _Clock:
+    """Wall-clock time of each phase of a check run (reported by the CLI and the benchmark)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+
+    def time(self, phase: str, function: Callable[..., T], *args: Any) -> T:
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
+
+    def describe(self) -> str:
+        return ", ".join(f"{phase} {seconds:.1f}" for phase, seconds in self.phases.items())
 
 
 def _run_suites(
@@ -82,17 +103,19 @@ def _docs(
 def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
     """Run every staging suite (one per staging model) and record the results."""
     with record_stage("check_staging", settings) as run:
+        clock = _Clock()
         with connect(settings) as con:
             suites = staging_suites(settings, con)
-            outcomes, missing = _run_suites(con, suites, chunk_rows)
-            written, scores = _record(con, settings, run.run_id, "staging", outcomes)
-            docs = _docs(con, settings, run.run_id, "staging", outcomes, scores)
+            outcomes, missing = clock.time("validate", _run_suites, con, suites, chunk_rows)
+            written, scores = clock.time("record", _record, con, settings, run.run_id, "staging", outcomes)
+            docs = clock.time("data docs", _docs, con, settings, run.run_id, "staging", outcomes, scores)
         run.rows_in = sum(s.rows for s in outcomes)
         run.rows_out = written["results"] + written["failures"]
         summary: dict[str, int | str] = {"run id": run.run_id, **_summary(outcomes, written)}
         if missing:
             summary["tables missing"] = ", ".join(missing)
         summary["data docs"] = docs
+        summary["seconds"] = clock.describe()
         return summary
 
 
@@ -101,12 +124,13 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
     from pipelines.quality.gate import write_gates
 
     with record_stage("check_libraries", settings) as run:
+        clock = _Clock()
         with connect(settings) as con:
             suites = library_suites(settings, con)
-            outcomes, missing = _run_suites(con, suites, chunk_rows)
-            written, scores = _record(con, settings, run.run_id, "libraries", outcomes)
+            outcomes, missing = clock.time("validate", _run_suites, con, suites, chunk_rows)
+            written, scores = clock.time("record", _record, con, settings, run.run_id, "libraries", outcomes)
             gates = write_gates(con, settings, run.run_id, settings.as_of)
-            docs = _docs(con, settings, run.run_id, "libraries", outcomes, scores, gates)
+            docs = clock.time("data docs", _docs, con, settings, run.run_id, "libraries", outcomes, scores, gates)
         run.rows_in = sum(s.rows for s in outcomes)
         run.rows_out = written["results"] + written["failures"] + len(gates)
         summary: dict[str, int | str] = {"run id": run.run_id, **_summary(outcomes, written)}
@@ -115,4 +139,5 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
         if missing:
             summary["tables missing"] = ", ".join(missing)
         summary["data docs"] = docs
+        summary["seconds"] = clock.describe()
         return summary

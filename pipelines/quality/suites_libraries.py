@@ -249,43 +249,55 @@ def consistency_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> li
 
 
 def completeness_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
-    """Per declared entity and source: records whose entity is missing from the reference source."""
+    """Records expected in another department's data (declared in `record_completeness`)."""
     declared = read_declaration(settings, "libraries.yaml")
     rules = load_rules(settings)
     suites: list[Suite] = []
     for entry in declared.get("record_completeness") or []:
-        records, xref, entity_id = entry["records"], entry["xref"], entry["id"]
-        if not all(table_exists(con, t) for t in (records, xref)):
-            continue
+        records, xref, entity_id, source = entry["records"], entry["xref"], entry["id"], entry["source"]
+        staged = f"staging.stg_{source}"
         reference = entry["reference_source"]
-        roles = ", ".join(f"'{r}'" for r in entry.get("roles") or ["self"])
-        for source in _sources_of(con, records):
-            if source == reference:
-                continue
-            name = f"record_completeness__{entry['entity']}__{source}"
-            checks: list[Check] = []
-            _bind_all(name, settings, rules, entry["rules"], f"in_{reference}", ("in_reference",), checks)
-            query = f"""
-                with referenced as (
-                    select distinct x.{quote(entity_id)}
-                    from {xref} x where x.source = '{reference}'
-                )
-                select r.record_id as row_id, r.source_file, cast(r.source_line as varchar) as source_line,
-                       x.{quote(entity_id)},
-                       x.{quote(entity_id)} in (select {quote(entity_id)} from referenced) as in_reference
+        ref_table = f"staging.stg_{reference}"
+        if not all(table_exists(con, t) for t in (records, xref, staged, ref_table)):
+            continue
+        if entry["date"] not in table_columns(con, staged):
+            continue
+        related = ", ".join(f"'{r}'" for r in entry.get("related_roles") or [])
+        related_filter = (
+            f"and exists (select 1 from recs p where p.source_file = c.source_file and p.source_line = c.source_line "
+            f"and p.role in ({related}) and p.{quote(entity_id)} in (select {quote(entity_id)} from referenced))"
+            if related else ""
+        )
+        name = f"record_completeness__{entry['name']}"
+        checks: list[Check] = []
+        _bind_all(name, settings, rules, entry["rules"], f"in_{reference}", ("in_reference",), checks)
+        query = f"""
+            with recs as (
+                select r.record_id, r.role, r.source_file, cast(r.source_line as varchar) as source_line,
+                       x.{quote(entity_id)}
                 from {records} r join {xref} x using (source, record_id)
-                where r.source = '{source}' and r.role in ({roles})
-            """
-            suites.append(
-                Suite(
-                    name=name, stage="libraries", table=records, query=query, index_column="row_id",
-                    key=(), checks=tuple(checks),
-                    columns={"in_reference": ColumnInfo("in_reference", "internal")},
-                    department=source.split("__")[0], library=library_schema(entry["library"]), source=source,
-                    requires=(records, xref),
-                    scope="cross-department",
-                )
+                where r.source = '{source}'
+            ),
+            referenced as (select distinct {quote(entity_id)} from {xref} where source = '{reference}'),
+            latest as (select max(delivery_date) as delivered from {ref_table})
+            select c.record_id as row_id, c.source_file, c.source_line, c.{quote(entity_id)},
+                   c.{quote(entity_id)} in (select {quote(entity_id)} from referenced) as in_reference
+            from recs c
+            join {staged} s on s.source_file = c.source_file and cast(s.source_line as varchar) = c.source_line
+            cross join latest
+            where c.role = '{entry.get("role", "self")}'
+              and s.{quote(entry["date"])} + interval {int(entry.get("grace_days", 0))} day <= latest.delivered
+              {related_filter}
+        """
+        suites.append(
+            Suite(
+                name=name, stage="libraries", table=staged, query=query, index_column="row_id",
+                key=(), checks=tuple(checks),
+                columns={"in_reference": ColumnInfo("in_reference", "internal")},
+                department=source.split("__")[0], library=library_schema(entry["library"]), source=source,
+                requires=(records, xref, staged, ref_table), scope="cross-department",
             )
+        )
     return suites
 
 
