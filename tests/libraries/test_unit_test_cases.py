@@ -104,3 +104,29 @@ def test_unit_test_expectations_equal_the_fixture(test: dict[str, Any]) -> None:
             assert expected == case["valid"], (raw, expected, case)
         else:
             assert expected == case[value_field], (raw, expected, case)
+
+
+def test_set_based_checks_unit_test_covers_the_fixture() -> None:
+    # The unit test of macros/standards_sql.sql feeds normalised values (as staging leaves them):
+    # every normalised ID number and phone of the fixture, with the fixture's verdicts.
+    path = DBT / "models" / "intermediate" / "population" / "_population__unit_tests.yml"
+    test = next(
+        t for t in yaml.safe_load(path.read_text(encoding="utf-8"))["unit_tests"]
+        if t["name"] == "resolved_records_check_ids_and_phones_like_the_standards"
+    )
+    given = {r["record_id"]: r for r in test["given"][0]["rows"]}
+    expected = {r["record_id"]: r for r in test["expect"]["rows"]}
+    ids = {r["id_number"] for r in given.values() if r["id_number"] is not None}
+    phones = {r["phone"] for r in given.values() if r["phone"] is not None}
+    assert ids == {c["normalised"] for c in FIXTURE["id_number"] if c["normalised"] is not None}
+    assert phones == {c["normalised"] for c in FIXTURE["phone"] if c["normalised"] is not None}
+    for record_id, row in given.items():
+        out = expected[record_id]
+        if row["id_number"] is not None:
+            case = next(c for c in FIXTURE["id_number"] if c["normalised"] == row["id_number"])
+            assert out["is_id_number_valid"] == case["valid"], case
+            if case["valid"]:
+                assert (out["id_birth_date"], out["id_gender"]) == (case["birth_date"], case["gender"]), case
+        if row["phone"] is not None:
+            case = next(c for c in FIXTURE["phone"] if c["normalised"] == row["phone"])
+            assert out["is_phone_valid"] == case["valid"], case

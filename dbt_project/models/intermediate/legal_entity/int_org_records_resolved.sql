@@ -75,20 +75,29 @@ representatives as (
 
 ),
 
+code_checks as (
+
+    -- GB 32100 check once per distinct code (the UDF is the standards' one implementation)
+    select uscc, coalesce(std_credit_code_valid(uscc), false) as is_uscc_valid
+    from (select distinct uscc from resolved where uscc is not null) as codes
+
+),
+
 final as (
 
     select
         resolved.*,
         representatives.legal_rep_person_id,
         representatives.legal_rep_record_id,
-        coalesce(std_credit_code_valid(resolved.uscc), false) as is_uscc_valid,
+        coalesce(code_checks.is_uscc_valid, false) as is_uscc_valid,
         resolved.legal_rep is not null and representatives.legal_rep_person_id is not null
             as is_legal_rep_valid,
-        coalesce(std_phone_valid(resolved.phone), false) as is_phone_valid,
+        {{ sql_phone_valid('resolved.phone') }} as is_phone_valid,
         resolved.established <= {{ as_of_date() }} as is_established_valid,
         resolved.address_match_level in ('exact', 'tail', 'fuzzy', 'street', 'road') as is_address_valid
     from resolved
     left join representatives on representatives.row_id = resolved.row_id
+    left join code_checks on code_checks.uscc = resolved.uscc
 
 )
 

@@ -59,18 +59,18 @@ checked as (
 
     select
         *,
-        coalesce(std_id_valid(id_number), false) as is_id_number_valid
+        {{ sql_id_number_valid('id_number') }} as is_id_number_valid
     from resolved
 
 ),
 
 derived as (
 
-    -- GB 11643: birth date and sex read from a valid number (the standards' one implementation)
+    -- GB 11643: birth date and sex read from a valid number (macros/standards_sql.sql)
     select
         *,
-        case when is_id_number_valid then std_id_birth_date(id_number) end as id_birth_date,
-        case when is_id_number_valid then std_id_gender(id_number) end as id_gender
+        case when is_id_number_valid then {{ sql_id_birth_date('id_number') }} end as id_birth_date,
+        case when is_id_number_valid then {{ sql_id_gender('id_number') }} end as id_gender
     from checked
 
 ),
@@ -82,7 +82,7 @@ final as (
         gender in ('1', '2') and (id_gender is null or gender = id_gender) as is_gender_valid,
         birth_date <= {{ as_of_date() }}
             and (id_birth_date is null or birth_date = id_birth_date) as is_birth_date_valid,
-        coalesce(std_phone_valid(phone), false) as is_phone_valid,
+        {{ sql_phone_valid('phone') }} as is_phone_valid,
         -- an address is checked when it matches one standard address (not only its street)
         address_match_level in ('exact', 'tail', 'fuzzy') as is_address_valid
     from derived
