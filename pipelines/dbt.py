@@ -44,6 +44,21 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _release_warehouse() -> None:
+    """Close dbt-duckdb's process-wide DuckDB handle.
+
+    dbt-duckdb keeps the database open in a class attribute after a run; in one process that
+    runs every stage (`govdata run` under dag.test()) it would hold the warehouse file and block
+    read-only connections and other processes' writes.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
 def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Invoke one dbt command; raise GovdataError naming every failed node.
 
@@ -68,7 +83,10 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[
         *args,
     ]
     with _environment(settings):
-        result = dbtRunner().invoke(cli_args)
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            _release_warehouse()
     nodes = []
     failures = []
     for item in getattr(result.result, "results", None) or []:
