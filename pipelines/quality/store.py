@@ -20,93 +20,99 @@ from pipelines.quality import conditions
 from pipelines.quality.declarations import DELIVERED_SUFFIX, DIMENSIONS, MULTICOLUMN_EXPECTATIONS, GatePolicy, Suite
 from pipelines.quality.runner import CheckOutcome
 
-DDL = (
-    """
-    create table if not exists dq.results (
-        run_id varchar not null,
-        as_of date not null,
-        stage varchar not null,
-        suite varchar not null,
-        scope varchar not null,
-        "table" varchar not null,
-        "column" varchar,
-        expectation varchar not null,
-        check_id varchar not null,
-        rule varchar not null,
-        dimension varchar not null,
-        indicator varchar not null,
-        severity varchar not null,
-        threshold double not null,
-        baseline_rate double,
-        reason varchar not null,
-        department varchar,
-        library varchar,
-        source varchar,
-        element_count bigint not null,
-        elements_evaluated bigint not null,
-        unexpected_count bigint not null,
-        ratio double not null,
-        success boolean not null,
-        closes_gate boolean not null,
-        evaluated_at timestamp not null
-    )
-    """,
-    """
-    create table if not exists dq.failures (
-        run_id varchar not null,
-        as_of date not null,
-        stage varchar not null,
-        suite varchar not null,
-        "table" varchar not null,
-        "column" varchar,
-        expectation varchar not null,
-        check_id varchar not null,
-        dimension varchar not null,
-        indicator varchar not null,
-        severity varchar not null,
-        record_key varchar,
-        department varchar,
-        library varchar,
-        source varchar,
-        source_file varchar,
-        line varchar,
-        value varchar,
-        evaluated_at timestamp not null
-    )
-    """,
-    """
-    create table if not exists dq.gate (
-        run_id varchar not null,
-        as_of date not null,
-        library varchar not null,
-        passed boolean not null,
-        status varchar not null,
-        failing_checks varchar[] not null,
-        evaluated_at timestamp not null
-    )
-    """,
-    """
-    create table if not exists dq.scores (
-        run_id varchar not null,
-        as_of date not null,
-        stage varchar not null,
-        scope varchar not null,
-        scope_name varchar not null,
-        dimension varchar not null,
-        elements_evaluated bigint not null,
-        elements_passing bigint not null,
-        score double,
-        evaluated_at timestamp not null
-    )
-    """,
-)
+# Columns of the dq tables (name and type). The tables are history: they are created when
+# missing and, when a later version adds a column, altered to add it (older rows keep NULL).
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "results": (
+        ("run_id", "varchar not null"),
+        ("as_of", "date not null"),
+        ("stage", "varchar not null"),
+        ("suite", "varchar not null"),
+        ("scope", "varchar not null"),
+        ("table", "varchar not null"),
+        ("column", "varchar"),
+        ("expectation", "varchar not null"),
+        ("check_id", "varchar not null"),
+        ("rule", "varchar not null"),
+        ("dimension", "varchar not null"),
+        ("indicator", "varchar not null"),
+        ("severity", "varchar not null"),
+        ("threshold", "double not null"),
+        ("baseline_rate", "double"),
+        ("reason", "varchar not null"),
+        ("department", "varchar"),
+        ("library", "varchar"),
+        ("source", "varchar"),
+        ("element_count", "bigint not null"),
+        ("elements_evaluated", "bigint not null"),
+        ("unexpected_count", "bigint not null"),
+        ("ratio", "double not null"),
+        ("success", "boolean not null"),
+        ("closes_gate", "boolean not null"),
+        ("evaluated_at", "timestamp not null"),
+    ),
+    "failures": (
+        ("run_id", "varchar not null"),
+        ("as_of", "date not null"),
+        ("stage", "varchar not null"),
+        ("suite", "varchar not null"),
+        ("table", "varchar not null"),
+        ("column", "varchar"),
+        ("expectation", "varchar not null"),
+        ("check_id", "varchar not null"),
+        ("dimension", "varchar not null"),
+        ("indicator", "varchar not null"),
+        ("severity", "varchar not null"),
+        ("record_key", "varchar"),
+        ("department", "varchar"),
+        ("library", "varchar"),
+        ("source", "varchar"),
+        ("source_file", "varchar"),
+        ("line", "varchar"),
+        ("value", "varchar"),
+        ("evaluated_at", "timestamp not null"),
+    ),
+    "gate": (
+        ("run_id", "varchar not null"),
+        ("as_of", "date not null"),
+        ("library", "varchar not null"),
+        ("passed", "boolean not null"),
+        ("status", "varchar not null"),
+        ("failing_checks", "varchar[] not null"),
+        ("evaluated_at", "timestamp not null"),
+    ),
+    "scores": (
+        ("run_id", "varchar not null"),
+        ("as_of", "date not null"),
+        ("stage", "varchar not null"),
+        ("scope", "varchar not null"),
+        ("scope_name", "varchar not null"),
+        ("dimension", "varchar not null"),
+        ("elements_evaluated", "bigint not null"),
+        ("elements_passing", "bigint not null"),
+        ("score", "double"),
+        ("evaluated_at", "timestamp not null"),
+    ),
+}
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the dq tables when missing (they are never dropped: they are the history)."""
+    """Create the dq tables when missing and add columns a later version introduced (they are
+    never dropped or rewritten: they are the history)."""
     con.execute("create schema if not exists dq")
-    for statement in DDL:
-        con.execute(statement)
+    for table, columns in TABLES.items():
+        body = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+        con.execute(f"create table if not exists dq.{table} ({body})")
+        present = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'dq' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for name, kind in columns:
+            if name not in present:
+                con.execute(f'alter table dq.{table} add column "{name}" {kind.replace(" not null", "")}')
 
 
 def now() -> datetime:

@@ -64,8 +64,10 @@ RESOLVED_SQL = (
 
 
 def make_project(root: Path) -> Path:
-    """A project root with the real `expectations/` and a one-table dbt project."""
+    """A project root with the real `expectations/` (minus the sample's accepted baseline, so
+    thresholds are the declared defaults) and a one-table dbt project."""
     shutil.copytree(PROJECT_ROOT / "expectations", root / "expectations")
+    (root / "expectations" / "baseline.yaml").unlink(missing_ok=True)
     marts = root / "dbt_project" / "models" / "marts" / "population"
     marts.mkdir(parents=True)
     (marts / "person.sql").write_text(PERSON_SQL, encoding="utf-8")
