@@ -333,6 +333,7 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
         model = fit_sessions(levels, pairs["rules"].to_numpy(), masks, comps, u_random, _total_pairs(frame, config))
     else:
         model = fit_em(levels, comps, u_init=u_random, fix_u=config.fix_u and u_random is not None)
+    model.labels = [c.labels for c in comps]
     if config.training == "recordlinkage-ecm":
         weights = recordlinkage_ecm_weights(levels, comps)
     else:

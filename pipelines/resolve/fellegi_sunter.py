@@ -53,6 +53,7 @@ class FellegiSunterModel:
     u: list[np.ndarray]
     iterations: int = 0
     history: list[float] = field(default_factory=list)
+    labels: list[tuple[str, ...]] = field(default_factory=list)
 
     def level_weights(self) -> list[np.ndarray]:
         """log2(m/u) of every level of every comparison (the Bayes factor of the level)."""
@@ -76,10 +77,21 @@ class FellegiSunterModel:
     def describe(self) -> pl.DataFrame:
         """One row per comparison level: m, u and weight (for reports and the audit)."""
         rows = []
-        for name, m, u, w in zip(self.names, self.m, self.u, self.level_weights(), strict=True):
+        for k, (name, m, u, w) in enumerate(zip(self.names, self.m, self.u, self.level_weights(), strict=True)):
             for level in range(len(m)):
-                rows.append({"comparison": name, "level": level, "m": float(m[level]), "u": float(u[level]), "weight": float(w[level])})
-        return pl.DataFrame(rows)
+                label = self.labels[k][level] if k < len(self.labels) else None
+                rows.append(
+                    {
+                        "comparison": name,
+                        "level": level,
+                        "label": label,
+                        "m": float(m[level]),
+                        "u": float(u[level]),
+                        "weight": float(w[level]),
+                    }
+                )
+        rows.append({"comparison": "prior", "level": None, "label": "log2 odds of a random pair matching", "m": None, "u": None, "weight": self.prior_weight})
+        return pl.DataFrame(rows, schema={"comparison": pl.String, "level": pl.Int64, "label": pl.String, "m": pl.Float64, "u": pl.Float64, "weight": pl.Float64})
 
 
 def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,6 +7,8 @@ it), resolves each kind with the same engine as `govdata resolve`, and writes sc
   one row per record, replaced on every run.
 * `er.person_pairs`, `er.org_pairs`: every compared candidate pair with its comparison vector,
   weight, probability, decision and reason; replaced on every run.
+* `er.person_match_model`, `er.org_match_model`: the fitted model (m, u and weight of every
+  comparison level, and the prior), so that a pair's weight can be read off its levels.
 * `er.person_id_map`, `er.org_id_map` (+ `_id_keys`, `_id_log`): persistent, see `idmap`.
 
 Everything is written in one transaction, so a failed run leaves the previous results intact.
@@ -77,6 +79,8 @@ def _resolve_kind(
     pairs = _with_persistent_ids(resolution.pairs, local_to_persistent, id_col)
     _write(con, f"er.{tables.entity}_xref", xref)
     _write(con, f"er.{tables.entity}_pairs", pairs)
+    if resolution.model is not None:
+        _write(con, f"er.{tables.entity}_match_model", resolution.model.describe())
     return xref.height
 
 

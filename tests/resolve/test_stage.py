@@ -41,6 +41,9 @@ def test_stage_writes_er_tables_and_reruns_identically(tmp_settings: Settings) -
     pairs = _table(tmp_settings, "select * from er.person_pairs")
     assert {"cmp_name", "cmp_id_number", "match_weight", "match_probability", "decision", "reason"} <= set(pairs.columns)
     assert _table(tmp_settings, "select count(*) as n from er.org_xref")["n"][0] > 0
+    model = _table(tmp_settings, "select * from er.person_match_model")
+    assert {"comparison", "level", "label", "m", "u", "weight"} <= set(model.columns)
+    assert "prior" in model["comparison"].to_list()
 
     run_resolve(tmp_settings)
     assert _table(tmp_settings, "select * from er.person_xref order by all").equals(xref)
