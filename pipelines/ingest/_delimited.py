@@ -95,10 +95,10 @@ def detect_layout(path: Path, contract: SourceContract) -> CsvLayout:
         head = handle.read(SAMPLE_BYTES)
     whole = size <= len(head)
     encoding = quick_encoding(head, whole, contract.encoding)
-    clean = encoding is not None
     bad_bytes = 0
     if encoding is None:
         encoding, bad_bytes = best_encoding(path, contract.encoding)
+    clean = bad_bytes == 0
     text = _decode_head(head, encoding, whole)
     lookup = header_lookup(contract)
     best: tuple[int, int, str, list[list[str]], list[int]] | None = None

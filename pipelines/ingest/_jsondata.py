@@ -63,6 +63,7 @@ class JsonSource:
         self.contract = contract
         self.encoding = encoding
         self.lookup = header_lookup(contract)
+        self._targets: dict[str, str | None] = {}
         self.geometry = next(
             (c.name_zh for c in contract.columns if c.type == ColumnType.GEOMETRY), None
         )
@@ -255,6 +256,14 @@ class JsonSource:
             return record
         return value
 
+    def _target(self, key: str) -> str | None:
+        """The column a key names (memoised: every element repeats the same keys)."""
+        try:
+            return self._targets[key]
+        except KeyError:
+            found = self._targets[key] = self.lookup.get(normalise_header(key))
+            return found
+
     def chunks(self) -> Iterator[Chunk]:
         batch: list[tuple[str, Any, str | None]] = []
         for element in self._elements():
@@ -279,7 +288,7 @@ class JsonSource:
                 fault, record = "element is not a JSON object", {}
             taken: dict[str, str | None] = {}
             for key, item in record.items():
-                target = self.lookup.get(normalise_header(key))
+                target = self._target(key)
                 if target is not None and target not in taken:
                     taken[target] = value_text(item)
                 else:

@@ -104,6 +104,8 @@ def quick_encoding(sample: bytes, whole_file: bool, hint: str) -> Encoding | Non
     if found is not None:
         return found
     lines = complete_lines(sample, whole_file)
+    if lines.isascii() and not whole_file:
+        return None  # ASCII so far says nothing about the rest: decide on the whole file
     hinted = canonical_codec(hint)
     for codec in dict.fromkeys(("utf-8", hinted if hinted != "utf-8" else "gb18030", "gb18030")):
         if decodes(lines, codec):
@@ -124,15 +126,16 @@ def count_undecodable(path: Path, codec: str, offset: int = 0) -> int:
 
 
 def best_encoding(path: Path, hint: str) -> tuple[Encoding, int]:
-    """`(encoding, undecodable bytes)` for a file no encoding reads cleanly: the candidate with
-    the fewest undecodable bytes (the hint wins ties, then UTF-8)."""
+    """`(encoding, undecodable bytes)` for a file whose first megabyte did not decide: the
+    candidate with the fewest undecodable bytes in the whole file."""
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     found = bom_encoding(head) or utf16_without_bom(head)
     if found is not None:
         return found, count_undecodable(path, found.codec, found.bom)
-    hinted = canonical_codec(hint)
-    candidates = list(dict.fromkeys((hinted, "utf-8", "gb18030")))
+    # Ties go to UTF-8 (clean non-ASCII UTF-8 is strong evidence, see quick_encoding), then to
+    # the contract's hint.
+    candidates = list(dict.fromkeys(("utf-8", canonical_codec(hint), "gb18030")))
     scored = [(count_undecodable(path, codec), i, codec) for i, codec in enumerate(candidates)]
     bad, _, codec = min(scored)
     return Encoding(codec), bad

@@ -208,7 +208,7 @@ def _load(
                     "rejected", reason=rejected.reason, rows_read=rejected.rows_read
                 )
             except BaseException:
-                con.rollback()
+                _rollback(con)
                 raise
     finally:
         source.close()
@@ -322,6 +322,14 @@ class _Recorder:
             batch_id=attempt.batch_id,
             replaces_batch_id=replaces,
         )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back whatever is open; a failed commit may have closed the transaction already."""
+    try:
+        con.rollback()
+    except duckdb.Error:
+        pass
 
 
 def _digest(path: Path) -> tuple[str, int]:

@@ -280,3 +280,17 @@ def test_content_that_is_not_data_is_rejected_with_what_it_is(env, content, reas
     env.run()
     ledger = crafted.latest(env.warehouse, "人员名单.csv")
     assert ledger["status"] == "rejected" and reason in ledger["reason"]
+
+
+def test_encoding_is_decided_by_the_whole_file_when_its_start_is_ascii(env) -> None:
+    # GIVEN English headers and more than a megabyte of ASCII rows before the first Chinese
+    # characters, which are GBK
+    header = ["id_number", "name", "gender", "address", "phone"]
+    ascii_rows = [[f"{i:018d}", f"n{i}", "1", "street", "1"] for i in range(45_000)]
+    text = crafted.csv_text(ascii_rows + [["1", "欧阳修", "1", "茌平", "1"]], header=header)
+    env.deliver("低保对象.csv", text.encode("gbk"))
+    env.run()
+    rows = crafted.raw_rows(env.warehouse, PEOPLE_GBK, "\"姓名\" = '欧阳修'")
+    assert len(rows) == 1 and rows[0]["住址"] == "茌平"
+    ledger = crafted.latest(env.warehouse, "低保对象.csv")
+    assert (ledger["encoding"], ledger["rows_loaded"]) == ("gb18030", 45_001)

@@ -280,3 +280,30 @@ def test_ragged_unquoted_lines_read_the_same_on_both_paths(
 @given(body=st.binary(max_size=300), encoding=st.sampled_from(["utf-8", "gb18030"]))
 def test_any_bytes_after_the_header_read_the_same_on_both_paths(body, encoding):
     _same_both_ways((",".join(HEADER) + "\n").encode(encoding) + body, 1 << 20)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    titles=st.integers(0, 2),
+    rows=st.lists(st.lists(st.one_of(st.none(), clean_text.filter(bool)), min_size=5, max_size=5),
+                  max_size=30),
+)
+def test_xlsx_rows_read_matches_the_non_blank_rows_below_the_header(shared, titles, rows):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "名单"
+    for i in range(titles):
+        sheet.append([f"标题{i}"])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    ledger = shared.ingest("花名册.xlsx", out.getvalue())
+    expected = sum(1 for row in rows if any(v is not None and v.strip() for v in row))
+    if ledger["status"] != "duplicate":
+        assert (ledger["status"], ledger["rows_read"]) == ("loaded", expected)
+    crafted.check_ledger_invariants(shared.settings.warehouse_path, ledger["file"])
