@@ -64,8 +64,7 @@ def map_by_value(column: pd.Series, function: Callable[[Any], Any]) -> pd.Series
 
 def apply_expr(column: pd.Series, build: Callable[[pl.Expr], pl.Expr]) -> pd.Series:
     """A Polars expression of `pipelines.standards.exprs` over a column (as text), vectorised."""
-    text = column.astype(object).map(lambda value: None if _missing(value) else str(value))
-    frame = pl.DataFrame({"v": pl.Series("v", text.tolist(), dtype=pl.String)})
+    frame = pl.DataFrame({"v": pl.from_pandas(column.astype("string[pyarrow]"))})
     result = frame.select(build(pl.col("v")).alias("r")).to_series()
     if result.dtype == pl.Boolean:
         return pd.Series(result.fill_null(False).to_numpy(), index=column.index, dtype=bool)
@@ -73,7 +72,7 @@ def apply_expr(column: pd.Series, build: Callable[[pl.Expr], pl.Expr]) -> pd.Ser
 
 
 def _is_null(series: pd.Series) -> pd.Series:
-    return series.isna() | series.map(_missing).astype(bool)
+    return series.isna()
 
 
 @lru_cache(maxsize=16)
