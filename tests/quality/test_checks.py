@@ -224,3 +224,21 @@ def test_summary_reports_the_run(checked: dict[str, Any]) -> None:
     summary = checked["second"]
     assert summary["failing records"] >= len(PLANTED)
     assert Path(str(summary["data docs"])).exists()
+
+
+def test_chunked_validation_gives_the_same_totals(checked: dict[str, Any]) -> None:
+    from pipelines.quality.runner import GxRunner, run_suite
+    from pipelines.quality.suites_staging import model_suite
+    from pipelines.contracts import get_contract
+
+    settings = checked["settings"]
+    with connect(settings) as con:
+        suite = model_suite(get_contract(REGISTER), settings, con)
+        runner = GxRunner()
+        whole = run_suite(runner, con, suite, chunk_rows=10_000)
+        chunked = run_suite(runner, con, suite, chunk_rows=25)
+    totals = {c.check.check_id: (c.evaluated, c.unexpected) for c in whole.checks}
+    assert totals == {c.check.check_id: (c.evaluated, c.unexpected) for c in chunked.checks}
+    assert len(chunked.validation_results) > 1  # it did read the table in several chunks
+    failing = {c.check.check_id: sum(len(f) for f in c.failures) for c in chunked.checks}
+    assert failing == {c.check.check_id: sum(len(f) for f in c.failures) for c in whole.checks}
