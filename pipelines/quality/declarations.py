@@ -174,7 +174,7 @@ class Suite:
     table: str  # what dq.results names: the checked table
     query: str  # SQL giving the frame to validate
     index_column: str
-    key: tuple[str, ...]  # chunks never split rows sharing these (index column when empty)
+    key: tuple[str, ...]  # the record key of the checked table (documentation; may be empty)
     checks: tuple[Check, ...]
     columns: dict[str, ColumnInfo]
     department: str | None = None

@@ -1,11 +1,11 @@
 """Run suites with Great Expectations on dataframes read from DuckDB, chunk by chunk.
 
-One GX context per check run (GX is slow to start). Each suite's frame is read with DuckDB into
-pandas in chunks; chunks are cut by a hash of the suite's key so that rows sharing a key (a
-duplicate) always land in the same chunk and uniqueness checks stay exact. Counts are summed over
-chunks and success is recomputed with the rule's threshold on the totals, the way GX computes it
-on one batch: success when the share of evaluated (non-missing) elements that pass is at least
-`mostly`.
+One GX context per check run (GX is slow to start). Each suite's frame is streamed from DuckDB
+into pandas in chunks; whatever needs the whole table (a key's occurrence number for uniqueness,
+life events, totals) is computed by the suite's query, so every check is row by row and chunk
+boundaries never change a result. Counts are summed over chunks and success is recomputed with
+the check's threshold on the totals, the way GX computes it on one batch: success when the share
+of evaluated (non-missing) elements that pass reaches the threshold.
 """
 
 from __future__ import annotations
@@ -185,35 +185,31 @@ def notes(check: Check) -> str:
     )
 
 
-def chunk_count(con: duckdb.DuckDBPyConnection, suite: Suite, chunk_rows: int) -> tuple[int, int]:
-    """Rows of the suite's frame and how many key-hash chunks to read it in."""
-    row = con.execute(f"select count(*) from ({suite.query})").fetchone()
-    rows = int(row[0]) if row else 0
-    return rows, max(1, -(-rows // chunk_rows))
+def read_chunks(con: duckdb.DuckDBPyConnection, suite: Suite, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The suite's frame, streamed from one execution of its query in chunks of `chunk_rows`.
 
-
-def read_chunks(
-    con: duckdb.DuckDBPyConnection, suite: Suite, chunks: int
-) -> Iterator[pd.DataFrame]:
-    """The suite's frame, in `chunks` parts cut by a hash of its key (duplicates stay together).
-
-    Text columns come as Arrow-backed pandas strings: GX's pandas metrics (copies, null tests,
-    regular expressions, hashing) run several times faster on them than on Python objects.
+    Every check is row by row once the query has computed what needs the whole table (a key's
+    occurrence number, life events, totals), so chunk boundaries never change a result. Text
+    columns come as Arrow-backed pandas strings: GX's pandas metrics (copies, null tests, regular
+    expressions, hashing) run several times faster on them than on Python objects.
     """
-    if chunks == 1:
-        yield _frame(con, suite.query)
-        return
-    key = ", ".join(f'"{k}"' for k in suite.key) or suite.index_column
-    for part in range(chunks):
-        yield _frame(con, f"select * from ({suite.query}) where hash({key}) % {chunks} = {part}")
+    reader = con.execute(suite.query).fetch_record_batch(chunk_rows)
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in reader:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= chunk_rows:
+            yield _frame(pa.Table.from_batches(pending))
+            pending, size = [], 0
+    if pending or size == 0:
+        yield _frame(pa.Table.from_batches(pending, schema=reader.schema))
 
 
 _ARROW_STRINGS = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 
-def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    result = con.execute(query).arrow()
-    table = result.read_all() if isinstance(result, pa.RecordBatchReader) else result
+def _frame(table: pa.Table) -> pd.DataFrame:
     frame = table.to_pandas(types_mapper=_ARROW_STRINGS.get)
     frame[ROW_NUMBER] = range(len(frame))
     return frame
@@ -260,12 +256,13 @@ def run_suite(
 ) -> SuiteOutcome:
     """Validate a suite's whole frame, chunk by chunk, and total each check."""
     started = time.perf_counter()
-    rows, chunks = chunk_count(con, suite, chunk_rows)
+    rows = 0
     outcomes = {check.check_id: CheckOutcome(check=check, suite=suite) for check in suite.checks}
     validation_results: list[Any] = []
     if not suite.checks:
         return SuiteOutcome(suite=suite, rows=rows, checks=[])
-    for frame in read_chunks(con, suite, chunks):
+    for frame in read_chunks(con, suite, chunk_rows):
+        rows += len(frame)
         if frame.empty:
             continue
         validation = runner.validate_frame(suite, frame)
