@@ -145,11 +145,6 @@ def household_rows(
     return source_rows(REGISTER, file, delivered, values, current)
 
 
-def consistent(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows as they are (household_rows already agree with their ID numbers); kept for readability."""
-    return rows
-
-
 def write_table(con: duckdb.DuckDBPyConnection, qualified: str, rows: list[dict[str, Any]]) -> None:
     """(Re)create a table from rows of dicts."""
     schema = qualified.split(".")[0]

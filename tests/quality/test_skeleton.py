@@ -8,7 +8,7 @@ import duckdb
 from pipelines.quality import check_libraries, check_staging, gate_status
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
-from quality.helpers import VALID_IDS, consistent, make_ids, household_rows, write_register, write_table
+from quality.helpers import household_rows, make_ids, write_register, write_table
 
 BAD_IDS = ["110105194912310021", "3.71503E+17"]
 
@@ -16,7 +16,7 @@ BAD_IDS = ["110105194912310021", "3.71503E+17"]
 def test_checksum_failures_recorded_with_lineage(settings: Settings) -> None:
     # GIVEN a household register with 100 valid and 2 invalid ID numbers
     with connect(settings) as con:
-        write_register(con, consistent(household_rows(make_ids(100) + BAD_IDS)))
+        write_register(con, household_rows(make_ids(100) + BAD_IDS))
     # WHEN the staging checks run
     summary = check_staging(settings)
     # THEN the checksum expectation counts exactly the 2 bad numbers, with masked values and lineage
@@ -50,7 +50,7 @@ def test_gate_closes_on_failed_error_check_and_reopens(settings: Settings) -> No
     with connect(settings) as con:
         assert gate_status(con, "population", settings) is False
         assert gate_status(con, "lib_no_such_library", settings) is True  # nothing declared
-        write_register(con, consistent(household_rows(make_ids(100))))
+        write_register(con, household_rows(make_ids(100)))
         write_table(con, "lib_population.person", _person_rows(make_ids(100) + BAD_IDS * 5))
     # WHEN the library checks run on a person table with 10 bad ID numbers in 110 (error check fails)
     check_staging(settings)
