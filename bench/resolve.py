@@ -367,7 +367,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPLINK_PYTHON = "/work/bench-venv/bin/python"
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
-PERSON_STD = ("name_n", "name_py0", "name_py1", "id_n", "id_sorted", "id_head", "id_tail", "dob", "gender_n", "phone_n", "phone_tail", "addr_n", "township")
+PERSON_STD = ("name_n", "name_py0", "name_py1", "id_n", "id_sorted", "id_ab", "id_ac", "id_bc", "dob", "gender_n", "phone_n", "phone_tail", "addr_n", "township")
 ORG_STD = ("name_n", "name_core", "uscc_n", "org_code", "rep_n", "rep_py0", "addr_n", "phone_n", "phone_tail", "est")
 
 
@@ -487,9 +487,9 @@ def _splink_setup(kind: str):  # noqa: ANN202 - splink types exist only in the b
             block_on("dob", "phone_n"),
             block_on("dob", "addr_n"),
             block_on("phone_n", "addr_n"),
-            block_on("name_py0", "township"),
-            block_on("name_py0", "id_head"),
-            block_on("name_py0", "id_tail"),
+            block_on("name_py0", "id_ab"),
+            block_on("id_ac"),
+            block_on("id_bc"),
         ]
         deterministic = [block_on("id_n", "name_n"), block_on("name_n", "dob", "phone_n")]
         training = [block_on("name_n", "dob"), block_on("id_n"), block_on("phone_n")]

@@ -72,6 +72,8 @@ class ResolverConfig:
             valid identifiers never merge.
         link_same_identifier: records sharing a checksum-valid identifier always match
             (organisations: a credit code is issued once and survives renaming).
+        collapse_on: identical records with this column present are resolved once (see
+            `_collapse`); None disables collapsing.
         name: the name comparison (agreement on it alone is not enough to match).
         agree_levels: per comparison name, the lowest level that counts as agreement for the
             "more than the name" rule (default: the top level).
@@ -94,6 +96,7 @@ class ResolverConfig:
     blocking: tuple[BlockingRule, ...]
     identifier: tuple[str, str] | None = None
     link_same_identifier: bool = False
+    collapse_on: str | None = None
     name: str | None = None
     agree_levels: dict[str, int] = field(default_factory=dict)
     keep_apart: tuple[KeepApart, ...] = ()
@@ -252,10 +255,12 @@ FIXED_REASONS = (
     "not the best link of either record (one-to-one)",
     "kept apart in clustering: a chain of links would join records that must stay apart",
     "same checksum-valid identifier",
+    "identical to another record with an identifier (resolved once)",
 )
 REASON_ONE_TO_ONE = 4
 REASON_CLUSTER = 5
 REASON_SAME_IDENTIFIER = 6
+REASON_IDENTICAL = 7
 
 
 def reasons(config: ResolverConfig) -> list[str]:
@@ -297,9 +302,38 @@ def _total_pairs(frame: pl.DataFrame, config: ResolverConfig) -> float:
     return float((sizes.sum() ** 2 - (sizes**2).sum()) / 2)
 
 
+def _collapse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
+    """The representative row of every row: identical records (same content in every compared
+    column) that carry an identifier (`config.collapse_on`) are resolved once.
+
+    Monthly payment rolls and similar sources repeat the same person dozens of times; comparing
+    every copy with every other is quadratic work that cannot change the outcome. Records without
+    the identifier are never collapsed: two bare 张伟 are not the same person for being alike.
+    The representative is the group's first row in canonical (hash) order.
+    """
+    n = frame.height
+    rep = np.arange(n)
+    if config.collapse_on is None or n == 0:
+        return rep
+    content = frame.select(pl.struct(config.comparison_columns()).hash(seed=9)).to_series().to_numpy()
+    eligible = np.flatnonzero(frame[config.collapse_on].is_not_null().to_numpy())
+    if len(eligible) == 0:
+        return rep
+    order = eligible[np.lexsort((frame["_h"].to_numpy()[eligible], content[eligible]))]
+    keys = content[order]
+    starts = np.r_[True, keys[1:] != keys[:-1]]
+    group_first = order[starts][np.cumsum(starts) - 1]
+    rep[order] = group_first
+    return rep
+
+
 def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
-    """Resolve standardised records (with `source`, `record_id` and the config's columns)."""
-    timings: dict[str, float] = {}
+    """Resolve standardised records (with `source`, `record_id` and the config's columns).
+
+    Returns the crosswalk (input order kept), the audit table of compared pairs, run statistics
+    and the fitted model. Identical records are collapsed first (see `_collapse`) and each copy
+    appears in the audit table as a match with its representative.
+    """
     clock = time.perf_counter()
     n = records.height
     # Nothing below depends on the order rows arrive in: pairs are sets, EM counts patterns,
@@ -308,9 +342,51 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     # One chunk per column: selections from a frame whose columns are chunked differently
     # copy every time (a frame built by joins and concatenations often is).
     frame = records.rechunk().with_columns(
-        pl.int_range(n, dtype=pl.UInt32).alias("_i"),
         pl.struct(["source", "record_id", *config.comparison_columns()]).hash(seed=3).alias("_h"),
     )
+    rep = _collapse(frame, config)
+    reps = np.flatnonzero(rep == np.arange(n))
+    core = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    collapse_s = time.perf_counter() - clock
+    core_labels, audit, stats, model, cols = _resolve_core(core, config)
+    stats["collapse_s"] = round(collapse_s, 3)
+
+    position = np.empty(n, dtype=np.int64)
+    position[reps] = np.arange(len(reps))
+    labels = core_labels[position[rep]]
+    members = np.flatnonzero(rep != np.arange(n))
+    if len(members):
+        audit = pl.concat([audit, _copies_table(frame, members, rep, position, cols, model, config)])
+    xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
+    stats.update({"records": n, "distinct_records": len(reps), "entities": int(xref["entity_id"].n_unique())})
+    return Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats, model=model)
+
+
+def _copies_table(
+    frame: pl.DataFrame,
+    members: np.ndarray,
+    rep: np.ndarray,
+    position: np.ndarray,
+    cols: Columns,
+    model: FellegiSunterModel,
+    config: ResolverConfig,
+) -> pl.DataFrame:
+    """Audit rows for collapsed copies: each copy against its representative (identical)."""
+    at = position[rep[members]]
+    levels = compare_pairs(cols, at, at, config)
+    weights = score_pairs(cols, at, at, levels, model, config)
+    pairs = pl.DataFrame({"l": rep[members].astype(np.uint32), "r": members.astype(np.uint32), "rule": np.zeros(len(members), dtype=np.uint8)})
+    table = _pair_table(frame, pairs, levels, weights, np.ones(len(members), dtype=bool), np.full(len(members), REASON_IDENTICAL, dtype=np.int8), config)
+    return table.with_columns(pl.lit("identical content").alias("blocked_by"))
+
+
+def _resolve_core(
+    frame: pl.DataFrame, config: ResolverConfig
+) -> tuple[np.ndarray, pl.DataFrame, dict[str, float], FellegiSunterModel, Columns]:
+    """Block, compare, score, decide and cluster distinct records (`_i` numbers them)."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    n = frame.height
     frame = frame.with_columns(pl.Series("_src", Columns(frame).codes("source")[0].astype(np.uint32)))
     canonical = np.argsort(frame["_h"].to_numpy(), kind="stable")
     sources = frame["_src"].to_numpy()
@@ -356,11 +432,10 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     reason[refused] = REASON_CLUSTER
     timings["cluster_s"] = time.perf_counter() - clock
 
-    xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
-    stats.update({"records": n, "matches": int((match & ~refused).sum()), "entities": int(xref["entity_id"].n_unique())})
+    stats["matches"] = int((match & ~refused).sum())
     stats.update({k: round(v, 3) for k, v in timings.items()})
-    return Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats, model=model)
+    return labels, audit, stats, model, cols
 
 
 def _pair_table(

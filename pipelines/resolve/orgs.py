@@ -61,6 +61,7 @@ def org_config() -> ResolverConfig:
         prefix="O",
         comparisons=comparisons,
         blocking=blocking,
+        collapse_on="uscc_n",
         identifier=("uscc_n", "uscc_valid"),
         link_same_identifier=True,
         name="name",

@@ -1,11 +1,11 @@
 """Person resolution: the configuration of the engine for residents' records.
 
 Blocking keys (any one agreeing makes a pair a candidate):
-    ID number; pinyin + ID characters sorted (survives a transposition); pinyin + first or last
-    half of the ID (survives one mistyped digit); name + birth date; each pinyin
+    ID number; pinyin + ID characters sorted (survives a transposition); any two of the ID's
+    three parts (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
     pinyin + phone tail; pinyin + address; birth date + phone; birth date + address (a newborn's
-    birth record without a name); phone + address (a household); pinyin + township.
+    birth record without a name); phone + address (a household).
 Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
 张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
 different checksum-valid numbers never match), birth date (exact / day-month swapped / one
@@ -40,8 +40,9 @@ def person_config() -> ResolverConfig:
     blocking = (
         BlockingRule("id_number", ("id_n",)),
         BlockingRule("pinyin_id_sorted", ("name_py0", "id_sorted"), masks=("id_number",)),
-        BlockingRule("pinyin_id_head", ("name_py0", "id_head"), masks=("id_number",)),
-        BlockingRule("pinyin_id_tail", ("name_py0", "id_tail"), masks=("id_number",)),
+        BlockingRule("pinyin_id_ab", ("name_py0", "id_ab"), masks=("id_number",)),
+        BlockingRule("id_ac", ("id_ac",), masks=("id_number",)),
+        BlockingRule("id_bc", ("id_bc",), masks=("id_number",)),
         BlockingRule("name_dob", ("name_n", "dob")),
         *(BlockingRule(f"pinyin{i}_dob", (p, "dob")) for i, p in enumerate(PINYIN)),
         BlockingRule("name_phone", ("name_n", "phone_n")),
@@ -51,12 +52,12 @@ def person_config() -> ResolverConfig:
         # a newborn's birth record may have no name yet; a household shares phone and address
         BlockingRule("dob_address", ("dob", "addr_n")),
         BlockingRule("phone_address", ("phone_n", "addr_n"), max_block=30),
-        BlockingRule("pinyin_township", ("name_py0", "township")),
     )
     return ResolverConfig(
         prefix="P",
         comparisons=comparisons,
         blocking=blocking,
+        collapse_on="id_n",
         identifier=("id_n", "id_valid"),
         name="name",
         agree_levels={"id_number": 2, "birth_date": 3, "phone": 2, "address": 3},

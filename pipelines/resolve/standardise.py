@@ -18,7 +18,8 @@ Derived columns (persons):
     addr_n      address without the province/city/county prefix, simplified, no spaces
     township    the address up to its township (街道/镇/乡), the masking standard's pattern
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
-    id_head, id_tail  the ID's first 9 and last 9 characters (one mistyped digit spares one)
+    id_ab, id_ac, id_bc  pairs of the ID's three parts (area / birth year-month / the rest): one
+                mistyped digit spoils one part, so two of these keys still agree
 Organisations: name_n, name_core (legal-form suffix and place prefix removed), uscc_n,
 uscc_valid, org_code (positions 9-17 of the credit code), rep_n, rep_py0..2, addr_n, phone_n,
 est (YYYYMMDD).
@@ -148,9 +149,11 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         pl.col("_dob").alias("dob_given"),
         pl.coalesce(pl.when(pl.col("id_valid")).then(pl.col("_id_gender")), "_gender").alias("gender_n"),
         pl.col("id_n").str.split("").list.sort().list.join("").alias("id_sorted"),
-        # one mistyped digit leaves one half of the number intact
-        pl.col("id_n").str.slice(0, 9).alias("id_head"),
-        pl.col("id_n").str.slice(9).alias("id_tail"),
+        # one mistyped digit spoils one of three parts (area, birth year-month, the rest):
+        # the other two still agree
+        (pl.col("id_n").str.slice(0, 6) + pl.col("id_n").str.slice(6, 6)).alias("id_ab"),
+        (pl.col("id_n").str.slice(0, 6) + pl.col("id_n").str.slice(12)).alias("id_ac"),
+        pl.col("id_n").str.slice(6).alias("id_bc"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
         pl.col("addr_n").str.extract(ADDRESS_TOWNSHIP_PATTERN, 1).alias("township"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
