@@ -367,7 +367,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPLINK_PYTHON = "/work/bench-venv/bin/python"
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
-PERSON_STD = ("name_n", "name_py0", "name_py1", "id_n", "id_sorted", "id_ab", "id_ac", "id_bc", "dob", "gender_n", "phone_n", "phone_tail", "addr_n", "township")
+PERSON_STD = ("name_n", "name_py0", "name_py1", "id_n", "id_sorted", "id_ab", "id_ac", "id_bc", "dob", "gender_n", "phone_n", "phone_tail", "addr_n")
 ORG_STD = ("name_n", "name_core", "uscc_n", "org_code", "rep_n", "rep_py0", "addr_n", "phone_n", "phone_tail", "est")
 
 

@@ -16,7 +16,6 @@ Derived columns (persons):
     gender_n    GB/T 2261.1 code 1/2: from a valid ID number, else as delivered
     phone_n     digits-only phone number
     addr_n      address without the province/city/county prefix, simplified, no spaces
-    township    the address up to its township (街道/镇/乡), the masking standard's pattern
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
     id_ab, id_ac, id_bc  pairs of the ID's three parts (area / birth year-month / the rest): one
                 mistyped digit spoils one part, so two of these keys still agree
@@ -29,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -37,7 +37,6 @@ import polars as pl
 
 from pipelines import standards
 from pipelines.standards import exprs as X
-from pipelines.standards.masking import ADDRESS_TOWNSHIP_PATTERN
 
 PINYIN_SLOTS = 3
 
@@ -75,11 +74,33 @@ def per_distinct(frame: pl.DataFrame, column: str, derived: dict[str, pl.Expr]) 
     return frame.select(column).join(table, on=column, how="left", maintain_order="left", nulls_equal=True).drop(column)
 
 
-def pinyin_slots(names: pl.Series, prefix: str) -> pl.DataFrame:
-    """Up to three pinyin readings of each name (`<prefix>0..2`), computed once per name."""
-    keys = by_distinct(names, lambda v: standards.name_pinyin_keys(v)[:PINYIN_SLOTS], pl.List(pl.String))
-    frame = keys.rename("_k").to_frame()
-    return frame.select(
+def _pinyin_table(distinct: list[str]) -> pl.DataFrame:
+    """Up to three pinyin readings (the standard's `name_pinyin_keys`) of each distinct name."""
+    keys = [standards.name_pinyin_keys(v)[:PINYIN_SLOTS] for v in distinct]
+    return pl.DataFrame({"_v": distinct, "_k": keys}, schema={"_v": pl.String, "_k": pl.List(pl.String)})
+
+
+def start_pinyin(names: pl.Series) -> Future[pl.DataFrame]:
+    """Compute the readings of the distinct names in a background thread.
+
+    pypinyin is pure Python and the slowest part of standardising; Polars releases the GIL
+    while it evaluates the other columns, so the two overlap instead of adding up.
+    """
+    distinct = names.drop_nulls().unique().to_list()
+    return _pinyin_pool().submit(_pinyin_table, distinct)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="pinyin")
+
+
+def pinyin_slots(names: pl.Series, prefix: str, table: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`<prefix>0..2`: up to three pinyin readings of each name (heteronym surnames first)."""
+    if table is None:
+        table = _pinyin_table(names.drop_nulls().unique().to_list())
+    joined = names.rename("_v").to_frame().join(table, on="_v", how="left", maintain_order="left")
+    return joined.select(
         [pl.col("_k").list.get(i, null_on_oob=True).alias(f"{prefix}{i}") for i in range(PINYIN_SLOTS)]
     )
 
@@ -126,6 +147,8 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
     """Raw person records (all text) -> records with the derived comparison columns."""
     as_of = as_of or _as_of()
     frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
+    names = per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")})
+    readings = start_pinyin(names["name_n"])
     ids = frame.select(X.normalise_id_number_expr("id_number").alias("id_n"))
     ids = ids.with_columns(
         X.id_valid_expr("id_n", as_of).alias("id_valid"),
@@ -136,7 +159,7 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         [
             frame,
             ids,
-            per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")}),
+            names,
             per_distinct(frame, "birth_date", {"_dob": _ymd(X.parse_date_expr("birth_date"))}),
             per_distinct(frame, "gender", {"_gender": gender_expr(pl.col("gender"))}),
             per_distinct(frame, "phone", {"phone_n": X.normalise_phone_expr("phone")}),
@@ -155,9 +178,8 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         (pl.col("id_n").str.slice(0, 6) + pl.col("id_n").str.slice(12)).alias("id_ac"),
         pl.col("id_n").str.slice(6).alias("id_bc"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
-        pl.col("addr_n").str.extract(ADDRESS_TOWNSHIP_PATTERN, 1).alias("township"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
-    return pl.concat([out, pinyin_slots(out["name_n"], "name_py")], how="horizontal")
+    return pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
 
 
 # Legal-form suffixes and generic words that differ between spellings of the same organisation.
@@ -180,6 +202,8 @@ def org_core_expr(expr: pl.Expr) -> pl.Expr:
 def standardise_orgs(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
     """Raw organisation records (all text) -> records with the derived comparison columns."""
     frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
+    reps = per_distinct(frame, "legal_rep", {"rep_n": X.normalise_name_expr("legal_rep")})
+    readings = start_pinyin(reps["rep_n"])
     out = pl.concat(
         [
             frame,
@@ -193,7 +217,7 @@ def standardise_orgs(records: pl.DataFrame, as_of: date | None = None) -> pl.Dat
                 "uscc",
                 {"uscc_n": X.normalise_credit_code_expr("uscc"), "uscc_valid": X.credit_code_valid_expr("uscc")},
             ),
-            per_distinct(frame, "legal_rep", {"rep_n": X.normalise_name_expr("legal_rep")}),
+            reps,
             per_distinct(frame, "address", {"addr_n": address_expr(pl.col("address"))}),
             per_distinct(frame, "phone", {"phone_n": X.normalise_phone_expr("phone")}),
             per_distinct(frame, "established", {"est": _ymd(X.parse_date_expr("established"))}),
@@ -204,4 +228,4 @@ def standardise_orgs(records: pl.DataFrame, as_of: date | None = None) -> pl.Dat
         by_distinct(out["uscc_n"], standards.credit_code_org_code, pl.String).alias("org_code"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
     )
-    return pl.concat([out, pinyin_slots(out["rep_n"], "rep_py")], how="horizontal")
+    return pl.concat([out, pinyin_slots(out["rep_n"], "rep_py", readings.result())], how="horizontal")
