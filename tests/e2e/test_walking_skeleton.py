@@ -105,9 +105,10 @@ def _current_register_file(settings: Settings) -> str:
 
 
 def test_person_count_matches_truth(pipeline_run: dict) -> None:
+    """Golden persons holding a current household-register record = distinct true persons of
+    that register, within 1%."""
     settings = pipeline_run["settings"]
     records = pipeline_run["truth"]["person_records"]
-    current_files = {f for (f,) in _current_register_file(settings)}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         current_ids = {
             r for (r,) in con.execute(
@@ -115,36 +116,45 @@ def test_person_count_matches_truth(pipeline_run: dict) -> None:
                 "where source = 'gongan__household_register'"
             ).fetchall()
         }
-        persons = con.execute("select count(*) from lib_population.person").fetchone()[0]  # type: ignore[index]
-    assert current_files
+        persons = con.execute(
+            """
+            select count(distinct person.person_id)
+            from lib_population.person as person
+            join er.person_xref as xref on xref.person_id = person.person_id
+            where xref.source = 'gongan__household_register'
+            """
+        ).fetchone()[0]  # type: ignore[index]
+    assert current_ids
     true_register = records.filter(pl.col("record_id").is_in(list(current_ids)))
     assert true_register.height == len(current_ids), "truth must cover every current register record"
     expected = true_register["person_id"].n_unique()
-    registered_only = persons  # the register is the only person source of the skeleton
-    assert abs(registered_only - expected) <= max(1, round(0.01 * expected)), (persons, expected)
+    assert abs(persons - expected) <= max(1, round(0.01 * expected)), (persons, expected)
 
 
 def test_id_checksum_expectation_counts_the_planted_defects(pipeline_run: dict) -> None:
+    """The GB 11643 checksum expectation on the current register flags exactly the ID defects
+    the truth expects to be flagged (rows the ingest quarantines never reach staging)."""
     settings = pipeline_run["settings"]
     defects = pipeline_run["truth"]["defects"]
     current_files = [f for (f,) in _current_register_file(settings)]
-    flagged = defects.filter(
-        pl.col("file").is_in(current_files)
-        & (pl.col("expected_outcome") == "flagged")
+    in_current = defects.filter(pl.col("file").is_in(current_files))
+    quarantined = in_current.filter(pl.col("expected").is_in(["quarantined", "rejected"]))
+    flagged = in_current.filter(
+        (pl.col("expected") == "flagged")
         & pl.col("column").is_in(["公民身份号码", "身份证号码", "身份证号"])
-    )
+    ).join(quarantined.select("file", "line"), on=["file", "line"], how="anti")
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         row = con.execute(
             """
             select unexpected_count from dq.results
-            where "table" = 'staging.stg_gongan__household_register' and "column" = 'id_number'
-              and expectation like '%id_number%'
-            order by run_id desc limit 1
+            where suite = 'stg_gongan__household_register' and "column" = 'id_number'
+              and expectation = 'expect_column_values_to_be_valid_id_number'
+            order by evaluated_at desc limit 1
             """
         ).fetchone()
     assert row is not None, "the ID-number checksum expectation has no result"
-    # each flagged ID defect is one row the checksum expectation must count
-    assert row[0] == flagged.select(pl.struct("file", "line")).n_unique()
+    assert flagged.height > 0
+    assert row[0] == flagged.select("file", "line").n_unique()
 
 
 def test_second_run_leaves_every_non_audit_table_identical(pipeline_run: dict) -> None:
