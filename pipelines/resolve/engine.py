@@ -13,8 +13,16 @@ data:
   that would join two valid identifiers;
 * agreeing on the name alone is never enough (many people in a county are called 张伟): a match
   needs agreement on at least one other identifying field;
-* twins (same birth date and address, different names) stay apart;
+* twins (same birth date and address, different names) stay apart, and so do records whose
+  birth dates conflict beyond a slip (a household's namesakes), unless their ID numbers agree;
+  such kept-apart pairs bind the clustering as cannot-links, like two valid identifiers;
+* organisations sharing a valid credit code always match (a renamed company keeps its code);
 * linking files that hold no duplicates themselves (FEBRL4) can require one-to-one links.
+
+Scale: identical records carrying an identifier (monthly payment rolls repeat a person twelve
+times a year) are resolved once; blocking is sort-based on 64-bit key hashes; comparisons work
+on integer-coded columns and score each distinct pair of values once; EM runs on the distinct
+comparison patterns. Time grows with records and candidate pairs, both close to linear.
 """
 
 from __future__ import annotations
