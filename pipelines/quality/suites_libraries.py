@@ -99,13 +99,16 @@ def table_suite(
         if a in present and b in present:
             _bind_all(name, settings, rules, entry["rules"], b, (a, b), checks)
     keys = ", ".join(quote(k) for k in key)
+    columns = _column_info(model, present)
     record_key = " || '|' || ".join(f"coalesce(cast({quote(k)} as varchar), '')" for k in key)
+    if any(columns[k].sensitivity in ("personal", "sensitive") for k in key):
+        # dq.failures names records by key; a personal key is named by its digest instead
+        record_key = f"'md5:' || left(md5({record_key}), 16)"
     query = (
         f"select *, {record_key} as {RECORD_KEY}, "
         f"row_number() over (partition by {keys} order by {keys}) as {quote(KEY_OCCURRENCE)} "
         f"from {model.qualified}"
     )
-    columns = _column_info(model, present)
     columns[KEY_OCCURRENCE] = ColumnInfo(KEY_OCCURRENCE, "internal")
     return Suite(
         name=name,
