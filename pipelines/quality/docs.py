@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 import re
 import shutil
 from collections import Counter
@@ -231,6 +232,7 @@ def build_run_docs(
         page = f"{suite_outcome.suite.name}.html"
         (folder / page).write_text(render_page(result), encoding="utf-8")
         links[suite_outcome.suite.name] = page
+        write_suite_json(folder / "suites" / f"{suite_outcome.suite.name}.json", suite_outcome, result)
     body = [
         f"<p>运行 run <code>{html.escape(run_id)}</code> · {html.escape(stage)} · 数据截止日期 as-of "
         f"{settings.as_of.isoformat()} · <a href=\"../index.html\">所有运行 all runs</a></p>",
@@ -244,6 +246,7 @@ def build_run_docs(
         "<h2 class=\"h5\">维度得分 Dimension scores (share of elements passing, GB/T 36344)</h2>",
         _table(_scores_pivot(scores)),
         "<h2 class=\"h5\">套件 Suites</h2>",
+        "<p>每个套件的定义与结果 JSON: <code>suites/&lt;suite&gt;.json</code></p>",
         _table(_suite_rows(outcomes), links),
         "<h2 class=\"h5\">趋势 Trend (recent runs)</h2>",
         _table(trend),
@@ -253,6 +256,28 @@ def build_run_docs(
     index.write_text(_PAGE.format(title=title, static="../static", body="\n".join(body)), encoding="utf-8")
     write_top_index(root)
     return index
+
+
+def write_suite_json(path: Path, suite_outcome: SuiteOutcome, result: Any) -> Path:
+    """The suite exactly as GX ran it (every expectation's type, arguments and meta) and its
+    totals, as JSON: what an auditor needs to reproduce the run."""
+    suite = suite_outcome.suite
+    document = {
+        "suite": suite.name,
+        "table": suite.table,
+        "scope": suite.scope,
+        "query": " ".join(suite.query.split()),
+        "rows": suite_outcome.rows,
+        "expectations": [
+            {**r.expectation_config.to_json_dict(), "result": {
+                k: v for k, v in (r.result or {}).items() if not k.startswith("partial_unexpected")
+            }, "success": r.success}
+            for r in result.results
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return path
 
 
 def write_top_index(root: Path) -> Path:

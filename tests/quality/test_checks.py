@@ -218,6 +218,9 @@ def test_data_docs_are_built_per_run_and_load_nothing_remote(checked: dict[str, 
     page = (runs[0] / "stg_gongan__household_register.html").read_text(encoding="utf-8")
     assert "准确性" in page and "371523***********" in page
     assert not any(n in page for n in make_ids(N)[:3])  # raw ID numbers never shown
+    suite_json = (runs[0] / "suites" / "stg_gongan__household_register.json").read_text(encoding="utf-8")
+    assert '"dimension": "准确性"' in suite_json and "expect_column_values_to_be_valid_id_number" in suite_json
+    assert not any(n in suite_json for n in make_ids(N))
 
 
 def test_summary_reports_the_run(checked: dict[str, Any]) -> None:
