@@ -142,7 +142,8 @@ class GatePolicy:
     delivery had (`baseline.yaml`), or `1 - mostly` where the baseline had none. A failed error
     check closes the gates of the libraries it feeds when it failed on at least `min_failures`
     records and its failure rate is above the baseline's beyond chance (the lower end of the
-    Wilson interval at `confidence_z` standard errors exceeds the baseline rate).
+    Wilson interval at `confidence_z` standard errors exceeds the baseline rate). Accessibility
+    checks count tables, not records: one unreadable table closes its library's gate.
     """
 
     baseline_factor: float = 1.5

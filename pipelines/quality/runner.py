@@ -71,6 +71,8 @@ class CheckOutcome:
         """A failed error check that counts against the gates (see `GatePolicy`)."""
         if self.check.rule.severity != "error" or self.success or self.suite.scope == "history":
             return False
+        if self.suite.scope == "accessibility":
+            return True  # its elements are tables: one missing table is enough
         if self.unexpected < policy.min_failures:
             return False
         return self.wilson_lower(policy.confidence_z) > (self.check.baseline_rate or 0.0)

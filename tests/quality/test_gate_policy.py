@@ -51,3 +51,8 @@ def test_wilson_lower_bound() -> None:
     outcome = _outcome(100, 10, None)
     assert 0.05 < outcome.wilson_lower(1.96) < 0.06  # Wilson interval of 10/100: [0.055, 0.174]
     assert _outcome(0, 0, None).wilson_lower(1.96) == 0.0
+
+
+def test_one_unreadable_library_table_closes_the_gate() -> None:
+    missing = _outcome(3, 1, None, scope="accessibility")
+    assert not missing.success and missing.closes_gate(POLICY)
