@@ -15,7 +15,8 @@
       priority     the attribute's source priority list; unlisted sources rank after listed ones
       recency      the most recent delivery first
       completeness the record holding more of the entity's fields first
-    The record id breaks any remaining tie, so the choice is deterministic. -#}
+    The record id breaks any remaining tie, so the choice is deterministic. The choice is made
+    by arg_min over one sortable key per candidate (survivorship_key), per entity. -#}
 
 {% macro survivorship_rule(entity, attribute) -%}
     {%- set rules = var('survivorship') -%}
@@ -66,6 +67,30 @@
 {%- endmacro %}
 
 
+{#- The same criteria as one sortable key (a struct compared field by field): the smallest key
+    wins. Used with arg_min, which picks per entity without sorting all candidates. -#}
+{% macro survivorship_key(entity, attribute) -%}
+    {%- set fields = [] -%}
+    {%- for criterion in survivorship_rule(entity, attribute)['order'] -%}
+        {%- if criterion == 'valid' -%}
+            {%- do fields.append('k' ~ loop.index ~ ' := not is_valid') -%}
+        {%- elif criterion == 'agreement' -%}
+            {%- do fields.append('k' ~ loop.index ~ ' := -n_sources') -%}
+        {%- elif criterion == 'priority' -%}
+            {%- do fields.append('k' ~ loop.index ~ ' := ' ~ source_rank(entity, attribute)) -%}
+        {%- elif criterion == 'recency' -%}
+            {%- do fields.append('k' ~ loop.index ~ " := coalesce(-date_diff('day', date '1970-01-01', cast(delivery_date as date)), 0)") -%}
+        {%- elif criterion == 'completeness' -%}
+            {%- do fields.append('k' ~ loop.index ~ ' := -completeness') -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("survivorship: unknown criterion '" ~ criterion ~ "' for " ~ entity ~ "." ~ attribute) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do fields.append('k_record := record_id') -%}
+    struct_pack({{ fields | join(', ') }})
+{%- endmacro %}
+
+
 {#- The winning value of an attribute per entity, with the source and record that supplied it
     and whether it passed its standard check.
 
@@ -76,42 +101,47 @@
     {%- set uses_agreement = 'agreement' in survivorship_rule(entity, attribute)['order'] -%}
     select
         {{ entity_id }},
-        {{ attribute }},
-        source as {{ attribute }}_source,
-        record_id as {{ attribute }}_record_id,
-        is_valid as is_{{ attribute }}_valid
+        pick.value as {{ attribute }},
+        pick.source as {{ attribute }}_source,
+        pick.record_id as {{ attribute }}_record_id,
+        pick.is_valid as is_{{ attribute }}_valid
     from (
         select
-            candidates.*
-            {%- if uses_agreement %},
-            agreement.n_sources
-            {%- else %},
-            0 as n_sources
-            {%- endif %}
+            {{ entity_id }},
+            arg_min(
+                struct_pack(value := {{ attribute }}, source := source, record_id := record_id, is_valid := is_valid),
+                {{ survivorship_key(entity, attribute) }}
+            ) as pick
         from (
             select
-                {{ entity_id }},
-                {{ attribute }},
-                source,
-                record_id,
-                delivery_date,
-                completeness,
-                coalesce({{ valid_expr }}, false) as is_valid
-            from {{ relation }}
-            where {{ attribute }} is not null
-        ) as candidates
-        {%- if uses_agreement %}
-        inner join (
-            -- how many distinct sources give each value of the entity
-            select {{ entity_id }}, {{ attribute }}, count(distinct source) as n_sources
-            from {{ relation }}
-            where {{ attribute }} is not null
-            group by {{ entity_id }}, {{ attribute }}
-        ) as agreement using ({{ entity_id }}, {{ attribute }})
-        {%- endif %}
-    ) as ranked
-    qualify row_number() over (
-        partition by {{ entity_id }}
-        order by {{ survivorship_order(entity, attribute) }}
-    ) = 1
+                candidates.*
+                {%- if uses_agreement %},
+                agreement.n_sources
+                {%- else %},
+                0 as n_sources
+                {%- endif %}
+            from (
+                select
+                    {{ entity_id }},
+                    {{ attribute }},
+                    source,
+                    record_id,
+                    delivery_date,
+                    completeness,
+                    coalesce({{ valid_expr }}, false) as is_valid
+                from {{ relation }}
+                where {{ attribute }} is not null
+            ) as candidates
+            {%- if uses_agreement %}
+            inner join (
+                -- how many distinct sources give each value of the entity
+                select {{ entity_id }}, {{ attribute }}, count(distinct source) as n_sources
+                from {{ relation }}
+                where {{ attribute }} is not null
+                group by {{ entity_id }}, {{ attribute }}
+            ) as agreement using ({{ entity_id }}, {{ attribute }})
+            {%- endif %}
+        ) as ranked
+        group by {{ entity_id }}
+    ) as picked
 {%- endmacro %}

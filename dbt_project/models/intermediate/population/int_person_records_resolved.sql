@@ -55,37 +55,45 @@ resolved as (
 
 ),
 
-checked as (
+id_checks as (
 
+    -- GB 11643 once per distinct number (macros/standards_sql.sql): validity, and the birth date
+    -- and sex a valid number encodes
     select
-        *,
-        {{ sql_id_number_valid('id_number') }} as is_id_number_valid
-    from resolved
+        id_number,
+        {{ sql_id_number_valid('id_number') }} as is_id_number_valid,
+        {{ sql_id_birth_date('id_number') }} as encoded_birth_date,
+        {{ sql_id_gender('id_number') }} as encoded_gender
+    from (select distinct id_number from resolved where id_number is not null) as numbers
 
 ),
 
-derived as (
+phone_checks as (
 
-    -- GB 11643: birth date and sex read from a valid number (macros/standards_sql.sql)
-    select
-        *,
-        case when is_id_number_valid then {{ sql_id_birth_date('id_number') }} end as id_birth_date,
-        case when is_id_number_valid then {{ sql_id_gender('id_number') }} end as id_gender
-    from checked
+    select phone, {{ sql_phone_valid('phone') }} as is_phone_valid
+    from (select distinct phone from resolved where phone is not null) as phones
 
 ),
 
 final as (
 
     select
-        *,
-        gender in ('1', '2') and (id_gender is null or gender = id_gender) as is_gender_valid,
-        birth_date <= {{ as_of_date() }}
-            and (id_birth_date is null or birth_date = id_birth_date) as is_birth_date_valid,
-        {{ sql_phone_valid('phone') }} as is_phone_valid,
+        resolved.*,
+        coalesce(id_checks.is_id_number_valid, false) as is_id_number_valid,
+        case when id_checks.is_id_number_valid then id_checks.encoded_birth_date end as id_birth_date,
+        case when id_checks.is_id_number_valid then id_checks.encoded_gender end as id_gender,
+        resolved.gender in ('1', '2')
+            and (not coalesce(id_checks.is_id_number_valid, false) or resolved.gender = id_checks.encoded_gender)
+            as is_gender_valid,
+        resolved.birth_date <= {{ as_of_date() }}
+            and (not coalesce(id_checks.is_id_number_valid, false) or resolved.birth_date = id_checks.encoded_birth_date)
+            as is_birth_date_valid,
+        coalesce(phone_checks.is_phone_valid, false) as is_phone_valid,
         -- an address is checked when it matches one standard address (not only its street)
-        address_match_level in ('exact', 'tail', 'fuzzy') as is_address_valid
-    from derived
+        resolved.address_match_level in ('exact', 'tail', 'fuzzy') as is_address_valid
+    from resolved
+    left join id_checks on id_checks.id_number = resolved.id_number
+    left join phone_checks on phone_checks.phone = resolved.phone
 
 )
 

@@ -42,13 +42,26 @@ person_by_register_key as (
 
 ),
 
+unmapped_numbers as (
+
+    -- ID numbers of earlier-snapshot rows that neither a current row nor the register key maps
+    select distinct register.id_number
+    from register
+    left join current_rows on current_rows.row_id = register.row_id
+    left join person_by_register_key on person_by_register_key.id_number = register.id_number
+    where current_rows.row_id is null
+      and person_by_register_key.id_number is null
+      and register.id_number is not null
+
+),
+
 person_by_id_number as (
 
-    select id_number, person_id
+    select resolved.id_number, resolved.person_id
     from resolved
-    where id_number is not null
-    group by id_number, person_id
-    qualify row_number() over (partition by id_number order by count(*) desc, person_id) = 1
+    inner join unmapped_numbers on unmapped_numbers.id_number = resolved.id_number
+    group by resolved.id_number, resolved.person_id
+    qualify row_number() over (partition by resolved.id_number order by count(*) desc, resolved.person_id) = 1
 
 ),
 

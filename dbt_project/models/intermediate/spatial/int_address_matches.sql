@@ -3,7 +3,7 @@
 -- address register, at the finest level that works (the score says how sure):
 --   exact    the same place after the township, in the same township               1.00
 --   tail     the same place after the township, another township name (an old one)  0.95-0.99
---   fuzzy    same house/building/unit/room numbers, similar text (Jaro-Winkler)      >= var
+--   fuzzy    same township and numbers, similar text (Jaro-Winkler)                 >= var
 --   street   no house number: the centroid of the street's or village's addresses    0.70
 --   road     a road of the township (organisations' seats): the road's centroid      0.60
 --   township only the township is known: the centroid of its addresses              0.30
@@ -108,9 +108,13 @@ fuzzy_matches as (
         standard.address_code,
         'fuzzy' as match_level,
         jaro_winkler_similarity(parsed.address_tail, standard.address_tail)
-            * case when standard.township_code = parsed.text_township_code then 1.0 else 0.97 end as match_score
+            as match_score
     from parsed
-    inner join standard on standard.address_numbers = parsed.address_numbers
+    -- blocked on the numbers and the township: a typo inside the same township's address (an
+    -- old township name is handled by the tail match)
+    inner join standard
+        on standard.address_numbers = parsed.address_numbers
+        and standard.township_code = parsed.text_township_code
     where parsed.address not in (select address from exact_matches)
       and parsed.address not in (select address from tail_matches)
     qualify row_number() over (partition by parsed.address order by match_score desc, standard.address_code) = 1

@@ -12,19 +12,9 @@ organization as (
 
 ),
 
-supplied as (
+choices as (
 
-    select record_id, string_agg(attribute, ',' order by attribute) as supplied_attributes
-    from (
-        {%- set attrs = ['name', 'uscc', 'legal_rep', 'address', 'phone', 'established'] %}
-        {%- for attribute in attrs %}
-        select {{ attribute }}_record_id as record_id, '{{ attribute }}' as attribute
-        from {{ ref('int_org_golden_choices') }}
-        where {{ attribute }}_record_id is not null
-        {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
-    ) as choices
-    group by record_id
+    select * from {{ ref('int_org_golden_choices') }}
 
 ),
 
@@ -40,10 +30,18 @@ final as (
         resolved.source_file,
         resolved.source_line,
         cast(resolved.delivery_date as date) as delivery_date,
-        supplied.supplied_attributes
+        -- the golden attributes this record supplied (the survivorship choices that cite it)
+        nullif(concat_ws(',',
+            case when choices.address_record_id = resolved.record_id then 'address' end,
+            case when choices.established_record_id = resolved.record_id then 'established' end,
+            case when choices.legal_rep_record_id = resolved.record_id then 'legal_rep' end,
+            case when choices.name_record_id = resolved.record_id then 'name' end,
+            case when choices.phone_record_id = resolved.record_id then 'phone' end,
+            case when choices.uscc_record_id = resolved.record_id then 'uscc' end
+        ), '') as supplied_attributes
     from resolved
     inner join organization using (org_id)
-    left join supplied on supplied.record_id = resolved.record_id
+    left join choices using (org_id)
 
 )
 

@@ -109,6 +109,59 @@ observations as (
 
 ),
 
+raw_states as (
+
+    select
+        *,
+        [address, household_no, relation_to_head, marital_status, register_status] as state
+    from observations
+
+),
+
+state_counts as (
+
+    select person_id, count(distinct state) as n_states
+    from raw_states
+    group by person_id
+
+),
+
+stable_periods as (
+
+    -- most people show the same state in every snapshot: one period, no window needed
+    select
+        raw_states.person_id,
+        1 as period_no,
+        min(observed_on) as first_observed_on,
+        max(observed_on) as last_observed_on,
+        min(registered_date) as registered_date,
+        arg_min(address, observed_on) as address,
+        arg_min(household_no, observed_on) as household_no,
+        arg_min(relation_to_head, observed_on) as relation_to_head,
+        arg_min(division_code, observed_on) as division_code,
+        arg_min(township_code, observed_on) as township_code,
+        arg_min(marital_status, observed_on) as marital_status,
+        arg_min(register_status, observed_on) as register_status,
+        arg_min(source, observed_on) as source,
+        arg_min(record_id, observed_on) as record_id,
+        max(delivery_date) as last_delivery_date,
+        count(*) as observation_count
+    from raw_states
+    inner join state_counts using (person_id)
+    where state_counts.n_states = 1
+    group by raw_states.person_id
+
+),
+
+changing as (
+
+    select raw_states.* exclude (state)
+    from raw_states
+    inner join state_counts using (person_id)
+    where state_counts.n_states > 1
+
+),
+
 filled as (
 
     -- a value missing from one snapshot (a clerk's blank, a quarantined cell) is not a change:
@@ -146,7 +199,7 @@ filled as (
                     rows between current row and unbounded following)
             ) as register_status
         )
-    from observations
+    from changing
 
 ),
 
@@ -154,7 +207,7 @@ states as (
 
     select
         *,
-        md5(concat_ws('|', address, household_no, relation_to_head, marital_status, register_status)) as state
+        [address, household_no, relation_to_head, marital_status, register_status] as state
     from filled
 
 ),
@@ -162,11 +215,12 @@ states as (
 denoised as (
 
     -- a state seen in a single snapshot between two snapshots that agree with each other is that
-    -- snapshot's typing error (a name retyped as a homophone), not two changes
+    -- snapshot's typing error, not two changes
     select *
     from states
     qualify not coalesce(
-        lag(state) over (partition by person_id order by observed_on, record_id) = lead(state) over (partition by person_id order by observed_on, record_id)
+        lag(state) over (partition by person_id order by observed_on, record_id)
+            = lead(state) over (partition by person_id order by observed_on, record_id)
         and lag(state) over (partition by person_id order by observed_on, record_id) <> state,
         false
     )
@@ -194,7 +248,7 @@ islands as (
 
 ),
 
-periods as (
+changing_periods as (
 
     select
         person_id,
@@ -215,6 +269,14 @@ periods as (
         count(*) as observation_count
     from islands
     group by person_id, period_no
+
+),
+
+periods as (
+
+    select * from stable_periods
+    union all
+    select * from changing_periods
 
 ),
 

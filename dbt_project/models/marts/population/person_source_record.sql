@@ -13,20 +13,9 @@ person as (
 
 ),
 
-supplied as (
+choices as (
 
-    -- which golden attributes each record supplied (the *_record_id of the survivorship step)
-    select record_id, string_agg(attribute, ',' order by attribute) as supplied_attributes
-    from (
-        {%- set attrs = ['name', 'id_number', 'gender', 'birth_date', 'phone', 'address'] %}
-        {%- for attribute in attrs %}
-        select {{ attribute }}_record_id as record_id, '{{ attribute }}' as attribute
-        from {{ ref('int_person_golden_choices') }}
-        where {{ attribute }}_record_id is not null
-        {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
-    ) as choices
-    group by record_id
+    select * from {{ ref('int_person_golden_choices') }}
 
 ),
 
@@ -42,10 +31,18 @@ final as (
         resolved.source_file,
         resolved.source_line,
         cast(resolved.delivery_date as date) as delivery_date,
-        supplied.supplied_attributes
+        -- the golden attributes this record supplied (the survivorship choices that cite it)
+        nullif(concat_ws(',',
+            case when choices.address_record_id = resolved.record_id then 'address' end,
+            case when choices.birth_date_record_id = resolved.record_id then 'birth_date' end,
+            case when choices.gender_record_id = resolved.record_id then 'gender' end,
+            case when choices.id_number_record_id = resolved.record_id then 'id_number' end,
+            case when choices.name_record_id = resolved.record_id then 'name' end,
+            case when choices.phone_record_id = resolved.record_id then 'phone' end
+        ), '') as supplied_attributes
     from resolved
     inner join person on person.person_id = resolved.person_id
-    left join supplied on supplied.record_id = resolved.record_id
+    left join choices on choices.person_id = resolved.person_id
 
 )
 

@@ -196,8 +196,8 @@ final as (
     from events
     inner join person on person.person_id = events.person_id
     left join records on records.record_id = events.record_id
-    -- a register observation is not a resolution record: cite its row from the register
-    left join register on register.record_id = events.record_id and records.record_id is null
+    -- a register observation of an earlier snapshot is not a resolution record: cite its row
+    left join register on register.record_id = events.record_id
     -- a date after the as-of date is a typing error, not an event that happened
     where events.event_date <= {{ as_of_date() }}
 
