@@ -137,8 +137,8 @@ streets as (
     select
         township_code,
         street,
-        avg(lon) as lon,
-        avg(lat) as lat,
+        round(avg(lon), 7) as lon,
+        round(avg(lat), 7) as lat,
         min(village_code) as village_code,
         count(distinct village_code) as n_villages,
         count(*) as n_addresses
@@ -176,8 +176,8 @@ roads as (
     select
         township_code,
         regexp_extract(street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) as road,
-        avg(lon) as lon,
-        avg(lat) as lat,
+        round(avg(lon), 7) as lon,
+        round(avg(lat), 7) as lat,
         count(*) as n_addresses
     from standard
     where street is not null
@@ -202,13 +202,13 @@ road_matches as (
         and regexp_extract(parsed.street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) = roads.road
     where parsed.address not in (select address from address_level)
       and parsed.address not in (select address from street_matches)
-    qualify row_number() over (partition by parsed.address order by roads.n_addresses desc) = 1
+    qualify row_number() over (partition by parsed.address order by roads.n_addresses desc, roads.road) = 1
 
 ),
 
 township_centres as (
 
-    select township_code, avg(lon) as lon, avg(lat) as lat
+    select township_code, round(avg(lon), 7) as lon, round(avg(lat), 7) as lat
     from standard
     group by township_code
 

@@ -63,7 +63,7 @@ structure as (
         count(*) filter (where age between 15 and 59) as age_15_59,
         count(*) filter (where age >= 60) as age_60_plus,
         count(*) filter (where age >= 65) as age_65_plus,
-        avg(age) as average_age
+        round(avg(age), 2) as average_age
     from people
     where township_code is not null
     group by township_code
