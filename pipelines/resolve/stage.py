@@ -98,6 +98,18 @@ def _with_persistent_ids(pairs: pl.DataFrame, ids: pl.DataFrame, id_col: str) ->
 
 
 def run_resolve(settings: Settings | None = None) -> dict[str, int]:
+    """The resolve stage, recorded in meta.runs (rows in: records read; rows out: crosswalk rows)."""
+    from pipelines.warehouse import record_stage
+
+    settings = settings or get_settings()
+    with record_stage("resolve", settings) as run:
+        counts = _resolve_warehouse(settings)
+        run.rows_in = counts.get("rows_in")
+        run.rows_out = counts.get("rows_out")
+    return counts
+
+
+def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     """Resolve persons and organisations in the warehouse; returns row counts for meta.runs.
 
     Returns:
