@@ -372,6 +372,14 @@ ORG_STD = ("name_n", "name_core", "uscc_n", "org_code", "rep_n", "rep_py0", "add
 
 
 def _peak_rss_gb() -> float:
+    """Peak resident set size of this process (VmHWM: reset by exec, unlike ru_maxrss, which a
+    child inherits from the parent that forked it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1e6
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 

@@ -53,7 +53,7 @@ from pipelines.ingest._sniff import (
 )
 
 DELIMITERS = (",", "\t", ";", "|")
-FAST_CHUNK_BYTES = 16 << 20
+FAST_CHUNK_BYTES = 32 << 20
 SLOW_CHUNK_ROWS = 50_000
 # A file whose rows are mostly undecodable is not data in any encoding we know.
 UNDECODABLE_SHARE = 0.5
@@ -229,34 +229,64 @@ def _fast_chunk(data: bytes, first_line: int, layout: CsvLayout, spec: RowSpec) 
     """One record-aligned piece through Polars, or FallBack."""
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         raise FallBack("lone carriage return")
+    utf8 = data
+    if layout.encoding.codec != "utf-8":
+        try:
+            utf8 = data.decode(layout.encoding.codec).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FallBack(f"undecodable bytes: {exc}") from None
     try:
-        text = data.decode(layout.encoding.codec)
-    except UnicodeDecodeError as exc:
-        raise FallBack(f"undecodable bytes: {exc}") from None
-    try:
-        return _line_chunk(text, first_line, layout, spec)
+        return _line_chunk(utf8, data, first_line, layout, spec)
     except FallBack:
-        if '"' not in text:
+        if b'"' not in data:
             raise
-    utf8 = data if layout.encoding.codec == "utf-8" else text.encode("utf-8")
     return _quoted_chunk(data, utf8, first_line, layout, spec)
 
 
-def _line_chunk(text: str, first_line: int, layout: CsvLayout, spec: RowSpec) -> Chunk:
+# Separators that let Polars read a chunk one physical line per row.
+_LINE_SEPARATORS = (b"\x1f", b"\x1e", b"\x1d", b"\x1c", b"\x01")
+
+
+def _lines(utf8: bytes) -> pl.DataFrame:
+    """The physical lines of a chunk (without terminators) as a one-column frame."""
+    separator = next((c for c in _LINE_SEPARATORS if c not in utf8), None)
+    if separator is None:
+        raise FallBack("no free separator byte")
+    try:
+        return pl.read_csv(
+            utf8,
+            has_header=False,
+            separator=separator.decode(),
+            quote_char=None,
+            schema={"__text": pl.String},
+            infer_schema=False,
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - invalid UTF-8 and the like: read it carefully
+        raise FallBack(f"parser: {type(exc).__name__}") from None
+
+
+def _line_chunk(
+    utf8: bytes, original: bytes, first_line: int, layout: CsvLayout, spec: RowSpec
+) -> Chunk:
     """A chunk read line by line: lines without quote characters are records of their own,
     split on the delimiter, vectorised; quoted records (a few, usually, some spanning lines)
     are grouped by quote parity and parsed by the csv module one by one, with exactly the
     careful path's rules. Either way a record of the wrong width, or cut short at the end of
     the file, is a fault found here. Anything the grouping cannot vouch for: FallBack."""
-    terminated = text.endswith("\n")
-    pieces = text.split("\n")
-    if terminated:
-        pieces.pop()
+    if utf8.startswith(b"\xef\xbb\xbf"):
+        raise FallBack("byte-order mark inside the file")
+    terminated = utf8.endswith(b"\n")
+    lines = _lines(utf8)
+    count = utf8.count(b"\n") + (0 if terminated else 1)
+    if lines.height != count:
+        raise FallBack("physical lines do not add up")
     width = layout.width
     delimiter = layout.delimiter
-    last_line = first_line + len(pieces) - 1
+    last_line = first_line + count - 1
     line = pl.col("__text")
-    lines = pl.DataFrame({"__text": pieces}, schema={"__text": pl.String}).with_columns(
+    lines = lines.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("__number"),
         line.str.count_matches('"', literal=True).alias("__quotes"),
     )
@@ -290,16 +320,28 @@ def _line_chunk(text: str, first_line: int, layout: CsvLayout, spec: RowSpec) ->
         .select(*names, "_line", FAULT, FAULT_COLUMN, line.alias(RAW))
     )
     if quoted_groups:
-        records = [
-            record
-            for group in quoted_groups
-            for record in _quoted_group(
-                group["__text"].to_list(), group["__number"][0], last_line, terminated, layout
-            )
-        ]
+        carriage = _carriage_returns(original) if b"\r" in original else None
+        records = []
+        for group in quoted_groups:
+            numbers = group["__number"].to_list()
+            texts = group["__text"].to_list()
+            if carriage is not None:
+                texts = [t + "\r" if carriage[n - first_line] else t for t, n in zip(texts, numbers, strict=True)]
+            records += _quoted_group(texts, numbers[0], last_line, terminated, layout)
         frame = pl.concat([frame, _records_frame(records, width)], how="vertical")
     frame = _rename(frame, layout.header, empty_is_null=True)
-    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list())
+    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list(), row_text=True)
+
+
+def _carriage_returns(original: bytes) -> np.ndarray:
+    """Per physical line of a chunk: whether it ends in CRLF (the line reader drops the CR,
+    which a quoted value spanning lines must keep)."""
+    raw = np.frombuffer(original, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    before = ends - 1
+    flags = np.zeros(len(ends) + 1, dtype=bool)
+    flags[: len(ends)] = (before >= 0) & (raw[np.maximum(before, 0)] == 13)
+    return flags
 
 
 def _quoted_group(
@@ -410,16 +452,17 @@ def _raw_lines(data: bytes, offsets: list[int], spans: list[int], layout: CsvLay
 
 
 def _rename(frame: pl.DataFrame, header: HeaderMap, empty_is_null: bool) -> pl.DataFrame:
-    """Delivered field positions -> contract columns and `__x<i>` extras; '' -> null."""
+    """Delivered field positions -> contract columns and `__x<i>` extras; an empty extra is
+    null (empty contract fields become null as they are inserted)."""
     renames = {
         f"__f{i}": (target if target is not None else f"__x{i}")
         for i, target in enumerate(header.targets)
     }
     frame = frame.rename(renames)
-    if empty_is_null:
+    extras = [name for name in renames.values() if name.startswith("__x")]
+    if empty_is_null and extras:
         frame = frame.with_columns(
-            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-            for c in renames.values()
+            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in extras
         )
     return frame
 
@@ -631,7 +674,7 @@ def _batches(
 
 def _slow_chunk(batch: list[Record], layout: CsvLayout, spec: RowSpec) -> Chunk:
     frame = _rename(_records_frame(batch, layout.width), layout.header, empty_is_null=True)
-    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list())
+    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list(), row_text=True)
 
 
 __all__ = [

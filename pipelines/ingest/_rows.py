@@ -67,6 +67,7 @@ def finish(
     frame: pl.DataFrame,
     spec: RowSpec,
     raw_text: Callable[[pl.DataFrame], list[str]],
+    row_text: bool = False,
 ) -> Chunk:
     """Check every row of a chunk and split it into rows to load and rows to quarantine.
 
@@ -75,6 +76,9 @@ def finish(
         spec: the contract and the file's header mapping.
         raw_text: gives the original text of the given rows (only called for bad rows), for
             readers that do not carry `__raw` for every row.
+        row_text: `__raw` holds every row's text with its characters as delivered (delimited
+            text does; JSON escapes them), so one scan of it finds the rows with control
+            characters instead of one scan per column.
     """
     columns = spec.columns
     missing = [c for c in columns if c not in frame.columns]
@@ -85,7 +89,10 @@ def finish(
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
     checked = [*columns, *spec.extra_keys]
     conditions = [pl.col(FAULT).is_not_null()]
-    conditions += [pl.col(c).str.contains(CONTROL_CHARS) for c in checked]
+    if row_text:
+        conditions.append(pl.col(RAW).str.contains(CONTROL_CHARS))
+    else:
+        conditions += [pl.col(c).str.contains(CONTROL_CHARS) for c in checked]
     conditions += [
         pl.col(c.name_zh).str.len_chars() > c.max_length
         for c in spec.contract.columns

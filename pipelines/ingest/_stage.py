@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
 import duckdb
+import polars as pl
+import pyarrow as pa
 
 from pipelines import contracts as registry
 from pipelines.contracts import SourceContract
@@ -40,6 +42,10 @@ NO_CONTRACT = "no source contract matches"
 _SWAP_EXTENSIONS = (".csv", ".xlsx", ".json", ".jsonl", ".geojson", ".txt", ".tsv")
 # DuckDB's share of memory while loading; the readers stream in bounded chunks beside it.
 MEMORY_LIMIT = "2GB"
+ARROW_BATCH_ROWS = 16_384
+# Rows gathered before one INSERT: large inserts let DuckDB write compressed row groups in
+# parallel (as its own read_csv does) instead of merging many small appends at commit.
+INSERT_ROWS = 500_000
 
 
 def list_departments(settings: Settings, landing: Path | None = None) -> list[str]:
@@ -70,6 +76,9 @@ def ingest(
         con = connect(settings)
         try:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            # Row order in raw tables carries no meaning (`_line` does): let inserts run in
+            # parallel without keeping the order of the chunks.
+            con.execute("set preserve_insertion_order = false")
             con.begin()  # one commit for all the DDL
             ensure_tables(con)
             present = raw_columns(con)
@@ -184,10 +193,15 @@ def _load(
                     con.execute(f"delete from {raw_table_name(contract)} where _batch_id = ?",
                                 [replaces])
                     con.execute("delete from raw.quarantine where batch_id = ?", [replaces])
+                pending: list[Chunk] = []
                 for chunk in guarded(plan()):
-                    _insert(con, contract, record, chunk)
+                    pending.append(chunk)
                     loaded += chunk.good.height
                     quarantined += chunk.bad.height
+                    if sum(c.good.height for c in pending) >= INSERT_ROWS:
+                        _insert(con, contract, record, pending)
+                        pending = []
+                _insert(con, contract, record, pending)
                 notes = "; ".join(n for n in ([note] if note else []) + source.notes)
                 outcome = record.outcome(
                     "replaced" if replaces else "loaded",
@@ -216,21 +230,27 @@ def _load(
 
 
 def _insert(
-    con: duckdb.DuckDBPyConnection, contract: SourceContract, record: _Recorder, chunk: Chunk
+    con: duckdb.DuckDBPyConnection, contract: SourceContract, record: _Recorder,
+    chunks: list[Chunk],
 ) -> None:
+    """Write chunks of rows: the good ones to the raw table, the bad ones to quarantine, with
+    lineage from the file's record. File content only ever reaches DuckDB as Arrow data."""
     lineage = [record.batch_id, record.delivered.rel, record.sha256, record.delivered.delivery_date]
-    if chunk.good.height:
+    good = [c.good for c in chunks if c.good.height]
+    if good:
         columns = ", ".join(quote(c.name_zh) for c in contract.columns)
-        con.register("ingest_good_rows", chunk.good.to_arrow())
+        values = ", ".join(f"nullif({quote(c.name_zh)}, '')" for c in contract.columns)
+        con.register("ingest_good_rows", _batched(pl.concat(good, how="vertical", rechunk=False)))
         con.execute(
             f"insert into {raw_table_name(contract)} ({columns}, _batch_id, _file, _sha256, "
-            f"_line, _delivery_date, _extras) select {columns}, ?, ?, ?, _line, ?, _extras "
+            f"_line, _delivery_date, _extras) select {values}, ?, ?, ?, _line, ?, _extras "
             "from ingest_good_rows",
             lineage,
         )
         con.unregister("ingest_good_rows")
-    if chunk.bad.height:
-        con.register("ingest_bad_rows", chunk.bad.to_arrow())
+    bad = [c.bad for c in chunks if c.bad.height]
+    if bad:
+        con.register("ingest_bad_rows", pl.concat(bad, how="vertical").to_arrow())
         con.execute(
             "insert into raw.quarantine select ?, ?, ?, ?, line, \"column\", reason, raw "
             "from ingest_bad_rows",
@@ -322,6 +342,13 @@ class _Recorder:
             batch_id=attempt.batch_id,
             replaces_batch_id=replaces,
         )
+
+
+def _batched(frame: pl.DataFrame) -> pa.Table:
+    """An Arrow table of many record batches: DuckDB scans Arrow one batch per thread, so a
+    single-batch table would insert on one core."""
+    table = frame.to_arrow()
+    return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_BATCH_ROWS), table.schema)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
