@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 -- Person records (int_person_records) with their resolved person id, typed values, the checks
 -- survivorship uses (is the ID number valid, do gender and birth date agree with it) and how
--- complete each record is.
+-- complete each record is. Only what survivorship needs: a record's file, batch and line stay
+-- in int_person_records (joined by record_id where a library cites them).
 with xref as (
 
     select * from {{ source('er', 'person_xref') }}
@@ -26,8 +27,6 @@ resolved as (
         xref.person_id,
         records.source,
         records.record_id,
-        records.role,
-        {{ row_id_of('records.record_id') }} as row_id,
         records.name,
         records.id_number,
         records.gender,
@@ -35,12 +34,8 @@ resolved as (
         records.phone,
         -- an address that matches a standard address is spelled as the register spells it
         coalesce(address_matches.standard_address, records.address) as address,
-        records.address as address_delivered,
-        address_matches.address_code,
-        coalesce(address_matches.match_level, 'none') as address_match_level,
-        records.batch_id,
-        records.source_file,
-        records.source_line,
+        -- checked when it matches one standard address (not only its street)
+        coalesce(address_matches.match_level in ('exact', 'tail', 'fuzzy'), false) as is_address_valid,
         records.delivery_date,
         (case when records.name is not null then 1 else 0 end)
         + (case when records.id_number is not null then 1 else 0 end)
@@ -88,9 +83,7 @@ final as (
         resolved.birth_date <= {{ as_of_date() }}
             and (not coalesce(id_checks.is_id_number_valid, false) or resolved.birth_date = id_checks.encoded_birth_date)
             as is_birth_date_valid,
-        coalesce(phone_checks.is_phone_valid, false) as is_phone_valid,
-        -- an address is checked when it matches one standard address (not only its street)
-        resolved.address_match_level in ('exact', 'tail', 'fuzzy') as is_address_valid
+        coalesce(phone_checks.is_phone_valid, false) as is_phone_valid
     from resolved
     left join id_checks on id_checks.id_number = resolved.id_number
     left join phone_checks on phone_checks.phone = resolved.phone

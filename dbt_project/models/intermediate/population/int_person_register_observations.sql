@@ -1,10 +1,10 @@
 {{ config(materialized='table') }}
 -- Every row of every household-register snapshot, each tied to its resolved person: the
 -- register's observations of a person's residence, household and marital status over time,
--- from which person history is built. Rows of the current snapshot carry their own person id
--- (er.person_xref); rows of earlier snapshots, which resolution does not see, get the person of
--- the current row with the same register key (the ID number), else of any resolved record with
--- that ID number.
+-- from which person history is built. A current row carries its own person (er.person_xref);
+-- an earlier row is tied by the register's key (the ID number) to the person of the current
+-- row with that number, else to the person most resolved records with that number belong to. A row's file and line stay
+-- in the staging model (cited by record_id).
 with register as (
 
     select * from {{ ref('stg_gongan__household_register') }}
@@ -24,34 +24,23 @@ resolved as (
 
 ),
 
-current_rows as (
-
-    select register.row_id, register.id_number, xref.person_id
-    from register
-    inner join xref on xref.record_id = register.row_id || '#self'
-    where register.is_current
-
-),
-
 person_by_register_key as (
 
-    select id_number, person_id
-    from current_rows
-    where id_number is not null
-    qualify row_number() over (partition by id_number order by person_id) = 1
+    select register.id_number, min(xref.person_id) as person_id
+    from register
+    inner join xref on xref.record_id = register.row_id || '#self'
+    where register.is_current and register.id_number is not null
+    group by register.id_number
 
 ),
 
 unmapped_numbers as (
 
-    -- ID numbers of earlier-snapshot rows that neither a current row nor the register key maps
+    -- numbers of earlier-snapshot rows that no current row carries
     select distinct register.id_number
     from register
-    left join current_rows on current_rows.row_id = register.row_id
-    left join person_by_register_key on person_by_register_key.id_number = register.id_number
-    where current_rows.row_id is null
-      and person_by_register_key.id_number is null
-      and register.id_number is not null
+    anti join person_by_register_key using (id_number)
+    where register.id_number is not null
 
 ),
 
@@ -68,13 +57,8 @@ person_by_id_number as (
 observations as (
 
     select
-        coalesce(current_rows.person_id, person_by_register_key.person_id, person_by_id_number.person_id)
-            as person_id,
-        register.row_id,
+        coalesce(xref.person_id, person_by_register_key.person_id, person_by_id_number.person_id) as person_id,
         register.row_id || '#self' as record_id,
-        register.batch_id,
-        register.source_file,
-        register.source_line,
         register.delivery_date,
         register.is_current,
         register.household_no,
@@ -87,7 +71,8 @@ observations as (
         register.status as register_status,
         register.registered_date
     from register
-    left join current_rows on current_rows.row_id = register.row_id
+    -- a current row is its own resolution record
+    left join xref on register.is_current and xref.record_id = register.row_id || '#self'
     left join person_by_register_key on person_by_register_key.id_number = register.id_number
     left join person_by_id_number on person_by_id_number.id_number = register.id_number
 
@@ -99,9 +84,7 @@ final as (
     select *
     from observations
     where person_id is not null
-    qualify row_number() over (
-        partition by person_id, delivery_date order by source_file, row_id
-    ) = 1
+    qualify row_number() over (partition by person_id, delivery_date order by record_id) = 1
 
 )
 

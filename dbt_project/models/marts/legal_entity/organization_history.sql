@@ -33,6 +33,44 @@ observations as (
 
 ),
 
+state_counts as (
+
+    select org_id, count(distinct [name, legal_rep]) as n_states
+    from observations
+    group by org_id
+
+),
+
+stable_periods as (
+
+    -- most organisations show the same name and representative in every snapshot: one period
+    select
+        observations.org_id,
+        1 as period_no,
+        min(delivery_date) as first_observed_on,
+        max(delivery_date) as last_observed_on,
+        arg_min(name, delivery_date) as name,
+        arg_min(legal_rep, delivery_date) as legal_rep,
+        arg_min(registration_status, delivery_date) as registration_status,
+        arg_min(source, delivery_date) as source,
+        arg_min(record_id, delivery_date) as record_id,
+        count(*) as observation_count
+    from observations
+    inner join state_counts using (org_id)
+    where state_counts.n_states = 1
+    group by observations.org_id
+
+),
+
+changing as (
+
+    select observations.*
+    from observations
+    inner join state_counts using (org_id)
+    where state_counts.n_states > 1
+
+),
+
 filled as (
 
     -- a value missing from one snapshot is not a change: carry the last one seen forward (and
@@ -52,7 +90,7 @@ filled as (
                     rows between current row and unbounded following)
             ) as legal_rep
         )
-    from observations
+    from changing
 
 ),
 
@@ -99,7 +137,7 @@ islands as (
 
 ),
 
-periods as (
+changing_periods as (
 
     select
         org_id,
@@ -114,6 +152,14 @@ periods as (
         count(*) as observation_count
     from islands
     group by org_id, period_no
+
+),
+
+periods as (
+
+    select * from stable_periods
+    union all
+    select * from changing_periods
 
 ),
 

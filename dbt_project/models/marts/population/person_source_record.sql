@@ -7,6 +7,12 @@ with resolved as (
 
 ),
 
+records as (
+
+    select record_id, role, batch_id, source_file, source_line from {{ ref('int_person_records') }}
+
+),
+
 person as (
 
     select * from {{ ref('person') }}
@@ -25,11 +31,11 @@ final as (
         resolved.person_id,
         resolved.source,
         resolved.record_id,
-        resolved.role,
-        resolved.row_id,
-        resolved.batch_id,
-        resolved.source_file,
-        resolved.source_line,
+        records.role,
+        {{ row_id_of('resolved.record_id') }} as row_id,
+        records.batch_id,
+        records.source_file,
+        records.source_line,
         cast(resolved.delivery_date as date) as delivery_date,
         -- the golden attributes this record supplied (the survivorship choices that cite it)
         nullif(concat_ws(',',
@@ -41,6 +47,7 @@ final as (
             case when choices.phone_record_id = resolved.record_id then 'phone' end
         ), '') as supplied_attributes
     from resolved
+    inner join records on records.record_id = resolved.record_id
     inner join person on person.person_id = resolved.person_id
     left join choices on choices.person_id = resolved.person_id
 

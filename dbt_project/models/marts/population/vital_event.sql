@@ -38,6 +38,20 @@ records as (
 
 ),
 
+lineage as (
+
+    select record_id, source_file, source_line, delivery_date from {{ ref('int_person_records') }}
+
+),
+
+register_rows as (
+
+    -- rows of every register snapshot (earlier snapshots are not resolution records)
+    select row_id || '#self' as record_id, source_file, source_line, delivery_date
+    from {{ ref('stg_gongan__household_register') }}
+
+),
+
 birth_events as (
 
     select
@@ -190,14 +204,13 @@ final as (
         events.place,
         events.source,
         events.record_id,
-        coalesce(records.source_file, register.source_file) as source_file,
-        coalesce(records.source_line, register.source_line) as source_line,
-        cast(coalesce(records.delivery_date, register.delivery_date) as date) as delivery_date
+        coalesce(lineage.source_file, register_rows.source_file) as source_file,
+        coalesce(lineage.source_line, register_rows.source_line) as source_line,
+        cast(coalesce(lineage.delivery_date, register_rows.delivery_date) as date) as delivery_date
     from events
     inner join person on person.person_id = events.person_id
-    left join records on records.record_id = events.record_id
-    -- a register observation of an earlier snapshot is not a resolution record: cite its row
-    left join register on register.record_id = events.record_id
+    left join lineage on lineage.record_id = events.record_id
+    left join register_rows on register_rows.record_id = events.record_id and events.source = 'gongan__household_register'
     -- a date after the as-of date is a typing error, not an event that happened
     where events.event_date <= {{ as_of_date() }}
 

@@ -18,13 +18,13 @@ organization as (
 
 person_records as (
 
-    select record_id, address, address_delivered from {{ ref('int_person_records_resolved') }}
+    select record_id, address as address_delivered from {{ ref('int_person_records') }}
 
 ),
 
 org_records as (
 
-    select record_id, address, address_delivered from {{ ref('int_org_records_resolved') }}
+    select record_id, address as address_delivered from {{ ref('int_org_records') }}
 
 ),
 
