@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, RAW, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, RAW, START_DATE, record_ingest_totals, settings
 
 
 @dag(
@@ -15,6 +15,12 @@ from pipelines.dag_support import DEFAULT_ARGS, RAW, START_DATE, settings
 )
 def govdata_ingest():
     @task(pool="default_pool")
+    def started() -> str:
+        from pipelines.warehouse import utc_now
+
+        return utc_now().isoformat()
+
+    @task(pool="default_pool")
     def departments() -> list[str]:
         from pipelines.ingest import list_departments
 
@@ -26,11 +32,14 @@ def govdata_ingest():
 
         return ingest(settings(), departments=[department]).totals()
 
-    @task(outlets=[RAW], pool="default_pool")
-    def ingested(results: list[dict]) -> int:
-        return sum(r.get("rows_loaded", 0) for r in results)
+    @task(outlets=[RAW])
+    def ingested(results: list[dict], started_at: str) -> dict:
+        return record_ingest_totals(list(results), started_at)
 
-    ingested(ingest_department.expand(department=departments()))
+    start = started()
+    names = departments()
+    start >> names
+    ingested(ingest_department.expand(department=names), start)
 
 
 govdata_ingest()

@@ -38,3 +38,33 @@ def settings():  # noqa: ANN201 - imported lazily so parsing the DAG stays cheap
     from pipelines.settings import get_settings
 
     return get_settings()
+
+
+def record_ingest_totals(results: list[dict], started_at: str) -> dict:
+    """One meta.runs row for the whole ingest DAG run.
+
+    Each mapped department task records its own `ingest` row; this row, written after all of
+    them, sums them so that `govdata status` shows the stage as a whole.
+    """
+    import uuid
+    from datetime import datetime
+
+    from pipelines.warehouse import StageRun, append_run
+
+    totals: dict[str, int] = {}
+    for result in results:
+        for key, value in result.items():
+            totals[key] = totals.get(key, 0) + int(value)
+    run = StageRun(
+        stage="ingest",
+        run_id=uuid.uuid4().hex[:16],
+        rows_in=totals.get("rows_read", 0),
+        rows_out=totals.get("rows_loaded", 0),
+        message=(
+            f"{len(results)} departments, {totals.get('files', 0)} files; "
+            f"{totals.get('rows_loaded', 0)} rows loaded, "
+            f"{totals.get('rows_quarantined', 0)} quarantined, {totals.get('rejected', 0)} files rejected"
+        ),
+    )
+    append_run(settings(), run, datetime.fromisoformat(started_at), "success")
+    return totals

@@ -91,7 +91,7 @@ def record_stage(stage: str, settings: Settings | None = None) -> Iterator[Stage
     """
     settings = settings or get_settings()
     run = StageRun(stage=stage, run_id=uuid.uuid4().hex[:16])
-    started = datetime.now(UTC).replace(tzinfo=None)
+    started = utc_now()
     clock = time.perf_counter()
     outcome = "success"
     try:
@@ -101,23 +101,47 @@ def record_stage(stage: str, settings: Settings | None = None) -> Iterator[Stage
         run.message = run.message or f"{type(exc).__name__}: {exc}"[:500]
         raise
     finally:
-        finished = datetime.now(UTC).replace(tzinfo=None)
-        with connect(settings) as con:
-            con.execute(
-                "insert into meta.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run.run_id,
-                    stage,
-                    settings.as_of,
-                    started,
-                    finished,
-                    round(time.perf_counter() - clock, 3),
-                    run.rows_in,
-                    run.rows_out,
-                    outcome,
-                    run.message,
-                ],
-            )
+        append_run(
+            settings,
+            StageRun(stage, run.run_id, run.rows_in, run.rows_out, run.message),
+            started,
+            outcome,
+            round(time.perf_counter() - clock, 3),
+        )
+
+
+def utc_now() -> datetime:
+    """Wall-clock time for audit rows only (naive UTC, as meta.runs stores it)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def append_run(
+    settings: Settings,
+    run: StageRun,
+    started: datetime,
+    outcome: str,
+    duration_s: float | None = None,
+) -> None:
+    """Append one finished stage run to meta.runs (the audit table `govdata status` reads)."""
+    finished = utc_now()
+    if duration_s is None:
+        duration_s = round((finished - started).total_seconds(), 3)
+    with connect(settings) as con:
+        con.execute(
+            "insert into meta.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run.run_id,
+                run.stage,
+                settings.as_of,
+                started,
+                finished,
+                duration_s,
+                run.rows_in,
+                run.rows_out,
+                outcome,
+                run.message,
+            ],
+        )
 
 
 def last_runs(settings: Settings | None = None) -> list[dict[str, Any]]:
@@ -132,7 +156,7 @@ def last_runs(settings: Settings | None = None) -> list[dict[str, Any]]:
             """
             select stage, started_at, duration_s, rows_in, rows_out, outcome, message
             from meta.runs
-            qualify row_number() over (partition by stage order by started_at desc) = 1
+            qualify row_number() over (partition by stage order by finished_at desc) = 1
             order by started_at
             """
         ).fetchall()
