@@ -571,8 +571,12 @@ def splink_worker(spec: dict) -> dict:
     linker = Linker(tables, settings, log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=spec.get("u_pairs", 1e7), seed=1)
+    skipped = []
     for rule in training:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError as exc:  # e.g. an m probability underflowing on a tiny session
+            skipped.append(f"{rule}: {str(exc)[:80]}")
     train_s = time.perf_counter() - clock
     clock = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=0.01)
@@ -587,6 +591,7 @@ def splink_worker(spec: dict) -> dict:
     out.drop(columns="unique_id").to_parquet(spec["output"])
     return {
         "splink_version": splink.__version__,
+        "skipped_em_sessions": skipped,
         "train_s": round(train_s, 2),
         "predict_s": round(predict_s, 2),
         "cluster_s": round(cluster_s / len(THRESHOLDS), 2),
