@@ -24,6 +24,15 @@ resolved as (
 
 ),
 
+current_persons as (
+
+    select register.row_id, xref.person_id
+    from register
+    inner join xref on xref.record_id = register.row_id || '#self'
+    where register.is_current
+
+),
+
 person_by_register_key as (
 
     select register.id_number, min(xref.person_id) as person_id
@@ -57,7 +66,8 @@ person_by_id_number as (
 observations as (
 
     select
-        coalesce(xref.person_id, person_by_register_key.person_id, person_by_id_number.person_id) as person_id,
+        coalesce(current_persons.person_id, person_by_register_key.person_id, person_by_id_number.person_id)
+            as person_id,
         register.row_id || '#self' as record_id,
         register.delivery_date,
         register.is_current,
@@ -72,7 +82,7 @@ observations as (
         register.registered_date
     from register
     -- a current row is its own resolution record
-    left join xref on register.is_current and xref.record_id = register.row_id || '#self'
+    left join current_persons on current_persons.row_id = register.row_id
     left join person_by_register_key on person_by_register_key.id_number = register.id_number
     left join person_by_id_number on person_by_id_number.id_number = register.id_number
 

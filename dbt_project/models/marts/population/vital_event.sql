@@ -210,7 +210,7 @@ final as (
     from events
     inner join person on person.person_id = events.person_id
     left join lineage on lineage.record_id = events.record_id
-    left join register_rows on register_rows.record_id = events.record_id and events.source = 'gongan__household_register'
+    left join register_rows on register_rows.record_id = events.record_id
     -- a date after the as-of date is a typing error, not an event that happened
     where events.event_date <= {{ as_of_date() }}
 
