@@ -7,6 +7,8 @@ first when there is one; a plan raises `FallBack` to hand over to the next).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -118,3 +120,52 @@ def guarded(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
             ) from exc
         rows += chunk.rows
         yield chunk
+
+
+_DONE = object()
+
+
+def prefetched(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """The chunks of a reader, read ahead in a background thread.
+
+    Parsing (Python and Polars) and inserting (DuckDB) then overlap: both release the
+    interpreter lock for their heavy parts, so on two cores the next chunk is parsed while the
+    previous one is written. Exceptions of the reader are re-raised here, in order; if the
+    consumer stops early, the reader thread is told to stop and is waited for.
+    """
+    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        slots.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="ingest-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()

@@ -33,7 +33,7 @@ from pipelines.ingest._ledger import (
     raw_table_name,
 )
 from pipelines.ingest._rows import Chunk
-from pipelines.ingest._sources import Source, guarded, open_source
+from pipelines.ingest._sources import Source, guarded, open_source, prefetched
 from pipelines.ingest._summary import FileOutcome, IngestSummary
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage
@@ -46,6 +46,7 @@ ARROW_BATCH_ROWS = 16_384
 # Rows gathered before one INSERT: large inserts let DuckDB write compressed row groups in
 # parallel (as its own read_csv does) instead of merging many small appends at commit.
 INSERT_ROWS = 500_000
+CHECKPOINT_THRESHOLD = "1GB"
 
 
 def list_departments(settings: Settings, landing: Path | None = None) -> list[str]:
@@ -79,6 +80,8 @@ def ingest(
             # Row order in raw tables carries no meaning (`_line` does): let inserts run in
             # parallel without keeping the order of the chunks.
             con.execute("set preserve_insertion_order = false")
+            # Fewer, larger checkpoints: each one recompresses what small files left in the WAL.
+            con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             con.begin()  # one commit for all the DDL
             ensure_tables(con)
             present = raw_columns(con)
@@ -194,7 +197,7 @@ def _load(
                                 [replaces])
                     con.execute("delete from raw.quarantine where batch_id = ?", [replaces])
                 pending: list[Chunk] = []
-                for chunk in guarded(plan()):
+                for chunk in prefetched(guarded(plan())):
                     pending.append(chunk)
                     loaded += chunk.good.height
                     quarantined += chunk.bad.height
