@@ -800,6 +800,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splink-u-pairs", type=float, default=1e7)
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--only", nargs="+", help="run only the cases whose name contains one of these")
     args = parser.parse_args(argv)
     cases = []
     if "febrl" in args.suites:
@@ -810,6 +811,8 @@ def main(argv: list[str] | None = None) -> int:
         cases += list(_synthetic_cases(args.synthetic_size))
     if "scale" in args.suites:
         cases += list(_scale_cases(args.scales))
+    if args.only:
+        cases = [case for case in cases if any(part in case[0] for part in args.only)]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-resolve-") as tmp:
         for name, kind, records, truth in cases:
