@@ -1,21 +1,22 @@
-"""Delimited text (CSV, TSV): layout detection, a fast path for clean files, a careful path for
-damaged ones.
+"""Delimited text (CSV, TSV): layout detection, a fast path for the bulk of the data, and a
+careful path that defines what every file means.
 
 Physical lines are counted the way Python's universal newlines count them (`\\r\\n`, `\\n` or a
 lone `\\r` ends a line); `_line` is the physical line a record starts on (header = its line).
 
-Fast path (clean UTF-8 or GB18030 files, the bulk of the data): the file is memory-mapped and cut
-into chunks at record boundaries (a newline after an even number of quote characters), each chunk
-parsed by Polars with every column as text. A chunk is accepted only when its accounting is exact:
-every record has the header's field count (checked by counting delimiters: those in the bytes must
-equal `rows x (fields - 1)` plus those inside values), and the physical lines add up (no blank
-lines, no lone CR, lines = records + newlines inside values). Anything else makes the caller throw
-the fast attempt away and read the file on the careful path, so both paths always agree.
+Careful path (the reference): Python's csv module, strict quoting, over the decoded text, with
+undecodable bytes kept as escapes and their row quarantined. A record that is malformed or has the
+wrong field count and spans several physical lines (a stray quote swallowing the lines after it)
+is re-read line by line, so one bad quote cannot take good rows down with it.
 
-Careful path: Python's csv module (strict quoting) over a streamed, decoded file, with undecodable
-bytes kept as escapes and the row quarantined. A record that is malformed or has the wrong field
-count and spans several physical lines (a stray quote swallowing the lines after it) is re-read
-line by line, so one bad quote cannot take good rows down with it.
+Fast path: the file is memory-mapped and cut into chunks of whole records (at a newline after an
+even number of quote characters). Polars reads a chunk one physical line per row; lines without a
+quote character are split on the delimiter, vectorised, and the rest are grouped into records by
+quote parity and parsed by the csv module one record at a time. A record of the wrong width, or a
+last line cut short, is a fault found on the way; a chunk the grouping cannot vouch for (a lone
+CR, undecodable bytes, quoting that the parity and the csv module read differently) goes through
+Polars' CSV parser when its accounting is exact, else through the careful path: the result never
+differs from the careful path's (tests/ingest/test_property.py holds both paths to that).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from pipelines.ingest._rows import (
     Chunk,
     RowSpec,
     finish,
-    quarantine_frame,
 )
 from pipelines.ingest._sniff import (
     SAMPLE_BYTES,
@@ -215,13 +215,16 @@ def _next_chunk(mm: mmap.mmap, start: int, size: int) -> bytes:
             cut = mm.find(b"\n", end)
         end = size if cut < 0 else cut + 1
     data = mm[start:end]
-    for _ in range(64):
-        if data.count(b'"') % 2 == 0:
-            return data
-        cut = data.rfind(b"\n", 0, len(data) - 1)
+    odd = data.count(b'"') % 2
+    stop = len(data)
+    for _ in range(10_000):
+        if not odd:
+            return data if stop == len(data) else data[:stop]
+        cut = data.rfind(b"\n", 0, stop - 1)
         if cut < 0:
             break
-        data = data[: cut + 1]
+        odd ^= data.count(b'"', cut + 1, stop) % 2
+        stop = cut + 1
     raise FallBack("no record boundary found (unbalanced quotes)")
 
 
@@ -683,7 +686,6 @@ __all__ = [
     "detect_layout",
     "fast_chunks",
     "fast_eligible",
-    "quarantine_frame",
     "csv_chunks",
     "slow_chunks",
     "spec_for",

@@ -33,7 +33,7 @@ from pipelines.ingest._ledger import (
     raw_table_name,
 )
 from pipelines.ingest._rows import Chunk
-from pipelines.ingest._sources import Source, guarded, open_source, prefetched
+from pipelines.ingest._sources import guarded, open_source, prefetched
 from pipelines.ingest._summary import FileOutcome, IngestSummary
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage

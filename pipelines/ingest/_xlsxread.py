@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -39,7 +38,6 @@ _VALUE = re.compile(rf"<{_P}v>(.*?)</{_P}v>", re.DOTALL)
 _INLINE = re.compile(rf"<{_P}is>(.*?)</{_P}is>", re.DOTALL)
 _TEXT = re.compile(rf"<{_P}t(?:\s[^>]*)?>(.*?)</{_P}t>|<{_P}t\s*/>", re.DOTALL)
 _PHONETIC = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.DOTALL)
-_SI = re.compile(rf"<{_P}si\b[^>]*?(?:/>|>(.*?)</{_P}si>)", re.DOTALL)
 # The common shapes, parsed without a Python call per element: a shared string that is one
 # plain `<t>`, and a cell written as Excel writes it (`r`, then `s`, then `t`).
 _SI_FAST = re.compile(
@@ -60,7 +58,7 @@ _NUMFMT = re.compile(rf"<{_P}numFmt\b([^>]*?)/?>", re.DOTALL)
 _DATE1904 = re.compile(rf"<{_P}workbookPr\b[^>]*\bdate1904\s*=\s*\"(?:1|true)\"", re.DOTALL)
 _MERGE = re.compile(rf"<{_P}mergeCell\b[^>]*?\bref\s*=\s*\"([A-Za-z]+\d+)(?::([A-Za-z]+\d+))?\"")
 _REF = re.compile(r"([A-Za-z]+)(\d+)")
-_SHEETDATA_END = re.compile(rf"</{_P}sheetData>")
+_SHEETDATA_END = re.compile(rf"</{_P}sheetData\s*>|<{_P}sheetData\s*/>")
 _SHEETDATA_CLOSE = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>|<(?:[\w.-]+:)?sheetData\s*/>")
 _INTEGER = re.compile(r"-?\d+")
 _ESCAPED_CONTROL = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -294,8 +292,7 @@ class WorkbookReader:
                 if end_data:
                     return
                 buffer = buffer[consumed:]
-            if buffer.strip() and "<" in buffer and _ROW.search(buffer):
-                raise WorkbookError("sheet XML ends inside a row")
+            raise WorkbookError(f"sheet {name!r}: its XML ends before its data does")
 
     def _cells(self, content: str) -> list[str | None]:
         found = _CELL_FAST.findall(content)
@@ -399,4 +396,4 @@ def open_workbook(handle: IO[bytes]) -> WorkbookReader:
     return WorkbookReader(zipfile.ZipFile(handle))
 
 
-__all__ = ["WorkbookError", "WorkbookReader", "number_text", "open_workbook", "zlib"]
+__all__ = ["WorkbookError", "WorkbookReader", "number_text", "open_workbook", "temporal_text"]
