@@ -69,13 +69,13 @@
 
 {#- The same criteria as one sortable key (a struct compared field by field): the smallest key
     wins. Used with arg_min, which picks per entity without sorting all candidates. -#}
-{% macro survivorship_key(entity, attribute) -%}
+{% macro survivorship_key(entity, attribute, valid_column='is_valid', agreement_column='n_sources') -%}
     {%- set fields = [] -%}
     {%- for criterion in survivorship_rule(entity, attribute)['order'] -%}
         {%- if criterion == 'valid' -%}
-            {%- do fields.append('k' ~ loop.index ~ ' := not is_valid') -%}
+            {%- do fields.append('k' ~ loop.index ~ ' := not ' ~ valid_column) -%}
         {%- elif criterion == 'agreement' -%}
-            {%- do fields.append('k' ~ loop.index ~ ' := -n_sources') -%}
+            {%- do fields.append('k' ~ loop.index ~ ' := -' ~ agreement_column) -%}
         {%- elif criterion == 'priority' -%}
             {%- do fields.append('k' ~ loop.index ~ ' := ' ~ source_rank(entity, attribute)) -%}
         {%- elif criterion == 'recency' -%}
@@ -144,4 +144,59 @@
         ) as ranked
         group by {{ entity_id }}
     ) as picked
+{%- endmacro %}
+
+
+{#- Every golden attribute of an entity in one pass: one aggregation over the entity's records
+    with one arg_min per attribute (the same choice golden_attribute makes for each alone).
+
+    attributes: {attribute: valid_expr}. Returns per entity <attribute>, <attribute>_source,
+    <attribute>_record_id and is_<attribute>_valid for every attribute. -#}
+{% macro golden_choices(relation, entity, entity_id, attributes) -%}
+    {%- set agreed = [] -%}
+    {%- for attribute in attributes -%}
+        {%- if 'agreement' in survivorship_rule(entity, attribute)['order'] -%}{%- do agreed.append(attribute) -%}{%- endif -%}
+    {%- endfor -%}
+    select
+        {{ entity_id }}
+        {%- for attribute in attributes %},
+        _pick_{{ attribute }}.value as {{ attribute }},
+        _pick_{{ attribute }}.source as {{ attribute }}_source,
+        _pick_{{ attribute }}.record_id as {{ attribute }}_record_id,
+        _pick_{{ attribute }}.is_valid as is_{{ attribute }}_valid
+        {%- endfor %}
+    from (
+        select
+            {{ entity_id }}
+            {%- for attribute in attributes %},
+            arg_min(
+                struct_pack(value := {{ attribute }}, source := source, record_id := record_id,
+                            is_valid := _valid_{{ attribute }}),
+                {{ survivorship_key(entity, attribute, '_valid_' ~ attribute, '_n_' ~ attribute) }}
+            ) filter (where {{ attribute }} is not null) as _pick_{{ attribute }}
+            {%- endfor %}
+        from (
+            select
+                _records.*
+                {%- for attribute, valid_expr in attributes.items() %},
+                coalesce({{ valid_expr }}, false) as _valid_{{ attribute }}
+                {%- endfor %}
+                {%- for attribute in attributes %},
+                {{ '_agree_' ~ attribute ~ '.n_sources' if attribute in agreed else '0' }} as _n_{{ attribute }}
+                {%- endfor %}
+            from {{ relation }} as _records
+            {%- for attribute in agreed %}
+            left join (
+                -- how many distinct sources give each value of the entity
+                select {{ entity_id }}, {{ attribute }}, count(distinct source) as n_sources
+                from {{ relation }}
+                where {{ attribute }} is not null
+                group by {{ entity_id }}, {{ attribute }}
+            ) as _agree_{{ attribute }}
+                on _agree_{{ attribute }}.{{ entity_id }} = _records.{{ entity_id }}
+                and _agree_{{ attribute }}.{{ attribute }} = _records.{{ attribute }}
+            {%- endfor %}
+        ) as _candidates
+        group by {{ entity_id }}
+    ) as _picked
 {%- endmacro %}

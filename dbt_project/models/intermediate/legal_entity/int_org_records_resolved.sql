@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- Organisation records (int_org_records) with their resolved organisation id, typed values, the
 -- checks survivorship uses, the standard address they match, and the person the same source row
 -- names as legal representative (its `legal_rep` or `operator` party), so that the golden

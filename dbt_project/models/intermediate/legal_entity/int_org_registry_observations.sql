@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- Every row of every snapshot of the registers that hold organisations (market regulation's
 -- enterprises and individual businesses, civil affairs' social organisations, health's medical
 -- institutions, the tax register), each tied to its resolved organisation: the registers'

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- Person records (int_person_records) with their resolved person id, typed values, the checks
 -- survivorship uses (is the ID number valid, do gender and birth date agree with it) and how
 -- complete each record is. Only what survivorship needs: a record's file, batch and line stay

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- Every row of every household-register snapshot, each tied to its resolved person: the
 -- register's observations of a person's residence, household and marital status over time,
 -- from which person history is built. A current row carries its own person (er.person_xref);

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- Every distinct address the person and organisation records hold, matched to the standard
 -- address register, at the finest level that works (the score says how sure):
 --   exact    the same place after the township, in the same township               1.00

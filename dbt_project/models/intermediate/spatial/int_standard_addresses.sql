@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- The standard place-name and address register (民政 标准地名地址, current snapshot) prepared for
 -- matching: each address normalised (no whitespace, no province/city/county prefix), its part
 -- after the township (survives a renamed township), its numbers and its street or village.
