@@ -3,13 +3,14 @@
 -- address register, at the finest level that works (the score says how sure):
 --   exact    the same place after the township, in the same township               1.00
 --   tail     the same place after the township, another township name (an old one)  0.95-0.99
---   fuzzy    same township and numbers, similar text (Jaro-Winkler)                 >= var
+--   fuzzy    same township, numbers and first letter, similar text (Jaro-Winkler)   >= var
 --   street   no house number: the centroid of the street's or village's addresses    0.70
 --   road     a road of the township (organisations' seats): the road's centroid      0.60
 --   township only the township is known: the centroid of its addresses              0.30
 --   none     nothing matched                                                         0.00
-with records as (
+with records as materialized (
 
+    -- each distinct address once (materialized, so no check is pushed down to every record)
     select address from {{ ref('int_person_records') }} where address is not null
     union
     select address from {{ ref('int_org_records') }} where address is not null
@@ -101,23 +102,33 @@ tail_matches as (
 
 ),
 
-fuzzy_matches as (
+fuzzy_candidates as (
 
     select
         parsed.address,
         standard.address_code,
-        'fuzzy' as match_level,
-        jaro_winkler_similarity(parsed.address_tail, standard.address_tail)
-            as match_score
+        jaro_winkler_similarity(parsed.address_tail, standard.address_tail) as match_score
     from parsed
-    -- blocked on the numbers and the township: a typo inside the same township's address (an
-    -- old township name is handled by the tail match)
+    -- blocked on the numbers, the township and the first character: a typo inside the same
+    -- township's address (an old township name is handled by the tail match)
     inner join standard
         on standard.address_numbers = parsed.address_numbers
         and standard.township_code = parsed.text_township_code
+        and left(standard.address_tail, 1) = left(parsed.address_tail, 1)
     where parsed.address not in (select address from exact_matches)
       and parsed.address not in (select address from tail_matches)
-    qualify row_number() over (partition by parsed.address order by match_score desc, standard.address_code) = 1
+
+),
+
+fuzzy_matches as (
+
+    select
+        address,
+        arg_max(address_code, struct_pack(score := match_score, code := address_code)) as address_code,
+        'fuzzy' as match_level,
+        max(match_score) as match_score
+    from fuzzy_candidates
+    group by address
 
 ),
 
