@@ -496,7 +496,7 @@ def _splink_setup(kind: str):  # noqa: ANN202 - splink types exist only in the b
             block_on("dob", "addr_n"),
             block_on("phone_n", "addr_n"),
             block_on("name_py0", "id_ab"),
-            block_on("id_ac"),
+            block_on("name_py0", "id_ac"),
             block_on("id_bc"),
         ]
         deterministic = [block_on("id_n", "name_n"), block_on("name_n", "dob", "phone_n")]

@@ -41,7 +41,7 @@ def person_config() -> ResolverConfig:
         BlockingRule("id_number", ("id_n",)),
         BlockingRule("pinyin_id_sorted", ("name_py0", "id_sorted"), masks=("id_number",)),
         BlockingRule("pinyin_id_ab", ("name_py0", "id_ab"), masks=("id_number",)),
-        BlockingRule("id_ac", ("id_ac",), masks=("id_number",)),
+        BlockingRule("pinyin_id_ac", ("name_py0", "id_ac"), masks=("id_number",)),
         BlockingRule("id_bc", ("id_bc",), masks=("id_number",)),
         BlockingRule("name_dob", ("name_n", "dob")),
         *(BlockingRule(f"pinyin{i}_dob", (p, "dob")) for i, p in enumerate(PINYIN)),
