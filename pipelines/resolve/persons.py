@@ -1,8 +1,9 @@
 """Person resolution: the configuration of the engine for residents' records.
 
 Blocking keys (any one agreeing makes a pair a candidate):
-    ID number; pinyin + ID characters sorted (survives a transposition); any two of the ID's
-    three parts (survives one mistyped digit); name + birth date; each pinyin
+    ID number; pinyin + ID characters sorted (survives a transposition); two of the ID's three
+    parts (area / birth year-month / the rest), with the pinyin where the parts are common
+    (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
     pinyin + phone tail; pinyin + address; birth date + phone; birth date + address (a newborn's
     birth record without a name); phone + address (a household).
