@@ -111,9 +111,10 @@
 {%- endmacro %}
 
 
-{#- Intermediate tables are scratch for the models after them in the same build: written
-    uncompressed they cost a third of the time DuckDB spends choosing and applying compression
-    (measured at county scale). Used as pre_hook / post_hook pair. -#}
+{#- Intermediate tables are scratch for the models after them in the same build, and the link
+    tables hold millions of unique record ids that barely compress: written uncompressed they
+    cost a third of the time DuckDB spends choosing and applying compression (measured at county
+    scale). Used as pre_hook / post_hook pair. -#}
 {% macro write_uncompressed() -%}
     set force_compression = 'uncompressed'
 {%- endmacro %}

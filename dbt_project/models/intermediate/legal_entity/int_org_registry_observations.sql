@@ -34,7 +34,7 @@ resolved as (
 
 ),
 
-rows as (
+rows as materialized (
 
     {%- for r in registers %}
     select

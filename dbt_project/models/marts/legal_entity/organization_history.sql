@@ -35,7 +35,7 @@ observations as (
 
 state_counts as (
 
-    select org_id, count(distinct [name, legal_rep]) as n_states
+    select org_id, count(distinct hash(name, legal_rep)) as n_states
     from observations
     group by org_id
 

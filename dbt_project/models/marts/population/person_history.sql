@@ -113,7 +113,7 @@ raw_states as (
 
     select
         *,
-        [address, household_no, relation_to_head, marital_status, register_status] as state
+        hash(address, household_no, relation_to_head, marital_status, register_status) as state
     from observations
 
 ),
@@ -207,7 +207,7 @@ states as (
 
     select
         *,
-        [address, household_no, relation_to_head, marital_status, register_status] as state
+        hash(address, household_no, relation_to_head, marital_status, register_status) as state
     from filled
 
 ),

@@ -1,3 +1,4 @@
+{{ config(pre_hook=write_uncompressed(), post_hook=write_compressed()) }}
 -- Link table: every source record resolved into a golden person, with its file, batch and line,
 -- and the golden attributes it supplied. Grain: one row per person record
 -- (int_person_records: current snapshots and every incremental row).
