@@ -9,7 +9,7 @@ undecodable bytes kept as escapes and their row quarantined. A record that is ma
 wrong field count and spans several physical lines (a stray quote swallowing the lines after it)
 is re-read line by line, so one bad quote cannot take good rows down with it.
 
-Fast path: the file is memory-mapped and cut into chunks of whole records (at a newline after an
+Fast path: the file is read in chunks of whole records (at a newline after an
 even number of quote characters). Polars reads a chunk one physical line per row; lines without a
 quote character are split on the delimiter, vectorised, and the rest are grouped into records by
 quote parity and parsed by the csv module one record at a time. A record of the wrong width, or a
@@ -24,8 +24,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import mmap
 from collections.abc import Iterator
+from typing import BinaryIO
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -178,43 +178,58 @@ def fast_eligible(layout: CsvLayout) -> bool:
 
 
 def fast_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
-    """Chunks of a clean file through Polars; raises FallBack at the first doubt."""
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        size = len(mm)
-        if mm[size - 1 : size] != b"\n":
+    """Chunks of a clean file through the fast path only; raises FallBack at the first doubt
+    (the tests compare it with the careful path)."""
+    with path.open("rb") as handle:
+        size = path.stat().st_size
+        handle.seek(size - 1)
+        if handle.read(1) != b"\n":
             raise FallBack("no newline at the end of the file")
-        start = _offset_after_lines(mm, layout.encoding.bom, layout.header_line)
+        start = _offset_after_lines(handle, layout.encoding.bom, layout.header_line)
         line = layout.header_line + 1
         while start < size:
-            data = _next_chunk(mm, start, size)
+            data = _next_chunk(handle, start, size)
             yield _fast_chunk(data, line, layout, spec)
             line += data.count(b"\n")
             start += len(data)
 
 
-def _offset_after_lines(mm: mmap.mmap, start: int, lines: int) -> int:
+def _offset_after_lines(handle: BinaryIO, start: int, lines: int) -> int:
     """Byte offset just after the given number of physical lines (no lone CR allowed)."""
-    offset = start
+    handle.seek(start)
+    head = b""
+    offset = 0
     for _ in range(lines):
-        found = mm.find(b"\n", offset)
-        if found < 0:
-            return len(mm)
+        found = head.find(b"\n", offset)
+        while found < 0:
+            more = handle.read(SAMPLE_BYTES)
+            if not more:
+                return start + len(head)
+            head += more
+            found = head.find(b"\n", offset)
         offset = found + 1
-    head = mm[start:offset]
-    if head.count(b"\r") != head.count(b"\r\n"):
+    if head[:offset].count(b"\r") != head[:offset].count(b"\r\n"):
         raise FallBack("lone carriage return in the header")
-    return offset
+    return start + offset
 
 
-def _next_chunk(mm: mmap.mmap, start: int, size: int) -> bytes:
-    """The next run of whole records: cut at a newline preceded by an even number of quotes."""
-    end = min(start + FAST_CHUNK_BYTES, size)
-    if end < size:
-        cut = mm.rfind(b"\n", start, end)
-        if cut < 0:
-            cut = mm.find(b"\n", end)
-        end = size if cut < 0 else cut + 1
-    data = mm[start:end]
+def _next_chunk(handle: BinaryIO, start: int, size: int) -> bytes:
+    """The next run of whole records: cut at a newline preceded by an even number of quotes.
+
+    The file is read, not memory-mapped: mapped pages of a large file would count against the
+    process's resident memory as it is read through."""
+    handle.seek(start)
+    data = handle.read(FAST_CHUNK_BYTES)
+    if start + len(data) < size:
+        cut = data.rfind(b"\n")
+        while cut < 0:  # a line longer than a chunk
+            more = handle.read(FAST_CHUNK_BYTES)
+            if not more:
+                break
+            data += more
+            cut = data.rfind(b"\n")
+        if cut >= 0 and start + len(data) < size:
+            data = data[: cut + 1]
     odd = data.count(b'"') % 2
     stop = len(data)
     for _ in range(10_000):
@@ -611,17 +626,17 @@ def csv_chunks(path: Path, layout: CsvLayout, spec: RowSpec) -> Iterator[Chunk]:
         yield from slow_chunks(path, layout, spec)
         return
     tally = _Tally()
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        size = len(mm)
+    with path.open("rb") as handle:
+        size = path.stat().st_size
         try:
-            start = _offset_after_lines(mm, layout.encoding.bom, layout.header_line)
+            start = _offset_after_lines(handle, layout.encoding.bom, layout.header_line)
         except FallBack:
             yield from slow_chunks(path, layout, spec)
             return
         line = layout.header_line + 1
         while start < size:
             try:
-                data = _next_chunk(mm, start, size)
+                data = _next_chunk(handle, start, size)
             except FallBack:
                 yield from _batches(_tail_records(path, start, line, layout), layout, spec, tally)
                 break

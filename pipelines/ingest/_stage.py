@@ -77,6 +77,7 @@ def ingest(
         con = connect(settings)
         try:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("set enable_progress_bar = false")
             # Row order in raw tables carries no meaning (`_line` does): let inserts run in
             # parallel without keeping the order of the chunks.
             con.execute("set preserve_insertion_order = false")
