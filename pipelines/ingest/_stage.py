@@ -41,7 +41,7 @@ from pipelines.warehouse import connect, record_stage
 NO_CONTRACT = "no source contract matches"
 _SWAP_EXTENSIONS = (".csv", ".xlsx", ".json", ".jsonl", ".geojson", ".txt", ".tsv")
 # DuckDB's share of memory while loading; the readers stream in bounded chunks beside it.
-MEMORY_LIMIT = "2GB"
+MEMORY_LIMIT = "1536MB"
 ARROW_BATCH_ROWS = 16_384
 # Rows gathered before one INSERT: large inserts let DuckDB write compressed row groups in
 # parallel (as its own read_csv does) instead of merging many small appends at commit.
@@ -78,9 +78,6 @@ def ingest(
         try:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
             con.execute("set enable_progress_bar = false")
-            # Row order in raw tables carries no meaning (`_line` does): let inserts run in
-            # parallel without keeping the order of the chunks.
-            con.execute("set preserve_insertion_order = false")
             # Fewer, larger checkpoints: each one recompresses what small files left in the WAL.
             con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             con.begin()  # one commit for all the DDL

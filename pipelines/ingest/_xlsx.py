@@ -121,47 +121,46 @@ class XlsxSource:
     def chunks(self) -> Iterator[Chunk]:
         try:
             for plan in self.sheets:
-                batch: list[tuple[int, list[str | None]]] = []
-                for number, row in self.book.rows(plan.name):
-                    if number <= plan.header_row or _blank(row):
+                for block in self.book.frames(plan.name):
+                    block = block.filter(pl.col("__row") > plan.header_row)
+                    cells = [c for c in block.columns if c != "__row"]
+                    if not cells or block.height == 0:
                         continue
-                    batch.append((number, row))
-                    if len(batch) >= CHUNK_ROWS:
-                        yield self._chunk(plan, batch)
-                        batch = []
-                if batch:
-                    yield self._chunk(plan, batch)
+                    blank = pl.all_horizontal(
+                        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells
+                    )
+                    block = block.filter(~blank)
+                    if block.height:
+                        yield self._chunk(plan, block)
         except (FileRejected, FallBack):
             raise
         except Exception as exc:  # noqa: BLE001 - a member that breaks off mid-way
             raise _damaged(exc) from None
 
-    def _chunk(self, plan: SheetPlan, batch: Sequence[tuple[int, list[str | None]]]) -> Chunk:
+    def _chunk(self, plan: SheetPlan, block: pl.DataFrame) -> Chunk:
+        """Rows of a sheet block as contract columns, extras and lineage."""
         header = plan.header
         width = header.width
-        texts = [row for _, row in batch]
-        span = max(width, max((len(row) for row in texts), default=0))
-        padded = [row + [None] * (span - len(row)) if len(row) < span else row for row in texts]
-        frame = pl.DataFrame(
-            padded, schema={f"__c{i}": pl.String for i in range(span)}, orient="row"
+        span = max(width, len(block.columns) - 1)
+        block = block.with_columns(
+            pl.lit(None, dtype=pl.String).alias(f"c{i}")
+            for i in range(span) if f"c{i}" not in block.columns
         )
-        overflow = [
-            i for i in range(width, span) if frame[f"__c{i}"].null_count() < frame.height
-        ]
-        renames: dict[str, str] = {}
+        overflow = [i for i in range(width, span) if block[f"c{i}"].null_count() < block.height]
+        selected: list[pl.Expr] = []
         extra_keys: dict[str, str] = {}
         for position in list(range(width)) + overflow:
             target = header.targets[position] if position < width else None
             name = target or f"__x{position}"
-            renames[f"__c{position}"] = name
+            selected.append(pl.col(f"c{position}").alias(name))
             if target is None:
                 extra_keys[name] = (
                     header.extra_keys[position] if position < width
                     else get_column_letter(position + 1)
                 )
-        frame = frame.select(
-            *(pl.col(c).alias(n) for c, n in renames.items()),
-            pl.Series("_line", [f"{plan.name}!{n}" for n, _ in batch], dtype=pl.String),
+        frame = block.select(
+            *selected,
+            pl.concat_str(pl.lit(f"{plan.name}!"), pl.col("__row").cast(pl.String)).alias("_line"),
             pl.int_range(pl.len(), dtype=pl.Int64).alias("__position"),
         )
         spec = RowSpec(
@@ -170,10 +169,13 @@ class XlsxSource:
             header_values={t: header.fields[i] for i, t in header.mapped().items()}
             if len(header.mapped()) > 1 else {},
         )
+        cell_columns = [f"c{i}" for i in range(span)]
 
         def raw_text(bad: pl.DataFrame) -> list[str]:
+            rows = block.select(cell_columns)
             return [
-                json.dumps(_trim(texts[i]), ensure_ascii=False) for i in bad["__position"]
+                json.dumps(_trim(list(rows.row(i))), ensure_ascii=False)
+                for i in bad["__position"].to_list()
             ]
 
         return finish(frame, spec, raw_text=raw_text)

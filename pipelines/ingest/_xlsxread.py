@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import IO
 
+import polars as pl
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -58,6 +59,11 @@ _NUMFMT = re.compile(rf"<{_P}numFmt\b([^>]*?)/?>", re.DOTALL)
 _DATE1904 = re.compile(rf"<{_P}workbookPr\b[^>]*\bdate1904\s*=\s*\"(?:1|true)\"", re.DOTALL)
 _MERGE = re.compile(rf"<{_P}mergeCell\b[^>]*?\bref\s*=\s*\"([A-Za-z]+\d+)(?::([A-Za-z]+\d+))?\"")
 _REF = re.compile(r"([A-Za-z]+)(\d+)")
+_ROW_NUMBER = re.compile(r'\br\s*=\s*"(\d+)"')
+_CELL_FAST_RUST = (
+    r'(?s)<c r="[A-Z]{1,3}\d+"(?: s="\d+")?(?: t="\w+")?\s*'
+    r"(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?(?:<v>[^<]*</v>)?(?:<is>.*?</is>)?</c>)"
+)
 _SHEETDATA_END = re.compile(rf"</{_P}sheetData\s*>|<{_P}sheetData\s*/>")
 _SHEETDATA_CLOSE = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>|<(?:[\w.-]+:)?sheetData\s*/>")
 _INTEGER = re.compile(r"-?\d+")
@@ -268,6 +274,151 @@ class WorkbookReader:
                         values[col] = anchors.get(anchor)
             yield number, values
 
+    def _merge_fill(self, name: str) -> dict[int, dict[int, tuple[int, int]]]:
+        """Row -> {0-based column -> (anchor row, anchor column)} of every merged cell."""
+        fill: dict[int, dict[int, tuple[int, int]]] = {}
+        for min_row, min_col, max_row, max_col in self.merged_ranges(name):
+            for row in range(min_row, max_row + 1):
+                cells = fill.setdefault(row, {})
+                for col in range(min_col, max_col + 1):
+                    cells[col - 1] = (min_row, min_col - 1)
+        return fill
+
+    def frames(self, name: str) -> Iterator[pl.DataFrame]:
+        """The sheet as frames of rows: `__row` (Excel row number) and `c0`, `c1`, ... (cell
+        text by 0-based column), one frame per block of the XML, merged ranges filled.
+
+        Each block's cells are parsed with Polars' regular expressions in one go; a block with
+        cells in a shape the vectorised parse does not cover (no `r` attribute, namespace
+        prefixes, attributes in an unusual order) is parsed cell by cell instead."""
+        fill = self._merge_fill(name)
+        anchors: dict[tuple[int, int], str | None] = {}
+        for attrs, contents in self._row_blocks(name):
+            frame = self._vector_block(attrs, contents)
+            if frame is None:
+                frame = self._python_block(attrs, contents)
+            if fill:
+                frame = _apply_merges(frame, fill, anchors)
+            yield frame
+
+    def _row_blocks(self, name: str) -> Iterator[tuple[list[str], list[str]]]:
+        """`(row attributes, row contents)` of the complete rows of each block of the XML."""
+        with self.archive.open(self.sheets[name]) as member:
+            decoder = _decoder()
+            buffer = ""
+            while True:
+                block = member.read(BLOCK)
+                buffer += decoder.decode(block, final=not block)
+                end_data = _SHEETDATA_END.search(buffer)
+                limit = end_data.start() if end_data else len(buffer)
+                found = [(m.group(1), m.group(2) or "", m.end()) for m in _ROW.finditer(buffer, 0, limit)]
+                if found:
+                    yield [a for a, _, _ in found], [c for _, c, _ in found]
+                if end_data:
+                    return
+                if not block:
+                    raise WorkbookError(f"sheet {name!r}: its XML ends before its data does")
+                if found:
+                    buffer = buffer[found[-1][2] :]
+
+    def _python_block(self, attrs: list[str], contents: list[str]) -> pl.DataFrame:
+        numbers: list[int] = []
+        rows: list[list[str | None]] = []
+        previous = 0
+        for attr, content in zip(attrs, contents, strict=True):
+            found = _ROW_NUMBER.search(attr)
+            number = int(found.group(1)) if found else previous + 1
+            previous = number
+            numbers.append(number)
+            rows.append(self._cells(content))
+        return _rows_frame(numbers, rows)
+
+    def _vector_block(self, attrs: list[str], contents: list[str]) -> pl.DataFrame | None:
+        if any(":c" in c or "<c>" in c for c in contents):
+            return None
+        rows = pl.DataFrame(
+            {"__attrs": attrs, "__content": contents},
+            schema={"__attrs": pl.String, "__content": pl.String},
+        ).with_columns(
+            pl.col("__attrs").str.extract(_ROW_NUMBER.pattern, 1).cast(pl.Int64).alias("__row"),
+            pl.col("__content").str.extract_all(_CELL_FAST_RUST).alias("__cell"),
+            pl.col("__content").str.count_matches("<c ", literal=True).alias("__expected"),
+        )
+        if rows["__row"].null_count() or (
+            rows["__cell"].list.len() != rows["__expected"]
+        ).any():
+            return None
+        cells = (
+            rows.select("__row", "__cell")
+            .explode("__cell")
+            .drop_nulls("__cell")
+            .with_columns(
+                pl.col("__cell").str.extract(r'^<c r="([A-Z]{1,3})', 1).alias("__letters"),
+                pl.col("__cell").str.extract(r'^<c r="[A-Z]{1,3}\d+" s="(\d+)"', 1)
+                .cast(pl.Int64).alias("__style"),
+                pl.col("__cell").str.extract(r'^<c r="[A-Z]{1,3}\d+"(?: s="\d+")? t="(\w+)"', 1)
+                .alias("__kind"),
+                pl.col("__cell").str.extract(r"<v>([^<]*)</v>", 1).alias("__v"),
+                pl.col("__cell").str.extract(r"(?s)<is>(.*?)</is>", 1).alias("__inline"),
+            )
+        )
+        if cells.height == 0:
+            return pl.DataFrame({"__row": rows["__row"]})
+        text = self._vector_values(cells)
+        letters = cells["__letters"].unique().to_list()
+        positions = {letter: column_index(letter) for letter in letters}
+        cells = cells.select(
+            "__row",
+            pl.col("__letters").replace_strict(positions, return_dtype=pl.Int64).alias("__col"),
+            text.alias("__text"),
+        )
+        width = max(positions.values()) + 1
+        wide = cells.pivot(on="__col", index="__row", values="__text", aggregate_function="first")
+        # rows without cells (a merged range may still cover them) stay, as empty rows
+        wide = rows.select("__row").unique(maintain_order=True).join(wide, on="__row", how="left")
+        present = {int(c) for c in wide.columns if c != "__row"}
+        return wide.select(
+            "__row",
+            *(
+                (pl.col(str(i)) if i in present else pl.lit(None, dtype=pl.String))
+                .cast(pl.String).alias(f"c{i}")
+                for i in range(width)
+            ),
+        ).sort("__row")
+
+    def _vector_values(self, cells: pl.DataFrame) -> pl.Series:
+        """The text of every cell of a block, vectorised where the value needs no Python."""
+        kind = cells["__kind"]
+        value = cells["__v"]
+        out = pl.Series("__text", [None] * cells.height, dtype=pl.String)
+        shared = kind == "s"
+        if shared.any():
+            index = value.filter(shared).cast(pl.Int64)
+            strings = pl.Series(self.strings, dtype=pl.String)
+            out = out.scatter(shared.arg_true(), strings.gather(index))
+        date_styles = list(self.date_styles)
+        numeric = (kind.is_null() | (kind == "n")) & value.is_not_null()
+        dated = numeric & cells["__style"].is_in(date_styles).fill_null(False)
+        plain = numeric & ~dated
+        if plain.any():
+            raw = value.filter(plain).str.strip_chars()
+            exact = raw.str.contains(r"^(?:0|-?[1-9][0-9]*)$")
+            mapping = {v: self._number(v) for v in raw.filter(~exact).unique().to_list()}
+            converted = raw.replace(mapping) if mapping else raw
+            out = out.scatter(plain.arg_true(), converted)
+        other = ~(shared | plain) & (value.is_not_null() | cells["__inline"].is_not_null())
+        if other.any():
+            rest = cells.filter(other)
+            texts = [
+                self._value(
+                    {"t": k or "n", "s": str(st or 0)},
+                    f"<v>{v}</v>" if v is not None else f"<is>{inline}</is>",
+                )
+                for k, st, v, inline in rest.select("__kind", "__style", "__v", "__inline").iter_rows()
+            ]
+            out = out.scatter(other.arg_true(), pl.Series(texts, dtype=pl.String))
+        return pl.select(pl.when(out == "").then(None).otherwise(out).alias("__text")).to_series()
+
     def _raw_rows(self, name: str) -> Iterator[tuple[int, list[str | None]]]:
         previous = 0
         with self.archive.open(self.sheets[name]) as member:
@@ -375,6 +526,42 @@ class WorkbookReader:
         if _INTEGER.fullmatch(raw):
             return str(int(raw))
         return number_text(float(raw))
+
+
+def _rows_frame(numbers: list[int], rows: list[list[str | None]]) -> pl.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    padded = [r + [None] * (width - len(r)) for r in rows]
+    frame = pl.DataFrame(padded, schema={f"c{i}": pl.String for i in range(width)}, orient="row")
+    return frame.with_columns(pl.Series("__row", numbers, dtype=pl.Int64)).select(
+        "__row", *(f"c{i}" for i in range(width))
+    )
+
+
+def _apply_merges(
+    frame: pl.DataFrame,
+    fill: dict[int, dict[int, tuple[int, int]]],
+    anchors: dict[tuple[int, int], str | None],
+) -> pl.DataFrame:
+    """Fill merged ranges (in Python: only the rows that have merged cells)."""
+    merged_rows = [r for r in frame["__row"].to_list() if r in fill]
+    if not merged_rows:
+        return frame
+    touched = frame.filter(pl.col("__row").is_in(merged_rows))
+    numbers = touched["__row"].to_list()
+    rows = [list(r[1:]) for r in touched.iter_rows()]
+    for number, values in zip(numbers, rows, strict=True):
+        cells = fill[number]
+        width = max(len(values), max(cells) + 1)
+        values += [None] * (width - len(values))
+        for col, anchor in cells.items():
+            if anchor == (number, col):
+                anchors[anchor] = values[col]
+        for col, anchor in cells.items():
+            if anchor != (number, col):
+                values[col] = anchors.get(anchor)
+    rebuilt = _rows_frame(numbers, rows)
+    kept = frame.filter(~pl.col("__row").is_in(merged_rows))
+    return pl.concat([kept, rebuilt], how="diagonal").sort("__row")
 
 
 def _decoder():  # noqa: ANN202 - an incremental UTF-8 decoder

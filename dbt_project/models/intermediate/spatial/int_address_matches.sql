@@ -42,28 +42,40 @@ township_names as (
 
 ),
 
-normalised as (
+normalised as materialized (
 
     select address, {{ normalise_address('address') }} as address_normalised
     from records
 
 ),
 
-parsed as (
+tokenised as (
+
+    select address, address_normalised, {{ address_township('address_normalised') }} as text_township_name
+    from normalised
+
+),
+
+parsed as materialized (
 
     select
-        normalised.address,
-        normalised.address_normalised,
-        {{ address_tail('normalised.address_normalised') }} as address_tail,
-        {{ address_numbers('normalised.address_normalised') }} as address_numbers,
-        nullif(regexp_extract({{ address_tail('normalised.address_normalised') }}, '^(.*?)([0-9]+号.*)?$', 1), '')
-            as street,
-        {{ address_township('normalised.address_normalised') }} as text_township_name,
+        tokenised.address,
+        tokenised.address_normalised,
+        tailed.address_tail,
+        {{ address_numbers('tokenised.address_normalised') }} as address_numbers,
+        nullif(regexp_extract(tailed.address_tail, '^(.*?)([0-9]+号.*)?$', 1), '') as street,
+        tokenised.text_township_name,
         township_names.township_code as text_township_code
-    from normalised
-    left join township_names
-        on township_names.township_name = {{ address_township('normalised.address_normalised') }}
-    where normalised.address_normalised is not null
+    from tokenised
+    -- the part after the township (the whole address when it names none)
+    cross join lateral (
+        select case when tokenised.text_township_name is null then tokenised.address_normalised
+            else substr(tokenised.address_normalised,
+                        strpos(tokenised.address_normalised, tokenised.text_township_name)
+                        + length(tokenised.text_township_name))
+        end as address_tail
+    ) as tailed
+    left join township_names on township_names.township_name = tokenised.text_township_name
 
 ),
 
@@ -148,8 +160,8 @@ streets as (
     select
         township_code,
         street,
-        round(avg(lon), 7) as lon,
-        round(avg(lat), 7) as lat,
+        round(avg(cast(lon as decimal(18, 7))), 7) as lon,
+        round(avg(cast(lat as decimal(18, 7))), 7) as lat,
         min(village_code) as village_code,
         count(distinct village_code) as n_villages,
         count(*) as n_addresses
@@ -187,8 +199,8 @@ roads as (
     select
         township_code,
         regexp_extract(street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) as road,
-        round(avg(lon), 7) as lon,
-        round(avg(lat), 7) as lat,
+        round(avg(cast(lon as decimal(18, 7))), 7) as lon,
+        round(avg(cast(lat as decimal(18, 7))), 7) as lat,
         count(*) as n_addresses
     from standard
     where street is not null
@@ -219,7 +231,7 @@ road_matches as (
 
 township_centres as (
 
-    select township_code, round(avg(lon), 7) as lon, round(avg(lat), 7) as lat
+    select township_code, round(avg(cast(lon as decimal(18, 7))), 7) as lon, round(avg(cast(lat as decimal(18, 7))), 7) as lat
     from standard
     group by township_code
 

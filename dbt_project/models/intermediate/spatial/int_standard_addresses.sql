@@ -35,14 +35,32 @@ normalised as (
 
 ),
 
+tokenised as (
+
+    select *, {{ address_township('address_normalised') }} as township_token
+    from normalised
+
+),
+
+tailed as (
+
+    -- the part after the township (the whole address when it names none)
+    select
+        *,
+        case when township_token is null then address_normalised
+            else substr(address_normalised, strpos(address_normalised, township_token) + length(township_token))
+        end as address_tail
+    from tokenised
+
+),
+
 final as (
 
     select
-        *,
-        {{ address_tail('address_normalised') }} as address_tail,
+        * exclude (township_token),
         {{ address_numbers('address_normalised') }} as address_numbers,
-        nullif(regexp_extract({{ address_tail('address_normalised') }}, '^(.*?)([0-9]+号.*)?$', 1), '') as street
-    from normalised
+        nullif(regexp_extract(address_tail, '^(.*?)([0-9]+号.*)?$', 1), '') as street
+    from tailed
     -- an address code listed twice keeps its first row
     qualify row_number() over (partition by address_code order by source_file, source_line) = 1
 
