@@ -1,6 +1,6 @@
 """Entity-resolution benchmark: this project's resolver and Splink 5, side by side.
 
-Run by hand (results go into bench/resolve_README.md, merged into bench/README.md):
+Run by hand (results are in bench/README.md, section "Entity resolution"):
 
     .venv/bin/python bench/resolve.py                 # every suite
     .venv/bin/python bench/resolve.py --suites febrl synthetic --no-splink
