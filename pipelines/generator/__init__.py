@@ -1,6 +1,6 @@
 """Sample-county generator: department extracts as departments deliver them, with known truth.
 
-`generate(settings, scale=None, seed=None) -> GenerateSummary` replaces the landing folder with
+`generate(settings, scale=None, seed=None, shard_residents=None) -> GenerateSummary` replaces the landing folder with
 every department's deliveries of the twelve months before `settings.as_of` and the truth folder
 with what is really behind them. Imported only by `govdata generate`: no pipeline stage may
 import it or read the truth it writes.
@@ -18,7 +18,10 @@ What it writes:
 
 Mess kinds and their expected outcomes are listed in `_mess.KINDS`. The same settings, scale and
 seed give byte-identical files. Scales: tiny (~2,000 residents), small (~20,000), county
-(550,000); `city` is refused (see `generate`).
+(550,000) are built whole; city (6,000,000) is built in shards of 500,000 residents (blocks of
+households), each shard's rows appended to the files all shards share, so that memory holds one
+shard, not the city (`_run._generate_sharded`; `shard_residents` shards any scale, as the tests
+do with tiny).
 """
 
 from pipelines.generator._run import GenerateSummary, generate

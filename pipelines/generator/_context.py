@@ -38,6 +38,12 @@ class Context:
     organisations: Orgs
     cases: list[pl.DataFrame] = field(default_factory=list)
     systems: list[pl.DataFrame] = field(default_factory=list)
+    # Sharded runs (city): which block of households this context holds (None: the whole county),
+    # the serial numbers already issued by earlier shards (shared by every shard's context), and
+    # county-wide aggregates a source needs that no single shard can count.
+    shard: int | None = None
+    counters: dict[str, dict[object, int]] = field(default_factory=dict)
+    registered: pl.DataFrame | None = None
 
     def add_cases(self, kind: str, source: str, entity_kind: str, entity_id: pl.Series,
                   detail: pl.Series | str) -> None:
@@ -81,9 +87,43 @@ class Context:
         return RESIDENTS[self.scale] / RESIDENTS[Scale.COUNTY]
 
     def rng(self, name: str) -> np.random.Generator:
-        """A random stream of its own per purpose, so adding a source never shifts another's data."""
-        return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+        """A random stream of its own per purpose, so adding a source never shifts another's data.
+
+        Each shard of a sharded run draws from its own stream, so shards are not copies of
+        one another; the whole county (and a sharded run's county-wide sources) draw as before.
+        """
+        return stream(self.seed, name, self.shard)
+
+    @property
+    def first_shard(self) -> bool:
+        """Whether this context is the whole county or the first shard (one-off plantings go here)."""
+        return not self.shard
+
+    def serial_start(self, name: str, n: int) -> int:
+        """First 1-based serial number for `n` new rows of numbering `name`, continuing the
+        numbers earlier shards issued (1 for the whole county), so numbers stay unique in a file."""
+        issued = self.counters.setdefault(name, {})
+        start = issued.get(None, 0) + 1
+        issued[None] = start - 1 + n
+        return start
+
+    def group_serials(self, name: str, groups: pl.Series) -> pl.Series:
+        """1-based serial numbers within each group, in row order, after those earlier shards
+        issued in the same group (`int_range(1, len + 1).over(group)` for the whole county)."""
+        issued = self.counters.setdefault(name, {})
+        frame = pl.DataFrame({"g": groups}).with_columns(n=pl.int_range(1, pl.len() + 1).over("g"))
+        keys = frame["g"].unique(maintain_order=True).to_list()
+        before = {k: issued.get(k, 0) for k in keys}
+        counts = frame.group_by("g", maintain_order=True).agg(pl.len())
+        for key, count in zip(counts["g"].to_list(), counts["len"].to_list(), strict=True):
+            issued[key] = before[key] + int(count)
+        if not any(before.values()):
+            return frame["n"]
+        offset = frame["g"].replace_strict(list(before), list(before.values()), return_dtype=pl.Int64)
+        return frame["n"] + offset
 
 
-def stream(seed: int, name: str) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+def stream(seed: int, name: str, shard: int | None = None) -> np.random.Generator:
+    """The seeded random stream of a purpose (and of a shard, in a sharded run)."""
+    key = [seed, zlib.crc32(name.encode())]
+    return np.random.default_rng(key if shard is None else [*key, shard])

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipelines.generator._mess import SENTINEL_COMMA
 from pipelines.generator._model import KEY, PARTY_PREFIX, Delivery
 from pipelines.standards.exprs import is_missing_expr
-from pipelines.generator._writers import Sheet, Written, write_csv, write_geojson, write_json, write_xlsx
+from pipelines.generator._writers import (
+    CsvStream,
+    JsonStream,
+    Sheet,
+    Written,
+    XlsxStream,
+    write_csv,
+    write_geojson,
+    write_json,
+    write_xlsx,
+)
 
 RECORD_SCHEMA = {"source": pl.String, "record_id": pl.String, "entity_id": pl.String,
                  "role": pl.String, "kind": pl.String}
@@ -157,3 +168,222 @@ def _defects(delivery: Delivery, written: Written, headers: list[str]) -> pl.Dat
         expected=pl.col("expected"),
         detail=pl.col("detail"),
     )
+
+
+# --- Sharded runs: each file is written in parts, one per shard -------------------------------
+
+DEFECT_COLUMNS = {"source": pl.String, "file": pl.String, "line": pl.String, "column": pl.String,
+                  "kind": pl.String, "dimension": pl.String, "expected": pl.String, "detail": pl.String}
+
+
+class ParquetAppender:
+    """A Parquet file written frame by frame (one row group each), so a table larger than memory
+    can be written from its parts; an appender that received nothing writes an empty table."""
+
+    def __init__(self, path: Path, schema: dict[str, pl.DataType]) -> None:
+        self.path, self.schema = path, schema
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if frame.height == 0:
+            return
+        table = frame.select([pl.col(c).cast(t) for c, t in self.schema.items()]).to_arrow()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self.writer.write_table(table.cast(self.writer.schema))
+        self.rows += frame.height
+
+    def close(self) -> None:
+        if self.writer is None:
+            pl.DataFrame(schema=self.schema).write_parquet(self.path)
+        else:
+            self.writer.close()
+
+
+@dataclass
+class _Stream:
+    """A landing file being written in parts."""
+
+    number: int
+    source: str
+    relative_path: str
+    headers: list[str]
+    current: bool
+    replaced: bool
+    truncate: bool
+    writer: CsvStream | JsonStream | XlsxStream | None
+    parts: int = 0
+    rows: int = 0
+    sha256: str | None = None
+    spilled: list[Path] = field(default_factory=list)  # record parts waiting on disk
+    records: list[pl.DataFrame] = field(default_factory=list)  # record parts waiting in memory
+
+
+@dataclass(frozen=True)
+class StreamTotals:
+    """What a sharded run wrote (the counts `GenerateSummary` reports)."""
+
+    files: int
+    rows_per_source: dict[str, int]
+    person_records: int
+    org_records: int
+    defects: int
+
+
+class StreamEmitter:
+    """Writes deliveries that arrive in parts (the same file from every shard) and their truth.
+
+    Rows are appended to their file as each part arrives; defects are located at once (a file's
+    whole-file defects with its first part only) and written to the truth in batches. Record ids
+    need the hash of the finished file, so records wait until `close`: in memory up to `BUFFER`
+    rows, then in the scratch folder.
+    """
+
+    BUFFER = 1_000_000
+
+    def __init__(self, landing: Path, truth: Path, scratch: Path) -> None:
+        self.landing, self.truth, self.scratch = landing, truth, scratch
+        self.files: dict[str, _Stream] = {}
+        self.defects = ParquetAppender(truth / "defects.parquet", DEFECT_COLUMNS)
+        self.pending_defects: list[pl.DataFrame] = []
+        self.buffered = 0  # defect and record rows held in memory
+
+    def _hold(self, rows: int) -> None:
+        """Count rows held in memory; past `BUFFER`, write defects out and spill records."""
+        self.buffered += rows
+        if self.buffered <= self.BUFFER:
+            return
+        self._flush_defects()
+        for stream in self.files.values():
+            if stream.records:
+                part = self.scratch / f"records{stream.number}_{len(stream.spilled)}.parquet"
+                pl.concat(stream.records).write_parquet(part, compression="uncompressed")
+                stream.spilled.append(part)
+                stream.records = []
+        self.buffered = 0
+
+    def _flush_defects(self) -> None:
+        if self.pending_defects:
+            self.defects.write(pl.concat(self.pending_defects))
+            self.pending_defects = []
+
+    def _open(self, delivery: Delivery, headers: list[str]) -> _Stream:
+        contract = delivery.contract
+        path = self.landing / delivery.relative_path
+        number = len(self.files)
+        writer: CsvStream | JsonStream | XlsxStream | None = None
+        if delivery.raw is None:
+            if contract.format == "csv":
+                writer = CsvStream(path, encoding=delivery.encoding or contract.encoding, bom=delivery.bom,
+                                   title=delivery.title, sentinel=SENTINEL_COMMA)
+            elif contract.format == "xlsx":
+                numeric = {delivery.headers.get(n, contract.column(n).name_zh) for n in delivery.numeric}
+                writer = XlsxStream(path, self.scratch / f"workbook{number}", title=delivery.title,
+                                    numeric=frozenset(numeric))
+            elif contract.format in ("json", "jsonl"):
+                writer = JsonStream(path, lines=contract.format == "jsonl")
+        stream = _Stream(number, contract.source, delivery.relative_path, headers, delivery.current,
+                         delivery.replaced, delivery.truncate or delivery.raw is not None, writer)
+        self.files[delivery.relative_path] = stream
+        return stream
+
+    def add(self, delivery: Delivery) -> None:
+        """Append one part of a delivery to its file."""
+        contract = delivery.contract
+        visible = delivery.visible
+        headers = delivered_headers(delivery)
+        frame = visible.rename(dict(zip(visible.columns, headers, strict=True)))
+        stream = self.files.get(delivery.relative_path) or self._open(delivery, headers)
+        if stream.headers != headers or (stream.current, stream.replaced) != (delivery.current, delivery.replaced):
+            raise ValueError(f"{delivery.relative_path}: parts differ in columns or status")
+        if stream.writer is None:
+            # Written whole (GeoJSON, raw bytes): only a county-wide source may deliver these.
+            if stream.parts:
+                raise ValueError(f"{delivery.relative_path}: {contract.format} cannot be written in parts")
+            if delivery.raw is not None:
+                stream.sha256 = _store_raw(self.landing / delivery.relative_path, delivery.raw)
+                lines = pl.Series("_line", [None] * visible.height, dtype=pl.String)
+            else:
+                written = _write(delivery, frame, self.landing / delivery.relative_path)
+                stream.sha256, lines = written.sha256, written.lines
+        elif isinstance(stream.writer, XlsxStream):
+            default = contract.sheets[0] if contract.sheets else "Sheet1"
+            sheets, offset = [], 0
+            for name, count in delivery.sheets or [(default, frame.height)]:
+                sheets.append(Sheet(name, frame.slice(offset, count)))
+                offset += count
+            lines = stream.writer.append(sheets)
+        else:
+            lines = stream.writer.append(frame)
+        if stream.truncate:
+            lines = pl.Series("_line", [None] * visible.height, dtype=pl.String)
+        defects = _defects(delivery, Written(self.landing / delivery.relative_path, "", lines), headers)
+        if stream.truncate:
+            defects = defects.filter(pl.col("line").is_null() & (pl.col("kind") == "rejected_file"))
+        if stream.parts:
+            defects = defects.filter(pl.col("line").is_not_null())
+        if defects.height:
+            self.pending_defects.append(defects)
+        held = defects.height
+        if stream.current and not stream.replaced and not stream.truncate:
+            records = _records(delivery, lines.alias("row_id"))
+            if records.height:
+                stream.records.append(records)
+                held += records.height
+        self._hold(held)
+        stream.parts += 1
+        stream.rows += visible.height
+
+    def close(self) -> StreamTotals:
+        """Finish every file, then write the record truth with each file's hash in its ids."""
+        rows: dict[str, int] = {}
+        for stream in self.files.values():
+            path = self.landing / stream.relative_path
+            if stream.writer is not None:
+                stream.sha256 = stream.writer.close()
+            if stream.truncate and stream.writer is not None:
+                data = path.read_bytes()[: int(path.stat().st_size * 0.6)]
+                path.write_bytes(data)
+                stream.sha256 = hashlib.sha256(data).hexdigest()
+            rows[stream.source] = rows.get(stream.source, 0) + stream.rows
+        self._flush_defects()
+        self.defects.close()
+        persons = ParquetAppender(self.truth / "person_records.parquet", {
+            "source": pl.String, "record_id": pl.String, "person_id": pl.String, "role": pl.String})
+        orgs = ParquetAppender(self.truth / "org_records.parquet", {
+            "source": pl.String, "record_id": pl.String, "org_id": pl.String, "role": pl.String})
+        batch: list[pl.DataFrame] = []
+
+        def flush() -> None:
+            if batch:
+                records = pl.concat(batch)
+                persons.write(records.filter(pl.col("kind") == "person").select(
+                    "source", "record_id", pl.col("entity_id").alias("person_id"), "role"))
+                orgs.write(records.filter(pl.col("kind") == "org").select(
+                    "source", "record_id", pl.col("entity_id").alias("org_id"), "role"))
+                batch.clear()
+
+        for stream in self.files.values():
+            assert stream.sha256 is not None
+            prefix = f"{stream.source}:{stream.sha256[:12]}:"
+            parts: list[Path | pl.DataFrame] = [*stream.spilled, *stream.records]
+            for part in parts:
+                batch.append((pl.read_parquet(part) if isinstance(part, Path) else part).with_columns(
+                    record_id=pl.lit(prefix) + pl.col("record_id")))
+                if isinstance(part, Path):
+                    part.unlink()
+                if sum(b.height for b in batch) > self.BUFFER:
+                    flush()
+            stream.records = []
+        flush()
+        persons.close()
+        orgs.close()
+        return StreamTotals(files=len(self.files), rows_per_source=dict(sorted(rows.items())),
+                            person_records=persons.rows, org_records=orgs.rows, defects=self.defects.rows)
+
+
+def _store_raw(path: Path, data: bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()

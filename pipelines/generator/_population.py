@@ -7,7 +7,7 @@ truth the resolver is measured against; department extracts are derived from it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -17,6 +17,7 @@ import polars as pl
 from pipelines.generator._checks import id_check_chars
 from pipelines.generator._geography import Geography, snap_inside, streets, village_short
 from pipelines.generator._names import sample_given_names, sample_surnames
+from pipelines.errors import GovdataError
 from pipelines.settings import CountyProfile
 
 _SIZES = np.array([1, 2, 3, 4, 5, 6])
@@ -44,6 +45,45 @@ class Population:
     households: pl.DataFrame
 
 
+# In a sharded run residents take sequence slots below this and migrants the ones above, so that
+# the two never collide across shards; the whole county keeps its original 499 slots.
+RESIDENT_SLOTS = 400
+
+
+@dataclass
+class ShardIds:
+    """What one shard of a sharded population must know to keep identifiers county-unique.
+
+    Attributes:
+        index, count: this shard's position among `count` shards.
+        person_offset, household_offset: identifiers already issued by earlier shards.
+        sequence_counts: persons already numbered per (address code + birth date, gender) group
+            (columns k, g, n), so a shard's ID numbers continue their group's sequence.
+        migrant_ids: ID numbers of migrants of earlier shards (a migrant drawn twice is dropped).
+    """
+
+    index: int
+    count: int
+    person_offset: int = 0
+    household_offset: int = 0
+    sequence_counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"k": pl.String, "g": pl.Int8, "n": pl.Int64}))
+    migrant_ids: pl.Series = field(default_factory=lambda: pl.Series("id_number", [], dtype=pl.String))
+
+    def advance(self, population: Population) -> None:
+        """Record what a finished shard issued, for the next one."""
+        persons = population.persons
+        residents = persons.filter(pl.col("resident"))
+        self.index += 1
+        self.person_offset = int(persons["person_id"].str.slice(1).cast(pl.Int64).max() or self.person_offset)
+        self.household_offset += population.households.height
+        groups = residents.select(k=pl.col("id_number").str.slice(0, 14), g=pl.col("gender")).group_by(
+            "k", "g").agg(n=pl.len().cast(pl.Int64))
+        self.sequence_counts = pl.concat([self.sequence_counts, groups]).group_by("k", "g").agg(
+            pl.col("n").sum()).sort("k", "g")
+        self.migrant_ids = pl.concat([self.migrant_ids, persons.filter(~pl.col("resident"))["id_number"]])
+
+
 def _days(d: date) -> int:
     return (d - EPOCH).days
 
@@ -59,9 +99,14 @@ def issuing_codes(county: CountyProfile, birth_years: npt.NDArray[np.int64]) -> 
 
 
 def build_population(
-    rng: np.random.Generator, n_target: int, as_of: date, county: CountyProfile, geo: Geography
+    rng: np.random.Generator, n_target: int, as_of: date, county: CountyProfile, geo: Geography,
+    shard: ShardIds | None = None,
 ) -> Population:
-    """About `n_target` residents in households, with births, deaths and moves in the last year."""
+    """About `n_target` residents in households, with births, deaths and moves in the last year.
+
+    With `shard`, this is one block of households of a larger population: identifiers continue
+    those of earlier shards and stay unique across all of them (see `ShardIds`).
+    """
     sizes = rng.choice(_SIZES, size=int(n_target / 2.7 * 1.1) + 10, p=_SIZE_P)
     cut = int(np.searchsorted(np.cumsum(sizes), n_target)) + 1
     sizes = sizes[:cut]
@@ -170,7 +215,10 @@ def build_population(
         rank=pl.int_range(pl.len()).over("k", "g"),
         off=pl.col("off").first().over("k", "g"),
     )
-    slot = (seq_frame["rank"].to_numpy() + seq_frame["off"].to_numpy()) % 499
+    if shard is None:
+        slot = (seq_frame["rank"].to_numpy() + seq_frame["off"].to_numpy()) % 499
+    else:
+        slot = _shard_slots(seq_frame, shard)
     seq = 2 * slot + np.where(gender == 1, 1, 2)
     body = np.char.add(np.char.add(codes, ymd), np.char.zfill(seq.astype(str), 3))
     id_number = np.char.add(body, id_check_chars(body))
@@ -184,7 +232,7 @@ def build_population(
     borrow = ((age < 16) | ((age > 72) & (rng.random(n) < 0.5))) & ~is_head
     phone[borrow] = head_phone[hh[borrow]]
 
-    households = _households(rng, n_hh, sizes, geo)
+    households = _households(rng, n_hh, sizes, geo, shard)
 
     # Events of the year before the as-of date.
     window_start = as_of_days - 365
@@ -204,7 +252,8 @@ def build_population(
     marriage_day_hh = np.where(young_couple, rng.integers(window_start, as_of_days - 1, n_hh), -1)
     marriage_day = np.where(is_head | is_spouse, marriage_day_hh[hh], -1)
 
-    person_id = np.char.add("P", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
+    first_person = shard.person_offset if shard is not None else 0
+    person_id = np.char.add("P", np.char.zfill(np.arange(first_person + 1, first_person + n + 1).astype(str), 8))
     spouse_of = np.full(n, -1)
     head_idx = starts[hh]
     spouse_of[is_spouse] = head_idx[is_spouse]
@@ -228,7 +277,7 @@ def build_population(
             "household_id": households["household_id"].to_numpy()[hh],
             "relation_to_head": role.astype(str),
             "marital_status": marital.astype(str),
-            "phone": pl.Series(phone, dtype=pl.String),
+            "phone": pl.Series(phone.tolist(), dtype=pl.String),  # a list: polars cannot cast objects led by None
             "registered_date": pl.Series(registered, dtype=pl.Int32).cast(pl.Date),
             "moved_in": moved_in,
             "death_date": to_date(death_day),
@@ -244,8 +293,10 @@ def build_population(
         on="household_id", how="left", maintain_order="left",
     )
     persons = persons.with_columns(resident=pl.lit(True), hukou_address=pl.lit(None, dtype=pl.String))
-    migrants = _migrants(rng, int(n * 0.04) + 1, as_of, households, person_offset=n)
+    migrants = _migrants(rng, int(n * 0.04) + 1, as_of, households, person_offset=first_person + n)
     migrants = migrants.filter(~pl.col("id_number").is_in(persons["id_number"].implode()))
+    if shard is not None:
+        migrants = migrants.filter(~pl.col("id_number").is_in(shard.migrant_ids.implode()))
     persons = pl.concat([persons, migrants], how="diagonal_relaxed")
     return Population(persons=persons, households=households)
 
@@ -307,7 +358,20 @@ def masked(values: pl.Series, keep: npt.NDArray[np.bool_]) -> pl.Series:
     return pl.select(pl.when(pl.Series(keep)).then(values)).to_series().alias(values.name)
 
 
-def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64], geo: Geography) -> pl.DataFrame:
+def _shard_slots(seq_frame: pl.DataFrame, shard: ShardIds) -> npt.NDArray[np.int64]:
+    """Sequence slots of a shard's residents: their rank in the (code + birth date, gender) group
+    after the persons earlier shards numbered in it, from an offset fixed by the group itself
+    (the same in every shard), so a group's numbers never repeat across shards."""
+    frame = seq_frame.select("k", "g", "rank").join(
+        shard.sequence_counts, on=["k", "g"], how="left", maintain_order="left")
+    ymd = frame["k"].str.slice(6, 8).cast(pl.Int64)
+    off = ((ymd * 7 + frame["k"].str.slice(0, 6).cast(pl.Int64) * 3 + frame["g"].cast(pl.Int64)) % 200).to_numpy()
+    before = frame["n"].fill_null(0).to_numpy()
+    return (before + frame["rank"].to_numpy() + off) % RESIDENT_SLOTS
+
+
+def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64], geo: Geography,
+                shard: ShardIds | None = None) -> pl.DataFrame:
     """One standard address per household: villages get 'N号', communities street addresses."""
     tw = geo.townships
     tw_idx = rng.choice(tw.height, n_hh, p=tw["share"].to_numpy())
@@ -341,8 +405,17 @@ def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64
     short = v["short"].to_numpy().astype(str)
     detail = np.where(is_comm, np.char.add(short, urban), np.char.add(short, rural))
     tw_name = tw["township_name"].to_numpy()[tw_idx]
-    hh_ids = np.char.add("H", np.char.zfill(np.arange(1, n_hh + 1).astype(str), 7))
+    first = shard.household_offset if shard is not None else 0
+    hh_ids = np.char.add("H", np.char.zfill(np.arange(first + 1, first + n_hh + 1).astype(str), 7))
     serial = rng.permutation(n_hh) + 1
+    if shard is not None:
+        # Household numbers are unique within a township: each shard takes every count-th
+        # serial (its own residue), in a random order within the township.
+        rank = pl.DataFrame({"t": tw_idx, "s": serial}).select(
+            pl.col("s").rank("ordinal").over("t").cast(pl.Int64) - 1)["s"].to_numpy()
+        serial = 1 + shard.index + shard.count * rank
+        if serial.max(initial=0) > 999_999:
+            raise GovdataError("a township has more households than six-digit household numbers hold")
     household_no = np.char.add(np.char.zfill((tw_idx + 1).astype(str), 3), np.char.zfill(serial.astype(str), 6))
     v_lon, v_lat = v["lon"].to_numpy(), v["lat"].to_numpy()
     h_lon, h_lat = snap_inside(v_lon + rng.normal(0, 0.004, n_hh), v_lat + rng.normal(0, 0.003, n_hh),

@@ -138,15 +138,3 @@ def test_another_seed_other_bytes(tmp_path: Path, tiny_county: GenerateSummary) 
     mine = tiny_county.landing / register.relative_to(other.landing)
     assert register.read_bytes() != mine.read_bytes()
 
-
-def test_city_scale_is_refused_clearly(tmp_path: Path) -> None:
-    import pytest
-
-    from pipelines.errors import GovdataError
-    from pipelines.generator import generate
-    from pipelines.settings import load_settings
-
-    settings = load_settings(landing=tmp_path / "l", truth=tmp_path / "t", scale="tiny")
-    with pytest.raises(GovdataError, match="city"):
-        generate(settings, scale="city")
-    assert not (tmp_path / "l").exists()

@@ -171,3 +171,20 @@ def test_defect_lines_exist(parsed: list[Parsed], defects: pl.DataFrame) -> None
 
 def test_truth_path_not_named_in_landing(landing: Path) -> None:
     assert not any("truth" in p.name for p in landing.rglob("*"))
+
+
+def test_empty_required_values_are_logged(parsed: list[Parsed], defects: pl.DataFrame) -> None:
+    """A required cell delivered empty is a `missing_required` defect, and every such defect is
+    an empty required cell (counted on the rows the reader returns)."""
+    empty = set()
+    for p in parsed:
+        for h in p.headers:
+            column = p.contract.column_for_header(h)
+            if column is None or not column.required:
+                continue
+            values = p.rows[h]
+            blank = p.rows.filter(values.is_null() | (values.str.strip_chars() == ""))
+            empty |= {(p.relative, line, h) for line in blank["_line"].to_list()}
+    logged = set(_visible_defects(defects, parsed).filter(pl.col("kind") == "missing_required")
+                 .select("file", "line", "column").iter_rows())
+    assert empty == logged and empty

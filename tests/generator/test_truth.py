@@ -143,3 +143,88 @@ def test_zombie_systems_have_no_recent_access(truth: Path, parsed: list[Parsed])
     shadows = systems.filter(pl.col("shadow_of").is_not_null())
     originals = systems.filter(pl.col("system_code").is_in(shadows["shadow_of"].implode()))
     assert set(shadows["data_resources"]) == set(originals["data_resources"])
+
+
+def _header_of(p: Parsed, name: str) -> str | None:
+    """The delivered header of contract column `name` in a file (None if not delivered)."""
+    return next((h for h in p.headers if (c := p.contract.column_for_header(h)) is not None and c.name == name), None)
+
+
+def test_every_person_record_carries_its_persons_id_number(truth: Path, parsed: list[Parsed],
+                                                          defects: pl.DataFrame) -> None:
+    """Wherever a record's ID-number cell is delivered undamaged, it is the ID number of the
+    person the truth says the record is: the same person is the same person in every department
+    (legal representatives of organisations included)."""
+    import hashlib
+
+    persons = pl.read_parquet(truth / "persons.parquet").select("person_id", "id_number")
+    records = pl.read_parquet(truth / "person_records.parquet").with_columns(
+        row=pl.col("record_id").str.replace("#[a-z_]+$", ""))
+    damaged = defects.filter(pl.col("line").is_not_null()).select("file", "line", "column").unique()
+    checked = 0
+    for p in parsed:
+        sha = hashlib.sha256(p.path.read_bytes()).hexdigest()[:12]
+        for party in p.contract.parties:
+            header = _header_of(p, party.fields.get("id_number", "")) if party.kind == "person" else None
+            if header is None:
+                continue
+            cells = p.rows.select(
+                row=pl.lit(f"{p.contract.source}:{sha}:") + pl.col("_line"), line=pl.col("_line"),
+                delivered=pl.col(header)).filter(pl.col("delivered").is_not_null())
+            cells = cells.join(damaged.filter(pl.col("file") == p.relative, pl.col("column") == header),
+                               on="line", how="anti")
+            mine = records.filter(pl.col("role") == party.role).join(cells, on="row").join(persons, on="person_id")
+            wrong = mine.filter(pl.col("delivered") != pl.col("id_number"))
+            assert wrong.height == 0, (p.relative, party.role, wrong.head(3).to_dicts())
+            checked += mine.height
+    assert checked > 1000
+
+
+def _number(value: str | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: pl.DataFrame,
+                                                tiny_county: GenerateSummary) -> None:
+    """Every planted `indicator_inconsistent` cell contradicts what it is checked against: a
+    county total off the sum of its townships by more than 1%, or a township's registered
+    population off the household register's count (status 正常, snapshot delivered last before
+    the indicators) by more than 5%. Totals not planted add up."""
+    from pipelines.settings import load_settings
+
+    codes = load_settings().county.all_codes
+    current = load_settings().county.code
+    planted = set(defects.filter(pl.col("kind") == "indicator_inconsistent").select("file", "line").iter_rows())
+    registers = sorted((p for p in parsed if p.contract.source == "gongan__household_register"),
+                       key=lambda p: p.relative)
+    counts = {}
+    for p in registers:
+        division, status = _header_of(p, "division_code"), _header_of(p, "status")
+        assert division and status
+        counts[p.relative.split("/")[1]] = dict(p.rows.filter(pl.col(status) == "正常").group_by(
+            township=pl.col(division).str.slice(6, 3)).len().iter_rows())
+    indicator_files = [p for p in parsed if p.contract.source == "tongji__indicator"]
+    assert len(indicator_files) == 4 and len(planted) == 8
+    found = set()
+    for p in indicator_files:
+        rows = p.rows.select(
+            code=pl.col(_header_of(p, "division_code")), indicator=pl.col(_header_of(p, "indicator")),
+            unit=pl.col(_header_of(p, "unit")), value=pl.col(_header_of(p, "value")).cast(pl.Float64),
+            line=pl.col("_line"))
+        assert rows["code"].str.slice(0, 6).is_in(codes).all()
+        towns = rows.filter(pl.col("code").str.len_chars() == 9)
+        delivered = p.relative.split("/")[1]
+        snapshot = max((d for d in counts if d <= delivered), default=min(counts))
+        for code, indicator, unit, value, line in rows.filter(pl.col("code").str.len_chars() == 6).iter_rows():
+            if unit not in ("人", "万元"):
+                continue
+            parts = towns.filter(pl.col("indicator") == indicator)["value"].sum()
+            off = abs(value / parts - 1) > 0.01
+            assert off == ((p.relative, line) in planted), (p.relative, indicator, value, parts)
+            found |= {(p.relative, line)} if off else set()
+        for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "户籍人口").iter_rows():
+            counted = counts[snapshot].get(code[6:], 0)
+            if (p.relative, line) in planted:
+                assert abs(value / counted - 1) > 0.05, (p.relative, code, value, counted)
+                found.add((p.relative, line))
+    assert found == planted and current in codes

@@ -251,6 +251,16 @@ def _type_codes(n: int) -> npt.NDArray[np.str_]:
 
 def e_licences(ctx: Context) -> list[Delivery]:
     """E-licence metadata (GB/T 36901) for licences issued to organisations and to persons."""
+    return [*org_e_licences(ctx), *person_e_licences(ctx)]
+
+
+def person_e_licences(ctx: Context) -> list[Delivery]:
+    """E-licences of natural persons (marriage certificates, residence permits)."""
+    return _person_licences(ctx, _type_codes(8)[5:])
+
+
+def org_e_licences(ctx: Context) -> list[Delivery]:
+    """E-licences of organisations: every approval-bureau licence also exists as an e-licence."""
     out = []
     types = _type_codes(8)
     # Organisations: every approval-bureau licence also exists as an e-licence.
@@ -291,7 +301,6 @@ def e_licences(ctx: Context) -> list[Delivery]:
     planted = ev.filter(pl.col("__planted"))
     ctx.add_cases("licence_after_deregistration", org_contract.source, "org", planted["org_id"],
                   "e-licence valid after deregistration")
-    out += list(_person_licences(ctx, types[5:]))
     return out
 
 
@@ -308,8 +317,9 @@ def _person_licences(ctx: Context, types: npt.NDArray[np.str_]) -> list[Delivery
     movers = movers.with_columns(
         __e=pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 360, movers.height))),
         __kind=pl.lit(1), __dept=pl.lit("gongan"))
-    ev = pl.concat([wed, movers], how="diagonal_relaxed").sort("__e", "person_id", maintain_order=True).with_columns(
-        __serial=pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7))
+    ev = pl.concat([wed, movers], how="diagonal_relaxed").sort("__e", "person_id", maintain_order=True)
+    first = ctx.serial_start("dzzz.person", ev.height)
+    ev = ev.with_columns(__serial=pl.int_range(first, first + pl.len()).cast(pl.String).str.zfill(7))
     issuers = {k: ctx.department(k) for k in ("minzheng", "gongan")}
     issuer_uscc = ev["__dept"].replace_strict({k: v["uscc"] for k, v in issuers.items()})
     type_code = ev["__kind"].replace_strict({0: str(types[0]), 1: str(types[1])}, return_dtype=pl.String)
@@ -346,3 +356,16 @@ def build(ctx: Context) -> Iterator[Delivery]:
     yield from penalties(ctx)
     yield from credit_lists(ctx)
     yield from e_licences(ctx)
+
+
+def build_persons(ctx: Context) -> Iterator[Delivery]:
+    """Natural persons' e-licences (a sharded run builds these per shard)."""
+    yield from person_e_licences(ctx)
+
+
+def build_organisations(ctx: Context) -> Iterator[Delivery]:
+    """Licences, penalties, credit lists and organisations' e-licences (built once)."""
+    yield from licences(ctx)
+    yield from penalties(ctx)
+    yield from credit_lists(ctx)
+    yield from org_e_licences(ctx)

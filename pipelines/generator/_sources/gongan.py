@@ -100,10 +100,11 @@ def residence_permit(ctx: Context) -> Iterator[Delivery]:
         __apply=pl.lit(months[0]) + pl.duration(days=pl.Series(offsets)), __applies=pl.Series(applies)
     ).filter(pl.col("__applies")).sort("__apply", "person_id", maintain_order=True)
     issuer = next(n for d, n in ctx.departments if d == "gongan")
+    first = ctx.serial_start("gongan.residence_permit", frame.height)
     stored = c.keyed(
         frame.select(
             permit_no=pl.concat_str(pl.lit(ctx.settings.county.code), pl.col("__apply").dt.strftime("%Y"),
-                                    pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)),
+                                    pl.int_range(first, first + pl.len()).cast(pl.String).str.zfill(6)),
             name=pl.col("name"),
             gender=c.gender_zh(),
             id_number=pl.col("id_number"),

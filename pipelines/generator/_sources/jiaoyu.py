@@ -51,6 +51,12 @@ def students(ctx: Context) -> list[Delivery]:
         frames.append(part.sort("school", "grade", "class_name", "person_id", maintain_order=True))
     all_kids = pl.concat(frames)
     schools = all_kids["school"].unique().sort()
+    if ctx.shard is not None:
+        # A shard sees only some of the county's schools: number every school there could be,
+        # so that a school has one code in every shard.
+        townships = ctx.geo.townships["township_name"]
+        possible = [f"{county}{t}{school}" for _, _, _, school in STAGES[:2] for t in townships]
+        schools = pl.Series([*possible, f"{county}第一中学"]).unique().sort()
     codes = {s: f"{3137000000 + i * 37:010d}"[:10] for i, s in enumerate(schools.to_list())}
     stored = c.keyed(all_kids.select(
         student_no=pl.concat_str(pl.lit("G"), pl.col("id_number")),

@@ -45,7 +45,8 @@ def marriages(ctx: Context) -> list[Delivery]:
     events = pl.concat([wed, div]).sort("kind", "event", "person_id", descending=[True, False, False], maintain_order=True)
     male = _person_side(persons, events["person_id"], "male", ctx)
     female = _person_side(persons, events["spouse_id"], "female", ctx)
-    serial = pl.int_range(1, pl.len() + 1).over("kind", pl.col("event").dt.year()).cast(pl.String).str.zfill(6)
+    serial = pl.lit(ctx.group_serials("minzheng.marriage", events.select(pl.concat_str(
+        pl.col("kind"), pl.lit("|"), pl.col("event").dt.year().cast(pl.String))).to_series())).cast(pl.String).str.zfill(6)
     frame = pl.concat([events, male, female], how="horizontal").with_columns(
         certificate_no=pl.concat_str(
             pl.when(pl.col("kind") == "结婚").then(pl.lit("J")).otherwise(pl.lit("L")),
@@ -154,21 +155,27 @@ def subsistence(ctx: Context) -> list[Delivery]:
     deliveries = list(c.monthly_deliveries(ctx, contract, stored, defects, "__e_month",
                                            lambda m: f"低保发放_{m:%Y%m}.csv", lag_days=9))
     if len(deliveries) > 6:
-        _excel_and_correction(ctx, deliveries, rng)
+        _excel_and_correction(ctx, deliveries, rng, repeat_village=ctx.first_shard)
     if len(deliveries) > 9:
         c.rename_header(deliveries[2], "name", "姓名")
         c.other_encoding(deliveries[9], "utf-8")
     return deliveries
 
 
-def _excel_and_correction(ctx: Context, deliveries: list[Delivery], rng: np.random.Generator) -> None:
-    """One month went through Excel (IDs lost to E notation); another was redelivered corrected."""
+def _excel_and_correction(ctx: Context, deliveries: list[Delivery], rng: np.random.Generator,
+                          repeat_village: bool = True) -> None:
+    """One month went through Excel (IDs lost to E notation); another was redelivered corrected.
+
+    `repeat_village`: whether this part of the county holds the repeated village (in a sharded
+    run only the first shard repeats one, so the file has one repeated village, not one per shard).
+    """
     c.excel_damage(deliveries[5], ["id_number", "bank_account"], rng)
     original = deliveries[6]
     # The first file of this month listed one village twice; the correction drops the repeat.
     village = original.frame["village"].drop_nulls().unique().sort()
     shift = 2_000_000_000
-    repeat = original.frame.filter(pl.col("village") == village[0])
+    repeat = original.frame.filter(pl.col("village") == village[0]) if repeat_village and len(village) else (
+        original.frame.head(0))
     corrected = Delivery(contract=original.contract, delivery_date=original.delivery_date,
                          file_name=original.file_name.replace(".csv", "_更正.csv"), frame=original.frame,
                          defects=original.defects, period=original.period)
@@ -230,9 +237,10 @@ def cremations(ctx: Context) -> list[Delivery]:
     county = ctx.settings.county
     homes = [f"{county.name}殡仪馆"] * 3 + [f"{county.city}殡仪馆"]
     delay = rng.integers(1, 4, dead.height)
+    first = ctx.serial_start("minzheng.cremation", dead.height)
     stored = c.keyed(dead.select(
         cremation_no=pl.concat_str(pl.lit("HH"), pl.col("death_date").dt.strftime("%Y"),
-                                   pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(5)),
+                                   pl.int_range(first, first + pl.len()).cast(pl.String).str.zfill(5)),
         name=pl.col("name"),
         gender=c.gender_zh(),
         id_number=pl.col("id_number"),
@@ -275,7 +283,8 @@ def address_register(ctx: Context) -> list[Delivery]:
     )
     d = delivery_dates(contract.update_cycle, ctx.as_of)[-1]
     frame = c.keyed(parts.select(
-        address_code=pl.concat_str(pl.col("village_code"), pl.int_range(1, pl.len() + 1).over("village_code").cast(pl.String).str.zfill(5)),
+        address_code=pl.concat_str(pl.col("village_code"), pl.lit(ctx.group_serials(
+            "minzheng.address", parts["village_code"])).cast(pl.String).str.zfill(5)),
         standard_address=pl.concat_str(pl.lit(county.province + county.city + county.name), pl.col("address")),
         township_code=pl.col("township_code"),
         township_name=pl.col("township_name"),
@@ -299,3 +308,16 @@ def build(ctx: Context) -> Iterator[Delivery]:
     yield from social_organisations(ctx)
     yield from cremations(ctx)
     yield from address_register(ctx)
+
+
+def build_persons(ctx: Context) -> Iterator[Delivery]:
+    """The deliveries about residents and households (a sharded run builds these per shard)."""
+    yield from marriages(ctx)
+    yield from subsistence(ctx)
+    yield from cremations(ctx)
+    yield from address_register(ctx)
+
+
+def build_organisations(ctx: Context) -> Iterator[Delivery]:
+    """The deliveries about organisations (built once for the whole county)."""
+    yield from social_organisations(ctx)

@@ -48,8 +48,9 @@ def _insured(ctx: Context) -> pl.DataFrame:
         __employer_uscc=enterprises["uscc"].gather(pl.Series(employer)),
     ).filter(pl.col("__insured"))
     # Personal numbers are issued in order of joining.
+    first = 10_000_000 + ctx.serial_start("renshe.personal_no", frame.height)
     return frame.sort("__start", "person_id", maintain_order=True).with_columns(
-        __personal_no=pl.concat_str(pl.lit("37"), pl.int_range(10_000_001, 10_000_001 + pl.len()).cast(pl.String)),
+        __personal_no=pl.concat_str(pl.lit("37"), pl.int_range(first, first + pl.len()).cast(pl.String)),
     ).sort("person_id", maintain_order=True)
 
 

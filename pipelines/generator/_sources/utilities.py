@@ -36,12 +36,12 @@ def _accounts(ctx: Context, company: str, share_urban: float, share_rural: float
 
 
 def _account_delivery(ctx: Context, contract: SourceContract, acc: pl.DataFrame, prefix: str,
-                      category: str, file_name: str, holder_id_rate: float) -> list[Delivery]:
+                      category: str, file_name: str, holder_id_rate: float, first: int) -> list[Delivery]:
     rng = ctx.rng(contract.source)
     d = delivery_dates(contract.update_cycle, ctx.as_of, day=20)[-1]
     has_id = pl.Series(rng.random(acc.height) < holder_id_rate)
     frame = c.keyed(acc.select(
-        account_no=pl.concat_str(pl.lit(prefix), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(8)),
+        account_no=pl.concat_str(pl.lit(prefix), pl.int_range(first, first + pl.len()).cast(pl.String).str.zfill(8)),
         holder=pl.col("name"),
         id_number=pl.when(has_id).then(pl.col("id_number")),
         address=pl.concat_str(pl.lit(ctx.settings.county.name), pl.col("address")),
@@ -65,11 +65,11 @@ def _account_delivery(ctx: Context, contract: SourceContract, acc: pl.DataFrame,
 
 
 def _consumption(ctx: Context, contract: SourceContract, acc: pl.DataFrame, prefix: str, unit_per_month: float,
-                 price: float, columns: dict[str, str], file_name: str) -> Iterator[Delivery]:
+                 price: float, columns: dict[str, str], file_name: str, first: int) -> Iterator[Delivery]:
     """Monthly meter readings, built and delivered one month at a time (machine-made: no typing damage)."""
     rng = ctx.rng(contract.source + ".monthly")
     base = acc.select(
-        account_no=pl.concat_str(pl.lit(prefix), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(8)),
+        account_no=pl.concat_str(pl.lit(prefix), pl.int_range(first, first + pl.len()).cast(pl.String).str.zfill(8)),
         usage=pl.col("__usage") * unit_per_month,
         gone=pl.coalesce("gone", pl.lit(False)),
         left=pl.min_horizontal("moved_out_date", "death_date"),
@@ -100,12 +100,14 @@ def _consumption(ctx: Context, contract: SourceContract, acc: pl.DataFrame, pref
 def build(ctx: Context) -> Iterator[Delivery]:
     """Every delivery of both companies, one at a time (each is written before the next is built)."""
     power_acc = _accounts(ctx, "gongdian", 0.98, 0.97)
+    first = ctx.serial_start("gongdian.account", power_acc.height)
     yield from _account_delivery(ctx, get_contract("gongdian__account"), power_acc, "37150", "居民生活用电",
-                                 "用电客户_{}.csv", 0.6)
+                                 "用电客户_{}.csv", 0.6, first)
     yield from _consumption(ctx, get_contract("gongdian__consumption"), power_acc, "37150", 160, 0.5469,
-                            {"reading_prev": "", "use": "kwh"}, "月度电量_{}.csv")
+                            {"reading_prev": "", "use": "kwh"}, "月度电量_{}.csv", first)
     water_acc = _accounts(ctx, "gongshui", 0.93, 0.0)
+    first = ctx.serial_start("gongshui.account", water_acc.height)
     yield from _account_delivery(ctx, get_contract("gongshui__account"), water_acc, "S", "居民生活用水",
-                                 "用水户_{}.json", 0.8)
+                                 "用水户_{}.json", 0.8, first)
     yield from _consumption(ctx, get_contract("gongshui__consumption"), water_acc, "S", 7, 3.1,
-                            {"use": "cubic_metres"}, "月度水量_{}.csv")
+                            {"use": "cubic_metres"}, "月度水量_{}.csv", first)

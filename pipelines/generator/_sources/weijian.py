@@ -40,9 +40,10 @@ def births(ctx: Context) -> list[Delivery]:
         _parents(persons), on="household_id", how="left", maintain_order="left").sort("birth_date", "person_id", maintain_order=True)
     unnamed = rng.random(babies.height) < 0.12
     hospital_names = np.array([ctx.settings.county.name + h for h in HOSPITALS])
+    first = 100_000 + ctx.serial_start("weijian.birth", babies.height)
     stored = c.keyed(babies.select(
         certificate_no=pl.concat_str(pl.lit("R"), pl.lit(ctx.settings.county.code[2:]),
-                                     pl.int_range(100_001, 100_001 + pl.len()).cast(pl.String)),
+                                     pl.int_range(first, first + pl.len()).cast(pl.String)),
         child_name=pl.when(pl.Series(unnamed)).then(None).otherwise(pl.col("name")),
         child_gender=c.gender_zh(),
         birth_date=c.date_str("birth_date", "iso"),
@@ -64,6 +65,9 @@ def births(ctx: Context) -> list[Delivery]:
     c.damage_person(mess, name="child_name", birth_date="birth_date", address="address",
                     townships=ctx.geo.townships)
     c.future_date(mess, "birth_date", "iso", ctx.as_of, 0.02)
+    # A newborn whose mother is not in its household's register gets a certificate without her
+    # name: the required value is empty, as the ingest will find.
+    mess.record("missing_required", "mother_name", mess.frame["mother_name"].is_null().to_numpy())
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda m: f"出生医学证明_{m:%Y%m}.json")
 
@@ -75,9 +79,10 @@ def deaths(ctx: Context) -> list[Delivery]:
     dead = ctx.population.persons.filter(pl.col("death_date").is_not_null()).sort("death_date", "person_id", maintain_order=True)
     at_home = rng.random(dead.height) < 0.6
     units = np.array([ctx.settings.county.name + h for h in HOSPITALS[:2]])
+    first = ctx.serial_start("weijian.death", dead.height)
     stored = c.keyed(dead.select(
         certificate_no=pl.concat_str(pl.lit("S"), pl.col("death_date").dt.strftime("%Y"),
-                                     pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)),
+                                     pl.int_range(first, first + pl.len()).cast(pl.String).str.zfill(6)),
         name=pl.col("name"),
         gender=c.gender_zh(),
         id_number=pl.col("id_number"),
@@ -136,4 +141,15 @@ def build(ctx: Context) -> Iterator[Delivery]:
     """Every delivery of the department, one at a time (each is written before the next is built)."""
     yield from births(ctx)
     yield from deaths(ctx)
+    yield from institutions(ctx)
+
+
+def build_persons(ctx: Context) -> Iterator[Delivery]:
+    """Births and deaths (a sharded run builds these per shard)."""
+    yield from births(ctx)
+    yield from deaths(ctx)
+
+
+def build_organisations(ctx: Context) -> Iterator[Delivery]:
+    """The medical institutions (built once for the whole county)."""
     yield from institutions(ctx)

@@ -36,11 +36,13 @@ def properties(ctx: Context) -> list[Delivery]:
     joint = buyers["sp_name"].is_not_null() & pl.Series(rng.random(buyers.height) < 0.6)
     county = ctx.settings.county
     year = buyers["__e"].dt.year().cast(pl.String)
+    certificate = ctx.group_serials("zhujian.certificate", year)
+    first_unit = 100_000_000 + ctx.serial_start("zhujian.unit", buyers.height)
     stored = c.keyed(buyers.with_columns(__joint=joint, __loc=flat["address"], __year=year).select(
         certificate_no=pl.concat_str(pl.lit(f"鲁（"), pl.col("__year"), pl.lit(f"）{county.name}不动产权第"),
-                                     pl.int_range(1, pl.len() + 1).over("__year").cast(pl.String).str.zfill(7),
+                                     pl.lit(certificate).cast(pl.String).str.zfill(7),
                                      pl.lit("号")),
-        unit_no=pl.concat_str(pl.lit(county.code), pl.int_range(100_000_001, 100_000_001 + pl.len()).cast(pl.String),
+        unit_no=pl.concat_str(pl.lit(county.code), pl.int_range(first_unit, first_unit + pl.len()).cast(pl.String),
                               pl.lit("F0001")),
         owner_name=pl.col("name"),
         owner_id=pl.col("id_number"),
