@@ -79,7 +79,11 @@ def credit_codes(
     rng: np.random.Generator, head: npt.NDArray[np.str_], division: npt.NDArray[np.str_],
     body_prefix: npt.NDArray[np.object_],
 ) -> npt.NDArray[np.str_]:
-    """GB 32100 codes: 2-char head + 6-digit division + 9-char organisation code + check."""
+    """GB 32100 codes: 2-char head + 6-digit division + 9-char organisation code + check.
+
+    Codes are unique: a code drawn twice (a few among a city's hundreds of thousands) is drawn
+    again for its later holders, with no extra draws when none repeats.
+    """
     n = len(head)
     bodies = np.empty(n, dtype="U8")
     for prefix in sorted({str(p) for p in body_prefix}):
@@ -87,7 +91,12 @@ def credit_codes(
         bodies[sel] = _bodies(rng, int(sel.sum()), None if prefix == "" else prefix)
     org = np.char.add(bodies, org_code_check_chars(bodies))
     body17 = np.char.add(np.char.add(head.astype("U2"), division.astype("U6")), org)
-    return np.char.add(body17, uscc_check_chars(body17))
+    codes = np.char.add(body17, uscc_check_chars(body17))
+    again = ~pl.Series(codes).is_first_distinct().to_numpy()
+    while again.any():
+        codes[again] = credit_codes(rng, head[again], division[again], body_prefix[again])
+        again = ~pl.Series(codes).is_first_distinct().to_numpy()
+    return codes
 
 
 def _days(d: date) -> int:

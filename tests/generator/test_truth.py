@@ -228,3 +228,17 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
                 assert abs(value / counted - 1) > 0.05, (p.relative, code, value, counted)
                 found.add((p.relative, line))
     assert found == planted and current in codes
+
+
+def test_credit_codes_are_unique_even_when_drawn_twice() -> None:
+    """A city's hundreds of thousands of random code bodies repeat a few; the repeats are drawn
+    again. Here one random character is left, so most of the 20 codes are drawn at least twice."""
+    import numpy as np
+
+    from pipelines.generator._orgs import credit_codes
+
+    n = 20
+    codes = credit_codes(np.random.default_rng(1), np.full(n, "91"), np.full(n, "371503"),
+                         np.full(n, "MA12345", dtype=object))
+    assert len(set(codes.tolist())) == n
+    assert all(is_valid_credit_code(str(x)) for x in codes)

@@ -52,6 +52,13 @@ def projects(ctx: Context) -> pl.DataFrame:
         "code_year": rng.integers(2022, ctx.as_of.year + 1, n),
         "serial": rng.integers(100000, 999999, n),
     }).with_columns(start=start)
+    # Project codes are unique: a serial drawn twice in a year is drawn again for the later project.
+    again = ~frame.select(pl.struct("code_year", "serial").is_first_distinct()).to_series().to_numpy()
+    while again.any():
+        serial = frame["serial"].to_numpy().copy()
+        serial[again] = rng.integers(100000, 999999, int(again.sum()))
+        frame = frame.with_columns(serial=pl.Series(serial))
+        again = ~frame.select(pl.struct("code_year", "serial").is_first_distinct()).to_series().to_numpy()
     return frame.with_columns(
         project_code=pl.concat_str(pl.col("code_year").cast(pl.String), pl.lit(f"-{ctx.settings.county.code}-"),
                                    pl.lit("04-01-"), pl.col("serial").cast(pl.String)),
