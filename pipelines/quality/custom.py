@@ -75,6 +75,42 @@ def _is_null(series: pd.Series) -> pd.Series:
     return series.isna()
 
 
+def _bool_series(result: pl.Series, index: pd.Index) -> pd.Series:
+    """A Polars verdict as the boolean pandas series GX expects (null counts as failing)."""
+    return pd.Series(result.fill_null(False).to_numpy(), index=index, dtype=bool)
+
+
+def _text_series(column: pd.Series) -> pl.Series:
+    return pl.from_pandas(column.astype("string[pyarrow]"))
+
+
+def is_blank(column: pd.Series) -> pd.Series:
+    """`standards.is_missing` over a column, vectorised (`exprs.is_missing_expr`)."""
+    return _bool_series(exprs.is_missing_series(_text_series(column)), column.index)
+
+
+def date_series(column: pd.Series) -> pl.Series:
+    """`as_date` over a column, vectorised: staged dates and timestamps as they are, delivered
+    text through `exprs.parse_date_series` (the one date reader); a column mixing kinds of
+    values goes value by value."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return pl.from_pandas(column).cast(pl.Date)
+    if pd.api.types.is_string_dtype(column.dtype) and not pd.api.types.is_object_dtype(column.dtype):
+        return exprs.parse_date_series(_text_series(column))
+    values = [None if _missing(value) else value for value in column.tolist()]
+    try:
+        series = pl.Series(values, strict=True)
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        series = None
+    if series is not None and series.dtype in (pl.Date, pl.Null):
+        return series.cast(pl.Date)
+    if series is not None and isinstance(series.dtype, pl.Datetime):
+        return series.dt.date()
+    if series is not None and series.dtype == pl.String:
+        return exprs.parse_date_series(series)
+    return pl.Series(map_by_value(column, as_date).tolist(), dtype=pl.Date)
+
+
 @lru_cache(maxsize=16)
 def as_of_date(text: str) -> date:
     return date.fromisoformat(text)
@@ -148,9 +184,9 @@ class ColumnValuesIdAgeAtMost(ColumnMapMetricProvider):
         day = as_of_date(as_of)
         oldest = date(day.year - max_age, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
 
-        born = apply_expr(column, exprs.id_birth_date_expr)
+        born = exprs.id_birth_date_series(_text_series(column))
         # numbers without a readable birth date are the validity check's, not this one's
-        return _is_null(born) | born.map(lambda d: d is None or d >= oldest).astype(bool)
+        return _bool_series(born.is_null() | (born >= oldest), column.index)
 
 
 class ExpectColumnValuesToHavePlausibleAge(ColumnMapExpectation):
@@ -214,7 +250,7 @@ class ColumnValuesValidDivisionCode(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, county: dict[str, Any], **kwargs: Any) -> pd.Series:
         profile = _county(county)
-        return apply_by_value(column, lambda value: standards.is_valid_county_division_code(value, profile))
+        return apply_expr(column, lambda value: exprs.division_valid_expr(value, profile))
 
 
 class ExpectColumnValuesToBeValidDivisionCode(ColumnMapExpectation):
@@ -266,8 +302,8 @@ class ColumnValuesHaveHouseNumber(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        blank = apply_by_value(column, standards.is_missing)
-        return blank | column.astype(str).str.contains(HOUSE_NUMBER_PATTERN, regex=True)
+        numbered = _text_series(column).str.contains(HOUSE_NUMBER_PATTERN)
+        return is_blank(column) | _bool_series(numbered, column.index)
 
 
 class ExpectColumnValuesToHaveHouseNumber(ColumnMapExpectation):
@@ -309,13 +345,9 @@ class ColumnValuesDateNotAfter(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, as_of: str, **kwargs: Any) -> pd.Series:
-        day = as_of_date(as_of)
-
-        def not_after(value: Any) -> bool:
-            parsed = as_date(value)
-            return parsed is None or parsed <= day  # an unreadable date is the format check's
-
-        return apply_by_value(column, not_after)
+        parsed = date_series(column)
+        # an unreadable date is the format check's, not this one's
+        return _bool_series(parsed.is_null() | (parsed <= as_of_date(as_of)), column.index)
 
 
 class ExpectColumnValuesToBeDatesNotAfter(ColumnMapExpectation):
@@ -346,8 +378,7 @@ class ColumnPairDeliveredValueRead(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
-        blank = apply_by_value(column_A, standards.is_missing)
-        return blank | column_B.notna()
+        return is_blank(column_A) | column_B.notna()
 
 
 class ExpectColumnPairDeliveredValuesToBeRead(ColumnPairMapExpectation):
@@ -372,9 +403,9 @@ class ColumnPairIdBirthDateAgrees(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
-        carried = apply_expr(column_A, exprs.id_birth_date_expr)
-        stated = map_by_value(column_B, as_date)
-        return (_is_null(carried) | _is_null(stated) | (carried == stated)).astype(bool)
+        carried = exprs.id_birth_date_series(_text_series(column_A))
+        stated = date_series(column_B)
+        return _bool_series(carried.is_null() | stated.is_null() | (carried == stated), column_A.index)
 
 
 class ExpectColumnPairIdNumberToAgreeWithBirthDate(ColumnPairMapExpectation):
@@ -420,14 +451,9 @@ class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, strict: bool = False, **kwargs: Any) -> pd.Series:
-        first = map_by_value(column_A, as_date)
-        last = map_by_value(column_B, as_date)
-        unknown = _is_null(first) | _is_null(last)
-        ordered = pd.Series(False, index=column_A.index)
-        known = ~unknown
-        pairs = zip(first[known], last[known], strict=True)
-        ordered[known] = [a < b for a, b in pairs] if strict else [a <= b for a, b in pairs]
-        return (unknown | ordered).astype(bool)
+        first, last = date_series(column_A), date_series(column_B)
+        ordered = first < last if strict else first <= last
+        return _bool_series(first.is_null() | last.is_null() | ordered, column_A.index)
 
 
 class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
