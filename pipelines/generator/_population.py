@@ -366,8 +366,10 @@ def _shard_slots(seq_frame: pl.DataFrame, shard: ShardIds) -> npt.NDArray[np.int
         shard.sequence_counts, on=["k", "g"], how="left", maintain_order="left")
     ymd = frame["k"].str.slice(6, 8).cast(pl.Int64)
     off = ((ymd * 7 + frame["k"].str.slice(0, 6).cast(pl.Int64) * 3 + frame["g"].cast(pl.Int64)) % 200).to_numpy()
-    before = frame["n"].fill_null(0).to_numpy()
-    return (before + frame["rank"].to_numpy() + off) % RESIDENT_SLOTS
+    taken = frame["n"].fill_null(0).to_numpy() + frame["rank"].to_numpy()
+    if taken.max(initial=0) >= RESIDENT_SLOTS:
+        raise GovdataError(f"more than {RESIDENT_SLOTS} residents share an ID-number area code, birth date and gender")
+    return (taken + off) % RESIDENT_SLOTS
 
 
 def _households(rng: np.random.Generator, n_hh: int, sizes: npt.NDArray[np.int64], geo: Geography,

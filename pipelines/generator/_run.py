@@ -196,14 +196,16 @@ def _generate_sharded(settings: Settings, scale: Scale, seed: int, per_shard: in
         residents = sum(pl.scan_parquet(p).filter(pl.col("resident")).select(pl.len()).collect().item()
                         for p, _ in files)
         emitter = StreamEmitter(landing, truth, scratch)
-        shared = Context(settings=settings, scale=scale, seed=seed, geo=geo,
-                         population=Population(pl.DataFrame(), pl.DataFrame()), organisations=organisations)
+        # What every shard's context adds to: planted cases, systems, serial numbers issued.
+        cases: list[pl.DataFrame] = []
+        systems: list[pl.DataFrame] = []
+        counters: dict[str, dict[object, int]] = {}
         counts = []
         for index, (persons_file, households_file) in enumerate(files):
             part = Population(pl.read_parquet(persons_file), pl.read_parquet(households_file))
             ctx = Context(settings=settings, scale=scale, seed=seed, geo=geo, population=part,
-                          organisations=organisations, cases=shared.cases, systems=shared.systems,
-                          shard=index, counters=shared.counters)
+                          organisations=organisations, cases=cases, systems=systems, shard=index,
+                          counters=counters)
             counts.append(tongji.registered_counts(ctx))
             for builder in PER_SHARD:
                 for delivery in builder(ctx):
@@ -215,8 +217,7 @@ def _generate_sharded(settings: Settings, scale: Scale, seed: int, per_shard: in
                                      for p, _ in files])
         ctx = Context(settings=settings, scale=scale, seed=seed, geo=geo,
                       population=Population(representatives, pl.DataFrame()), organisations=organisations,
-                      cases=shared.cases, systems=shared.systems, counters=shared.counters,
-                      registered=tongji.add_counts(counts))
+                      cases=cases, systems=systems, counters=counters, registered=tongji.add_counts(counts))
         for builder in COUNTY_WIDE:
             for delivery in builder(ctx):
                 emitter.add(delivery)
@@ -262,6 +263,7 @@ def _concat_parquet(parts: list[Path], target: Path) -> None:
 
 
 def _write_cases_and_systems(ctx: Context) -> None:
+    """The planted authenticity cases (numbered in the order they were planted) and the systems."""
     truth = ctx.settings.truth_path
     cases = pl.concat(ctx.cases) if ctx.cases else pl.DataFrame(schema=CASE_SCHEMA)
     cases.with_columns(case_id=pl.concat_str(pl.lit("C"), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(5))
