@@ -9,6 +9,8 @@ departments that see them from different shards.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import polars as pl
@@ -198,3 +200,31 @@ def test_tiny_shards_are_refused(tmp_path: Path) -> None:
     settings = load_settings(landing=tmp_path / "l", truth=tmp_path / "t", scale="tiny")
     with pytest.raises(GovdataError, match="too small"):
         generate(settings, shard_residents=10)
+
+
+def test_monthly_increments_follow_their_registers(parsed: list[Parsed]) -> None:
+    """Each month's meter readings cover the account register once per account (every shard's
+    accounts, numbered on from the shard before), and insured persons are paid under the
+    personal numbers the insured-person list gives them."""
+    def values(source: str, column: str) -> set[str]:
+        return {v for p in parsed if p.contract.source == source
+                for v in p.rows[_header_of(p, column)].drop_nulls().to_list()}
+
+    for company in ("gongdian", "gongshui"):
+        accounts = values(f"{company}__account", "account_no")
+        months = [p for p in parsed if p.contract.source == f"{company}__consumption"]
+        assert accounts and len(months) >= 10
+        for p in months:
+            readings = p.rows[_header_of(p, "account_no")]
+            assert readings.n_unique() == readings.len() == len(accounts), p.relative
+            assert set(readings.to_list()) == accounts, p.relative
+    # Personal numbers from every insured-person row, including rows an unquoted comma broke
+    # (the reader drops those; the number is their first field).
+    insured = set()
+    for p in parsed:
+        if p.contract.source == "renshe__insured_person":
+            assert p.headers[0] == _header_of(p, "personal_no")
+            text = p.path.read_bytes().decode("utf-8-sig" if p.encoding == "utf-8-sig" else p.encoding)
+            insured |= {row[0] for row in list(csv.reader(io.StringIO(text, newline="")))[1:]}
+    paid = values("renshe__payments", "personal_no")
+    assert paid and paid <= insured
