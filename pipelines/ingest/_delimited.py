@@ -43,6 +43,8 @@ from pipelines.ingest._rows import (
     Chunk,
     RowSpec,
     finish,
+    has_control_bytes,
+    quarantine_frame,
 )
 from pipelines.ingest._sniff import (
     SAMPLE_BYTES,
@@ -292,7 +294,11 @@ def _line_chunk(
     split on the delimiter, vectorised; quoted records (a few, usually, some spanning lines)
     are grouped by quote parity and parsed by the csv module one by one, with exactly the
     careful path's rules. Either way a record of the wrong width, or cut short at the end of
-    the file, is a fault found here. Anything the grouping cannot vouch for: FallBack."""
+    the file, is a fault found here. Anything the grouping cannot vouch for: FallBack.
+
+    Per row only vectorised work is done, and only what a row needs: the quote count (when the
+    chunk has quotes at all), one split, and a look at the last field for a wrong width; field
+    counts and reasons are built for the faulty rows alone."""
     if utf8.startswith(b"\xef\xbb\xbf"):
         raise FallBack("byte-order mark inside the file")
     terminated = utf8.endswith(b"\n")
@@ -303,52 +309,96 @@ def _line_chunk(
     width = layout.width
     delimiter = layout.delimiter
     last_line = first_line + count - 1
-    line = pl.col("__text")
     lines = lines.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("__number"),
-        line.str.count_matches('"', literal=True).alias("__quotes"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("__number")
     )
-    quoted_groups: list[pl.DataFrame] = []
-    if lines["__quotes"].sum():
-        ends = (pl.col("__quotes").cum_sum() % 2) == 0
-        lines = lines.with_columns(ends.shift(1, fill_value=True).cum_sum().alias("__group"))
-        if not lines.select(ends.last()).item():
-            raise FallBack("the chunk ends inside quotes")
-        in_quotes = pl.col("__quotes").sum().over("__group") > 0
-        quoted_groups = lines.filter(in_quotes).partition_by("__group", maintain_order=True)
-        lines = lines.filter(~in_quotes)
-    fields = line.str.count_matches(delimiter, literal=True) + 1
-    fault = (
-        pl.when(fields == width).then(None)
-        .when((pl.col("__number") == last_line) & (not terminated) & (fields < width))
-        .then(pl.format("row cut short at end of file ({} of {} fields)", fields, pl.lit(width)))
-        .otherwise(pl.format("row has {} fields, the header has {}", fields, pl.lit(width)))
-    )
+    records: list[Record] = []
+    if b'"' in utf8:
+        lines, records = _split_quoted(lines, original, first_line, last_line, terminated, layout)
+    text = pl.col("__text")
+    if lines.select((text.str.len_bytes() == 0).any()).item():
+        lines = lines.filter(text != "")  # a blank line is no record
     names = [f"__f{i}" for i in range(width)]
-    frame = (
-        lines.with_columns(line.str.strip_suffix("\r"))
-        .filter(line != "")
-        .with_columns(
-            pl.col("__number").cast(pl.String).alias("_line"),
-            fault.alias(FAULT),
-            pl.lit(None, dtype=pl.String).alias(FAULT_COLUMN),
-            line.str.split_exact(delimiter, width - 1).struct.rename_fields(names).alias("__f"),
-        )
-        .unnest("__f")
-        .select(*names, "_line", FAULT, FAULT_COLUMN, line.alias(RAW))
-    )
-    if quoted_groups:
-        carriage = _carriage_returns(original) if b"\r" in original else None
-        records = []
-        for group in quoted_groups:
-            numbers = group["__number"].to_list()
-            texts = group["__text"].to_list()
-            if carriage is not None:
-                texts = [t + "\r" if carriage[n - first_line] else t for t, n in zip(texts, numbers, strict=True)]
-            records += _quoted_group(texts, numbers[0], last_line, terminated, layout)
-        frame = pl.concat([frame, _records_frame(records, width)], how="vertical")
+    # splitn keeps whatever follows the last expected delimiter in the last field: a record
+    # with too many fields has a delimiter there, one with too few has no last field.
+    frame = lines.select(
+        text.str.splitn(delimiter, width).struct.rename_fields(names).alias("__f"),
+        pl.col("__number").alias("_line"),
+        text.alias(RAW),
+    ).unnest("__f")
+    last = pl.col(names[-1])
+    ragged = frame.select(
+        (last.is_null() | last.str.contains(delimiter, literal=True)).alias("__ragged")
+    ).to_series()
+    faulted: list[tuple[str, str | None, str, str]] = []
+    if ragged.any():
+        wrong = frame.filter(ragged)
+        frame = frame.filter(~ragged)
+        fields = wrong[RAW].str.count_matches(delimiter, literal=True) + 1
+        for line, raw, found in zip(wrong["_line"], wrong[RAW], fields, strict=True):
+            if line == last_line and not terminated and found < width:
+                reason = f"row cut short at end of file ({found} of {width} fields)"
+            else:
+                reason = f"row has {found} fields, the header has {width}"
+            faulted.append((str(line), None, reason, raw))
+    frame = frame.with_columns(pl.col("_line").cast(pl.String))
+    if records:
+        fine = [r for r in records if r.fault is None]
+        faulted += [
+            (str(r.line), r.fault_column, r.fault, _strip_newline(r.raw))
+            for r in records if r.fault is not None
+        ]
+        if fine:
+            frame = pl.concat([frame, _records_frame(fine, width).drop(FAULT, FAULT_COLUMN)],
+                              how="vertical")
     frame = _rename(frame, layout.header, empty_is_null=True)
-    return finish(frame, spec, raw_text=lambda bad: bad[RAW].to_list(), row_text=True)
+    return finish(
+        frame,
+        spec,
+        raw_text=lambda bad: bad[RAW].to_list(),
+        row_text=True,
+        controls=has_control_bytes(utf8),
+        faulted=quarantine_frame(faulted) if faulted else None,
+    )
+
+
+def _split_quoted(
+    lines: pl.DataFrame,
+    original: bytes,
+    first_line: int,
+    last_line: int,
+    terminated: bool,
+    layout: CsvLayout,
+) -> tuple[pl.DataFrame, list[Record]]:
+    """Lines outside quotes (records of their own), and the records of the lines that quote
+    parity groups together, read by the csv module.
+
+    A line belongs to a quoted record when it has a quote character itself or starts inside a
+    quoted value (an odd number of quotes before it in the chunk); a new record starts at
+    every line that does not start inside quotes."""
+    quotes = lines.get_column("__text").str.count_matches('"', literal=True)
+    parity = quotes.cum_sum()
+    if parity[-1] % 2:
+        raise FallBack("the chunk ends inside quotes")
+    inside = (parity - quotes) % 2 == 1
+    quoted = (quotes > 0) | inside
+    if not quoted.any():
+        return lines, []
+    groups = (
+        lines.filter(quoted)
+        .with_columns(inside.filter(quoted).not_().cum_sum().alias("__group"))
+        .partition_by("__group", maintain_order=True)
+    )
+    carriage = _carriage_returns(original) if b"\r" in original else None
+    records: list[Record] = []
+    for group in groups:
+        numbers = group["__number"].to_list()
+        texts = group["__text"].to_list()
+        if carriage is not None:
+            texts = [t + "\r" if carriage[n - first_line] else t
+                     for t, n in zip(texts, numbers, strict=True)]
+        records += _quoted_group(texts, numbers[0], last_line, terminated, layout)
+    return lines.filter(~quoted), records
 
 
 def _carriage_returns(original: bytes) -> np.ndarray:

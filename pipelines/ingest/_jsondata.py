@@ -110,7 +110,7 @@ class JsonSource:
             sampled += 1
             record = self._record_of(value)
             if isinstance(record, dict):
-                seen.update(self.lookup.get(normalise_header(k), "") for k in record)
+                seen.update(self._target(str(k)) or "" for k in record)
             if sampled >= REQUIRED_SAMPLE:
                 break
         missing = [c for c in required if c not in seen]
@@ -299,9 +299,11 @@ class JsonSource:
                 if len(values) <= row:
                     values.append(None)
             text = raw if raw is not None else value_text(value) or ""
-            if SURROGATES.search(text) or any(
+            # A value holds a lone surrogate only when its text does, or when the text spells
+            # one as a JSON escape (`\udc80`): only then is every value looked at.
+            if SURROGATES.search(text) or ("\\u" in text and any(
                 SURROGATES.search(v) for v in taken.values() if v
-            ):
+            )):
                 fault = fault or f"bytes not valid {self.encoding.codec}"
                 text = SURROGATES.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
                 for values in (*columns.values(), *extras.values()):

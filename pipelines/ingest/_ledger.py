@@ -180,6 +180,16 @@ class LedgerState:
         rows = con.execute(f"select {', '.join(names)} from raw.ingest_ledger").fetchall()
         return cls([Attempt(*row) for row in rows])
 
+    def copy(self) -> LedgerState:
+        """A copy that later `add` calls on either one leave the other unaffected."""
+        other = LedgerState([])
+        other.latest = dict(self.latest)
+        other.deferred = dict(self.deferred)
+        other.current = dict(self.current)
+        other.tries = Counter(self.tries)
+        other.next_seq = self.next_seq
+        return other
+
     def add(self, attempt: Attempt) -> None:
         self.next_seq = max(self.next_seq, attempt.seq + 1)
         self.tries[(attempt.file, attempt.sha256)] += 1

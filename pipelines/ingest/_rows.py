@@ -68,6 +68,8 @@ def finish(
     spec: RowSpec,
     raw_text: Callable[[pl.DataFrame], list[str]],
     row_text: bool = False,
+    controls: bool = True,
+    faulted: pl.DataFrame | None = None,
 ) -> Chunk:
     """Check every row of a chunk and split it into rows to load and rows to quarantine.
 
@@ -79,35 +81,71 @@ def finish(
         row_text: `__raw` holds every row's text with its characters as delivered (delimited
             text does; JSON escapes them), so one scan of it finds the rows with control
             characters instead of one scan per column.
+        controls: False when the reader has seen the chunk's bytes hold no control character
+            at all (`has_control_bytes`), so no row needs scanning for one.
+        faulted: rows the reader already quarantined (quarantine columns), added to `bad`.
     """
     columns = spec.columns
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
-    for name in (FAULT, FAULT_COLUMN):
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    checked = [*columns, *spec.extra_keys]
-    conditions = [pl.col(FAULT).is_not_null()]
-    if row_text:
-        conditions.append(pl.col(RAW).str.contains(CONTROL_CHARS))
-    else:
-        conditions += [pl.col(c).str.contains(CONTROL_CHARS) for c in checked]
-    conditions += [
-        pl.col(c.name_zh).str.len_chars() > c.max_length
-        for c in spec.contract.columns
-        if c.max_length is not None
-    ]
+    conditions = []
+    if FAULT in frame.columns:
+        conditions.append(pl.col(FAULT).is_not_null())
+    if controls:
+        if row_text:
+            conditions.append(pl.col(RAW).str.contains(CONTROL_CHARS))
+        else:
+            conditions += [pl.col(c).str.contains(CONTROL_CHARS) for c in (*columns, *spec.extra_keys)]
+    conditions += _length_conditions(frame, spec)
     if spec.header_values:
         conditions.append(
             pl.all_horizontal(
                 pl.col(c).fill_null("") == pl.lit(h) for c, h in spec.header_values.items()
             )
         )
-    flagged = frame.with_columns(pl.any_horizontal(conditions).fill_null(False).alias("__bad"))
-    good = flagged.filter(~pl.col("__bad"))
-    bad = flagged.filter(pl.col("__bad"))
-    return Chunk(good=_good_rows(good, spec), bad=_bad_rows(bad, spec, raw_text))
+    extra_bad = [faulted] if faulted is not None and faulted.height else []
+    if not conditions or frame.height == 0:
+        good, bad = frame, frame.clear()
+    else:
+        flags = frame.select(pl.any_horizontal(conditions).fill_null(False)).to_series()
+        if flags.any():
+            good, bad = frame.filter(~flags), frame.filter(flags)
+        else:
+            good, bad = frame, frame.clear()
+    quarantine = _bad_rows(bad, spec, raw_text)
+    if extra_bad:
+        quarantine = pl.concat([quarantine, *extra_bad], how="vertical")
+    return Chunk(good=_good_rows(good, spec), bad=quarantine)
+
+
+def _length_conditions(frame: pl.DataFrame, spec: RowSpec) -> list[pl.Expr]:
+    """A condition per column some value of which may be over the contract's maximum length.
+
+    A text's byte length bounds its length in characters from above, so a column whose longest
+    value in bytes is within the maximum needs no count of characters (the common case)."""
+    limited = [(c.name_zh, c.max_length) for c in spec.contract.columns if c.max_length is not None]
+    if not limited or frame.height == 0:
+        return []
+    longest = frame.select(pl.col(name).str.len_bytes().max() for name, _ in limited).row(0)
+    return [
+        pl.col(name).str.len_chars() > limit
+        for (name, limit), most in zip(limited, longest, strict=True)
+        if most is not None and most > limit
+    ]
+
+
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def has_control_bytes(utf8: bytes) -> bool:
+    """Whether UTF-8 text holds any of the control characters the row checks look for (C0
+    other than tab and line breaks, DEL, and C1 as its two-byte UTF-8 form): one cheap pass
+    over a chunk's bytes instead of a scan of every row."""
+    if len(utf8.translate(None, _CONTROL_BYTES)) != len(utf8):
+        return True
+    return b"\xc2" in utf8 and _C1_UTF8.search(utf8) is not None
 
 
 def _good_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.DataFrame:
@@ -139,14 +177,14 @@ def _bad_rows(
     for record, raw in zip(frame.iter_rows(named=True), raws, strict=True):
         faults = _faults(record, spec)
         column = faults[0][0] if len({c for c, _ in faults}) == 1 else None
-        rows.append((record["_line"], column, "; ".join(r for _, r in faults), raw))
+        rows.append((str(record["_line"]), column, "; ".join(r for _, r in faults), raw))
     return quarantine_frame(rows)
 
 
 def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, str]]:
     """Every reason a row is bad, as `(column or None, reason)`."""
-    if record[FAULT] is not None:
-        return [(record[FAULT_COLUMN], str(record[FAULT]))]  # type: ignore[list-item]
+    if record.get(FAULT) is not None:
+        return [(record.get(FAULT_COLUMN), str(record[FAULT]))]  # type: ignore[list-item]
     faults: list[tuple[str | None, str]] = []
     if spec.header_values and all(
         record[c] == h or normalise_header(record[c]) == normalise_header(h)

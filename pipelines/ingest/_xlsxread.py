@@ -162,6 +162,7 @@ class WorkbookReader:
             (t for t, kind in targets.values() if kind.endswith("/sharedStrings")), None
         ) or ("xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None)
         styles_part = next((t for t, kind in targets.values() if kind.endswith("/styles")), None)
+        self._string_series: pl.Series | None = None
         self.strings = self._shared_strings(strings_part) if strings_part in names else []
         self.date_styles = self._date_styles(styles_part) if styles_part in names else {}
 
@@ -194,6 +195,13 @@ class WorkbookReader:
                     parts.append(piece)
             found[attrs.get("Id", "")] = ("/".join(parts), attrs.get("Type", ""))
         return found
+
+    @property
+    def string_series(self) -> pl.Series:
+        """The shared strings as a Series (built once, gathered from by every block)."""
+        if self._string_series is None:
+            self._string_series = pl.Series(self.strings, dtype=pl.String)
+        return self._string_series
 
     def _shared_strings(self, part: str) -> list[str]:
         text = self._read(part)
@@ -240,7 +248,7 @@ class WorkbookReader:
                     after += block
                     continue
                 joined = tail + block
-                end = _SHEETDATA_CLOSE.search(joined)
+                end = _sheetdata_end(joined, _SHEETDATA_CLOSE, b"sheetData", b"<")
                 if end is not None:
                     after = joined[end.start() :]
                 else:
@@ -309,17 +317,23 @@ class WorkbookReader:
             while True:
                 block = member.read(BLOCK)
                 buffer += decoder.decode(block, final=not block)
-                end_data = _SHEETDATA_END.search(buffer)
+                end_data = _sheetdata_end(buffer, _SHEETDATA_END, "sheetData", "<")
                 limit = end_data.start() if end_data else len(buffer)
-                found = [(m.group(1), m.group(2) or "", m.end()) for m in _ROW.finditer(buffer, 0, limit)]
-                if found:
-                    yield [a for a, _, _ in found], [c for _, c, _ in found]
+                split = _split_rows(buffer, limit, complete=end_data is not None)
+                if split is None:
+                    found = [(m.group(1), m.group(2) or "", m.end())
+                             for m in _ROW.finditer(buffer, 0, limit)]
+                    attrs, contents = [a for a, _, _ in found], [c for _, c, _ in found]
+                    consumed = found[-1][2] if found else 0
+                else:
+                    attrs, contents, consumed = split
+                if attrs:
+                    yield attrs, contents
                 if end_data:
                     return
                 if not block:
                     raise WorkbookError(f"sheet {name!r}: its XML ends before its data does")
-                if found:
-                    buffer = buffer[found[-1][2] :]
+                buffer = buffer[consumed:]
 
     def _python_block(self, attrs: list[str], contents: list[str]) -> pl.DataFrame:
         numbers: list[int] = []
@@ -394,7 +408,7 @@ class WorkbookReader:
         shared = kind == "s"
         if shared.any():
             index = value.filter(shared).cast(pl.Int64)
-            strings = pl.Series(self.strings, dtype=pl.String)
+            strings = self.string_series
             out = out.scatter(shared.arg_true(), strings.gather(index))
         date_styles = list(self.date_styles)
         numeric = (kind.is_null() | (kind == "n")) & value.is_not_null()
@@ -430,7 +444,7 @@ class WorkbookReader:
                 buffer += decoder.decode(block, final=not block)
                 if not block:
                     done = True
-                end_data = _SHEETDATA_END.search(buffer)
+                end_data = _sheetdata_end(buffer, _SHEETDATA_END, "sheetData", "<")
                 limit = end_data.start() if end_data else len(buffer)
                 consumed = 0
                 for match in _ROW.finditer(buffer, 0, limit):
@@ -526,6 +540,67 @@ class WorkbookReader:
         if _INTEGER.fullmatch(raw):
             return str(int(raw))
         return number_text(float(raw))
+
+
+def _sheetdata_end(text, pattern, name, opening):  # noqa: ANN001, ANN202 - str or bytes alike
+    """The tag ending `sheetData` in `text` (str or bytes), or None.
+
+    The tag's name is found by plain substring search and the tag's grammar is then matched
+    where it opens: a regular expression tried at every position of megabytes of XML (an
+    optional namespace prefix makes every word character a candidate start) costs more than
+    the rest of reading the sheet."""
+    at = text.find(name)
+    while at >= 0:
+        start = text.rfind(opening, 0, at)
+        if start >= 0:
+            found = pattern.match(text, start)
+            if found is not None:
+                return found
+        at = text.find(name, at + len(name))
+    return None
+
+
+_ROW_OPEN_END = frozenset(" \t\r\n/>")
+
+
+def _split_rows(
+    buffer: str, limit: int, complete: bool
+) -> tuple[list[str], list[str], int] | None:
+    """`(attributes, contents, end of the last complete row)` of the rows in `buffer[:limit]`,
+    found by splitting at `<row` (string methods, not a regular expression per character).
+
+    None when the XML is not in the plain shape this covers (namespace prefixes, text between
+    rows, a row not closed where it should be): the caller then uses the regular expression,
+    which defines the result. When `complete` is false the last row may still be cut by the
+    block boundary and is left for the next block."""
+    region = buffer[:limit]
+    if ":row" in region:
+        return None
+    pieces = region.split("<row")  # what precedes the first row is no row: skipped
+    held = "" if complete or len(pieces) == 1 else pieces.pop()
+    attrs: list[str] = []
+    contents: list[str] = []
+    for piece in pieces[1:]:
+        if not piece or piece[0] not in _ROW_OPEN_END:
+            return None
+        close = piece.find(">")
+        if close < 0:
+            return None
+        if piece[close - 1] == "/" and close > 0:
+            attrs.append(piece[: close - 1])
+            contents.append("")
+            rest = piece[close + 1 :]
+        else:
+            end = piece.find("</row>", close)
+            if end < 0:
+                return None
+            attrs.append(piece[:close])
+            contents.append(piece[close + 1 : end])
+            rest = piece[end + 6 :]
+        if rest.strip():
+            return None
+    consumed = len(region) - len(held) - (4 if held else 0)
+    return attrs, contents, consumed
 
 
 def _rows_frame(numbers: list[int], rows: list[list[str | None]]) -> pl.DataFrame:
