@@ -10,6 +10,16 @@ Budgets (issue 3): tiny < 5 s, small < 30 s, county < 3 min and < 4 GB, city str
 Peak memory is the maximum resident set size of the child process; CPU is its user + system
 time and `load` the 1-minute load average when it finished (the cores are shared, so wall-clock
 seconds depend on what else runs). `city` is generated in shards of 500,000 residents.
+
+Last measured 2026-11-26 (2 shared cores, seed 20261101, as of 2026-11-01; `--keep --root`):
+
+    scale  | seconds | CPU s | load | peak MB | files | rows       | person records | org records | defects    | landing MB
+    tiny   |     1.9 |   2.4 |  5.2 |     221 |   207 |     37,841 |          8,128 |       1,096 |      3,476 |          4
+    small  |     3.9 |   4.1 |  5.2 |     326 |   219 |    322,909 |         81,565 |      10,142 |     33,635 |         35
+    county |    73.9 |  42.0 |  5.7 |   2,481 |   219 |  8,348,349 |      2,232,106 |     270,787 |    919,911 |        922
+    city   | 1,031.1 | 556.2 |  6.8 |   2,662 |   219 | 89,489,030 |     24,359,264 |   2,946,952 | 10,061,113 |      9,976
+
+(city: two runs gave the same bytes in all 227 files; `/usr/bin/time -v` peak RSS 2.66 GB.)
 """
 
 from __future__ import annotations
