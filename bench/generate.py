@@ -19,7 +19,8 @@ Last measured 2026-11-26 (2 shared cores, seed 20261101, as of 2026-11-01; `--ke
     county |    73.9 |  42.0 |  5.7 |   2,481 |   219 |  8,348,349 |      2,232,106 |     270,787 |    919,911 |        922
     city   | 1,031.1 | 556.2 |  6.8 |   2,662 |   219 | 89,489,030 |     24,359,264 |   2,946,952 | 10,061,113 |      9,976
 
-(city: two runs gave the same bytes in all 227 files; `/usr/bin/time -v` peak RSS 2.66 GB.)
+(city: two runs gave the same bytes in all 227 files; `/usr/bin/time -v` maximum RSS 2,725,652 kB,
+17 min 13 s wall, of the whole benchmark process tree.)
 """
 
 from __future__ import annotations
