@@ -42,7 +42,7 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb
     settings = settings or get_settings()
     path = settings.warehouse_path
     if read_only:
-        return _reader(str(path))
+        return open_reader(str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     for schema in SCHEMAS:
@@ -51,7 +51,7 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb
     return con
 
 
-def _reader(path: str) -> duckdb.DuckDBPyConnection:
+def open_reader(path: str) -> duckdb.DuckDBPyConnection:
     """A read-only connection, or a plain one when this process already holds the file open
     read-write (DuckDB refuses a second configuration of the same file in one process, which
     happens when all stages run in one process under `dag.test()`)."""

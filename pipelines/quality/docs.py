@@ -219,6 +219,10 @@ def build_run_docs(
     gates: dict[str, bool] | None = None,
 ) -> Path:
     """Write one run's Data Docs (a page per suite and the run's index); returns the index."""
+    # GX renders a result through its expectation's class: the custom ones must be registered
+    # here too when the suites were validated in worker processes
+    import pipelines.quality.custom  # noqa: F401
+
     root = settings.reports_path / DOCS_FOLDER
     install_static(root)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")

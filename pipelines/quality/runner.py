@@ -317,3 +317,81 @@ def run_suite(
         suite=suite, rows=rows, checks=list(outcomes.values()), validation_results=validation_results,
         seconds=time.perf_counter() - started,
     )
+
+
+# --- validating suites side by side ---------------------------------------------------------------
+
+# Below this many rows in the checked tables, starting worker processes (each imports GX and
+# opens the warehouse: several seconds) costs more than validating side by side saves.
+PARALLEL_MIN_ROWS = 1_000_000
+
+
+class WarehouseLocked(RuntimeError):
+    """A worker could not open the warehouse read-only (this process or another holds it for
+    writing); the suites are then validated in the stage's own process."""
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int) -> SuiteOutcome:
+    """One suite in a worker process: the worker's own read-only connection and GX context."""
+    if "con" not in _WORKER:
+        try:
+            _WORKER["con"] = duckdb.connect(warehouse, read_only=True)
+        except duckdb.Error as exc:
+            raise WarehouseLocked(str(exc).splitlines()[0]) from None
+        _WORKER["runner"] = GxRunner()
+    return run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows)
+
+
+def estimated_rows(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> int:
+    """Rows of the tables the suites check (DuckDB's estimate, counted once per suite)."""
+    sizes = {
+        f"{schema}.{name}": int(size or 0)
+        for schema, name, size in con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables()"
+        ).fetchall()
+    }
+    return sum(max((sizes.get(t, 0) for t in (suite.table, *suite.requires)), default=0) for suite in suites)
+
+
+def validate_suites(
+    warehouse: str, suites: list[Suite], chunk_rows: int = DEFAULT_CHUNK_ROWS, workers: int = 1
+) -> list[SuiteOutcome]:
+    """Validate every suite, in declared order of the outcomes; with `workers` > 1, suites are
+    spread over that many processes, each reading the warehouse read-only (DuckDB allows many
+    readers when no process writes; the check stages write only after validating).
+
+    Every suite is independent and validated whole by one process, so the outcomes equal those
+    of one process. When a worker cannot open the warehouse (an in-process run that holds it
+    for writing, e.g. `dag.test()` of several stages), everything is validated here instead.
+    """
+    if not suites:
+        return []
+    if workers > 1 and len(suites) > 1:
+        try:
+            return _validate_side_by_side(warehouse, suites, chunk_rows, workers)
+        except WarehouseLocked as exc:
+            log.info("validating in the stage's process: %s", exc)
+    from pipelines.warehouse import open_reader
+
+    runner = GxRunner()
+    with open_reader(warehouse) as con:
+        return [run_suite(runner, con, suite, chunk_rows) for suite in suites]
+
+
+def _validate_side_by_side(warehouse: str, suites: list[Suite], chunk_rows: int, workers: int) -> list[SuiteOutcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # `spawn`: a forked child would inherit DuckDB's and GX's threads and locks mid-state
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(suites)), mp_context=context) as pool:
+        futures = [pool.submit(_validate_in_worker, warehouse, suite, chunk_rows) for suite in suites]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

@@ -17,7 +17,14 @@ import pandas as pd
 from pipelines.quality.declarations import Suite, gate_policy
 from pipelines.quality.suites_libraries import library_suites
 from pipelines.quality.suites_staging import staging_suites
-from pipelines.quality.runner import DEFAULT_CHUNK_ROWS, CheckOutcome, GxRunner, SuiteOutcome, run_suite
+from pipelines.quality.runner import (
+    DEFAULT_CHUNK_ROWS,
+    PARALLEL_MIN_ROWS,
+    CheckOutcome,
+    SuiteOutcome,
+    estimated_rows,
+    validate_suites,
+)
 from pipelines.quality.store import append, score_rows, trend, write_outcomes
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage, table_exists
@@ -42,21 +49,32 @@ class _Clock:
         return ", ".join(f"{phase} {seconds:.1f}" for phase, seconds in self.phases.items())
 
 
-def _run_suites(
-    con: duckdb.DuckDBPyConnection, suites: list[Suite], chunk_rows: int
-) -> tuple[list[SuiteOutcome], list[str]]:
-    """Validate every suite whose table exists; name the ones that do not."""
-    runner: GxRunner | None = None
-    outcomes: list[SuiteOutcome] = []
+def _runnable(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> tuple[list[Suite], list[str]]:
+    """The suites whose tables exist, and the tables that do not."""
+    runnable: list[Suite] = []
     missing: list[str] = []
     for suite in suites:
         absent = [t for t in suite.requires if not table_exists(con, t)]
-        if absent:
-            missing.extend(t for t in absent if t not in missing)
-            continue
-        runner = runner or GxRunner()
-        outcomes.append(run_suite(runner, con, suite, chunk_rows))
-    return outcomes, missing
+        missing.extend(t for t in absent if t not in missing)
+        if not absent:
+            runnable.append(suite)
+    return runnable, missing
+
+
+def _validate(settings: Settings, suites: list[Suite], rows: int, chunk_rows: int) -> list[SuiteOutcome]:
+    """Validate, side by side in `check_workers` processes when the tables are large."""
+    workers = settings.check_workers if rows >= PARALLEL_MIN_ROWS else 1
+    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers)
+
+
+def _plan(
+    settings: Settings, build: Callable[[Settings, duckdb.DuckDBPyConnection], list[Suite]]
+) -> tuple[list[Suite], list[str], int]:
+    """The run's suites, the missing tables and the rows to check, on a connection closed
+    before validating (so worker processes can open the warehouse read-only)."""
+    with connect(settings) as con:
+        suites, missing = _runnable(con, build(settings, con))
+        return suites, missing, estimated_rows(con, suites)
 
 
 def _summary(outcomes: list[SuiteOutcome], written: dict[str, int]) -> dict[str, Any]:
@@ -104,9 +122,9 @@ def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> d
     """Run every staging suite (one per staging model) and record the results."""
     with record_stage("check_staging", settings) as run:
         clock = _Clock()
+        suites, missing, rows = _plan(settings, staging_suites)
+        outcomes = clock.time("validate", _validate, settings, suites, rows, chunk_rows)
         with connect(settings) as con:
-            suites = staging_suites(settings, con)
-            outcomes, missing = clock.time("validate", _run_suites, con, suites, chunk_rows)
             written, scores = clock.time("record", _record, con, settings, run.run_id, "staging", outcomes)
             docs = clock.time("data docs", _docs, con, settings, run.run_id, "staging", outcomes, scores)
         run.rows_in = sum(s.rows for s in outcomes)
@@ -125,9 +143,9 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
 
     with record_stage("check_libraries", settings) as run:
         clock = _Clock()
+        suites, missing, rows = _plan(settings, library_suites)
+        outcomes = clock.time("validate", _validate, settings, suites, rows, chunk_rows)
         with connect(settings) as con:
-            suites = library_suites(settings, con)
-            outcomes, missing = clock.time("validate", _run_suites, con, suites, chunk_rows)
             written, scores = clock.time("record", _record, con, settings, run.run_id, "libraries", outcomes)
             gates = write_gates(con, settings, run.run_id, settings.as_of)
             docs = clock.time("data docs", _docs, con, settings, run.run_id, "libraries", outcomes, scores, gates)

@@ -245,3 +245,30 @@ def test_chunked_validation_gives_the_same_totals(checked: dict[str, Any]) -> No
     assert len(chunked.validation_results) > 1  # it did read the table in several chunks
     failing = {c.check.check_id: sum(len(f) for f in c.failures) for c in chunked.checks}
     assert failing == {c.check.check_id: sum(len(f) for f in c.failures) for c in whole.checks}
+
+
+def _totals(outcomes: list[Any]) -> list[tuple[str, list[tuple[str, int, int, int]]]]:
+    return [
+        (s.suite.name, [(c.check.check_id, c.evaluated, c.unexpected, sum(len(f) for f in c.failures)) for c in s.checks])
+        for s in outcomes
+    ]
+
+
+def test_suites_validated_in_worker_processes_give_the_same_outcomes(checked: dict[str, Any]) -> None:
+    from pipelines.quality.runner import validate_suites
+    from pipelines.quality.stage import _runnable
+    from pipelines.quality.suites_staging import staging_suites
+
+    settings = checked["settings"]
+    with connect(settings) as con:
+        suites, _ = _runnable(con, staging_suites(settings, con))
+    warehouse = str(settings.warehouse_path)
+    alone = validate_suites(warehouse, suites, workers=1)
+    side_by_side = validate_suites(warehouse, suites, workers=2)
+    assert _totals(side_by_side) == _totals(alone)
+    assert any(c.unexpected for s in side_by_side for c in s.checks)
+    # a process holding the warehouse for writing (all stages in one `dag.test()` process):
+    # the workers cannot open it, and the suites are validated in this process instead
+    with connect(settings):
+        fallback = validate_suites(warehouse, suites, workers=2)
+    assert _totals(fallback) == _totals(alone)
