@@ -77,6 +77,18 @@ def delivered_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.execute(" union all ".join(parts)).pl() if parts else pl.DataFrame()
 
 
+def superseded_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Files whose batch a later redelivery replaced (the ingest ledger's `replaces_batch_id`)."""
+    return [
+        file for (file,) in con.execute(
+            """
+            select distinct l.file from raw.ingest_ledger l
+            where l.batch_id in (select replaces_batch_id from raw.ingest_ledger where replaces_batch_id is not null)
+            """
+        ).fetchall()
+    ]
+
+
 def accuracy(con: duckdb.DuckDBPyConnection, truth_path: Path, files: list[str] | None = None) -> dict[str, Any]:
     """Recall on flagged defects (overall, per kind) and the false-alarm rate on clean records.
 
@@ -88,6 +100,11 @@ def accuracy(con: duckdb.DuckDBPyConnection, truth_path: Path, files: list[str] 
     if files is not None:
         defects = defects.filter(pl.col("file").is_in(files))
         records = records.filter(pl.col("source_file").is_in(files))
+    # a file replaced by a corrected redelivery (`_更正`) is no longer in the warehouse: its rows
+    # cannot be flagged, the correction's rows are (they carry their own truth rows)
+    replaced = superseded_files(con)
+    excluded = defects.filter(pl.col("file").is_in(replaced) & (pl.col("expected") == FLAGGED)).height
+    defects = defects.filter(~pl.col("file").is_in(replaced))
     flagged = defects.filter(pl.col("expected") == FLAGGED)
     by_cell = failures.select(pl.col("source_file").alias("file"), "line", pl.col("column").alias("column_en")).unique()
     by_row = failures.select(pl.col("source_file").alias("file"), "line").unique()
@@ -105,6 +122,7 @@ def accuracy(con: duckdb.DuckDBPyConnection, truth_path: Path, files: list[str] 
     clean = records.rename({"source_file": "file"}).join(dirty, on=["file", "line"], how="anti")
     false_alarms = clean.join(by_row, on=["file", "line"], how="semi")
     return {
+        "flagged_in_superseded_files_excluded": excluded,
         "flagged_planted": flagged.height,
         "flagged_found": found.height,
         "recall": found.height / flagged.height if flagged.height else None,
