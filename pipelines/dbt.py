@@ -3,6 +3,10 @@
 dbt reads the warehouse path from GOVDATA_DBT_WAREHOUSE (see dbt_project/profiles.yml) and the
 as-of date from `--vars`, both set here from the settings, so dbt never reads the clock and a
 test can point it at a temporary warehouse.
+
+dbt writes its artefacts (manifest, run_results.json, compiled SQL) to `dbt_project/target`, or
+to the folder GOVDATA_DBT_TARGET names: runs against different warehouses at the same time (a
+benchmark next to a test run) then do not overwrite each other's results.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from pipelines.errors import GovdataError
 from pipelines.settings import Settings
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def dbt_target_path() -> Path:
+    """Where dbt writes its artefacts: GOVDATA_DBT_TARGET, else `dbt_project/target`."""
+    return Path(os.environ.get("GOVDATA_DBT_TARGET") or DBT_PROJECT / "target")
 
 
 @contextmanager
@@ -62,7 +71,7 @@ def _release_warehouse() -> None:
 def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Invoke one dbt command; raise GovdataError naming every failed node.
 
-    Returns the per-node results (name, status, rows affected when known).
+    Returns the per-node results (name, status, rows affected when known, execution seconds).
     """
     from dbt.cli.main import dbtRunner
 
@@ -78,7 +87,7 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[
         "--log-path",
         str(settings.path(Path("data/logs/dbt"))),
         "--target-path",
-        str(DBT_PROJECT / "target"),
+        str(dbt_target_path()),
         "--quiet",
         *args,
     ]
@@ -93,7 +102,12 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[
         status = str(getattr(item.status, "value", item.status))
         name = getattr(item.node, "unique_id", getattr(item.node, "name", "?"))
         adapter = getattr(item, "adapter_response", None) or {}
-        nodes.append({"node": name, "status": status, "rows": adapter.get("rows_affected")})
+        nodes.append({
+            "node": name,
+            "status": status,
+            "rows": adapter.get("rows_affected"),
+            "seconds": getattr(item, "execution_time", None),
+        })
         if status in {"error", "fail", "runtime error"}:
             message = (getattr(item, "message", "") or "").strip().splitlines()
             failures.append(f"{name}: {message[0] if message else status}")

@@ -204,10 +204,20 @@ def _records_sql(kind: str) -> str:
     return (
         SQL_HEADER
         + f"-- Every {title}-bearing record for resolution: the current snapshot of snapshot\n"
-        + "-- sources plus every row of incremental sources, one record per party role.\n"
+        + "-- sources plus every row of incremental sources, one record per party role, with\n"
+        + "-- record_seq: the record's position in record_id order, a compact integer key ordered\n"
+        + "-- like record_id (survivorship's last tie-break and the libraries' joins use it).\n"
         + "with records as (\n\n"
         + body
-        + "\n\n)\n\nselect * from records\n"
+        + "\n\n),\n\n"
+        + "ordered as (\n\n"
+        + "    -- ranked on the record ids alone: a window carrying every column would sort them all\n"
+        + "    select record_id, row_number() over (order by record_id) as record_seq\n"
+        + "    from records\n\n"
+        + ")\n\n"
+        + "select records.*, ordered.record_seq\n"
+        + "from records\n"
+        + "inner join ordered using (record_id)\n"
     )
 
 

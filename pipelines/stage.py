@@ -38,7 +38,7 @@ def run_stage(settings: Settings) -> dict[str, int]:
                 con.execute(f"select count(*) from {c.raw_table}").fetchone()[0]  # type: ignore[index]
                 for c in all_contracts()
             )
-        nodes = run_dbt(settings, "build", ["--select", STAGING_SELECTOR])
+        nodes = run_dbt(settings, "build", ["--select", STAGING_SELECTOR, "--no-write-json"])
         with connect(settings) as con:
             persons = con.execute("select count(*) from staging.int_person_records").fetchone()[0]  # type: ignore[index]
             orgs = con.execute("select count(*) from staging.int_org_records").fetchone()[0]  # type: ignore[index]

@@ -53,9 +53,17 @@
     to match them to the standard address register. -#}
 {% macro normalise_address(expr) -%}
     nullif(regexp_replace(
-        regexp_replace(std_halfwidth({{ expr }}), '[\s\x{3000}]+', '', 'g'),
+        regexp_replace({{ halfwidth(expr) }}, '[\s\x{3000}]+', '', 'g'),
         '{{ address_prefix_pattern() }}', ''
     ), '')
+{%- endmacro %}
+
+
+{#- std_halfwidth (text.to_halfwidth) where the value holds a full-width form (U+FF01-U+FF5E,
+    U+3000: text.FULLWIDTH), the value itself elsewhere: the same result without sending every
+    value through the Python function. -#}
+{% macro halfwidth(expr) -%}
+    case when regexp_matches({{ expr }}, '[\x{3000}\x{FF01}-\x{FF5E}]') then std_halfwidth({{ expr }}) else {{ expr }} end
 {%- endmacro %}
 
 

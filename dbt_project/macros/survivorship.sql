@@ -147,56 +147,218 @@
 {%- endmacro %}
 
 
-{#- Every golden attribute of an entity in one pass: one aggregation over the entity's records
-    with one arg_min per attribute (the same choice golden_attribute makes for each alone).
+{#- The same criteria packed into one BIGINT, compared as a number (arg_min over a struct key
+    costs several times more at county scale). Bit layout, most significant first:
 
-    attributes: {attribute: valid_expr}. Returns per entity <attribute>, <attribute>_source,
-    <attribute>_record_id and is_<attribute>_valid for every attribute. -#}
-{% macro golden_choices(relation, entity, entity_id, attributes) -%}
-    {%- set agreed = [] -%}
-    {%- for attribute in attributes -%}
-        {%- if 'agreement' in survivorship_rule(entity, attribute)['order'] -%}{%- do agreed.append(attribute) -%}{%- endif -%}
+      criteria  each criterion of the declared order in a fixed-width field, smaller wins:
+                valid 1 bit (0 = passes its check), agreement 5 bits (31 - sources),
+                priority (the rank, as wide as the source list needs), recency 17 bits
+                (65536 - days since 1970; no delivery date counts as 1970-01-01, as in
+                survivorship_key), completeness 3 bits (7 - fields held)
+      record    30 bits: the record's record_seq (its position in record_id order), the last
+                tie-break, so that no two records share a key
+      valid     1 bit: 1 when the value passes its check (read back as is_<attribute>_valid;
+                below the record, it never decides)
+
+    A value outside its field (a delivery after 2149, more than 31 agreeing sources, a
+    record_seq of 2^30 or more) stops the build with an error rather than ranking wrongly.
+    With `agreement_column` none the agreement field holds 31 (no source counted yet):
+    golden_choices subtracts the count later (survivorship_agreement_shift). -#}
+{% macro survivorship_fields(entity, attribute) -%}
+    {%- set rule = survivorship_rule(entity, attribute) -%}
+    {%- set fields = [] -%}
+    {%- for criterion in rule['order'] -%}
+        {%- if criterion == 'valid' -%}{%- do fields.append(('valid', 1)) -%}
+        {%- elif criterion == 'agreement' -%}{%- do fields.append(('agreement', 5)) -%}
+        {%- elif criterion == 'priority' -%}
+            {%- set ns = namespace(width=1) -%}
+            {%- for _ in range(12) -%}{%- if 2 ** ns.width <= (rule['sources'] | length) + 1 -%}{%- set ns.width = ns.width + 1 -%}{%- endif -%}{%- endfor -%}
+            {%- do fields.append(('priority', ns.width)) -%}
+        {%- elif criterion == 'recency' -%}{%- do fields.append(('recency', 17)) -%}
+        {%- elif criterion == 'completeness' -%}{%- do fields.append(('completeness', 3)) -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("survivorship: unknown criterion '" ~ criterion ~ "' for " ~ entity ~ "." ~ attribute) }}
+        {%- endif -%}
     {%- endfor -%}
-    select
-        {{ entity_id }}
-        {%- for attribute in attributes %},
-        _pick_{{ attribute }}.value as {{ attribute }},
-        _pick_{{ attribute }}.source as {{ attribute }}_source,
-        _pick_{{ attribute }}.record_id as {{ attribute }}_record_id,
-        _pick_{{ attribute }}.is_valid as is_{{ attribute }}_valid
-        {%- endfor %}
-    from (
+    {%- set total = fields | sum(attribute=1) -%}
+    {%- if total > 32 -%}
+        {{ exceptions.raise_compiler_error("survivorship: the criteria of " ~ entity ~ "." ~ attribute ~ " need " ~ total ~ " bits, at most 32 fit the key") }}
+    {%- endif -%}
+    {{ return(fields) }}
+{%- endmacro %}
+
+
+{#- Bit position of the agreement field in the packed key (none when not a criterion). -#}
+{% macro survivorship_agreement_shift(entity, attribute) -%}
+    {%- set ns = namespace(shift=63, found=none) -%}
+    {%- for name, width in survivorship_fields(entity, attribute) -%}
+        {%- set ns.shift = ns.shift - width -%}
+        {%- if name == 'agreement' -%}{%- set ns.found = ns.shift -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(ns.found) }}
+{%- endmacro %}
+
+
+{% macro _bounded(expr, width, what) -%}
+    case when ({{ expr }}) between 0 and {{ 2 ** width - 1 }} then ({{ expr }})::bigint
+         else error('survivorship key: ' || {{ what }} || ' out of range: ' || coalesce(cast(({{ expr }}) as varchar), 'null')) end
+{%- endmacro %}
+
+
+{% macro survivorship_packed_key(entity, attribute, valid_column, agreement_column=none, seq_column='record_seq') -%}
+    {%- set ns = namespace(shift=63, terms=[]) -%}
+    {%- for name, width in survivorship_fields(entity, attribute) -%}
+        {%- set ns.shift = ns.shift - width -%}
+        {%- if name == 'valid' -%}{%- set value = 'case when ' ~ valid_column ~ ' then 0 else 1 end' -%}
+        {%- elif name == 'agreement' -%}
+            {%- set value = _bounded('31 - ' ~ (agreement_column if agreement_column is not none else '0'), 5, "'agreeing sources'") -%}
+        {%- elif name == 'priority' -%}{%- set value = source_rank(entity, attribute) -%}
+        {%- elif name == 'recency' -%}
+            {%- set value = _bounded("65536 - coalesce(date_diff('day', date '1970-01-01', cast(delivery_date as date)), 0)", 17, "'delivery date'") -%}
+        {%- elif name == 'completeness' -%}{%- set value = _bounded('7 - completeness', 3, "'completeness'") -%}
+        {%- endif -%}
+        {%- do ns.terms.append('((' ~ value ~ ')::bigint << ' ~ ns.shift ~ ')') -%}
+    {%- endfor -%}
+    {%- do ns.terms.append('(' ~ _bounded(seq_column, 30, "'record_seq'") ~ ' << 1)') -%}
+    {%- do ns.terms.append('(case when ' ~ valid_column ~ ' then 1 else 0 end)') -%}
+    ({{ ns.terms | join(' + ') }})
+{%- endmacro %}
+
+
+{#- Every golden attribute of an entity in one pass over its records: per attribute the minimum
+    packed key (survivorship_packed_key) and the value it belongs to. The key also carries the
+    winning record (record_seq) and whether its value passed its check; the source comes back
+    as a small code (the sources numbered in name order), so no string rides along with the
+    keys. The choice is the one survivorship_key and golden_attribute make.
+
+    An attribute whose order has `agreement` is chosen in two steps, so that no count is joined
+    back onto every record: per entity and value, how many distinct sources give it and its best
+    record (all records of one value share that count, so ranking them without it ranks them
+    the same); then per entity, the best value with its count subtracted into its key.
+
+    relation: records with the entity id, `source`, `record_seq`, `delivery_date`,
+    `completeness` and the attribute columns. attributes: {attribute: valid_expr}. extra:
+    {column: aggregate} computed in the same pass (counts), over the entity id, `source`,
+    `_source_code`, `delivery_date`, `completeness` and the attribute columns.
+    Returns per entity <attribute>, <attribute>_source, <attribute>_record_seq and
+    is_<attribute>_valid for every attribute, then the extra columns. -#}
+{% macro golden_choices(relation, entity, entity_id, attributes, extra={}) -%}
+    {%- set agreed = [] -%}
+    {%- set plain = [] -%}
+    {%- for attribute in attributes -%}
+        {%- if 'agreement' in survivorship_rule(entity, attribute)['order'] -%}{%- do agreed.append(attribute) -%}
+        {%- else -%}{%- do plain.append(attribute) -%}{%- endif -%}
+    {%- endfor -%}
+    with _sources as (
+
+        -- the sources numbered in name order (0-62): a code rides in the aggregates, and the
+        -- distinct sources of a value are counted as bits
+        select
+            source,
+            cast(row_number() over (order by source) - 1 as integer) as _source_code
+        from (select distinct source from {{ relation }}) as _distinct
+
+    ),
+
+    _source_names as (
+
+        -- at most 63 sources, so that each has a bit in a BIGINT
+        select
+            case when coalesce(max(_source_code), 0) <= 62 then list(source order by _source_code)
+                 else error('survivorship: more than 63 sources to count as bits') end as names
+        from _sources
+
+    ),
+
+    _candidates as not materialized (
+
+        -- only the columns the aggregates read (a CTE read three times could be materialized)
+        select
+            _records.{{ entity_id }},
+            _records.source,
+            _records.delivery_date,
+            _records.completeness,
+            _records.record_seq,
+            _sources._source_code
+            {%- for attribute in attributes %},
+            _records.{{ attribute }}
+            {%- endfor %}
+            {%- for attribute, valid_expr in attributes.items() %},
+            case when _records.{{ attribute }} is not null then
+                {{ survivorship_packed_key(entity, attribute, 'coalesce(' ~ valid_expr ~ ', false)') }}
+            end as _key_{{ attribute }}
+            {%- endfor %}
+        from {{ relation }} as _records
+        inner join _sources using (source)
+
+    ),
+
+    _plain as (
+
         select
             {{ entity_id }}
-            {%- for attribute in attributes %},
-            arg_min(
-                struct_pack(value := {{ attribute }}, source := source, record_id := record_id,
-                            is_valid := _valid_{{ attribute }}),
-                {{ survivorship_key(entity, attribute, '_valid_' ~ attribute, '_n_' ~ attribute) }}
-            ) filter (where {{ attribute }} is not null) as _pick_{{ attribute }}
+            {%- for attribute in plain %},
+            min(_key_{{ attribute }}) as _key_{{ attribute }},
+            arg_min({{ attribute }}, _key_{{ attribute }}) as _value_{{ attribute }},
+            arg_min(_source_code, _key_{{ attribute }}) as _code_{{ attribute }}
             {%- endfor %}
+            {%- for column, aggregate in extra.items() %},
+            {{ aggregate }} as {{ column }}
+            {%- endfor %}
+        from _candidates
+        group by {{ entity_id }}
+
+    )
+    {%- for attribute in agreed %}
+    {%- set shift = survivorship_agreement_shift(entity, attribute) %},
+
+    _values_{{ attribute }} as (
+
+        -- each value of the entity: its best record (key without the count) and its sources
+        select
+            {{ entity_id }},
+            {{ attribute }} as _value,
+            min(_key_{{ attribute }}) as _key,
+            arg_min(_source_code, _key_{{ attribute }}) as _code,
+            bit_count(bit_or(1::bigint << _source_code)) as _n_sources
+        from _candidates
+        where {{ attribute }} is not null
+        group by {{ entity_id }}, {{ attribute }}
+
+    ),
+
+    _agreed_{{ attribute }} as (
+
+        select
+            {{ entity_id }},
+            min(_ranked) as _key_{{ attribute }},
+            arg_min(_value, _ranked) as _value_{{ attribute }},
+            arg_min(_code, _ranked) as _code_{{ attribute }}
         from (
             select
-                _records.*
-                {%- for attribute, valid_expr in attributes.items() %},
-                coalesce({{ valid_expr }}, false) as _valid_{{ attribute }}
-                {%- endfor %}
-                {%- for attribute in attributes %},
-                {{ '_agree_' ~ attribute ~ '.n_sources' if attribute in agreed else '0' }} as _n_{{ attribute }}
-                {%- endfor %}
-            from {{ relation }} as _records
-            {%- for attribute in agreed %}
-            left join (
-                -- how many distinct sources give each value of the entity
-                select {{ entity_id }}, {{ attribute }}, count(distinct source) as n_sources
-                from {{ relation }}
-                where {{ attribute }} is not null
-                group by {{ entity_id }}, {{ attribute }}
-            ) as _agree_{{ attribute }}
-                on _agree_{{ attribute }}.{{ entity_id }} = _records.{{ entity_id }}
-                and _agree_{{ attribute }}.{{ attribute }} = _records.{{ attribute }}
-            {%- endfor %}
-        ) as _candidates
+                *,
+                _key - ({{ _bounded('_n_sources', 5, "'agreeing sources'") }} << {{ shift }}) as _ranked
+            from _values_{{ attribute }}
+        ) as _values
         group by {{ entity_id }}
-    ) as _picked
+
+    )
+    {%- endfor %}
+
+    select
+        _plain.{{ entity_id }}
+        {%- for attribute in attributes %},
+        _value_{{ attribute }} as {{ attribute }},
+        _source_names.names[_code_{{ attribute }} + 1] as {{ attribute }}_source,
+        (_key_{{ attribute }} >> 1) & {{ 2 ** 30 - 1 }} as {{ attribute }}_record_seq,
+        case when _key_{{ attribute }} is not null then (_key_{{ attribute }} & 1) = 1 end as is_{{ attribute }}_valid
+        {%- endfor %}
+        {%- for column in extra %},
+        {{ column }}
+        {%- endfor %}
+    from _plain
+    cross join _source_names
+    {%- for attribute in agreed %}
+    left join _agreed_{{ attribute }} using ({{ entity_id }})
+    {%- endfor %}
 {%- endmacro %}

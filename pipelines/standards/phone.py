@@ -8,8 +8,10 @@ form for every kind of number, so records compare by equality.
 
 Cleaning: half-width, whitespace, `-`, `—`, brackets removed; a `+86`/`0086` prefix dropped (a
 landline written internationally gets its trunk `0` back), `86` dropped before an 11-digit
-mobile, a `0` dialled before a mobile dropped; a bare 7-8 digit local number gets the default
-area code. Anything else is kept cleaned so the check can flag it.
+mobile, a `0` dialled before a mobile dropped, an area code written before a mobile dropped
+(`0635 13098365778` is the mobile `13098365778`: a mobile has no area code, and 14-15 digits
+are never a landline); a bare 7-8 digit local number gets the default area code. Anything else
+is kept cleaned so the check can flag it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ _SEPARATORS_RE = re.compile(PHONE_SEPARATORS_PATTERN)
 MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
 LANDLINE_PATTERN = r"^(?:0(?:10|2[0-9])[0-9]{8}|0[3-9][0-9]{2}[0-9]{7,8})$"
 SERVICE_PATTERN = r"^[48]00[0-9]{7}$"
+# An area code (010, 02x or 0xxx) followed by a whole mobile: group 1 is the mobile.
+AREA_CODE_MOBILE_PATTERN = r"^0(?:10|2[0-9]|[3-9][0-9]{2})(1[3-9][0-9]{9})$"
+_AREA_CODE_MOBILE_RE = re.compile(AREA_CODE_MOBILE_PATTERN)
 _VALID_RE = re.compile("|".join([MOBILE_PATTERN, LANDLINE_PATTERN, SERVICE_PATTERN]))
 
 PHONE_ISSUES = ("empty", "scientific_notation", "bad_characters", "bad_prefix", "bad_length")
@@ -57,6 +62,9 @@ def normalise_phone(raw: Any, area_code: str = DEFAULT_AREA_CODE) -> str | None:
         text = text[2:]
     if len(text) == 12 and text.startswith("01") and _digits(text) and text[2] in "3456789":
         text = text[1:]
+    area_code_mobile = _AREA_CODE_MOBILE_RE.match(text)
+    if area_code_mobile:
+        text = area_code_mobile.group(1)
     if len(text) in (7, 8) and _digits(text) and text[0] in "23456789":
         text = area_code + text
     return text or None

@@ -33,6 +33,7 @@ resolved as (
         xref.org_id,
         records.source,
         records.record_id,
+        records.record_seq,
         records.role,
         {{ row_id_of('records.record_id') }} as row_id,
         records.name,

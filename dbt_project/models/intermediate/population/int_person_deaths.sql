@@ -19,7 +19,7 @@ observations as (
 
 ),
 
-xref as (
+xref as not materialized (
 
     select * from {{ source('er', 'person_xref') }}
 

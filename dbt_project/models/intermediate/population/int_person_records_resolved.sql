@@ -2,14 +2,14 @@
 -- Person records (int_person_records) with their resolved person id, typed values, the checks
 -- survivorship uses (is the ID number valid, do gender and birth date agree with it) and how
 -- complete each record is. Only what survivorship needs: a record's file, batch and line stay
--- in int_person_records (joined by record_id where a library cites them).
-with xref as (
+-- in int_person_records (joined by record_seq where a library cites them).
+with xref as not materialized (
 
     select * from {{ source('er', 'person_xref') }}
 
 ),
 
-records as (
+records as not materialized (
 
     select * from {{ ref('int_person_records') }}
 
@@ -27,6 +27,7 @@ resolved as (
         xref.person_id,
         records.source,
         records.record_id,
+        records.record_seq,
         records.name,
         records.id_number,
         records.gender,
@@ -56,17 +57,20 @@ id_checks as (
     -- and sex a valid number encodes
     select
         id_number,
-        {{ sql_id_number_valid('id_number') }} as is_id_number_valid,
-        {{ sql_id_birth_date('id_number') }} as encoded_birth_date,
+        {{ sql_id_number_valid('id_number', birth_date='encoded_birth_date') }} as is_id_number_valid,
+        encoded_birth_date,
         {{ sql_id_gender('id_number') }} as encoded_gender
-    from (select distinct id_number from resolved where id_number is not null) as numbers
+    from (
+        select id_number, {{ sql_id_birth_date('id_number') }} as encoded_birth_date
+        from (select distinct id_number from records where id_number is not null) as numbers
+    ) as dated
 
 ),
 
 phone_checks as (
 
     select phone, {{ sql_phone_valid('phone') }} as is_phone_valid
-    from (select distinct phone from resolved where phone is not null) as phones
+    from (select distinct phone from records where phone is not null) as phones
 
 ),
 

@@ -5,28 +5,30 @@
 -- an earlier row is tied by the register's key (the ID number) to the person of the current
 -- row with that number, else to the person most resolved records with that number belong to. A row's file and line stay
 -- in the staging model (cited by record_id).
-with register as (
+with register as not materialized (
 
+    -- read where used (a CTE read several times would otherwise be copied first)
     select * from {{ ref('stg_gongan__household_register') }}
 
 ),
 
-xref as (
+xref as not materialized (
 
     select * from {{ source('er', 'person_xref') }}
     where source = 'gongan__household_register'
 
 ),
 
-resolved as (
+resolved as not materialized (
 
     select * from {{ ref('int_person_records_resolved') }}
 
 ),
 
-current_persons as (
+current_persons as materialized (
 
-    select register.row_id, xref.person_id
+    -- the current snapshot's rows with their own resolved person
+    select register.row_id, register.id_number, xref.person_id
     from register
     inner join xref on xref.record_id = register.row_id || '#self'
     where register.is_current
@@ -35,11 +37,10 @@ current_persons as (
 
 person_by_register_key as (
 
-    select register.id_number, min(xref.person_id) as person_id
-    from register
-    inner join xref on xref.record_id = register.row_id || '#self'
-    where register.is_current and register.id_number is not null
-    group by register.id_number
+    select id_number, min(person_id) as person_id
+    from current_persons
+    where id_number is not null
+    group by id_number
 
 ),
 
@@ -63,38 +64,88 @@ person_by_id_number as (
 
 ),
 
-observations as (
+person_by_number as (
+
+    -- the register key's person, else the person most records with that number belong to
+    -- (the two never share a number: the second only holds numbers the first lacks)
+    select id_number, person_id from person_by_register_key
+    union all
+    select id_number, person_id from person_by_id_number
+
+),
+
+current_rows as (
+
+    -- a current row is its own resolution record; without one it is tied by its number
+    select
+        coalesce(current_persons.person_id, person_by_number.person_id) as person_id,
+        register.*
+    from register
+    left join current_persons on current_persons.row_id = register.row_id
+    left join person_by_number on person_by_number.id_number = register.id_number
+    where register.is_current
+
+),
+
+earlier_rows as (
+
+    select person_by_number.person_id, register.*
+    from register
+    left join person_by_number on person_by_number.id_number = register.id_number
+    where not register.is_current
+
+),
+
+observations as materialized (
 
     select
-        coalesce(current_persons.person_id, person_by_register_key.person_id, person_by_id_number.person_id)
-            as person_id,
-        register.row_id || '#self' as record_id,
-        register.delivery_date,
-        register.is_current,
-        register.household_no,
-        register.relation_to_head,
-        register.division_code,
-        left(register.division_code, 9) as township_code,
-        register.address,
-        register.marital_status,
-        register.ethnicity,
-        register.status as register_status,
-        register.registered_date
-    from register
-    -- a current row is its own resolution record
-    left join current_persons on current_persons.row_id = register.row_id
-    left join person_by_register_key on person_by_register_key.id_number = register.id_number
-    left join person_by_id_number on person_by_id_number.id_number = register.id_number
+        person_id,
+        row_id || '#self' as record_id,
+        delivery_date,
+        is_current,
+        household_no,
+        relation_to_head,
+        division_code,
+        left(division_code, 9) as township_code,
+        address,
+        marital_status,
+        ethnicity,
+        status as register_status,
+        registered_date
+    from (
+        select * from current_rows
+        union all
+        select * from earlier_rows
+    ) as tied
+    where person_id is not null
+
+),
+
+doubled as (
+
+    select person_id, delivery_date
+    from observations
+    group by person_id, delivery_date
+    having count(*) > 1
+
+),
+
+double_entries as (
+
+    -- A person listed twice in one snapshot (a double entry) counts once: the first row.
+    select person_id, delivery_date, min(record_id) as kept_record_id
+    from observations
+    semi join doubled using (person_id, delivery_date)
+    group by person_id, delivery_date
 
 ),
 
 final as (
 
-    -- A person listed twice in one snapshot (a double entry) counts once: the first row.
-    select *
+    select observations.*
     from observations
-    where person_id is not null
-    qualify row_number() over (partition by person_id, delivery_date order by record_id) = 1
+    left join double_entries using (person_id, delivery_date)
+    where double_entries.kept_record_id is null or observations.record_id = double_entries.kept_record_id
 
 )
 

@@ -1,6 +1,8 @@
 -- Generated from pipelines/contracts by pipelines/dbt_codegen.py: do not edit.
 -- Every person-bearing record for resolution: the current snapshot of snapshot
--- sources plus every row of incremental sources, one record per party role.
+-- sources plus every row of incremental sources, one record per party role, with
+-- record_seq: the record's position in record_id order, a compact integer key ordered
+-- like record_id (survivorship's last tie-break and the libraries' joins use it).
 with records as (
 
     select
@@ -521,6 +523,16 @@ with records as (
     where is_current
       and coalesce(cast(co_owner_name as varchar), cast(co_owner_id as varchar)) is not null
 
+),
+
+ordered as (
+
+    -- ranked on the record ids alone: a window carrying every column would sort them all
+    select record_id, row_number() over (order by record_id) as record_seq
+    from records
+
 )
 
-select * from records
+select records.*, ordered.record_seq
+from records
+inner join ordered using (record_id)

@@ -17,7 +17,7 @@ with records as materialized (
 
 ),
 
-standard as (
+standard as not materialized (
 
     select * from {{ ref('int_standard_addresses') }}
 

@@ -15,7 +15,7 @@ org_xref as (
 
 ),
 
-organization as (
+organization as not materialized (
 
     select org_id, uscc as golden_uscc from {{ ref('organization') }}
 

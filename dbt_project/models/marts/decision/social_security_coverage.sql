@@ -10,14 +10,14 @@ with townships as (
 
 ),
 
-people as (
+people as not materialized (
 
     select * from {{ ref('int_person_township') }}
     where is_alive
 
 ),
 
-person_xref as (
+person_xref as not materialized (
 
     select * from {{ source('er', 'person_xref') }}
 

@@ -8,20 +8,20 @@ with resolved as (
 
 ),
 
-choices as (
+choices as not materialized (
 
     select * from {{ ref('int_org_golden_choices') }}
 
 ),
 
-registry as (
+registry as not materialized (
 
     select * from {{ ref('int_org_registry_observations') }}
     where is_current
 
 ),
 
-person as (
+person as not materialized (
 
     select person_id, name, township_code, is_alive from {{ ref('person') }}
 
@@ -62,13 +62,13 @@ tax_register as (
 
 representatives as (
 
-    select record_id, legal_rep_person_id from resolved
+    select record_seq, legal_rep_person_id from resolved
 
 ),
 
 addresses as (
 
-    select record_id, address_code, address_township_code from resolved
+    select record_seq, address_code, address_township_code from resolved
 
 ),
 
@@ -85,8 +85,8 @@ named_representatives as (
             over (partition by choices.org_id) as n_named_in_township,
         person.township_code = addresses.address_township_code as is_in_township
     from choices
-    inner join representatives on representatives.record_id = choices.legal_rep_record_id
-    left join addresses on addresses.record_id = choices.address_record_id
+    inner join representatives on representatives.record_seq = choices.legal_rep_record_seq
+    left join addresses on addresses.record_seq = choices.address_record_seq
     inner join person on person.name = choices.legal_rep and person.is_alive
     where representatives.legal_rep_person_id is null
 
@@ -150,10 +150,10 @@ golden as (
     left join choices using (org_id)
     left join primary_register using (org_id)
     left join tax_register using (org_id)
-    left join representatives on representatives.record_id = choices.legal_rep_record_id
+    left join representatives on representatives.record_seq = choices.legal_rep_record_seq
     left join person on person.person_id = representatives.legal_rep_person_id
     left join linked_by_name using (org_id)
-    left join addresses on addresses.record_id = choices.address_record_id
+    left join addresses on addresses.record_seq = choices.address_record_seq
 
 )
 

@@ -33,12 +33,12 @@ final as (
         cast(resolved.delivery_date as date) as delivery_date,
         -- the golden attributes this record supplied (the survivorship choices that cite it)
         nullif(concat_ws(',',
-            case when choices.address_record_id = resolved.record_id then 'address' end,
-            case when choices.established_record_id = resolved.record_id then 'established' end,
-            case when choices.legal_rep_record_id = resolved.record_id then 'legal_rep' end,
-            case when choices.name_record_id = resolved.record_id then 'name' end,
-            case when choices.phone_record_id = resolved.record_id then 'phone' end,
-            case when choices.uscc_record_id = resolved.record_id then 'uscc' end
+            case when choices.address_record_seq = resolved.record_seq then 'address' end,
+            case when choices.established_record_seq = resolved.record_seq then 'established' end,
+            case when choices.legal_rep_record_seq = resolved.record_seq then 'legal_rep' end,
+            case when choices.name_record_seq = resolved.record_seq then 'name' end,
+            case when choices.phone_record_seq = resolved.record_seq then 'phone' end,
+            case when choices.uscc_record_seq = resolved.record_seq then 'uscc' end
         ), '') as supplied_attributes
     from resolved
     inner join organization using (org_id)

@@ -2,13 +2,7 @@
 -- rules (var 'survivorship') with the source that supplied it. Sex and birth date are those the
 -- golden ID number encodes when it is valid (GB 11643); a source that agrees is named as their
 -- source, otherwise `derived:id_number`.
-with resolved as (
-
-    select * from {{ ref('int_person_records_resolved') }}
-
-),
-
-residence as (
+with residence as (
 
     select * from {{ ref('int_person_residence') }}
 
@@ -20,22 +14,9 @@ deaths as (
 
 ),
 
-people as (
-
-    select
-        person_id,
-        count(*) as record_count,
-        count(distinct source) as source_count,
-        cast(min(delivery_date) as date) as first_delivery_date,
-        cast(max(delivery_date) as date) as last_delivery_date,
-        bool_or(source = 'gongan__residence_permit') as has_residence_permit
-    from resolved
-    group by person_id
-
-),
-
 choices as (
 
+    -- one row per resolved person: the survivorship choices and the record counts
     select * from {{ ref('int_person_golden_choices') }}
 
 ),
@@ -43,7 +24,7 @@ choices as (
 joined as (
 
     select
-        people.person_id,
+        choices.person_id,
         choices.name,
         choices.name_source,
         choices.id_number,
@@ -72,13 +53,12 @@ joined as (
         deaths.death_date,
         deaths.death_date_source,
         deaths.person_id is not null as is_reported_dead,
-        people.record_count,
-        people.source_count,
-        people.first_delivery_date,
-        people.last_delivery_date,
-        people.has_residence_permit
-    from people
-    left join choices using (person_id)
+        choices.record_count,
+        choices.source_count,
+        choices.first_delivery_date,
+        choices.last_delivery_date,
+        choices.has_residence_permit
+    from choices
     left join residence using (person_id)
     left join deaths using (person_id)
 

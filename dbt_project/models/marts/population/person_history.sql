@@ -4,25 +4,27 @@
 -- starts on the delivery date of the first snapshot showing it; the earliest state is taken to
 -- hold since registration), residence permits for migrants, and for anyone else the golden
 -- address since the person's first delivery.
-with register as (
+with register as not materialized (
+
+    -- the inputs are read where used: a CTE read several times would otherwise be copied first
 
     select * from {{ ref('int_person_register_observations') }}
 
 ),
 
-person as (
+person as not materialized (
 
     select * from {{ ref('person') }}
 
 ),
 
-permits as (
+permits as not materialized (
 
     select * from {{ ref('stg_gongan__residence_permit') }}
 
 ),
 
-xref as (
+xref as not materialized (
 
     select * from {{ source('er', 'person_xref') }}
     where source = 'gongan__residence_permit'
@@ -31,7 +33,9 @@ xref as (
 
 register_deliveries as (
 
-    select distinct cast(delivery_date as date) as delivery_date from register
+    -- each register snapshot and the one after it
+    select delivery_date, lead(delivery_date) over (order by delivery_date) as next_delivery_date
+    from (select distinct cast(delivery_date as date) as delivery_date from register) as deliveries
 
 ),
 
@@ -99,7 +103,7 @@ golden_observations as (
 
 ),
 
-observations as (
+observations as not materialized (
 
     select * from register_observations
     union all
@@ -109,7 +113,7 @@ observations as (
 
 ),
 
-raw_states as (
+raw_states as not materialized (
 
     select
         *,
@@ -118,20 +122,13 @@ raw_states as (
 
 ),
 
-state_counts as (
+per_person as (
 
-    select person_id, count(distinct state) as n_states
-    from raw_states
-    group by person_id
-
-),
-
-stable_periods as (
-
-    -- most people show the same state in every snapshot: one period, no window needed
+    -- one pass over everyone's observations: whether the state ever changes, and the period
+    -- of those whose state never does (most people show the same state in every snapshot)
     select
-        raw_states.person_id,
-        1 as period_no,
+        person_id,
+        min(state) = max(state) as is_stable,
         min(observed_on) as first_observed_on,
         max(observed_on) as last_observed_on,
         min(registered_date) as registered_date,
@@ -147,9 +144,32 @@ stable_periods as (
         max(delivery_date) as last_delivery_date,
         count(*) as observation_count
     from raw_states
-    inner join state_counts using (person_id)
-    where state_counts.n_states = 1
-    group by raw_states.person_id
+    group by person_id
+
+),
+
+stable_periods as (
+
+    -- one period, no window needed
+    select
+        person_id,
+        1 as period_no,
+        first_observed_on,
+        last_observed_on,
+        registered_date,
+        address,
+        household_no,
+        relation_to_head,
+        division_code,
+        township_code,
+        marital_status,
+        register_status,
+        source,
+        record_id,
+        last_delivery_date,
+        observation_count
+    from per_person
+    where is_stable
 
 ),
 
@@ -157,8 +177,7 @@ changing as (
 
     select raw_states.* exclude (state)
     from raw_states
-    inner join state_counts using (person_id)
-    where state_counts.n_states > 1
+    semi join (select person_id from per_person where not is_stable) as changed using (person_id)
 
 ),
 
@@ -272,51 +291,60 @@ changing_periods as (
 
 ),
 
-periods as (
-
-    select * from stable_periods
-    union all
-    select * from changing_periods
-
-),
-
-dated as (
+dated_changing as (
 
     select
         *,
         case when period_no = 1 and registered_date is not null
             then least(registered_date, first_observed_on) else first_observed_on end as valid_from
-    from periods
+    from changing_periods
+
+),
+
+periods as (
+
+    -- a period ends where the person's next one starts; a person dropped from the register
+    -- closes with the first snapshot that no longer lists them
+    select
+        *,
+        case when registered_date is not null
+            then least(registered_date, first_observed_on) else first_observed_on end as valid_from,
+        cast(null as date) as next_valid_from
+    from stable_periods
+
+    union all
+
+    select
+        *,
+        lead(valid_from) over (partition by person_id order by period_no) as next_valid_from
+    from dated_changing
 
 ),
 
 final as (
 
     select
-        dated.person_id,
-        dated.valid_from,
-        -- the next period's start; a person dropped from the register closes with the first
-        -- snapshot that no longer lists them
+        periods.person_id,
+        periods.valid_from,
         coalesce(
-            lead(dated.valid_from) over (partition by dated.person_id order by dated.period_no),
-            case when dated.source = 'gongan__household_register' then (
-                select min(d.delivery_date) from register_deliveries as d
-                where d.delivery_date > cast(dated.last_delivery_date as date)
-            ) end
+            periods.next_valid_from,
+            case when periods.source = 'gongan__household_register' then register_deliveries.next_delivery_date end
         ) as valid_to,
-        dated.address,
-        dated.household_no,
-        dated.relation_to_head,
-        dated.division_code,
-        dated.township_code,
-        dated.marital_status,
-        dated.register_status,
-        dated.source,
-        dated.record_id,
-        dated.first_observed_on,
-        dated.last_observed_on,
-        dated.observation_count
-    from dated
+        periods.address,
+        periods.household_no,
+        periods.relation_to_head,
+        periods.division_code,
+        periods.township_code,
+        periods.marital_status,
+        periods.register_status,
+        periods.source,
+        periods.record_id,
+        periods.first_observed_on,
+        periods.last_observed_on,
+        periods.observation_count
+    from periods
+    left join register_deliveries
+        on register_deliveries.delivery_date = cast(periods.last_delivery_date as date)
 
 )
 

@@ -10,13 +10,7 @@ with resolved as (
 
 records as (
 
-    select record_id, role, batch_id, source_file, source_line from {{ ref('int_person_records') }}
-
-),
-
-person as (
-
-    select * from {{ ref('person') }}
+    select record_seq, role, batch_id, source_file, source_line from {{ ref('int_person_records') }}
 
 ),
 
@@ -40,16 +34,17 @@ final as (
         cast(resolved.delivery_date as date) as delivery_date,
         -- the golden attributes this record supplied (the survivorship choices that cite it)
         nullif(concat_ws(',',
-            case when choices.address_record_id = resolved.record_id then 'address' end,
-            case when choices.birth_date_record_id = resolved.record_id then 'birth_date' end,
-            case when choices.gender_record_id = resolved.record_id then 'gender' end,
-            case when choices.id_number_record_id = resolved.record_id then 'id_number' end,
-            case when choices.name_record_id = resolved.record_id then 'name' end,
-            case when choices.phone_record_id = resolved.record_id then 'phone' end
+            case when choices.address_record_seq = resolved.record_seq then 'address' end,
+            case when choices.birth_date_record_seq = resolved.record_seq then 'birth_date' end,
+            case when choices.gender_record_seq = resolved.record_seq then 'gender' end,
+            case when choices.id_number_record_seq = resolved.record_seq then 'id_number' end,
+            case when choices.name_record_seq = resolved.record_seq then 'name' end,
+            case when choices.phone_record_seq = resolved.record_seq then 'phone' end
         ), '') as supplied_attributes
     from resolved
-    inner join records on records.record_id = resolved.record_id
-    inner join person on person.person_id = resolved.person_id
+    -- the record's lineage, by its integer key
+    inner join records on records.record_seq = resolved.record_seq
+    -- every resolved person is a golden person (person is built from the same records)
     left join choices on choices.person_id = resolved.person_id
 
 )

@@ -26,13 +26,13 @@ register as (
 
 ),
 
-person as (
+person as not materialized (
 
     select * from {{ ref('person') }}
 
 ),
 
-records as (
+records as not materialized (
 
     select * from {{ ref('int_person_records_resolved') }}
 
@@ -46,8 +46,8 @@ lineage as (
 
 register_rows as (
 
-    -- rows of every register snapshot (earlier snapshots are not resolution records)
-    select row_id || '#self' as record_id, source_file, source_line, delivery_date
+    -- rows of every register snapshot (earlier snapshots are not resolution records), by row id
+    select row_id, source_file, source_line, delivery_date
     from {{ ref('stg_gongan__household_register') }}
 
 ),
@@ -149,6 +149,8 @@ move_out_events as (
             *,
             lag(register_status) over (partition by person_id order by delivery_date) as previous_status
         from register
+        -- only the people the register ever lists as moved out
+        semi join (select person_id from register where register_status = '迁出') as moved using (person_id)
     ) as statuses
     where register_status = '迁出' and previous_status = '正常'
     qualify row_number() over (partition by person_id order by delivery_date) = 1
@@ -210,7 +212,8 @@ final as (
     from events
     inner join person on person.person_id = events.person_id
     left join lineage on lineage.record_id = events.record_id
-    left join register_rows on register_rows.record_id = events.record_id
+    left join register_rows
+        on register_rows.row_id = case when events.record_id like '%#self' then {{ row_id_of('events.record_id') }} end
     -- a date after the as-of date is a typing error, not an event that happened
     where events.event_date <= {{ as_of_date() }}
 

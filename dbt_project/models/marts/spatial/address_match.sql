@@ -18,25 +18,25 @@ organization as (
 
 person_records as (
 
-    select record_id, address as address_delivered from {{ ref('int_person_records') }}
+    select record_seq, address as address_delivered from {{ ref('int_person_records') }}
 
 ),
 
 org_records as (
 
-    select record_id, address as address_delivered from {{ ref('int_org_records') }}
+    select record_seq, address as address_delivered from {{ ref('int_org_records') }}
 
 ),
 
 person_choices as (
 
-    select person_id, address_record_id from {{ ref('int_person_golden_choices') }}
+    select person_id, address_record_seq from {{ ref('int_person_golden_choices') }}
 
 ),
 
 org_choices as (
 
-    select org_id, address_record_id from {{ ref('int_org_golden_choices') }}
+    select org_id, address_record_seq from {{ ref('int_org_golden_choices') }}
 
 ),
 
@@ -63,7 +63,7 @@ entities as (
         person_records.address_delivered
     from person
     inner join person_choices using (person_id)
-    inner join person_records on person_records.record_id = person_choices.address_record_id
+    inner join person_records on person_records.record_seq = person_choices.address_record_seq
 
     union all
 
@@ -75,7 +75,7 @@ entities as (
         org_records.address_delivered
     from organization
     inner join org_choices using (org_id)
-    inner join org_records on org_records.record_id = org_choices.address_record_id
+    inner join org_records on org_records.record_seq = org_choices.address_record_seq
 
 ),
 
@@ -96,19 +96,43 @@ matched as (
 
 ),
 
+standard_points as (
+
+    -- a standard address's point is already located (standard_address: the same point-in-polygon)
+    select address_code, point_township_code from {{ ref('standard_address') }}
+
+),
+
+centroid_points as (
+
+    -- the other points (street, road and township centroids) are few: each located once
+    select
+        points.lon,
+        points.lat,
+        min(boundaries.township_code) as point_township_code
+    from (
+        select distinct lon, lat from matched where lon is not null and address_code is null
+    ) as points
+    inner join boundaries
+        on ST_Contains(boundaries.geometry, ST_Point(points.lon, points.lat))
+    group by points.lon, points.lat
+
+),
+
 located as (
 
+    -- the township whose boundary contains the matched point (the first by code if several do)
     select
         matched.entity_kind,
         matched.entity_id,
-        boundaries.township_code as point_township_code
+        case when matched.address_code is not null then standard_points.point_township_code
+            else centroid_points.point_township_code end as point_township_code
     from matched
-    inner join boundaries
-        on ST_Contains(boundaries.geometry, ST_Point(matched.lon, matched.lat))
+    left join standard_points on standard_points.address_code = matched.address_code
+    left join centroid_points
+        on centroid_points.lon = case when matched.address_code is null then matched.lon end
+        and centroid_points.lat = matched.lat
     where matched.lon is not null
-    qualify row_number() over (
-        partition by matched.entity_kind, matched.entity_id order by boundaries.township_code
-    ) = 1
 
 ),
 

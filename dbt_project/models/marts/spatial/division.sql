@@ -34,7 +34,7 @@ current_county as (
 
 ),
 
-standard as (
+standard as not materialized (
 
     select * from {{ ref('int_standard_addresses') }}
 
