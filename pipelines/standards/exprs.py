@@ -467,6 +467,7 @@ def _normalise_phone_slow(s: pl.Series, area_code: str) -> pl.Series:
             .otherwise(t)
         },
         {"t": pl.when(t.str.contains(r"^01[3-9][0-9]{9}$")).then(t.str.slice(1)).otherwise(t)},
+        {"t": pl.coalesce(t.str.extract(ph.AREA_CODE_MOBILE_PATTERN, 1), t)},
         {"t": pl.when(t.str.contains(r"^[2-9][0-9]{6,7}$")).then(pl.lit(area_code) + t).otherwise(t)},
         {"t": pl.when(pl.col("missing")).then(_NULL_STR).otherwise(_none_if_empty(t))},
         result="t",
