@@ -3,7 +3,7 @@
 
 One reader thread walks the delivered files in processing order. For each it computes the
 SHA-256 and the contract match, and, when the file may load (judged on the ledger as it was when
-the run started), opens it and parses its chunks into a small bounded queue. The loader (the
+the run started), opens it and parses its chunks into a queue bounded in bytes. The loader (the
 thread that owns the DuckDB connection) takes the files from the queue in the same order and
 decides each file's fate on the live ledger; only it writes. A file the loader decides not to
 load after all (a duplicate or a correction that arrived earlier in the same run) has its
@@ -17,8 +17,8 @@ overlap on two cores across file boundaries, not only within a big file.
 
 from __future__ import annotations
 
+import collections
 import hashlib
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,15 +27,17 @@ from pathlib import Path
 
 from pipelines.contracts import SourceContract
 from pipelines.errors import ContractError
-from pipelines.ingest._errors import FallBack, FileRejected
+from pipelines.ingest._errors import FallBack
 from pipelines.ingest._landing import DeliveredFile
 from pipelines.ingest._ledger import LedgerState
 from pipelines.ingest._rows import Chunk
 from pipelines.ingest._sources import Source, guarded, open_source
 
-# Items (chunks and file markers) the reader may hold ready: enough to keep the loader busy,
-# few enough to bound memory (a chunk is at most a few tens of megabytes of text).
-DEPTH = 2
+# What the reader may hold ready, by size rather than count: while DuckDB writes a large file
+# the reader runs ahead through the small files after it (XLSX, JSON: much parsing, little
+# writing), so that the loader does not wait for them later; the budget bounds memory. One
+# item is always allowed, however large (a chunk is at most a few tens of megabytes of text).
+BUDGET_BYTES = 192 << 20
 
 Matcher = Callable[[str, str], tuple[SourceContract | None, str | None, str | None]]
 
@@ -82,27 +84,55 @@ class Prepared:
 
 
 class _Stream:
-    """The queue between the reader thread and the loader."""
+    """The queue between the reader thread and the loader, bounded by `BUDGET_BYTES`."""
 
-    def __init__(self) -> None:
-        self.items: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=DEPTH)
+    def __init__(self, budget: int = BUDGET_BYTES) -> None:
+        self.items: collections.deque[tuple[str, object, int]] = collections.deque()
+        self.held = 0
+        self.budget = budget
+        self.changed = threading.Condition()
         self.stop = threading.Event()
 
     def put(self, kind: str, item: object) -> bool:
         """Hand an item over; False when the loader has gone away."""
-        while not self.stop.is_set():
-            try:
-                self.items.put((kind, item), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        size = _size(item)
+        with self.changed:
+            while self.items and self.held + size > self.budget:
+                if self.stop.is_set():
+                    return False
+                self.changed.wait(timeout=0.1)
+            if self.stop.is_set():
+                return False
+            self.items.append((kind, item, size))
+            self.held += size
+            self.changed.notify_all()
+        return True
 
     def take(self) -> tuple[str, object]:
-        kind, item = self.items.get()
+        with self.changed:
+            while not self.items:
+                self.changed.wait()
+            kind, item, size = self.items.popleft()
+            self.held -= size
+            self.changed.notify_all()
         if kind == "crashed":
             raise item  # type: ignore[misc]
         return kind, item
+
+    def close(self) -> None:
+        """Stop the reader: it finds `stop` set at its next hand-over and returns."""
+        with self.changed:
+            self.stop.set()
+            self.items.clear()
+            self.held = 0
+            self.changed.notify_all()
+
+
+def _size(item: object) -> int:
+    """Bytes a queued item holds (chunks are what count; markers are free)."""
+    if isinstance(item, Chunk):
+        return int(item.good.estimated_size() + item.bad.estimated_size())
+    return 0
 
 
 class ReadAhead:
@@ -128,12 +158,7 @@ class ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stream.stop.set()
-        while self.thread.is_alive():
-            try:
-                self.stream.items.get(timeout=0.1)
-            except queue.Empty:
-                pass
+        self.stream.close()
         self.thread.join()
 
     def __iter__(self) -> Iterator[Prepared]:
@@ -212,4 +237,4 @@ def digest(path: Path) -> tuple[str, int]:
     return found.hexdigest(), path.stat().st_size
 
 
-__all__ = ["DEPTH", "Prepared", "ReadAhead", "digest", "FileRejected"]
+__all__ = ["BUDGET_BYTES", "Prepared", "ReadAhead", "digest"]

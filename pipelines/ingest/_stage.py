@@ -55,12 +55,6 @@ CHECKPOINT_THRESHOLD = "1GB"
 # twice the CPU for the same wall time, slower on a busy machine). The second core goes to the
 # reader thread instead, which parses the next chunk while DuckDB writes this one.
 INGEST_THREADS = 1
-# Vacuum tasks while ingesting: none. A checkpoint's vacuum merges the part-filled row groups that
-# each file's commit leaves at the end of a table, recompressing them and everything after them:
-# a table fed by many files was compressed about twice (measured: 11 monthly files of one source,
-# 8.0 s CPU and 65 MB with vacuum, 4.1 s and 35 MB without, the same as one insert of them all).
-# Rows are unaffected; each table just keeps one part-filled row group per file.
-VACUUM_TASKS = 0
 
 
 def list_departments(settings: Settings, landing: Path | None = None) -> list[str]:
@@ -89,12 +83,11 @@ def ingest(
     summary = IngestSummary(landing=str(root))
     with record_stage("ingest", settings) as run:
         con = connect(settings)
-        restore = _settings(con, ("memory_limit", "threads", "max_vacuum_tasks"))
+        restore = _settings(con, ("memory_limit", "threads"))
         finished = False
         try:
             con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
             con.execute(f"set threads = {INGEST_THREADS}")
-            con.execute(f"set max_vacuum_tasks = {VACUUM_TASKS}")
             con.execute("set enable_progress_bar = false")
             # Fewer, larger checkpoints: each one recompresses what small files left in the WAL.
             con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
@@ -106,7 +99,11 @@ def ingest(
             con.commit()
             state = LedgerState.load(con)
             with ReadAhead(files, state, settings.as_of, match) as ahead:
+                department = None
                 for prepared in ahead:
+                    if department not in (None, prepared.delivered.department):
+                        _checkpoint(con, int(restore["threads"]))
+                    department = prepared.delivered.department
                     summary.outcomes.append(_process(con, state, prepared, settings.as_of))
             finished = True
         finally:
@@ -122,20 +119,34 @@ def _settings(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[st
     return {n: str(con.execute(f"select current_setting('{n}')").fetchone()[0]) for n in names}
 
 
+def _checkpoint(con: duckdb.DuckDBPyConnection, threads: int) -> None:
+    """A checkpoint between departments, on all threads: what the last department's files left
+    in the WAL is compressed and their tables' part-filled row groups are merged (see
+    `_finish`) while the reader thread already parses the next department, instead of all of
+    it at the end when nothing else is left to overlap with."""
+    con.execute(f"set threads = {threads}")
+    try:
+        con.execute("checkpoint")
+    except duckdb.Error:
+        pass  # another connection of this process is writing: a later checkpoint does it
+    finally:
+        con.execute(f"set threads = {INGEST_THREADS}")
+
+
 def _finish(con: duckdb.DuckDBPyConnection, restore: dict[str, str], finished: bool) -> None:
-    """Checkpoint and close. After a finished run the checkpoint compresses what small files
-    left in the WAL, with the threads given back (it compresses tables in parallel) and still
-    without vacuuming (see VACUUM_TASKS); then the settings are as they were for whoever shares
-    the database. After a failed run the connection is only closed."""
+    """Checkpoint and close. After a finished run the checkpoint gets the threads back: it
+    compresses what small files left in the WAL and merges the part-filled row groups that
+    each large file leaves at the end of its table (DuckDB's vacuum), table by table in
+    parallel; then the settings are as they were for whoever shares the database. After a
+    failed run the connection is only closed."""
     try:
         if finished:
             con.execute(f"set threads = {int(restore['threads'])}")
+            con.execute(f"set memory_limit = '{restore['memory_limit']}'")
             try:
                 con.execute("checkpoint")
             except duckdb.Error:
                 pass  # another connection of this process is writing: its close checkpoints
-            con.execute(f"set max_vacuum_tasks = {int(restore['max_vacuum_tasks'])}")
-            con.execute(f"set memory_limit = '{restore['memory_limit']}'")
     finally:
         con.close()
 
