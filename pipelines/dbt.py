@@ -11,6 +11,7 @@ benchmark next to a test run) then do not overwrite each other's results.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -45,12 +46,36 @@ def _environment(settings: Settings) -> Iterator[None]:
 
 
 def dbt_vars(settings: Settings) -> dict[str, Any]:
-    """Variables every dbt run gets: the as-of date and the county profile."""
+    """Variables every dbt run gets: the as-of date and the county profile.
+
+    `county` is the whole profile (code, names, historic codes with their years, townships),
+    which the models read through the `county_profile()` macro: the settings stay its one
+    source. `county_code` / `county_codes` are kept for SQL that needs only the codes.
+    """
     return {
         "as_of": settings.as_of.isoformat(),
+        "county": settings.county.model_dump(mode="json"),
         "county_code": settings.county.code,
         "county_codes": settings.county.all_codes,
     }
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while dbt runs.
+
+    dbt holds a large graph of objects (the manifest) that every collection walks again; during
+    a county build the collector took about 2% of the CPU. Reference counting still frees
+    memory; the collector resumes (and runs once) when dbt returns.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect()
 
 
 def _release_warehouse() -> None:
@@ -91,7 +116,7 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[
         "--quiet",
         *args,
     ]
-    with _environment(settings):
+    with _environment(settings), _cyclic_gc_paused():
         try:
             result = dbtRunner().invoke(cli_args)
         finally:

@@ -229,7 +229,7 @@
     packed key (survivorship_packed_key) and the value it belongs to. The key also carries the
     winning record (record_seq) and whether its value passed its check; the source comes back
     as a small code (the sources numbered in name order), so no string rides along with the
-    keys. The choice is the one survivorship_key and golden_attribute make.
+    keys (declared_sources). The choice is the one survivorship_key and golden_attribute make.
 
     An attribute whose order has `agreement` is chosen in two steps, so that no count is joined
     back onto every record: per entity and value, how many distinct sources give it and its best
@@ -249,28 +249,8 @@
         {%- if 'agreement' in survivorship_rule(entity, attribute)['order'] -%}{%- do agreed.append(attribute) -%}
         {%- else -%}{%- do plain.append(attribute) -%}{%- endif -%}
     {%- endfor -%}
-    with _sources as (
-
-        -- the sources numbered in name order (0-62): a code rides in the aggregates, and the
-        -- distinct sources of a value are counted as bits
-        select
-            source,
-            cast(row_number() over (order by source) - 1 as integer) as _source_code
-        from (select distinct source from {{ relation }}) as _distinct
-
-    ),
-
-    _source_names as (
-
-        -- at most 63 sources, so that each has a bit in a BIGINT
-        select
-            case when coalesce(max(_source_code), 0) <= 62 then list(source order by _source_code)
-                 else error('survivorship: more than 63 sources to count as bits') end as names
-        from _sources
-
-    ),
-
-    _candidates as not materialized (
+    {%- set names = declared_sources() -%}
+    with _candidates as not materialized (
 
         -- only the columns the aggregates read (a CTE read three times could be materialized)
         select
@@ -279,7 +259,7 @@
             _records.delivery_date,
             _records.completeness,
             _records.record_seq,
-            _sources._source_code
+            {{ source_code('_records.source') }} as _source_code
             {%- for attribute in attributes %},
             _records.{{ attribute }}
             {%- endfor %}
@@ -289,7 +269,6 @@
             end as _key_{{ attribute }}
             {%- endfor %}
         from {{ relation }} as _records
-        inner join _sources using (source)
 
     ),
 
@@ -349,7 +328,7 @@
         _plain.{{ entity_id }}
         {%- for attribute in attributes %},
         _value_{{ attribute }} as {{ attribute }},
-        _source_names.names[_code_{{ attribute }} + 1] as {{ attribute }}_source,
+        ['{{ names | join("', '") }}'][_code_{{ attribute }} + 1] as {{ attribute }}_source,
         (_key_{{ attribute }} >> 1) & {{ 2 ** 30 - 1 }} as {{ attribute }}_record_seq,
         case when _key_{{ attribute }} is not null then (_key_{{ attribute }} & 1) = 1 end as is_{{ attribute }}_valid
         {%- endfor %}
@@ -357,8 +336,48 @@
         {{ column }}
         {%- endfor %}
     from _plain
-    cross join _source_names
     {%- for attribute in agreed %}
     left join _agreed_{{ attribute }} using ({{ entity_id }})
     {%- endfor %}
+{%- endmacro %}
+
+
+{#- Every source the project declares (the `source` meta of the generated source YAML, from the
+    contracts), in name order: survivorship numbers them 0-62 so that a source rides in an
+    aggregate as a small integer and a value's distinct sources are counted as bits. -#}
+{% macro declared_sources() -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set names = [] -%}
+    {%- for node in graph.get('sources', {}).values() -%}
+        {%- set name = node.meta.get('source') -%}
+        {%- if name and name not in names -%}{%- do names.append(name) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if not names -%}
+        {#- a unit test compiles without the project's graph: the sources the survivorship rules
+            name (the numbering only has to be the same within one query) -#}
+        {%- set rules = var('survivorship') -%}
+        {%- for entity, entity_rules in rules.items() if entity_rules is mapping -%}
+            {%- for attribute in entity_rules -%}
+                {%- for name in survivorship_rule(entity, attribute)['sources'] -%}
+                    {%- if name not in names -%}{%- do names.append(name) -%}{%- endif -%}
+                {%- endfor -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if names | length > 63 -%}
+        {{ exceptions.raise_compiler_error("survivorship: more than 63 declared sources, a BIGINT cannot hold a bit for each") }}
+    {%- endif -%}
+    {{ return(names | sort) }}
+{%- endmacro %}
+
+
+{#- A source's number in declared_sources(); a source the project does not declare stops the
+    build (it could not be counted). -#}
+{% macro source_code(column) -%}
+    case {{ column }}
+    {%- for name in declared_sources() %}
+        when '{{ name }}' then {{ loop.index0 }}
+    {%- endfor %}
+        else error('survivorship: ' || coalesce({{ column }}, 'null') || ' is not a declared source')
+    end
 {%- endmacro %}

@@ -39,7 +39,14 @@ register_deliveries as (
 
 ),
 
-register_observations as (
+registered as (
+
+    -- everyone the register lists in any snapshot
+    select distinct person_id from register
+
+),
+
+register_observations as not materialized (
 
     select
         person_id,
@@ -59,7 +66,7 @@ register_observations as (
 
 ),
 
-permit_observations as (
+permit_observations as not materialized (
 
     select
         xref.person_id,
@@ -77,11 +84,11 @@ permit_observations as (
         permits.delivery_date
     from permits
     inner join xref on xref.record_id = permits.row_id || '#self'
-    where xref.person_id not in (select person_id from register)
+    where xref.person_id not in (select person_id from registered)
 
 ),
 
-golden_observations as (
+golden_observations as not materialized (
 
     select
         person_id,
@@ -98,7 +105,7 @@ golden_observations as (
         cast(null as varchar) as record_id,
         cast(first_delivery_date as timestamp) as delivery_date
     from person
-    where person_id not in (select person_id from register)
+    where person_id not in (select person_id from registered)
       and person_id not in (select person_id from permit_observations)
 
 ),
