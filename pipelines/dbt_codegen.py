@@ -215,9 +215,12 @@ def _records_sql(kind: str) -> str:
         + "    select record_id, row_number() over (order by record_id) as record_seq\n"
         + "    from records\n\n"
         + ")\n\n"
+        + "-- in record_id order: the join's output order varies between runs, and resolution reads\n"
+        + "-- the records in table order (a rerun must compare the same pairs in the same order)\n"
         + "select records.*, ordered.record_seq\n"
         + "from records\n"
         + "inner join ordered using (record_id)\n"
+        + "order by ordered.record_seq\n"
     )
 
 

@@ -533,6 +533,9 @@ ordered as (
 
 )
 
+-- in record_id order: the join's output order varies between runs, and resolution reads
+-- the records in table order (a rerun must compare the same pairs in the same order)
 select records.*, ordered.record_seq
 from records
 inner join ordered using (record_id)
+order by ordered.record_seq
