@@ -5,6 +5,11 @@ the deletion of the batch it replaces), so a run killed at any moment leaves the
 the interrupted file had never been started; the next run skips what the ledger already records
 for the same path and bytes and carries on. Batch ids are derived from path and bytes, so a
 rerun on the same landing gives the same warehouse apart from the ledger's timestamps.
+
+Only this thread writes. A reader thread (`_readahead`) hashes, opens and parses the files ahead
+of it, so parsing and DuckDB's writing overlap on two cores, also across file boundaries; DuckDB
+itself runs on one thread while loading (see INGEST_THREADS) and gets its threads back for the
+checkpoints between departments and at the end.
 """
 
 from __future__ import annotations
