@@ -116,27 +116,23 @@ class GxRunner:
             self._batch_definitions[name] = asset.add_batch_definition_whole_dataframe("whole")
         return self._batch_definitions[name]
 
-    def gx_suites(self, suite: Suite, grouped: bool = True) -> list[tuple[Any, tuple[str, ...]]]:
-        """The GX suites of a declared suite: one per set of columns its checks read (`grouped`),
-        or one for all. GX copies the batch's frame (dropping rows with missing values) for every
-        metric it computes, so a batch of just the columns a group of checks reads is cheapest
-        (measured at county scale: 15% less than one batch of every column the suite reads).
-        Each expectation carries its rule's meta.
+    def gx_suites(self, suite: Suite) -> list[tuple[Any, tuple[str, ...]]]:
+        """The GX suites of a declared suite, one per set of columns its checks read. GX copies
+        the batch's frame (dropping rows with missing values) for every metric it computes, so a
+        batch of just the columns a group of checks reads is cheapest (measured at county scale:
+        15% less than one batch of every column the suite reads). Each expectation carries its
+        rule's meta.
         """
-        cache_key = f"{suite.name}|{grouped}"
-        if cache_key in self._suites:
-            return self._suites[cache_key]
+        if suite.name in self._suites:
+            return self._suites[suite.name]
         from great_expectations.expectations.registry import get_expectation_impl
 
         groups: dict[tuple[str, ...], list[Check]] = {}
-        if grouped:
-            for check in suite.checks:
-                groups.setdefault(tuple(sorted(set(check.columns))), []).append(check)
-        else:
-            groups[tuple(sorted({c for check in suite.checks for c in check.columns}))] = list(suite.checks)
+        for check in suite.checks:
+            groups.setdefault(tuple(sorted(set(check.columns))), []).append(check)
         built = []
         for number, (columns, checks) in enumerate(groups.items()):
-            gx_suite = self._gx.ExpectationSuite(name=f"{suite.name}#{'g' if grouped else 'a'}{number}")
+            gx_suite = self._gx.ExpectationSuite(name=f"{suite.name}#g{number}")
             for check in checks:
                 impl = get_expectation_impl(check.rule.expectation)
                 meta = {**check.rule.meta(), "check_id": check.check_id, "table": suite.table}
@@ -144,15 +140,12 @@ class GxRunner:
                     impl(**check.kwargs, meta=meta, description=describe(check), notes=notes(check))
                 )
             built.append((self.context.suites.add(gx_suite), columns))
-        self._suites[cache_key] = built
+        self._suites[suite.name] = built
         return built
 
     def validate_frame(self, suite: Suite, frame: pd.DataFrame) -> Any:
-        """Validate one chunk, one batch per group of checks reading the same columns."""
-        return self._validate_groups(suite, frame, grouped=True)
-
-    def _validate_groups(self, suite: Suite, frame: pd.DataFrame, grouped: bool) -> Any:
-        """Validate one chunk; every unexpected row is listed by the suite's index column.
+        """Validate one chunk, one batch per group of checks reading the same columns; every
+        unexpected row is listed by the suite's index column.
 
         Returns one validation result holding every check of the suite (the groups' results
         joined, named after the suite), as Data Docs render it.
@@ -163,7 +156,7 @@ class GxRunner:
             "return_unexpected_index_query": False,
         }
         combined = None
-        for gx_suite, columns in self.gx_suites(suite, grouped):
+        for gx_suite, columns in self.gx_suites(suite):
             narrow = frame[[ROW_NUMBER, *columns]]
             batch = self._batch_definition(gx_suite.name).get_batch(batch_parameters={"dataframe": narrow})
             validation = batch.validate(gx_suite, result_format=result_format)
