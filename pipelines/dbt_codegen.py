@@ -155,15 +155,14 @@ def models_yaml(department: str, contracts: list[SourceContract]) -> str:
 
 
 def staging_sql(contract: SourceContract) -> str:
-    """A staging model: rename from the delivered headers, cast and standardise (macros)."""
+    """A staging model: rename from the delivered headers, cast and standardise (the
+    `stage_contract` macro, which reads the columns from the generated source YAML)."""
+    source = f"{{{{ source('{contract.department}', '{contract.table}') }}}}"
     return (
         SQL_HEADER
         + f"-- {contract.table_zh} ({contract.department_zh})\n"
-        + "with source as (\n\n"
-        + f"    select * from {{{{ source('{contract.department}', '{contract.table}') }}}}\n\n"
-        + "),\n\nstaged as (\n\n"
-        + f"    select {{{{ stage_contract_columns('{contract.department}', '{contract.table}') }}}}\n"
-        + "    from source\n\n)\n\nselect * from staged\n"
+        + f"-- depends_on: {source}\n"
+        + f"{{{{ stage_contract('{contract.department}', '{contract.table}') }}}}\n"
     )
 
 

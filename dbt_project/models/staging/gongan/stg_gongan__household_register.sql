@@ -1,16 +1,4 @@
 -- Generated from pipelines/contracts by pipelines/dbt_codegen.py: do not edit.
 -- 户籍人口信息 (县公安局)
-with source as (
-
-    select * from {{ source('gongan', 'household_register') }}
-
-),
-
-staged as (
-
-    select {{ stage_contract_columns('gongan', 'household_register') }}
-    from source
-
-)
-
-select * from staged
+-- depends_on: {{ source('gongan', 'household_register') }}
+{{ stage_contract('gongan', 'household_register') }}
