@@ -5,10 +5,17 @@
 
     Each column's distinct delivered values are standardised once (a `std_<n>` CTE: raw value ->
     outputs) and joined back. Deliveries repeat values heavily (every snapshot repeats every
-    resident; months repeat accounts, dates and amounts), and the UDFs cost a Python call per
-    2048-row vector: standardising per distinct value cut the county staging CPU several-fold.
-    NULL is a value like any other here (`is not distinct from`), so every row, empty cells
-    included, gets exactly what the UDF says for it. -#}
+    resident; months repeat accounts, dates and amounts). The distinct values go to their
+    `std_lookup_<kind>` function as one list (`list(raw)`), so the Polars series functions run
+    once over the whole column: a scalar UDF is called per 2048-row vector, and that per-call
+    overhead cost several times the work itself. The coded standards return value and validity
+    from one normalisation. NULL is a value like any other here (`list` keeps it, the join is
+    `is not distinct from`), so every row, empty cells included, gets exactly what the
+    standard says for it.
+
+    `source` is not materialised: each lookup reads only its own column of the raw table, and
+    the latest delivery of a snapshot comes from one aggregate (a window over the whole table
+    would buffer every row). -#}
 {% macro stage_contract(source_name, table_name) -%}
     {%- if not execute -%}{{ return('select * from ' ~ source(source_name, table_name)) }}{%- endif -%}
     {%- set node = source_node(source_name, table_name) -%}
@@ -16,7 +23,7 @@
         {{ exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name) }}
     {%- endif -%}
     {%- set columns = node.columns.values() | list -%}
-with source as (
+with source as not materialized (
 
     select * from {{ source(source_name, table_name) }}
 
@@ -25,8 +32,11 @@ with source as (
 
 std_{{ loop.index }} as (
 
-    select raw, {{ stage_value('raw', column.meta.standardiser, column.meta.name) }}
-    from (select distinct {{ adapter.quote(column.name) }} as raw from source)
+    select s.raw, {{ stage_value('s', column.meta.standardiser, column.meta.name) }}
+    from (
+        select unnest(std_lookup_{{ stage_lookup(column.meta.standardiser) }}(list(raw))) as s
+        from (select distinct {{ adapter.quote(column.name) }} as raw from source)
+    )
 
 )
 {%- endfor %}
@@ -38,7 +48,7 @@ select
     source._line as source_line,
     cast(source._delivery_date as date) as delivery_date,
     {% if node.meta.delivery_mode == 'snapshot' -%}
-    cast(source._delivery_date as date) = max(cast(source._delivery_date as date)) over () as is_current,
+    cast(source._delivery_date as date) = (select max(cast(_delivery_date as date)) from source) as is_current,
     {%- else -%}
     true as is_current,
     {%- endif %}
@@ -83,39 +93,34 @@ left join std_{{ ns.n }} on std_{{ ns.n }}.raw is not distinct from source.{{ ad
 {%- endmacro %}
 
 
-{#- One standardised column (and its validity flag for the coded national standards). -#}
-{% macro stage_value(expr, standardiser, name) -%}
-    {%- if standardiser == 'id_number' -%}
-        std_id_number({{ expr }}) as {{ name }},
-        std_id_valid({{ expr }}) as is_{{ name }}_valid
-    {%- elif standardiser == 'credit_code' -%}
-        std_credit_code({{ expr }}) as {{ name }},
-        std_credit_code_valid({{ expr }}) as is_{{ name }}_valid
-    {%- elif standardiser == 'org_code' -%}
-        std_org_code({{ expr }}) as {{ name }},
-        std_org_code_valid({{ expr }}) as is_{{ name }}_valid
-    {%- elif standardiser == 'division_code' -%}
-        std_division_current({{ expr }}) as {{ name }},
-        std_division_valid({{ expr }}) as is_{{ name }}_valid
-    {%- elif standardiser == 'date' -%}
-        std_date({{ expr }}) as {{ name }}
-    {%- elif standardiser == 'timestamp' -%}
-        coalesce(try_cast(std_halfwidth({{ expr }}) as timestamp), cast(std_date({{ expr }}) as timestamp)) as {{ name }}
-    {%- elif standardiser == 'phone' -%}
-        std_phone({{ expr }}) as {{ name }}
-    {%- elif standardiser == 'amount' -%}
-        std_amount({{ expr }}) as {{ name }}
-    {%- elif standardiser == 'integer' -%}
-        try_cast(replace(std_halfwidth({{ expr }}), ',', '') as bigint) as {{ name }}
-    {%- elif standardiser == 'decimal' -%}
-        try_cast(replace(std_halfwidth({{ expr }}), ',', '') as decimal(20, 6)) as {{ name }}
-    {%- elif standardiser == 'gender' -%}
-        std_gender({{ expr }}) as {{ name }}
-    {%- elif standardiser == 'boolean' -%}
-        std_boolean({{ expr }}) as {{ name }}
-    {%- elif standardiser == 'name' -%}
-        std_name({{ expr }}) as {{ name }}
+{#- Which std_lookup_<kind> function standardises a column's values (pipelines/standards/duckdb_udfs.py):
+    each returns, for a list of raw values, the list of {raw, outputs} structs. -#}
+{% macro stage_lookup(standardiser) -%}
+    {%- if standardiser in ['id_number', 'credit_code', 'org_code', 'division_code', 'date', 'timestamp',
+                            'phone', 'amount', 'gender', 'boolean', 'name'] -%}
+        {{ return(standardiser) }}
+    {%- elif standardiser in ['integer', 'decimal'] -%}
+        {{ return('halfwidth') }}
     {%- else -%}
-        std_text({{ expr }}) as {{ name }}
+        {{ return('text') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- One standardised column (and its validity flag for the coded national standards), from the
+    fields of its lookup struct `s`: `value` (and `valid`), or the half-width text and parsed date
+    the SQL casts of integers, decimals and timestamps start from. -#}
+{% macro stage_value(s, standardiser, name) -%}
+    {%- if standardiser in ['id_number', 'credit_code', 'org_code', 'division_code'] -%}
+        {{ s }}.value as {{ name }},
+        {{ s }}.valid as is_{{ name }}_valid
+    {%- elif standardiser == 'timestamp' -%}
+        coalesce(try_cast({{ s }}.halfwidth as timestamp), cast({{ s }}.date as timestamp)) as {{ name }}
+    {%- elif standardiser == 'integer' -%}
+        try_cast(replace({{ s }}.value, ',', '') as bigint) as {{ name }}
+    {%- elif standardiser == 'decimal' -%}
+        try_cast(replace({{ s }}.value, ',', '') as decimal(20, 6)) as {{ name }}
+    {%- else -%}
+        {{ s }}.value as {{ name }}
     {%- endif -%}
 {%- endmacro %}

@@ -34,6 +34,20 @@ fixed when the functions are registered: by default from `get_settings()`, never
 | `std_amount_from(raw, assumed_unit)` | DECIMAL(38,6) | `parse_amount(raw, "元", assumed_unit)`, e.g. `'万元'` |
 | `std_is_missing(raw)` | BOOLEAN | `is_missing` |
 | `std_mask(value, sensitivity, kind)` | VARCHAR | `mask` (kind: a ColumnType/MaskKind value or NULL) |
+
+For staging a whole column, the lookup functions take a LIST of raw values (a column's distinct
+values, `list(raw)`) and return the LIST of `{raw, ...}` structs, one per element in order, so
+the series functions run once per column instead of once per 2048-row vector:
+`unnest(std_lookup_id_number(list(raw)))`.
+
+| function | struct fields (besides `raw`) | the same as |
+| --- | --- | --- |
+| `std_lookup_id_number` | `value`, `valid` | `std_id_number`, `std_id_valid` |
+| `std_lookup_credit_code` | `value`, `valid` | `std_credit_code`, `std_credit_code_valid` |
+| `std_lookup_org_code` | `value`, `valid` | `std_org_code`, `std_org_code_valid` |
+| `std_lookup_division_code` | `value`, `valid` | `std_division_current`, `std_division_valid` |
+| `std_lookup_timestamp` | `halfwidth`, `date` | `std_halfwidth`, `std_date` |
+| `std_lookup_<kind>` | `value` | `std_<kind>`: date, halfwidth, phone, amount, gender, boolean, name, text |
 """
 
 from __future__ import annotations
@@ -43,8 +57,10 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from duckdb import sqltypes as T
 
 from pipelines.errors import GovdataError
@@ -53,6 +69,24 @@ from pipelines.standards import exprs as X
 from pipelines.standards.masking import mask_expr
 
 DECIMAL_AMOUNT = duckdb.decimal_type(38, X.AMOUNT_SCALE)
+
+
+Lookup = Callable[[pl.Series], dict[str, pl.Series]]
+LOOKUP_KINDS = (
+    "id_number",
+    "credit_code",
+    "org_code",
+    "division_code",
+    "date",
+    "timestamp",
+    "halfwidth",
+    "phone",
+    "amount",
+    "gender",
+    "boolean",
+    "name",
+    "text",
+)
 
 
 class UdfRegistrationError(GovdataError):
@@ -164,6 +198,91 @@ def register_udfs(
     _create(con, "std_amount_from", amount_from, [T.VARCHAR, T.VARCHAR], DECIMAL_AMOUNT)
     _create(con, "std_mask", mask_udf, [T.VARCHAR, T.VARCHAR, T.VARCHAR], T.VARCHAR)
 
+    for kind, (lookup, fields) in _lookups(the_county, the_date).items():
+        struct = duckdb.struct_type({"raw": T.VARCHAR, **fields})
+        _create(con, f"std_lookup_{kind}", _lookup_udf(lookup), [duckdb.list_type(T.VARCHAR)], duckdb.list_type(struct))
+
+
+def _value(fn: Callable[[pl.Series], pl.Series]) -> Lookup:
+    return lambda s: {"value": fn(s)}
+
+
+def _id_lookup(s: pl.Series, as_of: date) -> dict[str, pl.Series]:
+    number = X.normalise_id_number_series(s)
+    return {"value": number, "valid": X.id_issue_of_normalised_series(number, as_of).is_null()}
+
+
+def _credit_lookup(s: pl.Series) -> dict[str, pl.Series]:
+    code = X.normalise_credit_code_series(s)
+    return {"value": code, "valid": X.credit_code_issue_of_normalised_series(code).is_null()}
+
+
+def _org_lookup(s: pl.Series) -> dict[str, pl.Series]:
+    code = X.normalise_org_code_series(s)
+    return {"value": code, "valid": X.org_code_valid_of_normalised_series(code)}
+
+
+def _division_lookup(s: pl.Series, county: CountyProfile) -> dict[str, pl.Series]:
+    current, valid = X.division_current_and_valid_series(s, county)
+    return {"value": current, "valid": valid}
+
+
+def _text_series(s: pl.Series) -> pl.Series:
+    return s.to_frame("v").select(X.normalise_text_expr("v")).to_series()
+
+
+def _lookups(county: CountyProfile, as_of: date) -> dict[str, tuple[Lookup, dict[str, Any]]]:
+    """The `std_lookup_<kind>` functions: kind -> (raw values -> output fields, field types).
+
+    Each gives what the std_* functions of the same standard give (`value`/`valid` of
+    `std_id_number`/`std_id_valid`, ...), computed by the same series functions.
+    """
+    coded = {"value": T.VARCHAR, "valid": T.BOOLEAN}
+    return {
+        "id_number": (lambda s: _id_lookup(s, as_of), coded),
+        "credit_code": (_credit_lookup, coded),
+        "org_code": (_org_lookup, coded),
+        "division_code": (lambda s: _division_lookup(s, county), coded),
+        "date": (_value(X.parse_date_series), {"value": T.DATE}),
+        "timestamp": (
+            lambda s: {"halfwidth": X.halfwidth_series(s), "date": X.parse_date_series(s)},
+            {"halfwidth": T.VARCHAR, "date": T.DATE},
+        ),
+        "halfwidth": (_value(X.halfwidth_series), {"value": T.VARCHAR}),
+        "phone": (_value(X.normalise_phone_series), {"value": T.VARCHAR}),
+        "amount": (_value(X.parse_amount_series), {"value": DECIMAL_AMOUNT}),
+        "gender": (_value(X.normalise_gender_series), {"value": T.VARCHAR}),
+        "boolean": (_value(X.normalise_boolean_series), {"value": T.BOOLEAN}),
+        "name": (_value(X.normalise_name_series), {"value": T.VARCHAR}),
+        "text": (_value(_text_series), {"value": T.VARCHAR}),
+    }
+
+
+def _lookup_udf(lookup: Lookup) -> Callable[[Any], pa.Array]:
+    """A list function: each list of raw values -> the list of {raw, *outputs} for its elements.
+
+    A scalar Arrow UDF is called once per 2048-row DuckDB vector, and every call pays the
+    Polars set-up of each step again: over a million values that overhead costs several times
+    the work. Given one list of a column's distinct values (`list(raw)`), the series functions
+    run once over all of them.
+    """
+
+    def udf(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if isinstance(lists, pa.ChunkedArray):
+            lists = lists.combine_chunks()
+        lengths = pc.fill_null(pc.list_value_length(lists), 0).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        raw = _series(lists.flatten())
+        outputs = lookup(raw)
+        structs = pl.DataFrame({"raw": raw, **outputs}).to_struct().to_arrow()
+        if isinstance(structs, pa.ChunkedArray):
+            structs = structs.combine_chunks()
+        if offsets[-1] > np.iinfo(np.int32).max:
+            return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), structs, mask=lists.is_null())
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), structs, mask=lists.is_null())
+
+    return udf
+
 
 UDF_NAMES = (
     "std_id_number",
@@ -193,6 +312,7 @@ UDF_NAMES = (
     "std_amount_from",
     "std_is_missing",
     "std_mask",
+    *(f"std_lookup_{kind}" for kind in LOOKUP_KINDS),
 )
 
 

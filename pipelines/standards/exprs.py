@@ -295,7 +295,14 @@ def _id_issue_other(number: pl.Series) -> pl.Series:
 
 def id_issue_series(s: pl.Series, as_of: date) -> pl.Series:
     """`id_number.id_number_issue` (reason code, null when valid)."""
-    number = normalise_id_number_series(s)
+    return id_issue_of_normalised_series(normalise_id_number_series(s), as_of)
+
+
+def id_issue_of_normalised_series(number: pl.Series, as_of: date) -> pl.Series:
+    """`id_issue_series` of values `normalise_id_number_series` has already normalised.
+
+    For callers that need both the number and its issue (staging): the normalisation runs once.
+    """
     shaped = number.str.contains(_ID_SHAPE)
     return _split_apply(number, shaped, lambda x: _id_issue_shaped(x, as_of), _id_issue_other, pl.String)
 
@@ -397,7 +404,11 @@ def _credit_issue_other(code: pl.Series) -> pl.Series:
 
 def credit_code_issue_series(s: pl.Series) -> pl.Series:
     """`credit_code.credit_code_issue`."""
-    code = normalise_credit_code_series(s)
+    return credit_code_issue_of_normalised_series(normalise_credit_code_series(s))
+
+
+def credit_code_issue_of_normalised_series(code: pl.Series) -> pl.Series:
+    """`credit_code_issue_series` of values `normalise_credit_code_series` has already normalised."""
     return _split_apply(code, code.str.contains(_CREDIT_SHAPE), _credit_issue_shaped, _credit_issue_other, pl.String)
 
 
@@ -411,9 +422,13 @@ def normalise_org_code_series(s: pl.Series) -> pl.Series:
 
 def org_code_valid_series(s: pl.Series) -> pl.Series:
     """`credit_code.is_valid_org_code` (never null)."""
-    code = normalise_org_code_series(s)
+    return org_code_valid_of_normalised_series(normalise_org_code_series(s)).rename(s.name)
+
+
+def org_code_valid_of_normalised_series(code: pl.Series) -> pl.Series:
+    """`org_code_valid_series` of values `normalise_org_code_series` has already normalised."""
     shaped = code.str.contains(cc._ORG_CODE_RE.pattern).fill_null(False)
-    return (shaped & pl.Series(_org_check_ok(_Bytes(code), 0))).fill_null(False).rename(s.name)
+    return (shaped & pl.Series(_org_check_ok(_Bytes(code), 0))).fill_null(False).rename(code.name)
 
 
 def normalise_credit_code_expr(expr: IntoExpr) -> pl.Expr:
@@ -724,6 +739,12 @@ def division_valid_series(s: pl.Series, county: CountyProfile) -> pl.Series:
 def division_current_series(s: pl.Series, county: CountyProfile) -> pl.Series:
     """`division.normalise_county_division_code`."""
     return _division_frame(s, county)["current"].rename(s.name)
+
+
+def division_current_and_valid_series(s: pl.Series, county: CountyProfile) -> tuple[pl.Series, pl.Series]:
+    """(`division_current_series`, `division_valid_series`) from one pass over `s`."""
+    frame = _division_frame(s, county)
+    return frame["current"].rename(s.name), frame["valid"].rename(s.name)
 
 
 def township_of_series(s: pl.Series, county: CountyProfile) -> pl.Series:

@@ -180,3 +180,73 @@ def test_dbt_plugin_loads_spatial_from_the_wheel() -> None:
     assert connection.execute("select ST_AsText(ST_Point(1, 2))").fetchone() == ("POINT (1 2)",)
     with pytest.raises(Exception, match="duckdb-extension-nosuch"):
         Plugin(name="standards", plugin_config={"extensions": ["nosuch"]}).configure_connection(duckdb.connect())
+
+
+# Each lookup function against the scalar functions of the same standard (themselves checked
+# against the fixture above): field -> the std_* expression it must equal.
+LOOKUP_EQUIVALENTS: dict[str, dict[str, str]] = {
+    "id_number": {"value": "std_id_number(raw)", "valid": "std_id_valid(raw)"},
+    "credit_code": {"value": "std_credit_code(raw)", "valid": "std_credit_code_valid(raw)"},
+    "org_code": {"value": "std_org_code(raw)", "valid": "std_org_code_valid(raw)"},
+    "division_code": {"value": "std_division_current(raw)", "valid": "std_division_valid(raw)"},
+    "date": {"value": "std_date(raw)"},
+    "timestamp": {"halfwidth": "std_halfwidth(raw)", "date": "std_date(raw)"},
+    "halfwidth": {"value": "std_halfwidth(raw)"},
+    "phone": {"value": "std_phone(raw)"},
+    "amount": {"value": "std_amount(raw)"},
+    "gender": {"value": "std_gender(raw)"},
+    "boolean": {"value": "std_boolean(raw)"},
+    "name": {"value": "std_name(raw)"},
+    "text": {"value": "std_text(raw)"},
+}
+
+
+def _every_fixture_raw() -> list[str | None]:
+    """Every raw string of the fixture (all sections, so each lookup also sees foreign values), and NULL."""
+    from .conftest import load_standard_cases
+
+    values: list[str | None] = [None]
+    for section, section_cases in load_standard_cases().items():
+        if isinstance(section_cases, list):
+            values += [c["raw"] for c in section_cases if isinstance(c.get("raw"), str)]
+    return values
+
+
+def test_every_lookup_kind_is_registered_and_checked() -> None:
+    from pipelines.standards.duckdb_udfs import LOOKUP_KINDS
+
+    assert set(LOOKUP_EQUIVALENTS) == set(LOOKUP_KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(LOOKUP_EQUIVALENTS))
+def test_lookup_functions_agree_with_the_scalar_functions(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    import pyarrow as pa
+
+    raws = _every_fixture_raw()
+    cases_table = pa.table({"raw": pa.array(raws, type=pa.string()), "n": pa.array(range(len(raws)))})  # noqa: F841
+    fields = LOOKUP_EQUIVALENTS[kind]
+    # repeated values (the fixture repeats some) and NULL must come back once per element, in order
+    got = con.execute(
+        f"select s.raw, {', '.join(f's.{f}' for f in fields)} "  # noqa: S608
+        f"from (select unnest(std_lookup_{kind}(list(raw order by n))) as s from cases_table)"
+    ).fetchall()
+    expected = con.execute(
+        f"select raw, {', '.join(fields.values())} from cases_table order by n"  # noqa: S608
+    ).fetchall()
+    assert got == expected
+
+
+def test_lookup_keeps_lists_apart_and_nulls_as_nulls(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "select g, std_lookup_id_number(list(x order by x nulls last)) from "
+        "(values (1, '11010519491231002x'), (1, NULL), (2, NULL), (3, '150102880730303')) t(g, x) "
+        "group by g union all select 4, std_lookup_id_number(NULL) order by 1"
+    ).fetchall()
+    assert rows == [
+        (1, [{"raw": "11010519491231002x", "value": "11010519491231002X", "valid": True},
+             {"raw": None, "value": None, "valid": False}]),
+        (2, [{"raw": None, "value": None, "valid": False}]),
+        (3, [{"raw": "150102880730303", "value": "150102198807303035", "valid": True}]),
+        (4, None),
+    ]
+    assert con.execute("select count(*) from (select unnest(std_lookup_name(list(x))) from (select 'a' x where false))").fetchone() == (0,)
