@@ -1,11 +1,15 @@
 """Run suites with Great Expectations on dataframes read from DuckDB, chunk by chunk.
 
-One GX context per check run (GX is slow to start). Each suite's frame is streamed from DuckDB
-into pandas in chunks; whatever needs the whole table (a key's occurrence number for uniqueness,
-life events, totals) is computed by the suite's query, so every check is row by row and chunk
-boundaries never change a result. Counts are summed over chunks and success is recomputed with
-the check's threshold on the totals, the way GX computes it on one batch: success when the share
-of evaluated (non-missing) elements that pass reaches the threshold.
+One GX context per check run (GX is slow to start). Whatever needs the whole table (a key's
+occurrence number for uniqueness, life events, totals) is computed by the suite's query, so every
+check is row by row: its outcome on a row depends only on that row's values in the columns it
+reads. GX therefore validates each distinct combination of those values once, with the number
+of rows carrying it as its weight: a county's deliveries repeat values heavily (every snapshot
+repeats every resident, a not-null check only needs to see each value's null-ness), and GX's
+pandas metrics cost time per element. Counts are weighted back to rows, every failing row is
+listed from the suite's rows, and success is recomputed with the check's threshold on the
+totals, the way GX computes it on one batch: success when the share of evaluated (non-missing)
+elements that pass reaches the threshold.
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 250_000
 DATASOURCE = "govdata_frames"
-# GX lists unexpected rows by this integer column (hashing and matching long text ids for every
-# batch cost more than the checks); failures map it back to the suite's index column.
-ROW_NUMBER = "__row"
+# GX lists unexpected rows by this integer column: the number of a distinct combination of the
+# values a group of checks reads (failures map it back to the suite's rows).
+KEY = "__key"
+WEIGHT = "__weight"  # rows of the suite carrying a combination
+ROWS_TABLE = "__check_rows"  # the suite's rows, materialised once per suite (temporary)
+GROUP_TABLE = "__check_group"  # one group's distinct combinations (temporary)
+DISTINCT_MAX_COLUMNS = 3  # wider combinations are validated row by row (see `_group_query`)
 
 
 @dataclass
@@ -111,16 +119,18 @@ class GxRunner:
         self._suites: dict[str, Any] = {}
 
     def _batch_definition(self, name: str) -> Any:
+        """One dataframe asset per declared suite: adding an asset re-serialises the whole
+        context's configuration, so one per group of checks cost seconds (measured)."""
         if name not in self._batch_definitions:
             asset = self.datasource.add_dataframe_asset(name)
             self._batch_definitions[name] = asset.add_batch_definition_whole_dataframe("whole")
         return self._batch_definitions[name]
 
-    def gx_suites(self, suite: Suite) -> list[tuple[Any, tuple[str, ...]]]:
+    def gx_suites(self, suite: Suite) -> list[CheckGroup]:
         """The GX suites of a declared suite, one per set of columns its checks read. GX copies
         the batch's frame (dropping rows with missing values) for every metric it computes, so a
-        batch of just the columns a group of checks reads is cheapest (measured at county scale:
-        15% less than one batch of every column the suite reads). Each expectation carries its
+        batch of just the columns a group of checks reads is cheapest, and it is what lets each
+        distinct combination of those columns be validated once. Each expectation carries its
         rule's meta.
         """
         if suite.name in self._suites:
@@ -133,39 +143,49 @@ class GxRunner:
         built = []
         for number, (columns, checks) in enumerate(groups.items()):
             gx_suite = self._gx.ExpectationSuite(name=f"{suite.name}#g{number}")
+            ignore: dict[str, str | None] = {}
             for check in checks:
                 impl = get_expectation_impl(check.rule.expectation)
                 meta = {**check.rule.meta(), "check_id": check.check_id, "table": suite.table}
-                gx_suite.add_expectation(
-                    impl(**check.kwargs, meta=meta, description=describe(check), notes=notes(check))
-                )
-            built.append((self.context.suites.add(gx_suite), columns))
+                expectation = impl(**check.kwargs, meta=meta, description=describe(check), notes=notes(check))
+                ignore[check.check_id] = getattr(expectation, "ignore_row_if", None)
+                gx_suite.add_expectation(expectation)
+            built.append(CheckGroup(self.context.suites.add(gx_suite), suite.name, columns, checks, ignore))
         self._suites[suite.name] = built
         return built
 
-    def validate_frame(self, suite: Suite, frame: pd.DataFrame) -> Any:
-        """Validate one chunk, one batch per group of checks reading the same columns; every
-        unexpected row is listed by the suite's index column.
-
-        Returns one validation result holding every check of the suite (the groups' results
-        joined, named after the suite), as Data Docs render it.
-        """
+    def validate_group(self, group: CheckGroup, frame: pd.DataFrame) -> Any:
+        """Validate one chunk of a group's distinct combinations; every unexpected one is listed
+        by its `KEY`."""
         result_format = {
             "result_format": "COMPLETE",
-            "unexpected_index_column_names": [ROW_NUMBER],
+            "unexpected_index_column_names": [KEY],
             "return_unexpected_index_query": False,
         }
-        combined = None
-        for gx_suite, columns in self.gx_suites(suite):
-            narrow = frame[[ROW_NUMBER, *columns]]
-            batch = self._batch_definition(gx_suite.name).get_batch(batch_parameters={"dataframe": narrow})
-            validation = batch.validate(gx_suite, result_format=result_format)
-            if combined is None:
-                combined = validation
-                combined.suite_name = suite.name
-            else:
-                combined.results.extend(validation.results)
-        return combined
+        narrow = frame[[KEY, *group.columns]]
+        batch = self._batch_definition(group.suite_name).get_batch(batch_parameters={"dataframe": narrow})
+        return batch.validate(group.gx_suite, result_format=result_format)
+
+
+@dataclass
+class CheckGroup:
+    """The checks of a suite that read the same columns, and their GX suite."""
+
+    gx_suite: Any
+    suite_name: str  # the declared suite's
+    columns: tuple[str, ...]
+    checks: list[Check]
+    ignore_row_if: dict[str, str | None]  # per check id: the expectation's rule for missing rows
+
+    @property
+    def distinct(self) -> bool:
+        """Validate distinct combinations (else every row: see `_group_query`)."""
+        return len(self.columns) <= DISTINCT_MAX_COLUMNS
+
+    @property
+    def null_only(self) -> bool:
+        """Only not-null checks of one column: each value matters only by being null or not."""
+        return len(self.columns) == 1 and all(c.rule.expectation in COUNT_MISSING for c in self.checks)
 
 
 def describe(check: Check) -> str:
@@ -211,15 +231,42 @@ def projected_query(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
     return f"select {listed} from ({suite.query}) as checked"
 
 
-def read_chunks(con: duckdb.DuckDBPyConnection, suite: Suite, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """The suite's frame, streamed from one execution of its query in chunks of `chunk_rows`.
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
-    Every check is row by row once the query has computed what needs the whole table (a key's
-    occurrence number, life events, totals), so chunk boundaries never change a result. Text
-    columns come as Arrow-backed pandas strings: GX's pandas metrics (copies, null tests, regular
-    expressions, hashing) run several times faster on them than on Python objects.
+
+def _group_query(group: CheckGroup) -> str:
+    """The group's combinations with their weights, each keyed by the rowid of its first row.
+
+    A group of only not-null checks needs just each value's null-ness (two combinations at most,
+    each represented by one of its values). Combinations of more than `DISTINCT_MAX_COLUMNS`
+    columns (the hygiene checks over every text column) rarely repeat: grouping them would cost
+    more than it saves, so each row is its own combination there.
     """
-    reader = con.execute(projected_query(con, suite)).fetch_record_batch(chunk_rows)
+    columns = ", ".join(_quoted(c) for c in group.columns)
+    if not group.distinct:
+        return f"select {columns}, 1::bigint as {WEIGHT}, rowid as {KEY} from {ROWS_TABLE}"
+    if group.null_only:
+        (column,) = group.columns
+        picked = f"min({_quoted(column)}) as {_quoted(column)}"
+        grouped = f"({_quoted(column)} is null)"
+    else:
+        picked, grouped = columns, columns
+    return f"select {picked}, count(*) as {WEIGHT}, min(rowid) as {KEY} from {ROWS_TABLE} group by {grouped}"
+
+
+def _read_group(con: duckdb.DuckDBPyConnection, group: CheckGroup, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The group's combinations (materialised as GROUP_TABLE for the failing rows), in chunks.
+
+    Text columns come as Arrow-backed pandas strings: GX's pandas metrics (copies, null tests,
+    regular expressions) run several times faster on them than on Python objects.
+    """
+    if group.distinct:
+        con.execute(f"create or replace temp table {GROUP_TABLE} as {_group_query(group)}")
+        query = f"select * from {GROUP_TABLE}"
+    else:
+        query = _group_query(group)
+    reader = con.execute(query).fetch_record_batch(chunk_rows)
     pending: list[pa.RecordBatch] = []
     size = 0
     for batch in reader:
@@ -228,17 +275,15 @@ def read_chunks(con: duckdb.DuckDBPyConnection, suite: Suite, chunk_rows: int) -
         if size >= chunk_rows:
             yield _frame(pa.Table.from_batches(pending))
             pending, size = [], 0
-    if pending or size == 0:
-        yield _frame(pa.Table.from_batches(pending, schema=reader.schema))
+    if pending:
+        yield _frame(pa.Table.from_batches(pending))
 
 
 _ARROW_STRINGS = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
-    frame = table.to_pandas(types_mapper=_ARROW_STRINGS.get)
-    frame[ROW_NUMBER] = range(len(frame))
-    return frame
+    return table.to_pandas(types_mapper=_ARROW_STRINGS.get)
 
 
 class CheckError(GovdataError):
@@ -257,21 +302,63 @@ def raised_message(info: Any) -> str | None:
     return None
 
 
-def _evaluated(result: dict[str, Any], rule_expectation: str) -> int:
-    """Elements a result evaluated: non-missing values (every row for a not-null check)."""
-    count = int(result.get("element_count") or 0)
-    if rule_expectation in COUNT_MISSING:
-        return count
-    return count - int(result.get("missing_count") or 0)
+def missing_rows(frame: pd.DataFrame, check: Check, ignore_row_if: str | None) -> pd.Series:
+    """Which rows of a frame GX leaves out of a check's evaluated elements (its missing rows):
+    a null value for a one-column check; for a column pair or a column list, its
+    `ignore_row_if` rule. A not-null check evaluates every row."""
+    if check.rule.expectation in COUNT_MISSING:
+        return pd.Series(False, index=frame.index)
+    kwargs = check.kwargs
+    if "column_A" in kwargs:
+        a, b = frame[kwargs["column_A"]].isna(), frame[kwargs["column_B"]].isna()
+        rules = {"both_values_are_missing": a & b, "either_value_is_missing": a | b, "neither": a & False}
+        return rules[ignore_row_if or "both_values_are_missing"]
+    if "column_list" in kwargs:
+        nulls = frame[list(kwargs["column_list"])].isna()
+        rules = {"all_values_are_missing": nulls.all(axis=1), "any_value_is_missing": nulls.any(axis=1)}
+        return rules.get(ignore_row_if or "all_values_are_missing", pd.Series(False, index=frame.index))
+    return frame[kwargs["column"]].isna()
 
 
-def _failing_rows(suite: Suite, check: Check, frame: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:
-    """The chunk's rows a result lists as unexpected (by the suite's index column)."""
-    listed = result.get("unexpected_index_list") or []
-    numbers = [item[ROW_NUMBER] if isinstance(item, dict) else item for item in listed]
-    if not numbers:
-        return frame.iloc[0:0]
-    return frame[frame[ROW_NUMBER].isin(numbers)]
+def _weigh(outcome: CheckOutcome, frame: pd.DataFrame, details: dict[str, Any], ignore_row_if: str | None) -> list[int]:
+    """Add one chunk's result to the check's totals, weighted by rows; returns the unexpected
+    combinations' keys."""
+    weights = frame[WEIGHT]
+    missing = missing_rows(frame, outcome.check, ignore_row_if)
+    reported = int(details.get("missing_count") or 0) if outcome.check.rule.expectation not in COUNT_MISSING else 0
+    if int(missing.sum()) != reported:  # the rule above must be GX's: never guess a count
+        raise CheckError(
+            f"{outcome.suite.name}: check {outcome.check.check_id}: GX left out {reported} combinations, "
+            f"the runner's rule {int(missing.sum())}"
+        )
+    listed = details.get("unexpected_index_list") or []
+    keys = [int(item[KEY] if isinstance(item, dict) else item) for item in listed]
+    if len(keys) != int(details.get("unexpected_count") or 0):
+        raise CheckError(f"{outcome.suite.name}: check {outcome.check.check_id}: GX listed {len(keys)} of "
+                         f"{details.get('unexpected_count')} unexpected combinations")
+    outcome.elements += int(weights.sum())
+    outcome.evaluated += int(weights[~missing.to_numpy()].sum())
+    outcome.unexpected += int(weights[frame[KEY].isin(keys).to_numpy()].sum())
+    return keys
+
+
+def _failing_rows(con: duckdb.DuckDBPyConnection, group: CheckGroup, keys: list[int]) -> pd.DataFrame:
+    """The suite's rows carrying the combinations `keys` of the group, each with its combination's
+    `KEY` (where each row is its own combination, the key is the row's)."""
+    wanted = "(select unnest(?::bigint[]))"
+    if not group.distinct:
+        query = f"select *, rowid as {KEY} from {ROWS_TABLE} where rowid in {wanted} order by rowid"
+        return _frame(con.execute(query, [keys]).fetch_arrow_table())
+    if group.null_only:
+        (column,) = group.columns
+        on = f"(r.{_quoted(column)} is null) = (g.{_quoted(column)} is null)"
+    else:
+        on = " and ".join(f"r.{_quoted(c)} is not distinct from g.{_quoted(c)}" for c in group.columns)
+    query = (
+        f"select r.*, g.{KEY} from {ROWS_TABLE} r join (select {', '.join(_quoted(c) for c in group.columns)}, "
+        f"{KEY} from {GROUP_TABLE} where {KEY} in {wanted}) g on {on} order by r.rowid"
+    )
+    return _frame(con.execute(query, [keys]).fetch_arrow_table())
 
 
 def run_suite(
@@ -280,32 +367,43 @@ def run_suite(
     suite: Suite,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> SuiteOutcome:
-    """Validate a suite's whole frame, chunk by chunk, and total each check."""
+    """Validate a suite's whole frame: each group of checks on the distinct combinations of the
+    columns it reads, chunk by chunk; totals weighted by rows; failing rows listed from the
+    suite's rows."""
     started = time.perf_counter()
-    rows = 0
     outcomes = {check.check_id: CheckOutcome(check=check, suite=suite) for check in suite.checks}
-    validation_results: list[Any] = []
     if not suite.checks:
-        return SuiteOutcome(suite=suite, rows=rows, checks=[])
-    for frame in read_chunks(con, suite, chunk_rows):
-        rows += len(frame)
-        if frame.empty:
-            continue
-        validation = runner.validate_frame(suite, frame)
-        validation_results.append(validation)
-        for result in validation.results:
-            config = result.expectation_config
-            outcome = outcomes[config.meta["check_id"]]
-            message = raised_message(result.exception_info)
-            if message is not None:
-                raise CheckError(f"{suite.name}: check {outcome.check.check_id} could not run: {message}")
-            details = result.result or {}
-            outcome.elements += int(details.get("element_count") or 0)
-            outcome.evaluated += _evaluated(details, config.type)
-            outcome.unexpected += int(details.get("unexpected_count") or 0)
-            failing = _failing_rows(suite, outcome.check, frame, details)
-            if not failing.empty:
-                outcome.failures.append(failing)
+        return SuiteOutcome(suite=suite, rows=0, checks=[])
+    validation_results: list[Any] = []
+    con.execute(f"create or replace temp table {ROWS_TABLE} as {projected_query(con, suite)}")
+    try:
+        rows = int(con.execute(f"select count(*) from {ROWS_TABLE}").fetchone()[0])  # type: ignore[index]
+        for group in runner.gx_suites(suite):
+            unexpected: dict[str, list[int]] = {c.check_id: [] for c in group.checks}
+            for number, frame in enumerate(_read_group(con, group, chunk_rows)):
+                validation = runner.validate_group(group, frame)
+                if number < len(validation_results):
+                    validation_results[number].results.extend(validation.results)
+                else:
+                    validation.suite_name = suite.name
+                    validation_results.append(validation)
+                for result in validation.results:
+                    check_id = result.expectation_config.meta["check_id"]
+                    outcome = outcomes[check_id]
+                    message = raised_message(result.exception_info)
+                    if message is not None:
+                        raise CheckError(f"{suite.name}: check {check_id} could not run: {message}")
+                    unexpected[check_id] += _weigh(outcome, frame, result.result or {}, group.ignore_row_if[check_id])
+            every_key = sorted({key for keys in unexpected.values() for key in keys})
+            if every_key:  # one query for the group's failing rows, split by check
+                failing = _failing_rows(con, group, every_key)
+                for check_id, keys in unexpected.items():
+                    if keys:
+                        rows_of_check = failing[failing[KEY].isin(keys).to_numpy()].drop(columns=KEY)
+                        outcomes[check_id].failures.append(rows_of_check.reset_index(drop=True))
+    finally:
+        con.execute(f"drop table if exists {GROUP_TABLE}")
+        con.execute(f"drop table if exists {ROWS_TABLE}")
     return SuiteOutcome(
         suite=suite, rows=rows, checks=list(outcomes.values()), validation_results=validation_results,
         seconds=time.perf_counter() - started,

@@ -104,10 +104,13 @@ def table_suite(
     if any(columns[k].sensitivity in ("personal", "sensitive") for k in key):
         # dq.failures names records by key; a personal key is named by its digest instead
         record_key = f"'md5:' || left(md5({record_key}), 16)"
+    # numbered in a narrow query joined back by rowid: a window over whole rows sorts every
+    # column with them
     query = (
-        f"select *, {record_key} as {RECORD_KEY}, "
+        f"select m.*, {record_key} as {RECORD_KEY}, o.{quote(KEY_OCCURRENCE)} "
+        f"from {model.qualified} m join (select rowid as __rid, "
         f"row_number() over (partition by {keys} order by {keys}) as {quote(KEY_OCCURRENCE)} "
-        f"from {model.qualified}"
+        f"from {model.qualified}) o on o.__rid = m.rowid"
     )
     columns[KEY_OCCURRENCE] = ColumnInfo(KEY_OCCURRENCE, "internal")
     return Suite(
@@ -224,19 +227,27 @@ def consistency_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> li
                 f"cast(g.{quote(f)} as varchar) as {quote('golden_' + f)}"
                 for f in fields
             )
+            # the source's records first; the departments of only their entities are counted
+            # (counting every entity's departments again for each source cost a second a suite)
             query = f"""
-                with spread as (
-                    select x.{quote(entity_id)}, count(distinct split_part(r.source, '__', 1)) as departments
-                    from {records} r join {xref} x using (source, record_id)
+                with mine as (
+                    select r.record_id as row_id, r.source_file, cast(r.source_line as varchar) as source_line,
+                           x.{quote(entity_id)}, {", ".join(f"r.{quote(f)}" for f in fields)}
+                    from {records} r
+                    join {xref} x using (source, record_id)
+                    where r.source = '{source}'
+                ),
+                spread as (
+                    select x.{quote(entity_id)}
+                    from {xref} x
+                    where x.{quote(entity_id)} in (select {quote(entity_id)} from mine)
                     group by 1
+                    having count(distinct split_part(x.source, '__', 1)) >= 2
                 )
-                select r.record_id as row_id, r.source_file, cast(r.source_line as varchar) as source_line,
-                       x.{quote(entity_id)}, {compared}
-                from {records} r
-                join {xref} x using (source, record_id)
+                select r.row_id, r.source_file, r.source_line, r.{quote(entity_id)}, {compared}
+                from mine r
                 join spread s using ({quote(entity_id)})
                 join {golden.qualified} g using ({quote(entity_id)})
-                where r.source = '{source}' and s.departments >= 2
             """
             info = _column_info(golden, fields)
             columns = {**info, **{f"golden_{f}": ColumnInfo(f"golden_{f}", info[f].sensitivity, info[f].kind) for f in fields}}

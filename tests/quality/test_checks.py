@@ -247,6 +247,43 @@ def test_chunked_validation_gives_the_same_totals(checked: dict[str, Any]) -> No
     assert failing == {c.check.check_id: sum(len(f) for f in c.failures) for c in whole.checks}
 
 
+def test_distinct_values_weighted_by_rows_give_gx_totals_over_every_row(checked: dict[str, Any]) -> None:
+    """The runner validates each distinct combination once; GX validating every row of the
+    suite must give the same element, evaluated and unexpected counts, and the failing rows
+    listed must be exactly the rows GX finds unexpected."""
+    from pipelines.contracts import get_contract
+    from pipelines.quality.declarations import COUNT_MISSING
+    from pipelines.quality.runner import KEY, WEIGHT, GxRunner, projected_query, run_suite
+    from pipelines.quality.suites_staging import model_suite
+
+    settings = checked["settings"]
+    with connect(settings) as con:
+        suite = model_suite(get_contract(REGISTER), settings, con)
+        runner = GxRunner()
+        weighted = run_suite(runner, con, suite)
+        every_row = con.execute(projected_query(con, suite)).df()
+    every_row[KEY] = range(len(every_row))
+    every_row[WEIGHT] = 1
+    assert len(every_row) > 100 and weighted.rows == len(every_row)
+    by_id = {c.check.check_id: c for c in weighted.checks}
+    compared = 0
+    for group in runner.gx_suites(suite):
+        validation = runner.validate_group(group, every_row)
+        for result in validation.results:
+            outcome = by_id[result.expectation_config.meta["check_id"]]
+            details = result.result
+            missing = 0 if outcome.check.rule.expectation in COUNT_MISSING else details.get("missing_count", 0)
+            assert outcome.elements == details["element_count"], outcome.check.check_id
+            assert outcome.evaluated == details["element_count"] - missing, outcome.check.check_id
+            assert outcome.unexpected == details["unexpected_count"], outcome.check.check_id
+            listed = sorted(every_row.loc[[i[KEY] for i in details["unexpected_index_list"]], suite.index_column])
+            failing = sorted(v for f in outcome.failures for v in f[suite.index_column])
+            assert failing == listed, outcome.check.check_id
+            compared += 1
+    assert compared == len(suite.checks)
+    assert any(c.unexpected for c in weighted.checks)
+
+
 def _totals(outcomes: list[Any]) -> list[tuple[str, list[tuple[str, int, int, int]]]]:
     return [
         (s.suite.name, [(c.check.check_id, c.evaluated, c.unexpected, sum(len(f) for f in c.failures)) for c in s.checks])
