@@ -14,8 +14,8 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,52 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.collect()
 
 
+def chain_ranks(graph: Any, scores: Mapping[str, int], costs: Mapping[str, float]) -> dict[str, int]:
+    """Rank every node of a dbt graph by the estimated cost of the longest chain it starts.
+
+    A node's chain cost is its own (`costs` by model name; tests and unit tests cost nothing of
+    their own) plus the costliest chain among its successors. Ranks order by chain cost, most
+    first, then by dbt's own score (graph level) and node id.
+    """
+    import networkx as nx
+
+    chain: dict[str, float] = {}
+    for node in reversed(list(nx.topological_sort(graph))):
+        parts = str(node).split(".")
+        own = costs.get(parts[2], 0.0) if parts[0] == "model" and len(parts) > 2 else 0.0
+        chain[node] = own + max((chain[child] for child in graph.successors(node)), default=0.0)
+    ranked = sorted(scores, key=lambda node: (-chain.get(node, 0.0), scores[node], node))
+    return {node: rank for rank, node in enumerate(ranked)}
+
+
+@contextmanager
+def _costliest_chains_first(costs: Mapping[str, float]) -> Iterator[None]:
+    """Make dbt start, among the nodes ready to run, the one with the costliest chain ahead.
+
+    dbt's queue ranks ready nodes by graph level, then by name: at county scale the largest
+    staging models (household register, insured persons) started half-way through the run and
+    the record models, which wait for all of them, ran alone at the end while the other thread
+    idled. Here the ranks are `chain_ranks`. Only the order in which independent nodes start
+    changes, never what runs or what waits for what. A dbt without the hook (its queue is
+    internal API) runs in its own order.
+    """
+    from dbt.graph.queue import GraphQueue
+
+    original = getattr(GraphQueue, "_get_scores", None)
+    if original is None:
+        yield
+        return
+
+    def scores(self: GraphQueue, graph: Any) -> dict[str, int]:
+        return chain_ranks(graph, original(self, graph), costs)
+
+    GraphQueue._get_scores = scores  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        GraphQueue._get_scores = original  # type: ignore[method-assign]
+
+
 def _release_warehouse() -> None:
     """Close dbt-duckdb's process-wide DuckDB handle.
 
@@ -93,8 +139,15 @@ def _release_warehouse() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
-def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[dict[str, Any]]:
+def run_dbt(
+    settings: Settings, command: str, args: Sequence[str] = (), *, costs: Mapping[str, float] | None = None
+) -> list[dict[str, Any]]:
     """Invoke one dbt command; raise GovdataError naming every failed node.
+
+    Args:
+        costs: optional cost estimate per model name (e.g. raw rows of a staging model's
+            source): dbt's threads then start the costliest chains of models first (see
+            `_costliest_chains_first`); without it dbt's own order (level, then name).
 
     Returns the per-node results (name, status, rows affected when known, execution seconds).
     """
@@ -116,7 +169,8 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = ()) -> list[
         "--quiet",
         *args,
     ]
-    with _environment(settings), _cyclic_gc_paused():
+    ordering = _costliest_chains_first(costs) if costs else nullcontext()
+    with _environment(settings), _cyclic_gc_paused(), ordering:
         try:
             result = dbtRunner().invoke(cli_args)
         finally:

@@ -36,3 +36,35 @@ def test_name_columns_get_the_name_standardiser() -> None:
     assert dbt_codegen.standardiser(register, "name") == "name"
     assert dbt_codegen.standardiser(register, "id_number") == "id_number"
     assert dbt_codegen.standardiser(register, "address") == "text"
+
+
+def test_staging_starts_the_costliest_chains_first() -> None:
+    """`govdata stage` ranks dbt's ready nodes by the cost of the chain they start."""
+    import networkx as nx
+
+    from pipelines.dbt import chain_ranks
+    from pipelines.stage import staging_costs
+
+    graph = nx.DiGraph(
+        [
+            ("unit_test.govdata.stg_big.standardises", "model.govdata.stg_big"),
+            ("model.govdata.stg_big", "model.govdata.int_person_records"),
+            ("model.govdata.stg_small", "model.govdata.int_person_records"),
+            ("model.govdata.stg_mid", "test.govdata.not_null_stg_mid_row_id"),
+        ]
+    )
+    graph.add_node("model.govdata.stg_alone")
+    dbt_scores = {node: (1 if node == "model.govdata.stg_big" else 0) for node in graph}
+    dbt_scores["model.govdata.int_person_records"] = 2
+    ranks = chain_ranks(graph, dbt_scores, {"stg_big": 100.0, "stg_mid": 50.0, "stg_small": 1.0})
+    order = sorted(ranks, key=ranks.__getitem__)
+    # the big model's unit test leads its chain; nodes without a cost keep dbt's order
+    assert order[:3] == ["unit_test.govdata.stg_big.standardises", "model.govdata.stg_big", "model.govdata.stg_mid"]
+    assert order.index("model.govdata.stg_small") < order.index("model.govdata.stg_alone")
+    assert sorted(ranks.values()) == list(range(len(graph)))
+
+    costs = staging_costs({"gongan__household_register": 10})
+    register = next(c for c in all_contracts() if c.source == "gongan__household_register")
+    assert set(costs) == {f"stg_{c.source}" for c in all_contracts()}
+    assert costs["stg_gongan__household_register"] == 10 * (len(register.columns) + 7)
+    assert costs["stg_renshe__insured_person"] == 0
