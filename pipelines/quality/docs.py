@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.quality.declarations import DIMENSION_EN, DIMENSIONS
-from pipelines.quality.runner import CheckOutcome, SuiteOutcome
+from pipelines.quality.runner import CheckOutcome, RenderedSuite, SuiteOutcome
 from pipelines.quality.vendor_assets import ASSETS, VENDOR_DIR
 from pipelines.settings import Settings
 
@@ -230,13 +230,15 @@ def build_run_docs(
     folder.mkdir(parents=True, exist_ok=True)
     links: dict[str, str] = {}
     for suite_outcome in outcomes:
-        result = totalled_result(suite_outcome, settings.as_of)
-        if result is None:
+        rendered = suite_outcome.rendered or render_suite(suite_outcome, settings.as_of)
+        if rendered is None:
             continue
         page = f"{suite_outcome.suite.name}.html"
-        (folder / page).write_text(render_page(result), encoding="utf-8")
+        (folder / page).write_text(rendered.page, encoding="utf-8")
         links[suite_outcome.suite.name] = page
-        write_suite_json(folder / "suites" / f"{suite_outcome.suite.name}.json", suite_outcome, result)
+        document = folder / "suites" / f"{suite_outcome.suite.name}.json"
+        document.parent.mkdir(parents=True, exist_ok=True)
+        document.write_text(rendered.document, encoding="utf-8")
     body = [
         f"<p>运行 run <code>{html.escape(run_id)}</code> · {html.escape(stage)} · 数据截止日期 as-of "
         f"{settings.as_of.isoformat()} · <a href=\"../index.html\">所有运行 all runs</a></p>",
@@ -262,7 +264,16 @@ def build_run_docs(
     return index
 
 
-def write_suite_json(path: Path, suite_outcome: SuiteOutcome, result: Any) -> Path:
+def render_suite(suite_outcome: SuiteOutcome, as_of: Any) -> RenderedSuite | None:
+    """A suite's Data Docs page and JSON document (None when it validated no rows). Called where
+    the suite was validated, so worker processes render side by side."""
+    result = totalled_result(suite_outcome, as_of)
+    if result is None:
+        return None
+    return RenderedSuite(page=render_page(result), document=suite_json(suite_outcome, result))
+
+
+def suite_json(suite_outcome: SuiteOutcome, result: Any) -> str:
     """The suite exactly as GX ran it (every expectation's type, arguments and meta) and its
     totals, as JSON: what an auditor needs to reproduce the run."""
     suite = suite_outcome.suite
@@ -279,9 +290,7 @@ def write_suite_json(path: Path, suite_outcome: SuiteOutcome, result: Any) -> Pa
             for r in result.results
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    return path
+    return json.dumps(document, ensure_ascii=False, indent=1, default=str)
 
 
 def write_top_index(root: Path) -> Path:

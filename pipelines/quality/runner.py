@@ -19,6 +19,7 @@ import math
 import os
 import time
 from collections.abc import Iterator
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,14 @@ class CheckOutcome:
         return self.wilson_lower(policy.confidence_z) > (self.check.baseline_rate or 0.0)
 
 
+@dataclass(frozen=True)
+class RenderedSuite:
+    """A suite's Data Docs page (HTML) and JSON document (see `pipelines.quality.docs`)."""
+
+    page: str
+    document: str
+
+
 @dataclass
 class SuiteOutcome:
     suite: Suite
@@ -93,6 +102,7 @@ class SuiteOutcome:
     checks: list[CheckOutcome]
     validation_results: list[Any] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time the suite took (reading and validating)
+    rendered: RenderedSuite | None = None  # rendered where validated (then validation_results is dropped)
 
 
 class GxRunner:
@@ -425,7 +435,19 @@ class WarehouseLocked(RuntimeError):
 _WORKER: dict[str, Any] = {}
 
 
-def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int) -> SuiteOutcome:
+def _rendered(outcome: SuiteOutcome, as_of: date | None) -> SuiteOutcome:
+    """With an as-of date, the outcome with its Data Docs page rendered (and GX's per-chunk
+    results dropped: they are large to pass between processes and nothing else reads them)."""
+    if as_of is None:
+        return outcome
+    from pipelines.quality.docs import render_suite
+
+    outcome.rendered = render_suite(outcome, as_of)
+    outcome.validation_results = []
+    return outcome
+
+
+def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int, as_of: date | None) -> SuiteOutcome:
     """One suite in a worker process: the worker's own read-only connection and GX context."""
     if "con" not in _WORKER:
         try:
@@ -433,22 +455,27 @@ def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int) -> SuiteO
         except duckdb.Error as exc:
             raise WarehouseLocked(str(exc).splitlines()[0]) from None
         _WORKER["runner"] = GxRunner()
-    return run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows)
+    return _rendered(run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows), as_of)
 
 
-def estimated_rows(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> int:
-    """Rows of the tables the suites check (DuckDB's estimate, counted once per suite)."""
+def suite_sizes(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> list[int]:
+    """Rows of the largest table each suite reads (DuckDB's estimate)."""
     sizes = {
         f"{schema}.{name}": int(size or 0)
         for schema, name, size in con.execute(
             "select schema_name, table_name, estimated_size from duckdb_tables()"
         ).fetchall()
     }
-    return sum(max((sizes.get(t, 0) for t in (suite.table, *suite.requires)), default=0) for suite in suites)
+    return [max((sizes.get(t, 0) for t in (suite.table, *suite.requires)), default=0) for suite in suites]
 
 
 def validate_suites(
-    warehouse: str, suites: list[Suite], chunk_rows: int = DEFAULT_CHUNK_ROWS, workers: int = 1
+    warehouse: str,
+    suites: list[Suite],
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    workers: int = 1,
+    sizes: list[int] | None = None,
+    as_of: date | None = None,
 ) -> list[SuiteOutcome]:
     """Validate every suite, in declared order of the outcomes; with `workers` > 1, suites are
     spread over that many processes, each reading the warehouse read-only (DuckDB allows many
@@ -457,32 +484,44 @@ def validate_suites(
     Every suite is independent and validated whole by one process, so the outcomes equal those
     of one process. When a worker cannot open the warehouse (an in-process run that holds it
     for writing, e.g. `dag.test()` of several stages), everything is validated here instead.
+    With `as_of`, each suite's Data Docs page is rendered where it was validated
+    (`SuiteOutcome.rendered`).
     """
     if not suites:
         return []
     if workers > 1 and len(suites) > 1:
         try:
-            return _validate_side_by_side(warehouse, suites, chunk_rows, workers)
+            return _validate_side_by_side(warehouse, suites, chunk_rows, workers, sizes, as_of)
         except WarehouseLocked as exc:
             log.info("validating in the stage's process: %s", exc)
     from pipelines.warehouse import open_reader
 
     runner = GxRunner()
     with open_reader(warehouse) as con:
-        return [run_suite(runner, con, suite, chunk_rows) for suite in suites]
+        return [_rendered(run_suite(runner, con, suite, chunk_rows), as_of) for suite in suites]
 
 
-def _validate_side_by_side(warehouse: str, suites: list[Suite], chunk_rows: int, workers: int) -> list[SuiteOutcome]:
+def _validate_side_by_side(
+    warehouse: str,
+    suites: list[Suite],
+    chunk_rows: int,
+    workers: int,
+    sizes: list[int] | None,
+    as_of: date | None,
+) -> list[SuiteOutcome]:
+    """The suites spread over `workers` processes, largest first (so no large suite starts last
+    while the other workers idle); outcomes in declared order."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    order = sorted(range(len(suites)), key=lambda i: -(sizes[i] if sizes else 0))
     # `spawn`: a forked child would inherit DuckDB's and GX's threads and locks mid-state
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(suites)), mp_context=context) as pool:
-        futures = [pool.submit(_validate_in_worker, warehouse, suite, chunk_rows) for suite in suites]
+        futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, as_of) for i in order}
         try:
-            return [future.result() for future in futures]
+            return [futures[i].result() for i in range(len(suites))]
         except BaseException:
-            for future in futures:
+            for future in futures.values():
                 future.cancel()
             raise

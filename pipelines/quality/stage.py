@@ -22,7 +22,7 @@ from pipelines.quality.runner import (
     PARALLEL_MIN_ROWS,
     CheckOutcome,
     SuiteOutcome,
-    estimated_rows,
+    suite_sizes,
     validate_suites,
 )
 from pipelines.quality.store import append, score_rows, trend, write_outcomes
@@ -61,20 +61,20 @@ def _runnable(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> tuple[list
     return runnable, missing
 
 
-def _validate(settings: Settings, suites: list[Suite], rows: int, chunk_rows: int) -> list[SuiteOutcome]:
+def _validate(settings: Settings, suites: list[Suite], sizes: list[int], chunk_rows: int) -> list[SuiteOutcome]:
     """Validate, side by side in `check_workers` processes when the tables are large."""
-    workers = settings.check_workers if rows >= PARALLEL_MIN_ROWS else 1
-    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers)
+    workers = settings.check_workers if sum(sizes) >= PARALLEL_MIN_ROWS else 1
+    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers, sizes, settings.as_of)
 
 
 def _plan(
     settings: Settings, build: Callable[[Settings, duckdb.DuckDBPyConnection], list[Suite]]
-) -> tuple[list[Suite], list[str], int]:
-    """The run's suites, the missing tables and the rows to check, on a connection closed
+) -> tuple[list[Suite], list[str], list[int]]:
+    """The run's suites, the missing tables and each suite's rows, on a connection closed
     before validating (so worker processes can open the warehouse read-only)."""
     with connect(settings) as con:
         suites, missing = _runnable(con, build(settings, con))
-        return suites, missing, estimated_rows(con, suites)
+        return suites, missing, suite_sizes(con, suites)
 
 
 def _summary(outcomes: list[SuiteOutcome], written: dict[str, int]) -> dict[str, Any]:
@@ -122,8 +122,8 @@ def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> d
     """Run every staging suite (one per staging model) and record the results."""
     with record_stage("check_staging", settings) as run:
         clock = _Clock()
-        suites, missing, rows = _plan(settings, staging_suites)
-        outcomes = clock.time("validate", _validate, settings, suites, rows, chunk_rows)
+        suites, missing, sizes = _plan(settings, staging_suites)
+        outcomes = clock.time("validate", _validate, settings, suites, sizes, chunk_rows)
         with connect(settings) as con:
             written, scores = clock.time("record", _record, con, settings, run.run_id, "staging", outcomes)
             docs = clock.time("data docs", _docs, con, settings, run.run_id, "staging", outcomes, scores)
@@ -143,8 +143,8 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
 
     with record_stage("check_libraries", settings) as run:
         clock = _Clock()
-        suites, missing, rows = _plan(settings, library_suites)
-        outcomes = clock.time("validate", _validate, settings, suites, rows, chunk_rows)
+        suites, missing, sizes = _plan(settings, library_suites)
+        outcomes = clock.time("validate", _validate, settings, suites, sizes, chunk_rows)
         with connect(settings) as con:
             written, scores = clock.time("record", _record, con, settings, run.run_id, "libraries", outcomes)
             gates = write_gates(con, settings, run.run_id, settings.as_of)

@@ -10,6 +10,8 @@ tables are untouched, and the run's Data Docs load nothing from the internet.
 
 from __future__ import annotations
 
+import json
+
 import re
 from datetime import date
 from pathlib import Path
@@ -291,6 +293,17 @@ def _totals(outcomes: list[Any]) -> list[tuple[str, list[tuple[str, int, int, in
     ]
 
 
+def _documents(outcomes: list[Any]) -> list[Any]:
+    """Each suite's rendered JSON document, without GX's random expectation ids."""
+    documents = []
+    for outcome in outcomes:
+        document = json.loads(outcome.rendered.document) if outcome.rendered else None
+        for expectation in (document or {}).get("expectations", []):
+            expectation.pop("id", None)
+        documents.append(document)
+    return documents
+
+
 def test_suites_validated_in_worker_processes_give_the_same_outcomes(checked: dict[str, Any]) -> None:
     from pipelines.quality.runner import validate_suites
     from pipelines.quality.stage import _runnable
@@ -300,9 +313,12 @@ def test_suites_validated_in_worker_processes_give_the_same_outcomes(checked: di
     with connect(settings) as con:
         suites, _ = _runnable(con, staging_suites(settings, con))
     warehouse = str(settings.warehouse_path)
-    alone = validate_suites(warehouse, suites, workers=1)
-    side_by_side = validate_suites(warehouse, suites, workers=2)
+    alone = validate_suites(warehouse, suites, workers=1, as_of=settings.as_of)
+    side_by_side = validate_suites(warehouse, suites, workers=2, as_of=settings.as_of)
     assert _totals(side_by_side) == _totals(alone)
+    # each suite's Data Docs page is rendered where it was validated, the same in either mode
+    assert _documents(side_by_side) == _documents(alone)
+    assert all(s.rendered is not None for s in side_by_side if s.rows)
     assert any(c.unexpected for s in side_by_side for c in s.checks)
     # a process holding the warehouse for writing (all stages in one `dag.test()` process):
     # the workers cannot open it, and the suites are validated in this process instead
