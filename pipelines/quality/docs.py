@@ -11,6 +11,7 @@ lists the runs. The pages are a report: they read nothing from the internet.
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import json
 import re
@@ -132,13 +133,21 @@ def totalled_result(suite_outcome: SuiteOutcome, as_of: Any) -> Any | None:
     return total
 
 
+@functools.cache
+def _page_view() -> Any:
+    """One GX page view per process: each view holds its own Jinja environment, whose compiled
+    templates a new view would compile again (measured: most of the rendering time)."""
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    return DefaultJinjaPageView()
+
+
 def render_page(validation_result: Any) -> str:
     """GX's validation-results page for one suite, made offline."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
-    from great_expectations.render.view import DefaultJinjaPageView
 
     document = ValidationResultsPageRenderer().render(validation_result)
-    return offline_html(DefaultJinjaPageView().render(document), static="../static")
+    return offline_html(_page_view().render(document), static="../static")
 
 
 _PAGE = """<!DOCTYPE html>
