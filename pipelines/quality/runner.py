@@ -54,6 +54,10 @@ class CheckOutcome:
     unexpected: int = 0
     failures: list[pd.DataFrame] = field(default_factory=list)
     gx_results: list[Any] = field(default_factory=list)
+    # when finished where validated (see `Finishing`): the masked dq.failures rows, and how many
+    # failing records `failures` held before it was emptied
+    failure_frame: pd.DataFrame | None = None
+    failing_records: int = 0
 
     @property
     def ratio(self) -> float:
@@ -102,7 +106,7 @@ class SuiteOutcome:
     checks: list[CheckOutcome]
     validation_results: list[Any] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time the suite took (reading and validating)
-    rendered: RenderedSuite | None = None  # rendered where validated (then validation_results is dropped)
+    rendered: RenderedSuite | None = None  # rendered where validated (then validation_results is emptied)
 
 
 class GxRunner:
@@ -435,19 +439,32 @@ class WarehouseLocked(RuntimeError):
 _WORKER: dict[str, Any] = {}
 
 
-def _rendered(outcome: SuiteOutcome, as_of: date | None) -> SuiteOutcome:
-    """With an as-of date, the outcome with its Data Docs page rendered (and GX's per-chunk
-    results dropped: they are large to pass between processes and nothing else reads them)."""
-    if as_of is None:
+@dataclass(frozen=True)
+class Finishing:
+    """What a suite's validating process also does once the suite is validated: render its Data
+    Docs page and mask its failing records into `dq.failures` rows (side by side when suites are
+    validated in worker processes; the raw failing rows then stay in the worker)."""
+
+    run_id: str
+    as_of: date
+
+
+def _finished(outcome: SuiteOutcome, finishing: Finishing | None) -> SuiteOutcome:
+    if finishing is None:
         return outcome
     from pipelines.quality.docs import render_suite
+    from pipelines.quality.store import failure_rows
 
-    outcome.rendered = render_suite(outcome, as_of)
-    outcome.validation_results = []
+    outcome.rendered = render_suite(outcome, finishing.as_of)
+    outcome.validation_results = []  # large to pass between processes; nothing else reads them
+    for check in outcome.checks:
+        check.failure_frame = failure_rows(finishing.run_id, finishing.as_of, check, None)
+        check.failing_records = sum(len(f) for f in check.failures)
+        check.failures = []
     return outcome
 
 
-def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int, as_of: date | None) -> SuiteOutcome:
+def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int, finishing: Finishing | None) -> SuiteOutcome:
     """One suite in a worker process: the worker's own read-only connection and GX context."""
     if "con" not in _WORKER:
         try:
@@ -455,7 +472,7 @@ def _validate_in_worker(warehouse: str, suite: Suite, chunk_rows: int, as_of: da
         except duckdb.Error as exc:
             raise WarehouseLocked(str(exc).splitlines()[0]) from None
         _WORKER["runner"] = GxRunner()
-    return _rendered(run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows), as_of)
+    return _finished(run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows), finishing)
 
 
 def suite_sizes(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> list[int]:
@@ -475,7 +492,7 @@ def validate_suites(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     workers: int = 1,
     sizes: list[int] | None = None,
-    as_of: date | None = None,
+    finishing: Finishing | None = None,
 ) -> list[SuiteOutcome]:
     """Validate every suite, in declared order of the outcomes; with `workers` > 1, suites are
     spread over that many processes, each reading the warehouse read-only (DuckDB allows many
@@ -484,21 +501,21 @@ def validate_suites(
     Every suite is independent and validated whole by one process, so the outcomes equal those
     of one process. When a worker cannot open the warehouse (an in-process run that holds it
     for writing, e.g. `dag.test()` of several stages), everything is validated here instead.
-    With `as_of`, each suite's Data Docs page is rendered where it was validated
-    (`SuiteOutcome.rendered`).
+    With `finishing`, each suite is finished (Data Docs page, masked failing records) where it
+    was validated.
     """
     if not suites:
         return []
     if workers > 1 and len(suites) > 1:
         try:
-            return _validate_side_by_side(warehouse, suites, chunk_rows, workers, sizes, as_of)
+            return _validate_side_by_side(warehouse, suites, chunk_rows, workers, sizes, finishing)
         except WarehouseLocked as exc:
             log.info("validating in the stage's process: %s", exc)
     from pipelines.warehouse import open_reader
 
     runner = GxRunner()
     with open_reader(warehouse) as con:
-        return [_rendered(run_suite(runner, con, suite, chunk_rows), as_of) for suite in suites]
+        return [_finished(run_suite(runner, con, suite, chunk_rows), finishing) for suite in suites]
 
 
 def _validate_side_by_side(
@@ -507,7 +524,7 @@ def _validate_side_by_side(
     chunk_rows: int,
     workers: int,
     sizes: list[int] | None,
-    as_of: date | None,
+    finishing: Finishing | None,
 ) -> list[SuiteOutcome]:
     """The suites spread over `workers` processes, largest first (so no large suite starts last
     while the other workers idle); outcomes in declared order."""
@@ -518,7 +535,7 @@ def _validate_side_by_side(
     # `spawn`: a forked child would inherit DuckDB's and GX's threads and locks mid-state
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(suites)), mp_context=context) as pool:
-        futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, as_of) for i in order}
+        futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, finishing) for i in order}
         try:
             return [futures[i].result() for i in range(len(suites))]
         except BaseException:

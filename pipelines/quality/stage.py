@@ -19,6 +19,7 @@ from pipelines.quality.suites_libraries import library_suites
 from pipelines.quality.suites_staging import staging_suites
 from pipelines.quality.runner import (
     DEFAULT_CHUNK_ROWS,
+    Finishing,
     PARALLEL_MIN_ROWS,
     CheckOutcome,
     SuiteOutcome,
@@ -61,10 +62,14 @@ def _runnable(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> tuple[list
     return runnable, missing
 
 
-def _validate(settings: Settings, suites: list[Suite], sizes: list[int], chunk_rows: int) -> list[SuiteOutcome]:
-    """Validate, side by side in `check_workers` processes when the tables are large."""
+def _validate(
+    settings: Settings, run_id: str, suites: list[Suite], sizes: list[int], chunk_rows: int
+) -> list[SuiteOutcome]:
+    """Validate, side by side in `check_workers` processes when the tables are large; each suite
+    is finished (Data Docs page, masked failing records) in the process that validated it."""
     workers = settings.check_workers if sum(sizes) >= PARALLEL_MIN_ROWS else 1
-    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers, sizes, settings.as_of)
+    finishing = Finishing(run_id=run_id, as_of=settings.as_of)
+    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers, sizes, finishing)
 
 
 def _plan(
@@ -123,7 +128,7 @@ def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> d
     with record_stage("check_staging", settings) as run:
         clock = _Clock()
         suites, missing, sizes = _plan(settings, staging_suites)
-        outcomes = clock.time("validate", _validate, settings, suites, sizes, chunk_rows)
+        outcomes = clock.time("validate", _validate, settings, run.run_id, suites, sizes, chunk_rows)
         with connect(settings) as con:
             written, scores = clock.time("record", _record, con, settings, run.run_id, "staging", outcomes)
             docs = clock.time("data docs", _docs, con, settings, run.run_id, "staging", outcomes, scores)
@@ -144,7 +149,7 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
     with record_stage("check_libraries", settings) as run:
         clock = _Clock()
         suites, missing, sizes = _plan(settings, library_suites)
-        outcomes = clock.time("validate", _validate, settings, suites, sizes, chunk_rows)
+        outcomes = clock.time("validate", _validate, settings, run.run_id, suites, sizes, chunk_rows)
         with connect(settings) as con:
             written, scores = clock.time("record", _record, con, settings, run.run_id, "libraries", outcomes)
             gates = write_gates(con, settings, run.run_id, settings.as_of)

@@ -177,7 +177,7 @@ def _masked_value_expr(suite: Suite, columns: tuple[str, ...], frame: pl.DataFra
 
 
 def failure_rows(
-    run_id: str, as_of: date, outcome: CheckOutcome, evaluated_at: datetime
+    run_id: str, as_of: date, outcome: CheckOutcome, evaluated_at: datetime | None
 ) -> pd.DataFrame:
     """dq.failures rows of one check: every failing record, lineage kept, values masked.
 
@@ -205,7 +205,7 @@ def _failure_frame(
     raw: pd.DataFrame,
     column: str | None,
     shown: tuple[str, ...],
-    evaluated_at: datetime,
+    evaluated_at: datetime | None,
 ) -> pd.DataFrame:
     suite, check = outcome.suite, outcome.check
     attribute_source = f"{column}_source"  # library columns naming the source they came from
@@ -282,8 +282,14 @@ def write_outcomes(
     ensure_tables(con)
     evaluated_at = now()
     results = append(con, "results", result_rows(run_id, as_of, outcomes, evaluated_at, policy))
-    # one insert for the run (an insert per check cost a few milliseconds each, a thousand checks)
-    frames = [f for f in (failure_rows(run_id, as_of, o, evaluated_at) for o in outcomes) if len(f)]
+    # one insert for the run (an insert per check cost a few milliseconds each, a thousand checks);
+    # rows masked where the suite was validated only get the run's time here
+    frames = [
+        o.failure_frame.assign(run_id=run_id, evaluated_at=evaluated_at) if o.failure_frame is not None
+        else failure_rows(run_id, as_of, o, evaluated_at)
+        for o in outcomes
+    ]
+    frames = [f for f in frames if len(f)]
     failures = append(con, "failures", pd.concat(frames, ignore_index=True)) if frames else 0
     return {"results": results, "failures": failures}
 

@@ -286,9 +286,14 @@ def test_distinct_values_weighted_by_rows_give_gx_totals_over_every_row(checked:
     assert any(c.unexpected for c in weighted.checks)
 
 
+def _failing(check: Any) -> int:
+    """Failing records of a check outcome, finished where validated or not."""
+    return check.failing_records if check.failure_frame is not None else sum(len(f) for f in check.failures)
+
+
 def _totals(outcomes: list[Any]) -> list[tuple[str, list[tuple[str, int, int, int]]]]:
     return [
-        (s.suite.name, [(c.check.check_id, c.evaluated, c.unexpected, sum(len(f) for f in c.failures)) for c in s.checks])
+        (s.suite.name, [(c.check.check_id, c.evaluated, c.unexpected, _failing(c)) for c in s.checks])
         for s in outcomes
     ]
 
@@ -305,7 +310,7 @@ def _documents(outcomes: list[Any]) -> list[Any]:
 
 
 def test_suites_validated_in_worker_processes_give_the_same_outcomes(checked: dict[str, Any]) -> None:
-    from pipelines.quality.runner import validate_suites
+    from pipelines.quality.runner import Finishing, validate_suites
     from pipelines.quality.stage import _runnable
     from pipelines.quality.suites_staging import staging_suites
 
@@ -313,12 +318,17 @@ def test_suites_validated_in_worker_processes_give_the_same_outcomes(checked: di
     with connect(settings) as con:
         suites, _ = _runnable(con, staging_suites(settings, con))
     warehouse = str(settings.warehouse_path)
-    alone = validate_suites(warehouse, suites, workers=1, as_of=settings.as_of)
-    side_by_side = validate_suites(warehouse, suites, workers=2, as_of=settings.as_of)
+    finishing = Finishing(run_id="r1", as_of=settings.as_of)
+    alone = validate_suites(warehouse, suites, workers=1, finishing=finishing)
+    side_by_side = validate_suites(warehouse, suites, workers=2, finishing=finishing)
     assert _totals(side_by_side) == _totals(alone)
-    # each suite's Data Docs page is rendered where it was validated, the same in either mode
+    # each suite is finished where it was validated (its Data Docs page rendered, its failing
+    # records masked into dq.failures rows), the same in either mode
     assert _documents(side_by_side) == _documents(alone)
     assert all(s.rendered is not None for s in side_by_side if s.rows)
+    masked = [c.failure_frame for s in side_by_side for c in s.checks]
+    assert all(f is not None for f in masked)
+    assert sum(len(f) for f in masked) == sum(len(c.failure_frame) for s in alone for c in s.checks) > 0
     assert any(c.unexpected for s in side_by_side for c in s.checks)
     # a process holding the warehouse for writing (all stages in one `dag.test()` process):
     # the workers cannot open it, and the suites are validated in this process instead
