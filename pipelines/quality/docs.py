@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import html
+import importlib.util
 import json
 import re
 import shutil
@@ -69,9 +70,10 @@ def install_static(docs_root: Path) -> Path:
     vendor = target / "vendor"
     if not (vendor / "LICENSES.txt").exists():
         shutil.copytree(VENDOR_DIR, vendor, dirs_exist_ok=True)
-    import great_expectations
-
-    gx_static = Path(great_expectations.__file__).parent / "render" / "view" / "static"
+    # located without importing GX (seconds, and nothing else here needs it)
+    spec = importlib.util.find_spec("great_expectations")
+    assert spec is not None and spec.submodule_search_locations, "great_expectations is not installed"
+    gx_static = Path(list(spec.submodule_search_locations)[0]) / "render" / "view" / "static"
     for relative in _GX_STATIC:
         destination = target / "gx" / relative
         if not destination.exists():
@@ -228,9 +230,10 @@ def build_run_docs(
     gates: dict[str, bool] | None = None,
 ) -> Path:
     """Write one run's Data Docs (a page per suite and the run's index); returns the index."""
-    # GX renders a result through its expectation's class: the custom ones must be registered
-    # here too when the suites were validated in worker processes
-    import pipelines.quality.custom  # noqa: F401
+    if any(o.rendered is None and o.validation_results for o in outcomes):
+        # GX renders a result through its expectation's class: the custom ones must be
+        # registered in this process too (importing GX costs seconds: only when needed)
+        import pipelines.quality.custom  # noqa: F401
 
     root = settings.reports_path / DOCS_FOLDER
     install_static(root)
