@@ -19,6 +19,8 @@ import math
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from dataclasses import dataclass, field
 from typing import Any
@@ -464,18 +466,42 @@ def _finished(outcome: SuiteOutcome, finishing: Finishing | None) -> SuiteOutcom
     return outcome
 
 
+def _warm_worker() -> None:
+    """A worker's start: import GX and build its context (seconds) before any suite arrives."""
+    if "runner" not in _WORKER:
+        _WORKER["runner"] = GxRunner()
+
+
 def _validate_in_worker(
     warehouse: str, suite: Suite, chunk_rows: int, finishing: Finishing | None, threads: int
 ) -> SuiteOutcome:
     """One suite in a worker process: the worker's own read-only connection (on `threads`
     DuckDB threads) and GX context."""
+    _warm_worker()
     if "con" not in _WORKER:
         try:
             _WORKER["con"] = duckdb.connect(warehouse, read_only=True, config={"threads": threads})
         except duckdb.Error as exc:
             raise WarehouseLocked(str(exc).splitlines()[0]) from None
-        _WORKER["runner"] = GxRunner()
     return _finished(run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows), finishing)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """`workers` worker processes (None for one), started at once: each imports GX while the
+    caller plans its suites. They open the warehouse only with their first suite.
+    """
+    if workers <= 1:
+        yield None
+        return
+    import multiprocessing
+
+    # `spawn`: a forked child would inherit DuckDB's and GX's threads and locks mid-state
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker) as pool:
+        for _ in range(workers):  # processes start on demand: one per pending task
+            pool.submit(int)
+        yield pool
 
 
 def suite_sizes(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> list[int]:
@@ -496,6 +522,7 @@ def validate_suites(
     workers: int = 1,
     sizes: list[int] | None = None,
     finishing: Finishing | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[SuiteOutcome]:
     """Validate every suite, in declared order of the outcomes; with `workers` > 1, suites are
     spread over that many processes, each reading the warehouse read-only (DuckDB allows many
@@ -505,13 +532,17 @@ def validate_suites(
     of one process. When a worker cannot open the warehouse (an in-process run that holds it
     for writing, e.g. `dag.test()` of several stages), everything is validated here instead.
     With `finishing`, each suite is finished (Data Docs page, masked failing records) where it
-    was validated.
+    was validated. `pool` is a `worker_pool(workers)` already started, else one is started here.
     """
     if not suites:
         return []
     if workers > 1 and len(suites) > 1:
         try:
-            return _validate_side_by_side(warehouse, suites, chunk_rows, workers, sizes, finishing)
+            if pool is not None:
+                return _validate_side_by_side(pool, warehouse, suites, chunk_rows, workers, sizes, finishing)
+            with worker_pool(min(workers, len(suites))) as started:
+                assert started is not None
+                return _validate_side_by_side(started, warehouse, suites, chunk_rows, workers, sizes, finishing)
         except WarehouseLocked as exc:
             log.info("validating in the stage's process: %s", exc)
     from pipelines.warehouse import open_reader
@@ -522,6 +553,7 @@ def validate_suites(
 
 
 def _validate_side_by_side(
+    pool: ProcessPoolExecutor,
     warehouse: str,
     suites: list[Suite],
     chunk_rows: int,
@@ -529,22 +561,16 @@ def _validate_side_by_side(
     sizes: list[int] | None,
     finishing: Finishing | None,
 ) -> list[SuiteOutcome]:
-    """The suites spread over `workers` processes, largest first (so no large suite starts last
+    """The suites spread over the pool's processes, largest first (so no large suite starts last
     while the other workers idle); outcomes in declared order."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     order = sorted(range(len(suites)), key=lambda i: -(sizes[i] if sizes else 0))
     # the cores shared out: DuckDB threads beyond them only cost switching (measured at county:
     # two workers of two threads each on two cores took 10% more CPU than of one thread each)
     threads = max(1, (os.cpu_count() or 1) // workers)
-    # `spawn`: a forked child would inherit DuckDB's and GX's threads and locks mid-state
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(suites)), mp_context=context) as pool:
-        futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, finishing, threads) for i in order}
-        try:
-            return [futures[i].result() for i in range(len(suites))]
-        except BaseException:
-            for future in futures.values():
-                future.cancel()
-            raise
+    futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, finishing, threads) for i in order}
+    try:
+        return [futures[i].result() for i in range(len(suites))]
+    except BaseException:
+        for future in futures.values():
+            future.cancel()
+        raise

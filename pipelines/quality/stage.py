@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import duckdb
@@ -25,8 +26,10 @@ from pipelines.quality.runner import (
     SuiteOutcome,
     suite_sizes,
     validate_suites,
+    worker_pool,
 )
 from pipelines.quality.store import append, score_rows, trend, write_outcomes
+from pipelines.build import LIBRARY_SCHEMAS
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage, table_exists
 
@@ -62,14 +65,31 @@ def _runnable(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> tuple[list
     return runnable, missing
 
 
+def _workers(settings: Settings, schemas: tuple[str, ...]) -> int:
+    """`check_workers` when the tables of `schemas` are large (DuckDB's estimate), else one:
+    below `PARALLEL_MIN_ROWS` rows, starting processes costs more than it saves."""
+    with connect(settings) as con:
+        marks = ", ".join("?" for _ in schemas)
+        (rows,) = con.execute(
+            f"select coalesce(sum(estimated_size), 0) from duckdb_tables() where schema_name in ({marks})",
+            list(schemas),
+        ).fetchone()  # type: ignore[misc]
+    return settings.check_workers if rows >= PARALLEL_MIN_ROWS else 1
+
+
 def _validate(
-    settings: Settings, run_id: str, suites: list[Suite], sizes: list[int], chunk_rows: int
+    settings: Settings,
+    run_id: str,
+    suites: list[Suite],
+    sizes: list[int],
+    chunk_rows: int,
+    pool: ProcessPoolExecutor | None,
 ) -> list[SuiteOutcome]:
-    """Validate, side by side in `check_workers` processes when the tables are large; each suite
-    is finished (Data Docs page, masked failing records) in the process that validated it."""
-    workers = settings.check_workers if sum(sizes) >= PARALLEL_MIN_ROWS else 1
+    """Validate, side by side in the pool's processes if there is a pool; each suite is finished
+    (Data Docs page, masked failing records) in the process that validated it."""
     finishing = Finishing(run_id=run_id, as_of=settings.as_of)
-    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers, sizes, finishing)
+    workers = settings.check_workers if pool is not None else 1
+    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers, sizes, finishing, pool)
 
 
 def _plan(
@@ -127,8 +147,10 @@ def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> d
     """Run every staging suite (one per staging model) and record the results."""
     with record_stage("check_staging", settings) as run:
         clock = _Clock()
-        suites, missing, sizes = _plan(settings, staging_suites)
-        outcomes = clock.time("validate", _validate, settings, run.run_id, suites, sizes, chunk_rows)
+        # the workers start (importing GX) while the suites are planned
+        with worker_pool(_workers(settings, ("staging",))) as pool:
+            suites, missing, sizes = _plan(settings, staging_suites)
+            outcomes = clock.time("validate", _validate, settings, run.run_id, suites, sizes, chunk_rows, pool)
         with connect(settings) as con:
             written, scores = clock.time("record", _record, con, settings, run.run_id, "staging", outcomes)
             docs = clock.time("data docs", _docs, con, settings, run.run_id, "staging", outcomes, scores)
@@ -148,8 +170,9 @@ def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) ->
 
     with record_stage("check_libraries", settings) as run:
         clock = _Clock()
-        suites, missing, sizes = _plan(settings, library_suites)
-        outcomes = clock.time("validate", _validate, settings, run.run_id, suites, sizes, chunk_rows)
+        with worker_pool(_workers(settings, LIBRARY_SCHEMAS)) as pool:
+            suites, missing, sizes = _plan(settings, library_suites)
+            outcomes = clock.time("validate", _validate, settings, run.run_id, suites, sizes, chunk_rows, pool)
         with connect(settings) as con:
             written, scores = clock.time("record", _record, con, settings, run.run_id, "libraries", outcomes)
             gates = write_gates(con, settings, run.run_id, settings.as_of)
