@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 log = logging.getLogger(__name__)
+from pipelines.quality.declarations import SAFE_LOADER
 from pipelines.settings import Settings
 
 _REF_RE = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
@@ -75,7 +76,7 @@ def _model_yaml_entries(models_dir: Path) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     for path in sorted(models_dir.rglob("*.yml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         except yaml.YAMLError as exc:
             # An unreadable YAML documents nothing: its models count as undocumented.
             log.warning("%s: not valid YAML, its models count as undocumented (%s)", path, exc)

@@ -20,6 +20,10 @@ import yaml
 from pipelines.errors import GovdataError
 from pipelines.settings import Settings
 
+# libyaml's parser when PyYAML was built with it (the pure-Python one took seconds to read
+# the dbt model YAML at every check run), else PyYAML's own; both safe
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DIMENSIONS = ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性")
 DIMENSION_EN = {
     "规范性": "normativity",
@@ -198,7 +202,7 @@ def read_declaration(settings: Settings, name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=16)
 def _read_yaml_cached(path: Path, stamp: float) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     if not isinstance(data, dict):
         raise DeclarationError(f"{path}: expected a mapping at the top level")
     return data
