@@ -34,7 +34,9 @@ from pipelines.quality.declarations import COUNT_MISSING, DIMENSION_EN, Check, G
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHUNK_ROWS = 250_000
+# combinations (or rows, for the wide groups) per GX batch: bounds memory at any scale (about
+# 1.5 GB per worker at county); every batch costs GX's fixed per-check work again
+DEFAULT_CHUNK_ROWS = 1_000_000
 DATASOURCE = "govdata_frames"
 # GX lists unexpected rows by this integer column: the number of a distinct combination of the
 # values a group of checks reads (failures map it back to the suite's rows).
