@@ -104,13 +104,18 @@ def table_suite(
     if any(columns[k].sensitivity in ("personal", "sensitive") for k in key):
         # dq.failures names records by key; a personal key is named by its digest instead
         record_key = f"'md5:' || left(md5({record_key}), 16)"
-    # numbered in a narrow query joined back by rowid: a window over whole rows sorts every
-    # column with them
+    # only rows whose key repeats are numbered (a narrow query joined back by rowid); every other
+    # row is its key's first occurrence: a window over every row (and worse, over whole rows) cost
+    # far more than the one hash aggregate that finds the repeated keys
+    matched = " and ".join(f"m.{quote(k)} is not distinct from r.{quote(k)}" for k in key)
+    repeated = f"select {keys} from {model.qualified} group by {keys} having count(*) > 1"
+    numbered = (
+        f"select m.rowid as __rid, row_number() over (partition by {keys} order by {keys}) as occurrence "
+        f"from {model.qualified} m semi join ({repeated}) r on {matched}"
+    )
     query = (
-        f"select m.*, {record_key} as {RECORD_KEY}, o.{quote(KEY_OCCURRENCE)} "
-        f"from {model.qualified} m join (select rowid as __rid, "
-        f"row_number() over (partition by {keys} order by {keys}) as {quote(KEY_OCCURRENCE)} "
-        f"from {model.qualified}) o on o.__rid = m.rowid"
+        f"select m.*, {record_key} as {RECORD_KEY}, coalesce(o.occurrence, 1) as {quote(KEY_OCCURRENCE)} "
+        f"from {model.qualified} m left join ({numbered}) o on o.__rid = m.rowid"
     )
     columns[KEY_OCCURRENCE] = ColumnInfo(KEY_OCCURRENCE, "internal")
     return Suite(

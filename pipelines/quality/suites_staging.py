@@ -194,20 +194,26 @@ def _model_query(
     select = ["c.*"]
     join = ""
     if key:
-        # numbered in a narrow query joined back by rowid: a window over whole staged rows sorts
-        # every column with them (measured: most of the check stage's DuckDB time at county)
+        # Only rows whose key repeats are numbered (in a narrow query joined back by rowid); every
+        # other row with a key is its key's first occurrence. A window over whole staged rows
+        # sorted every column with them, and even a narrow one over every row was most of the
+        # check stage's DuckDB time at county; finding the repeated keys is one hash aggregate.
         snapshot = contract.delivery_mode is DeliveryMode.SNAPSHOT
-        keys = ", ".join(["c.delivery_date"] * snapshot + [f"c.{quote(k)}" for k in key])
+        names = ["delivery_date"] * snapshot + [quote(k) for k in key]
+        keys = ", ".join(f"c.{n}" for n in names)
         nulls = " or ".join(f"c.{quote(k)} is null" for k in key)
-        occurrence = (
-            f"case when {nulls} then null else row_number() over (partition by {keys} "
-            f"order by c.delivery_date, try_cast(c.source_line as bigint) nulls last, c.source_line) end"
+        repeated = (
+            f"select {keys} from {table} c where {where} and not ({nulls}) "
+            f"group by {keys} having count(*) > 1"
         )
-        select.append(f"o.{quote(KEY_OCCURRENCE)}")
-        join += (
-            f"left join (select c.rowid as __rid, {occurrence} as {quote(KEY_OCCURRENCE)} "
-            f"from {table} c where {where}) o on o.__rid = c.rowid "
+        matched = " and ".join(f"c.{n} = r.{n}" for n in names)
+        numbered = (
+            f"select c.rowid as __rid, row_number() over (partition by {keys} "
+            f"order by c.delivery_date, try_cast(c.source_line as bigint) nulls last, c.source_line) as occurrence "
+            f"from {table} c semi join ({repeated}) r on {matched} where {where}"
         )
+        select.append(f"case when {nulls} then null else coalesce(o.occurrence, 1) end as {quote(KEY_OCCURRENCE)}")
+        join += f"left join ({numbered}) o on o.__rid = c.rowid "
     else:
         select.append(f"null::bigint as {quote(KEY_OCCURRENCE)}")
     if delivered:
