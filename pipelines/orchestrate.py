@@ -36,10 +36,20 @@ def airflow_environment(home: Path | None = None) -> dict[str, str]:
 
 
 def prepare_airflow(home: Path | None = None) -> Path:
-    """Create/upgrade the SQLite metadata database and the one-slot warehouse pool (idempotent)."""
+    """Create/upgrade the SQLite metadata database and the one-slot warehouse pool (idempotent).
+
+    The two Airflow commands cost seconds on every `govdata run`; once they have succeeded for
+    this Airflow version, a stamp next to the default SQLite database skips them until the
+    database or the version changes (with another metadata database configured, they always run).
+    """
     env = {**os.environ, **airflow_environment(home)}
     os.environ.update(airflow_environment(home))
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    home_path = Path(env["AIRFLOW_HOME"])
+    home_path.mkdir(parents=True, exist_ok=True)
+    stamp_file, stamp = _prepared_stamp(home_path, env)
+    prepared = stamp_file is not None and stamp_file.exists() and (home_path / "airflow.db").exists()
+    if prepared and stamp_file.read_text(encoding="utf-8") == stamp:  # type: ignore[union-attr]
+        return home_path
     airflow = [sys.executable, "-m", "airflow"]
     for command in (
         ["db", "migrate"],
@@ -49,7 +59,21 @@ def prepare_airflow(home: Path | None = None) -> Path:
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise GovdataError(f"airflow {' '.join(command)} failed: {tail[0]}")
-    return Path(env["AIRFLOW_HOME"])
+    if stamp_file is not None:
+        stamp_file.write_text(stamp, encoding="utf-8")
+    return home_path
+
+
+def _prepared_stamp(home: Path, env: dict[str, str]) -> tuple[Path | None, str]:
+    """Where the prepared stamp lives (None when another metadata database than the default
+    SQLite file is configured) and what it says: the Airflow version and the pool."""
+    from importlib.metadata import version
+
+    stamp = f"apache-airflow {version('apache-airflow')}; pool {WAREHOUSE_POOL} 1 slot\n"
+    configured = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    if configured and configured != f"sqlite:///{home / 'airflow.db'}":
+        return None, stamp
+    return home / ".govdata_prepared", stamp
 
 
 def load_dags() -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,33 @@ print(json.dumps(heavy))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
     assert not warehouse.exists()
+
+
+def test_prepare_airflow_runs_its_commands_once_per_metadata_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`govdata run` prepares Airflow every time: after the first success for a database and
+    Airflow version, the (seconds-long) migrate and pool commands are skipped; a new database
+    gets them again."""
+    from pipelines import orchestrate
+
+    home = tmp_path / "airflow_home"
+    for key, value in orchestrate.airflow_environment(home).items():
+        monkeypatch.setenv(key, value)  # restored after the test (prepare_airflow sets them)
+    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
+    commands: list[list[str]] = []
+    real_run = subprocess.run
+
+    def recording_run(command: list[str], **kwargs: Any) -> Any:
+        commands.append(command)
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(orchestrate.subprocess, "run", recording_run)
+    orchestrate.prepare_airflow(home)
+    first = len(commands)
+    assert first == 2 and (home / "airflow.db").exists()
+    orchestrate.prepare_airflow(home)
+    assert len(commands) == first
+    (home / "airflow.db").unlink()
+    orchestrate.prepare_airflow(home)
+    assert len(commands) == 2 * first and (home / "airflow.db").exists()
