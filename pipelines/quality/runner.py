@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.errors import GovdataError
-from pipelines.quality.declarations import COUNT_MISSING, DIMENSION_EN, Check, GatePolicy, Suite
+from pipelines.quality.declarations import COUNT_MISSING, DIMENSION_EN, Check, GatePolicy, Suite, quote
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,9 @@ class CheckOutcome:
     evaluated: int = 0  # elements evaluated: non-missing values (all rows for a not-null check)
     unexpected: int = 0
     failures: list[pd.DataFrame] = field(default_factory=list)
-    gx_results: list[Any] = field(default_factory=list)
-    # when finished where validated (see `Finishing`): the masked dq.failures rows, and how many
-    # failing records `failures` held before it was emptied
+    # when finished where validated (see `Finishing`): the masked dq.failures rows (`failures`
+    # is then emptied)
     failure_frame: pd.DataFrame | None = None
-    failing_records: int = 0
 
     @property
     def ratio(self) -> float:
@@ -245,12 +243,8 @@ def projected_query(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
     keep = [name for name in available if name in wanted]
     if len(keep) == len(available):
         return suite.query
-    listed = ", ".join('"' + name.replace('"', '""') + '"' for name in keep)
+    listed = ", ".join(quote(name) for name in keep)
     return f"select {listed} from ({suite.query}) as checked"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _group_query(group: CheckGroup) -> str:
@@ -261,13 +255,13 @@ def _group_query(group: CheckGroup) -> str:
     columns (the hygiene checks over every text column) rarely repeat: grouping them would cost
     more than it saves, so each row is its own combination there.
     """
-    columns = ", ".join(_quoted(c) for c in group.columns)
+    columns = ", ".join(quote(c) for c in group.columns)
     if not group.distinct:
         return f"select {columns}, 1::bigint as {WEIGHT}, rowid as {KEY} from {ROWS_TABLE}"
     if group.null_only:
         (column,) = group.columns
-        picked = f"min({_quoted(column)}) as {_quoted(column)}"
-        grouped = f"({_quoted(column)} is null)"
+        picked = f"min({quote(column)}) as {quote(column)}"
+        grouped = f"({quote(column)} is null)"
     else:
         picked, grouped = columns, columns
     return f"select {picked}, count(*) as {WEIGHT}, min(rowid) as {KEY} from {ROWS_TABLE} group by {grouped}"
@@ -369,11 +363,11 @@ def _failing_rows(con: duckdb.DuckDBPyConnection, group: CheckGroup, keys: list[
         return _frame(con.execute(query, [keys]).fetch_arrow_table())
     if group.null_only:
         (column,) = group.columns
-        on = f"(r.{_quoted(column)} is null) = (g.{_quoted(column)} is null)"
+        on = f"(r.{quote(column)} is null) = (g.{quote(column)} is null)"
     else:
-        on = " and ".join(f"r.{_quoted(c)} is not distinct from g.{_quoted(c)}" for c in group.columns)
+        on = " and ".join(f"r.{quote(c)} is not distinct from g.{quote(c)}" for c in group.columns)
     query = (
-        f"select r.*, g.{KEY} from {ROWS_TABLE} r join (select {', '.join(_quoted(c) for c in group.columns)}, "
+        f"select r.*, g.{KEY} from {ROWS_TABLE} r join (select {', '.join(quote(c) for c in group.columns)}, "
         f"{KEY} from {GROUP_TABLE} where {KEY} in {wanted}) g on {on} order by r.rowid"
     )
     return _frame(con.execute(query, [keys]).fetch_arrow_table())
@@ -463,7 +457,6 @@ def _finished(outcome: SuiteOutcome, finishing: Finishing | None) -> SuiteOutcom
     outcome.validation_results = []  # large to pass between processes; nothing else reads them
     for check in outcome.checks:
         check.failure_frame = failure_rows(finishing.run_id, finishing.as_of, check, None)
-        check.failing_records = sum(len(f) for f in check.failures)
         check.failures = []
     return outcome
 
