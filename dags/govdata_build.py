@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES, RESOLVED, START_DATE,
     doc_md=__doc__,
 )
 def govdata_build():
-    @task(outlets=[LIBRARIES])
+    @task(outlets=[LIBRARIES], multiple_outputs=False)
     def build() -> dict:
         from pipelines.build import run_build
 

@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES_CHECKED, LIBRARIES, ST
     doc_md=__doc__,
 )
 def govdata_check_libraries():
-    @task(outlets=[LIBRARIES_CHECKED])
+    @task(outlets=[LIBRARIES_CHECKED], multiple_outputs=False)
     def check_libraries() -> dict:
         from pipelines.quality import check_libraries
 

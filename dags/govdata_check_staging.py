@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, STAGING_CHECKED, STAGING, START_
     doc_md=__doc__,
 )
 def govdata_check_staging():
-    @task(outlets=[STAGING_CHECKED])
+    @task(outlets=[STAGING_CHECKED], multiple_outputs=False)
     def check_staging() -> dict:
         from pipelines.quality import check_staging
 

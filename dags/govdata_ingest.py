@@ -15,31 +15,22 @@ from pipelines.dag_support import DEFAULT_ARGS, RAW, START_DATE, record_ingest_t
 )
 def govdata_ingest():
     @task(pool="default_pool")
-    def started() -> str:
-        from pipelines.warehouse import utc_now
-
-        return utc_now().isoformat()
-
-    @task(pool="default_pool")
     def departments() -> list[str]:
         from pipelines.ingest import list_departments
 
         return list_departments(settings())
 
-    @task
+    @task(multiple_outputs=False)
     def ingest_department(department: str) -> dict:
         from pipelines.ingest import ingest
 
         return ingest(settings(), departments=[department]).totals()
 
-    @task(outlets=[RAW])
-    def ingested(results: list[dict], started_at: str) -> dict:
-        return record_ingest_totals(list(results), started_at)
+    @task(outlets=[RAW], multiple_outputs=False)
+    def ingested(results: list[dict], dag_run=None) -> dict:  # noqa: ANN001 - Airflow's context
+        return record_ingest_totals(list(results), dag_run.start_date)
 
-    start = started()
-    names = departments()
-    start >> names
-    ingested(ingest_department.expand(department=names), start)
+    ingested(ingest_department.expand(department=departments()))
 
 
 govdata_ingest()

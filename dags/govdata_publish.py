@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, PUBLISHED, LIBRARIES_CHECKED, ST
     doc_md=__doc__,
 )
 def govdata_publish():
-    @task(outlets=[PUBLISHED])
+    @task(outlets=[PUBLISHED], multiple_outputs=False)
     def publish() -> dict:
         from pipelines.publish import run_publish
 

@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, REPORTED, PUBLISHED, START_DATE,
     doc_md=__doc__,
 )
 def govdata_report():
-    @task(outlets=[REPORTED])
+    @task(outlets=[REPORTED], multiple_outputs=False)
     def report() -> dict:
         from pipelines.report import run_report
 

@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, RESOLVED, STAGING_CHECKED, START
     doc_md=__doc__,
 )
 def govdata_resolve():
-    @task(outlets=[RESOLVED])
+    @task(outlets=[RESOLVED], multiple_outputs=False)
     def resolve() -> dict:
         from pipelines.resolve.stage import run_resolve
 

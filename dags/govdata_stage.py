@@ -14,7 +14,7 @@ from pipelines.dag_support import DEFAULT_ARGS, STAGING, RAW, START_DATE, settin
     doc_md=__doc__,
 )
 def govdata_stage():
-    @task(outlets=[STAGING])
+    @task(outlets=[STAGING], multiple_outputs=False)
     def stage() -> dict:
         from pipelines.stage import run_stage
 

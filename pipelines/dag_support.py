@@ -40,14 +40,13 @@ def settings():  # noqa: ANN201 - imported lazily so parsing the DAG stays cheap
     return get_settings()
 
 
-def record_ingest_totals(results: list[dict], started_at: str) -> dict:
-    """One meta.runs row for the whole ingest DAG run.
+def record_ingest_totals(results: list[dict], started_at: datetime) -> dict:
+    """One meta.runs row for the whole ingest DAG run, which started at `started_at`.
 
     Each mapped department task records its own `ingest` row; this row, written after all of
     them, sums them so that `govdata status` shows the stage as a whole.
     """
     import uuid
-    from datetime import datetime
 
     from pipelines.warehouse import StageRun, append_run
 
@@ -66,5 +65,7 @@ def record_ingest_totals(results: list[dict], started_at: str) -> dict:
             f"{totals.get('rows_quarantined', 0)} quarantined, {totals.get('rejected', 0)} files rejected"
         ),
     )
-    append_run(settings(), run, datetime.fromisoformat(started_at), "success")
+    if started_at.tzinfo is not None:  # meta.runs holds naive UTC
+        started_at = started_at.astimezone(timezone.utc).replace(tzinfo=None)
+    append_run(settings(), run, started_at, "success")
     return totals
