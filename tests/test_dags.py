@@ -117,3 +117,22 @@ def test_each_task_returns_its_result_as_one_xcom(dags: dict) -> None:
     for dag_id, dag in dags.items():
         for task in dag.tasks:
             assert not getattr(task, "multiple_outputs", False), (dag_id, task.task_id)
+
+
+def test_warehouse_is_held_open_only_around_dags_of_mapped_tasks(dags: dict, tmp_path: Path) -> None:
+    """The ingest DAG's department tasks share one open warehouse; around every other DAG the
+    file stays free, so that the check stages' worker processes can open it themselves."""
+    from pipelines.orchestrate import _warehouse_kept_open
+    from pipelines.settings import load_settings
+
+    settings = load_settings(warehouse=tmp_path / "w.duckdb")
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    import duckdb
+
+    duckdb.connect(str(settings.warehouse_path)).close()
+    probe = [sys.executable, "-c", f"import duckdb; duckdb.connect({str(settings.warehouse_path)!r}, read_only=True)"]
+    held: dict[str, bool] = {}
+    for dag_id in ("govdata_ingest", "govdata_check_staging", "govdata_stage"):
+        with _warehouse_kept_open(settings, dags[dag_id]):
+            held[dag_id] = subprocess.run(probe, capture_output=True).returncode != 0
+    assert held == {"govdata_ingest": True, "govdata_check_staging": False, "govdata_stage": False}
