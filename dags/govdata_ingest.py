@@ -28,7 +28,7 @@ def govdata_ingest():
 
     @task(outlets=[RAW], multiple_outputs=False)
     def ingested(results: list[dict], dag_run=None) -> dict:  # noqa: ANN001 - Airflow's context
-        return record_ingest_totals(list(results), dag_run.start_date)
+        return record_ingest_totals(results[:], dag_run.start_date)  # one request for all
 
     ingested(ingest_department.expand(department=departments()))
 
