@@ -4,6 +4,8 @@ touches the project's data/ folder or another test's warehouse."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from pipelines.settings import Settings, load_settings
 
 _ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
              "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE")
+_AIRFLOW_HOME = pytest.StashKey[Path]()
 
 
 @pytest.fixture
@@ -41,5 +44,16 @@ def project_root() -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Tests never talk to the project's real Airflow home.
+    # Tests never talk to the project's real Airflow home. One home for the whole session:
+    # Airflow binds its metadata database when it is first imported, so a test that pointed
+    # AIRFLOW_HOME elsewhere later would talk to a database nobody migrated.
+    home = Path(tempfile.mkdtemp(prefix="govdata-test-airflow-"))
+    config.stash[_AIRFLOW_HOME] = home
+    os.environ["AIRFLOW_HOME"] = str(home)
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_AIRFLOW_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)

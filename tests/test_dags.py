@@ -26,11 +26,8 @@ EXPECTED_ORDER = [
 
 
 @pytest.fixture(scope="module")
-def dags(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    import os
-
-    os.environ["AIRFLOW_HOME"] = str(tmp_path_factory.mktemp("airflow_home"))
-    return load_dags()
+def dags() -> dict:
+    return load_dags()  # in the test session's Airflow home (tests/conftest.py)
 
 
 def test_dagbag_loads_every_dag_file(dags: dict) -> None:

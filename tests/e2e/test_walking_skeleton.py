@@ -70,8 +70,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "GOVDATA_OPEN_DIR": str(base / "open"),
         "GOVDATA_SHARE_DIR": str(base / "share"),
         "GOVDATA_SCALE": "tiny",
-        "AIRFLOW_HOME": str(base / "airflow_home"),
-    }
+    }  # Airflow's home is the test session's (tests/conftest.py)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
