@@ -37,9 +37,10 @@ generate: setup
 status: setup
 	$(BIN)/govdata status
 
-# Airflow's web UI with the project's DAGs (login: see README).
+# Airflow's web UI with the project's DAGs (login: see README). `airflow standalone` starts its
+# components as `airflow ...` subprocesses, so the venv's bin must come first on PATH.
 airflow: airflow-init
-	$(BIN)/airflow standalone
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 
 codegen: setup
 	$(BIN)/python -m pipelines.dbt_codegen
