@@ -9,7 +9,6 @@ from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage, table_exists
 
 STAGING_SELECTOR = "tag:staging tag:records"
-LINEAGE_COLUMNS = 7  # row_id, batch_id, source_file, source_line, delivery_date, is_current, extras
 
 
 def ensure_raw_tables(settings: Settings) -> list[str]:
@@ -34,7 +33,7 @@ def staging_costs(raw_rows: dict[str, int]) -> dict[str, float]:
     """Estimated cost of each staging model: its raw rows times its columns (cells to
     standardise and write), so dbt starts the largest first (the record models wait for all)."""
     return {
-        f"stg_{c.source}": float(raw_rows.get(c.source, 0) * (len(c.columns) + LINEAGE_COLUMNS))
+        f"stg_{c.source}": float(raw_rows.get(c.source, 0) * (len(c.columns) + len(dbt_codegen.LINEAGE_DOCS)))
         for c in all_contracts()
     }
 

@@ -121,12 +121,10 @@ def test_warehouse_is_held_open_only_around_dags_of_mapped_tasks(dags: dict, tmp
     file stays free, so that the check stages' worker processes can open it themselves."""
     from pipelines.orchestrate import _warehouse_kept_open
     from pipelines.settings import load_settings
+    from pipelines.warehouse import connect
 
     settings = load_settings(warehouse=tmp_path / "w.duckdb")
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    import duckdb
-
-    duckdb.connect(str(settings.warehouse_path)).close()
+    connect(settings).close()  # the warehouse exists, and nothing holds it
     probe = [sys.executable, "-c", f"import duckdb; duckdb.connect({str(settings.warehouse_path)!r}, read_only=True)"]
     held: dict[str, bool] = {}
     for dag_id in ("govdata_ingest", "govdata_check_staging", "govdata_stage"):

@@ -19,9 +19,10 @@ from typing import Any
 
 import yaml
 
-log = logging.getLogger(__name__)
 from pipelines.quality.declarations import SAFE_LOADER
 from pipelines.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _REF_RE = re.compile(r"""\{\{\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}""")
 

@@ -11,7 +11,6 @@ tables are untouched, and the run's Data Docs load nothing from the internet.
 from __future__ import annotations
 
 import json
-
 import re
 from datetime import date
 from pathlib import Path
