@@ -34,9 +34,6 @@ from pipelines.ingest._readahead import Prepared, ReadAhead
 from pipelines.ingest._rows import Chunk
 from pipelines.ingest._sources import guarded, open_source, prefetched
 from pipelines.ingest._storage import (
-    STORED_LINEAGE,
-    Batch,
-    BatchIndex,
     batch_table_name,
     create_batch_table,
     ensure_raw_table,
@@ -44,7 +41,6 @@ from pipelines.ingest._storage import (
     raw_columns,
     refresh_view,
     remove_batch,
-    stored_columns,
 )
 from pipelines.ingest._summary import FileOutcome, IngestSummary
 from pipelines.settings import Settings
@@ -110,14 +106,13 @@ def ingest(
                 ensure_raw_table(con, contract, present)
             con.commit()
             state = LedgerState.load(con)
-            batches = BatchIndex(con)
             with ReadAhead(files, state, settings.as_of, match) as ahead:
                 department = None
                 for prepared in ahead:
                     if department not in (None, prepared.delivered.department):
                         _checkpoint(con, int(restore["threads"]))
                     department = prepared.delivered.department
-                    summary.outcomes.append(_process(con, state, batches, prepared, settings.as_of))
+                    summary.outcomes.append(_process(con, state, prepared, settings.as_of))
             for contract in _contracts(departments):
                 fold_batches(con, contract)
             finished = True
@@ -199,15 +194,11 @@ def match(department: str, name: str) -> tuple[SourceContract | None, str | None
 
 
 def _process(
-    con: duckdb.DuckDBPyConnection,
-    state: LedgerState,
-    batches: BatchIndex,
-    prepared: Prepared,
-    as_of: date,
+    con: duckdb.DuckDBPyConnection, state: LedgerState, prepared: Prepared, as_of: date
 ) -> FileOutcome:
     """Decide a file's fate on the live ledger and record it; load it when it is due. A file
     not loaded has whatever the reader parsed ahead for it dropped."""
-    outcome, loading = _decide(con, state, batches, prepared, as_of, _now())
+    outcome, loading = _decide(con, state, prepared, as_of, _now())
     if not loading:
         prepared.discard()
     return outcome()
@@ -216,7 +207,6 @@ def _process(
 def _decide(
     con: duckdb.DuckDBPyConnection,
     state: LedgerState,
-    batches: BatchIndex,
     prepared: Prepared,
     as_of: date,
     started: datetime,
@@ -250,21 +240,20 @@ def _decide(
         reason = f"superseded by {holder.file}, a later correction in the delivery"
         return lambda: record.outcome("rejected", reason=reason), False
     replaces = holder.batch_id if holder else None
-    return lambda: _load(con, record, batches, contract, replaces, prepared.note, prepared), True
+    return lambda: _load(con, record, contract, replaces, prepared.note, prepared), True
 
 
 def _load(
     con: duckdb.DuckDBPyConnection,
     record: _Recorder,
-    batches: BatchIndex,
     contract: SourceContract,
     replaces: str | None,
     note: str | None,
     prepared: Prepared,
 ) -> FileOutcome:
     """Load a file in one transaction with its ledger row (and the deletion of the batch it
-    replaces), and the source's view over its batches. Its chunks come from the reader thread
-    when it opened the file ahead, else the file is opened here and read ahead chunk by chunk."""
+    replaces). Its chunks come from the reader thread when it opened the file ahead, else the
+    file is opened here and read ahead chunk by chunk."""
     if prepared.failure is not None:
         return _unreadable(record, prepared.failure)
     source = prepared.source
@@ -279,7 +268,6 @@ def _load(
         [prepared.chunks] * len(source.plans) if ahead
         else [lambda plan=plan: prefetched(guarded(plan())) for plan in source.plans]
     )
-    known = batches.get(contract)  # as committed: read before this file's table exists
     try:
         for read in readers:
             con.begin()
@@ -297,12 +285,10 @@ def _load(
                         _insert(con, contract, record, pending)
                         pending = []
                 _insert(con, contract, record, pending)
+                if loaded or replaces:
+                    refresh_view(con, contract)
                 notes = "; ".join(n for n in ([note] if note else []) + source.notes)
-                kept = [b for b in known if b.batch_id != replaces]
-                if loaded:
-                    kept.append(Batch.of(contract, record.batch_id, record.sha256,
-                                         record.delivered.delivery_date))
-                outcome = record.outcome(
+                return record.outcome(
                     "replaced" if replaces else "loaded",
                     rows_read=loaded + quarantined,
                     rows_loaded=loaded,
@@ -310,11 +296,7 @@ def _load(
                     notes=notes or None,
                     replaces=replaces,
                     commit=True,
-                    # the view reads the batch's file path from its ledger row, written just before
-                    before_commit=(lambda: refresh_view(con, contract, kept)) if loaded or replaces else None,
                 )
-                batches.set(contract, kept)
-                return outcome
             except FallBack:
                 con.rollback()
                 continue
@@ -345,20 +327,20 @@ def _insert(
     con: duckdb.DuckDBPyConnection, contract: SourceContract, record: _Recorder,
     chunks: list[Chunk],
 ) -> None:
-    """Write chunks of rows: the good ones to the batch's table (its per-batch lineage comes
-    from the view, see `_storage`), the bad ones to quarantine with the file's lineage. File
-    content only ever reaches DuckDB as Arrow data."""
+    """Write chunks of rows: the good ones to the raw table, the bad ones to quarantine, with
+    lineage from the file's record. File content only ever reaches DuckDB as Arrow data."""
+    lineage = [record.batch_id, record.delivered.rel, record.sha256, record.delivered.delivery_date]
     good = [c.good for c in chunks if c.good.height]
     if good:
         create_batch_table(con, contract, record.batch_id)
-        columns = ", ".join(quote(name) for name in stored_columns(contract))
-        values = ", ".join(
-            [f"nullif({quote(c.name_zh)}, '')" for c in contract.columns] + list(STORED_LINEAGE)
-        )
+        columns = ", ".join(quote(c.name_zh) for c in contract.columns)
+        values = ", ".join(f"nullif({quote(c.name_zh)}, '')" for c in contract.columns)
         con.register("ingest_good_rows", _batched(pl.concat(good, how="vertical", rechunk=False)))
         con.execute(
-            f"insert into {batch_table_name(contract, record.batch_id)} ({columns}) "
-            f"select {values} from ingest_good_rows"
+            f"insert into {batch_table_name(contract, record.batch_id)} ({columns}, _batch_id, _file, _sha256, "
+            f"_line, _delivery_date, _extras) select {values}, ?, ?, ?, _line, ?, _extras "
+            "from ingest_good_rows",
+            lineage,
         )
         con.unregister("ingest_good_rows")
     bad = [c.bad for c in chunks if c.bad.height]
@@ -407,7 +389,6 @@ class _Recorder:
         notes: str | None = None,
         replaces: str | None = None,
         commit: bool = False,
-        before_commit: Callable[[], None] | None = None,
     ) -> FileOutcome:
         """Append the ledger row (inside the caller's transaction when `commit`)."""
         rejected = rows_read if status == "rejected" else 0
@@ -439,8 +420,6 @@ class _Recorder:
             f"values ({', '.join('?' for _ in names)})",
             attempt.values(),
         )
-        if before_commit is not None:
-            before_commit()
         if commit:
             self.con.commit()
         self.state.add(attempt)
