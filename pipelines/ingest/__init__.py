@@ -10,7 +10,7 @@ Public API (the CLI, the Airflow DAG, `govdata status` and the report call these
 The code lives in the private modules of this package; see `_stage.py` for the flow.
 """
 
-from pipelines.ingest._storage import ensure_raw_table
+from pipelines.ingest._ledger import ensure_raw_table
 from pipelines.ingest._stage import NO_CONTRACT, ingest, list_departments, match
 from pipelines.ingest._summary import (
     DepartmentSummary,

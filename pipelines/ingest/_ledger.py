@@ -1,5 +1,4 @@
-"""The ingest's tables and its memory: `raw.ingest_ledger` and `raw.quarantine` (the raw rows
-themselves: `_storage`).
+"""The ingest's tables and its memory: `raw.ingest_ledger`, `raw.quarantine`, `raw.<source>`.
 
 The ledger is append-only: one row per file per attempt. Everything the ingest needs to decide
 what to do with a file is derived from it: whether these bytes at this path were handled already
@@ -16,6 +15,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from pipelines.contracts import SourceContract
 from pipelines.ingest._landing import rank_of, slot_of
 
 LINEAGE_COLUMNS = (
@@ -73,10 +73,53 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def raw_table_name(contract: SourceContract) -> str:
+    return f"raw.{quote(contract.source)}"
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(LEDGER_DDL)
     con.execute(QUARANTINE_DDL)
+
+
+def ensure_raw_table(
+    con: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    present: dict[str, set[str]] | None = None,
+) -> None:
+    """Create `raw.<source>` from the contract (every column as text, then the lineage
+    columns), or add the columns a grown contract has and the table lacks. The shape comes from
+    the contract, never from a delivered header.
+
+    Args:
+        con: a writable warehouse connection.
+        contract: the source contract.
+        present: `raw_columns(con)` when the caller ensures many tables at once.
+    """
+    present = raw_columns(con) if present is None else present
+    columns = [(c.name_zh, "varchar") for c in contract.columns] + list(LINEAGE_COLUMNS)
+    existing = present.get(contract.source)
+    if existing is None:
+        con.execute("create schema if not exists raw")
+        body = ",\n    ".join(f"{quote(name)} {kind}" for name, kind in columns)
+        con.execute(f"create table if not exists {raw_table_name(contract)} (\n    {body}\n)")
+        return
+    for name, kind in columns:
+        if name not in existing:
+            kind = kind.replace(" not null", "")
+            con.execute(f"alter table {raw_table_name(contract)} add column {quote(name)} {kind}")
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Columns of every table in schema raw."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'raw' "
+        "and database_name = current_database()"
+    ).fetchall():
+        present.setdefault(table, set()).add(column)
+    return present
 
 
 @dataclass

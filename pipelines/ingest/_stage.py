@@ -4,8 +4,7 @@ Each file is loaded in a single transaction together with its ledger row (and, f
 the deletion of the batch it replaces), so a run killed at any moment leaves the warehouse as if
 the interrupted file had never been started; the next run skips what the ledger already records
 for the same path and bytes and carries on. Batch ids are derived from path and bytes, so a
-rerun on the same landing gives the same warehouse apart from the ledger's timestamps. A file's
-rows go to a table of their own, behind the `raw.<source>` view (`_storage`).
+rerun on the same landing gives the same warehouse apart from the ledger's timestamps.
 
 Only this thread writes. A reader thread (`_readahead`) hashes, opens and parses the files ahead
 of it, so parsing and DuckDB's writing overlap on two cores, also across file boundaries; DuckDB
@@ -29,19 +28,19 @@ from pipelines.contracts import SourceContract
 from pipelines.errors import GovdataError
 from pipelines.ingest._errors import FallBack, FileRejected
 from pipelines.ingest._landing import department_folders, walk_landing
-from pipelines.ingest._ledger import Attempt, LedgerState, batch_id_for, ensure_tables, quote
+from pipelines.ingest._ledger import (
+    Attempt,
+    LedgerState,
+    batch_id_for,
+    ensure_raw_table,
+    ensure_tables,
+    quote,
+    raw_columns,
+    raw_table_name,
+)
 from pipelines.ingest._readahead import Prepared, ReadAhead
 from pipelines.ingest._rows import Chunk
 from pipelines.ingest._sources import guarded, open_source, prefetched
-from pipelines.ingest._storage import (
-    batch_table_name,
-    create_batch_table,
-    ensure_raw_table,
-    fold_batches,
-    raw_columns,
-    refresh_view,
-    remove_batch,
-)
 from pipelines.ingest._summary import FileOutcome, IngestSummary
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, record_stage
@@ -54,8 +53,6 @@ ARROW_BATCH_ROWS = 16_384
 # Rows gathered before one INSERT. DuckDB buffers inserted rows in the transaction and compresses
 # them in whole row groups (when several are buffered, and at commit), so the size of a statement
 # barely matters; a CSV chunk is inserted as it arrives, small JSON and XLSX chunks in groups.
-# A batch of fewer rows than a row group goes to the WAL at commit and is compressed by the next
-# checkpoint instead.
 INSERT_ROWS = 100_000
 CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB threads while ingesting. An INSERT from Arrow compresses its row groups on one thread
@@ -113,8 +110,6 @@ def ingest(
                         _checkpoint(con, int(restore["threads"]))
                     department = prepared.delivered.department
                     summary.outcomes.append(_process(con, state, prepared, settings.as_of))
-            for contract in _contracts(departments):
-                fold_batches(con, contract)
             finished = True
         finally:
             _finish(con, restore, finished)
@@ -130,9 +125,10 @@ def _settings(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[st
 
 
 def _checkpoint(con: duckdb.DuckDBPyConnection, threads: int) -> None:
-    """A checkpoint between departments, on all threads: what the last department's small
-    files left in the WAL is compressed while the reader thread already parses the next
-    department, instead of all of it at the end when nothing else is left to overlap with."""
+    """A checkpoint between departments, on all threads: what the last department's files left
+    in the WAL is compressed and their tables' part-filled row groups are merged (see
+    `_finish`) while the reader thread already parses the next department, instead of all of
+    it at the end when nothing else is left to overlap with."""
     con.execute(f"set threads = {threads}")
     try:
         con.execute("checkpoint")
@@ -144,9 +140,10 @@ def _checkpoint(con: duckdb.DuckDBPyConnection, threads: int) -> None:
 
 def _finish(con: duckdb.DuckDBPyConnection, restore: dict[str, str], finished: bool) -> None:
     """Checkpoint and close. After a finished run the checkpoint gets the threads back: it
-    compresses what the last small files left in the WAL, table by table in parallel; then the
-    settings are as they were for whoever shares the database. After a failed run the
-    connection is only closed."""
+    compresses what small files left in the WAL and merges the part-filled row groups that
+    each large file leaves at the end of its table (DuckDB's vacuum), table by table in
+    parallel; then the settings are as they were for whoever shares the database. After a
+    failed run the connection is only closed."""
     try:
         if finished:
             con.execute(f"set threads = {int(restore['threads'])}")
@@ -274,7 +271,8 @@ def _load(
             try:
                 loaded = quarantined = 0
                 if replaces:
-                    remove_batch(con, contract, replaces)
+                    con.execute(f"delete from {raw_table_name(contract)} where _batch_id = ?",
+                                [replaces])
                     con.execute("delete from raw.quarantine where batch_id = ?", [replaces])
                 pending: list[Chunk] = []
                 for chunk in read():
@@ -285,8 +283,6 @@ def _load(
                         _insert(con, contract, record, pending)
                         pending = []
                 _insert(con, contract, record, pending)
-                if loaded or replaces:
-                    refresh_view(con, contract)
                 notes = "; ".join(n for n in ([note] if note else []) + source.notes)
                 return record.outcome(
                     "replaced" if replaces else "loaded",
@@ -332,12 +328,11 @@ def _insert(
     lineage = [record.batch_id, record.delivered.rel, record.sha256, record.delivered.delivery_date]
     good = [c.good for c in chunks if c.good.height]
     if good:
-        create_batch_table(con, contract, record.batch_id)
         columns = ", ".join(quote(c.name_zh) for c in contract.columns)
         values = ", ".join(f"nullif({quote(c.name_zh)}, '')" for c in contract.columns)
         con.register("ingest_good_rows", _batched(pl.concat(good, how="vertical", rechunk=False)))
         con.execute(
-            f"insert into {batch_table_name(contract, record.batch_id)} ({columns}, _batch_id, _file, _sha256, "
+            f"insert into {raw_table_name(contract)} ({columns}, _batch_id, _file, _sha256, "
             f"_line, _delivery_date, _extras) select {values}, ?, ?, ?, _line, ?, _extras "
             "from ingest_good_rows",
             lineage,
