@@ -100,6 +100,16 @@ def test_lineage_columns(env) -> None:
     assert row["_batch_id"] == ledger["batch_id"] and ledger["sha256"] == sha
 
 
+def test_a_file_name_that_looks_like_sql_is_only_lineage(env) -> None:
+    name = "人员名单'); drop table raw.quarantine; --.csv"
+    env.deliver(name, crafted.csv_text([person(1)]))
+    env.run()
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert row["_file"] == f"civil/{crafted.DELIVERY}/{name}"
+    assert crafted.quarantined(env.warehouse) == []  # the table is still there
+    crafted.check_ledger_invariants(env.warehouse)
+
+
 def test_title_rows_above_a_csv_header(env) -> None:
     text = "茌平区低保人员名单\n制表日期：2026-09-30,,,,\n" + crafted.csv_text([person(1)])
     env.deliver("人员名单.csv", text)
