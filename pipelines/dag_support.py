@@ -12,8 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Asset
 
-# The one-slot pool every task that writes the DuckDB file runs in: DuckDB allows one writer.
-WAREHOUSE_POOL = "duckdb_writer"
+from pipelines.orchestrate import WAREHOUSE_POOL
 
 START_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -22,6 +22,8 @@ from pipelines.errors import GovdataError
 from pipelines.settings import PROJECT_ROOT, Settings
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
+# The one-slot pool every task that writes the DuckDB file runs in (DuckDB allows one writer):
+# created by `prepare_airflow`, named in every DAG's default arguments (`dag_support`).
 WAREHOUSE_POOL = "duckdb_writer"
 
 
