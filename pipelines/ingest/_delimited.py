@@ -206,7 +206,10 @@ def _offset_after_lines(handle: BinaryIO, start: int, lines: int) -> int:
         while found < 0:
             more = handle.read(SAMPLE_BYTES)
             if not more:
-                return start + len(head)
+                if b"\r" in head[offset:]:
+                    # lines end in a lone CR (a classic Mac export): the header ends at one
+                    raise FallBack("lone carriage return")
+                return start + len(head)  # the header is the file's last line
             head += more
             found = head.find(b"\n", offset)
         offset = found + 1

@@ -62,7 +62,7 @@ def test_big_gb18030_file_with_non_bmp_characters(env) -> None:
 
 
 @pytest.mark.parametrize("delimiter", [",", "\t"])
-@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])  # lone CR: a classic Mac export
 def test_comma_or_tab_and_crlf_or_lf(env, delimiter, newline) -> None:
     rows = [person(1, 住址="振兴街道, 1号"), person(2)]
     env.deliver("人员名单.csv", crafted.csv_text(rows, delimiter=delimiter, newline=newline))
