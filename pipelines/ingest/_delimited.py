@@ -228,6 +228,8 @@ def _next_chunk(handle: BinaryIO, start: int, size: int) -> bytes:
     if start + len(data) < size:
         cut = data.rfind(b"\n")
         while cut < 0:  # a line longer than a chunk
+            if b"\r" in data:  # lines ending in a lone CR: read them streaming, not whole
+                raise FallBack("lone carriage return")
             more = handle.read(FAST_CHUNK_BYTES)
             if not more:
                 break

@@ -72,6 +72,27 @@ def test_comma_or_tab_and_crlf_or_lf(env, delimiter, newline) -> None:
     assert [r["_line"] for r in loaded] == ["2", "3"]
 
 
+def test_lone_cr_rows_after_an_lf_header_are_read_streaming(env) -> None:
+    from pipelines.ingest import _delimited
+
+    # GIVEN an LF header, then rows ending in lone CRs, many chunks long
+    env.monkeypatch.setattr(_delimited, "FAST_CHUNK_BYTES", 256)
+    taken: list[int] = []
+    next_chunk = _delimited._next_chunk
+    env.monkeypatch.setattr(_delimited, "_next_chunk",
+                            lambda *a: taken.append(len(piece := next_chunk(*a))) or piece)
+    rows = [person(i) for i in range(40)]
+    text = crafted.csv_text(rows, newline="\n")
+    head, body = text.split("\n", 1)
+    env.deliver("人员名单.csv", head + "\n" + body.replace("\n", "\r"))
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    # THEN every row loads, numbered by its physical line (CR, LF and CRLF each end one)
+    assert sorted((int(r["_line"]), r["姓名"]) for r in loaded) == [(i + 2, f"张{i}") for i in range(40)]
+    # AND the file was never taken whole into memory in search of an LF
+    assert all(size <= 2 * 256 for size in taken), taken
+
+
 def test_quoted_newlines_keep_physical_line_numbers(env) -> None:
     # GIVEN an address spanning two physical lines inside quotes (header = line 1)
     text = crafted.csv_text([person(1, 住址="第一行\n第二行"), person(2), person(3, 住址="a\r\nb")],
