@@ -4,8 +4,8 @@ Readers hand over a Polars frame of text: the contract columns (by `name_zh`), e
 (`__x<i>`), the row's `_line`, and any fault the parser already found (`__fault`,
 `__fault_column`). Here each row either goes to the raw table or to `raw.quarantine` with every
 reason it is bad: a field over the contract's maximum length, control characters (NUL and other
-C0/C1 controls, except tab and line breaks), or a repeated header row. Reasons are only built in
-Python for the bad rows, which are few.
+C0/C1 controls, except tab and line breaks), a repeated header row, or no value in any field.
+Reasons are only built in Python for the bad rows, which are few.
 """
 
 from __future__ import annotations
@@ -98,6 +98,9 @@ def finish(
         else:
             conditions += [pl.col(c).str.contains(CONTROL_CHARS) for c in (*columns, *spec.extra_keys)]
     conditions += _length_conditions(frame, spec)
+    empty = _empty_rows(frame, [*columns, *spec.extra_keys])
+    if empty is not None:
+        conditions.append(pl.lit(empty))
     if spec.header_values:
         conditions.append(
             pl.all_horizontal(
@@ -133,6 +136,26 @@ def _length_conditions(frame: pl.DataFrame, spec: RowSpec) -> list[pl.Expr]:
         for (name, limit), most in zip(limited, longest, strict=True)
         if most is not None and most > limit
     ]
+
+
+def _empty_rows(frame: pl.DataFrame, names: list[str]) -> pl.Series | None:
+    """Rows with no value in any field (`,,,,`, or only blanks): what a spreadsheet saved as
+    CSV leaves below its data. They carry nothing to load, so they go to quarantine, counted.
+    None when there is none. Cheap first: only rows whose every field is short are looked at
+    closely."""
+    if frame.height == 0 or not names:
+        return None
+    short = frame.select(
+        pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.len_bytes() <= 16) for n in names)
+    ).to_series()
+    if not short.any():
+        return None
+    blank = frame.select(
+        short & pl.all_horizontal(
+            pl.col(n).is_null() | pl.col(n).str.contains(r"^\s*$") for n in names
+        )
+    ).to_series()
+    return blank if blank.any() else None
 
 
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -198,6 +221,8 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
             if found is not None:
                 label = spec.extra_keys.get(name, name)
                 faults.append((label, f"control character U+{ord(found.group()):04X} in {label}"))
+    if all(record[n] is None or not str(record[n]).strip() for n in (*spec.columns, *spec.extra_keys)):
+        faults.append((None, "every field is empty"))
     for column in spec.contract.columns:
         value = record[column.name_zh]
         if column.max_length is not None and isinstance(value, str):

@@ -82,6 +82,23 @@ def test_repeated_header_row_is_quarantined(env) -> None:
     assert bad["reason"] == "repeated header row"
 
 
+def test_rows_without_any_value_are_quarantined(env) -> None:
+    # GIVEN a spreadsheet's CSV with empty rows below (and between) its data, and a JSON Lines
+    # file with an object whose fields are all blank
+    text = crafted.csv_text([person(1)]) + ",,,,\n" + _ok(2) + "\n" + " , ,\u3000,, \n" + ",,,,\n"
+    env.deliver("人员名单.csv", text)
+    env.deliver("日志.jsonl", json.dumps({"姓名": " ", "身份证号": None}, ensure_ascii=False) + "\n"
+                + json.dumps(person(3), ensure_ascii=False) + "\n")
+    env.run()
+    # THEN they are quarantined with that reason, counted, and the rows with values load
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, PEOPLE)] == ["张1", "张2"]
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, LOGS)] == ["张3"]
+    bad = sorted((q["file"].rsplit("/", 1)[-1], q["line"], q["reason"]) for q in crafted.quarantined(env.warehouse))
+    assert bad == [("人员名单.csv", "3", "every field is empty"), ("人员名单.csv", "5", "every field is empty"),
+                   ("人员名单.csv", "6", "every field is empty"), ("日志.jsonl", "1", "every field is empty")]
+    crafted.check_ledger_invariants(env.warehouse)
+
+
 def test_jsonl_bad_lines_are_quarantined(env) -> None:
     lines = [json.dumps(person(1), ensure_ascii=False), "{not json", "[1, 2]",
              json.dumps(person(2), ensure_ascii=False), '{"姓名": "截']
