@@ -85,7 +85,8 @@ def test_repeated_header_row_is_quarantined(env) -> None:
 def test_rows_without_any_value_are_quarantined(env) -> None:
     # GIVEN a spreadsheet's CSV with empty rows below (and between) its data, and a JSON Lines
     # file with an object whose fields are all blank
-    text = crafted.csv_text([person(1)]) + ",,,,\n" + _ok(2) + "\n" + " , ,\u3000,, \n" + ",,,,\n"
+    text = (crafted.csv_text([person(1)]) + ",,,,\n" + _ok(2) + "\n" + " , ,\u3000,, \n" + ",,,,\n"
+            + ",,," + " " * 24 + ",\n")  # an address padded to its fixed width
     env.deliver("人员名单.csv", text)
     env.deliver("日志.jsonl", json.dumps({"姓名": " ", "身份证号": None}, ensure_ascii=False) + "\n"
                 + json.dumps(person(3), ensure_ascii=False) + "\n")
@@ -95,7 +96,8 @@ def test_rows_without_any_value_are_quarantined(env) -> None:
     assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, LOGS)] == ["张3"]
     bad = sorted((q["file"].rsplit("/", 1)[-1], q["line"], q["reason"]) for q in crafted.quarantined(env.warehouse))
     assert bad == [("人员名单.csv", "3", "every field is empty"), ("人员名单.csv", "5", "every field is empty"),
-                   ("人员名单.csv", "6", "every field is empty"), ("日志.jsonl", "1", "every field is empty")]
+                   ("人员名单.csv", "6", "every field is empty"), ("人员名单.csv", "7", "every field is empty"),
+                   ("日志.jsonl", "1", "every field is empty")]
     crafted.check_ledger_invariants(env.warehouse)
 
 
