@@ -1,10 +1,19 @@
 """The ingest stage: walk the landing folder, decide each file's fate, load it in one transaction.
 
-Each file is loaded in a single transaction together with its ledger row (and, for a redelivery,
+Each file is loaded in one transaction together with its ledger row (and, for a redelivery,
 the deletion of the batch it replaces), so a run killed at any moment leaves the warehouse as if
 the interrupted file had never been started; the next run skips what the ledger already records
 for the same path and bytes and carries on. Batch ids are derived from path and bytes, so a
 rerun on the same landing gives the same warehouse apart from the ledger's timestamps.
+
+The transaction is shared by a department's consecutive files (up to `TRANSACTION_ROWS`), so
+that a source's monthly files are appended to its raw table as one stream: DuckDB then writes
+whole row groups once, instead of compressing each file's last, part-filled row group at its
+commit and again when a checkpoint merges them (measured: 58 county CSV files 11.3 s instead of
+14.4 s). A file that is given up half-way (a fast path handing over to the careful one, a file
+rejected late) has its rows deleted by batch id inside the transaction, which undoes its part
+of it exactly; a kill or a failure loses the whole open transaction, files and ledger rows
+together, and the next run loads them again.
 
 Only this thread writes. A reader thread (`_readahead`) hashes, opens and parses the files ahead
 of it, so parsing and DuckDB's writing overlap on two cores, also across file boundaries; DuckDB
@@ -54,6 +63,11 @@ ARROW_BATCH_ROWS = 16_384
 # them in whole row groups (when several are buffered, and at commit), so the size of a statement
 # barely matters; a CSV chunk is inserted as it arrives, small JSON and XLSX chunks in groups.
 INSERT_ROWS = 100_000
+# Rows a transaction collects before it commits at the next file boundary: bounds what a kill
+# or a failure throws away (the rerun reloads it) while keeping a department's files, at county
+# scale, in one stream per raw table. DuckDB writes full row groups of a transaction to the
+# database file as they fill, so memory does not grow with it.
+TRANSACTION_ROWS = 4_000_000
 CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB threads while ingesting. An INSERT from Arrow compresses its row groups on one thread
 # whatever the setting; with more threads the calling thread only spins waiting for it (measured:
@@ -103,13 +117,21 @@ def ingest(
                 ensure_raw_table(con, contract, present)
             con.commit()
             state = LedgerState.load(con)
+            transaction = _Transaction(con)
             with ReadAhead(files, state, settings.as_of, match) as ahead:
                 department = None
                 for prepared in ahead:
                     if department not in (None, prepared.delivered.department):
+                        transaction.commit()
                         _checkpoint(con, int(restore["threads"]))
+                    elif transaction.rows >= TRANSACTION_ROWS:
+                        transaction.commit()
                     department = prepared.delivered.department
-                    summary.outcomes.append(_process(con, state, prepared, settings.as_of))
+                    transaction.open()
+                    outcome = _process(con, state, prepared, settings.as_of)
+                    transaction.rows += outcome.rows_read
+                    summary.outcomes.append(outcome)
+            transaction.commit()
             finished = True
         finally:
             _finish(con, restore, finished)
@@ -117,6 +139,25 @@ def ingest(
         run.rows_out = summary.rows_loaded
         run.message = summary.message()
     return summary
+
+
+class _Transaction:
+    """The loader's open transaction, shared by consecutive files (see the module's docstring)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.active = False
+        self.rows = 0  # rows read from the files of the open transaction
+
+    def open(self) -> None:
+        if not self.active:
+            self.con.begin()
+            self.active, self.rows = True, 0
+
+    def commit(self) -> None:
+        if self.active:
+            self.active = False
+            self.con.commit()
 
 
 def _settings(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[str, str]:
@@ -143,9 +184,11 @@ def _finish(con: duckdb.DuckDBPyConnection, restore: dict[str, str], finished: b
     compresses what small files left in the WAL and merges the part-filled row groups that
     each large file leaves at the end of its table (DuckDB's vacuum), table by table in
     parallel; then the settings are as they were for whoever shares the database. After a
-    failed run the connection is only closed."""
+    failed run the open transaction is rolled back and the connection closed."""
     try:
-        if finished:
+        if not finished:
+            _rollback(con)
+        else:
             con.execute(f"set threads = {int(restore['threads'])}")
             con.execute(f"set memory_limit = '{restore['memory_limit']}'")
             try:
@@ -267,47 +310,50 @@ def _load(
     )
     try:
         for read in readers:
-            con.begin()
+            written = False  # whether this attempt has rows in the open transaction
             try:
                 loaded = quarantined = 0
-                if replaces:
-                    con.execute(f"delete from {raw_table_name(contract)} where _batch_id = ?",
-                                [replaces])
-                    con.execute("delete from raw.quarantine where batch_id = ?", [replaces])
                 pending: list[Chunk] = []
                 for chunk in read():
                     pending.append(chunk)
                     loaded += chunk.good.height
                     quarantined += chunk.bad.height
                     if sum(c.good.height for c in pending) >= INSERT_ROWS:
-                        _insert(con, contract, record, pending)
+                        written |= _insert(con, contract, record, pending)
                         pending = []
-                _insert(con, contract, record, pending)
-                notes = "; ".join(n for n in ([note] if note else []) + source.notes)
-                return record.outcome(
-                    "replaced" if replaces else "loaded",
-                    rows_read=loaded + quarantined,
-                    rows_loaded=loaded,
-                    rows_quarantined=quarantined,
-                    notes=notes or None,
-                    replaces=replaces,
-                    commit=True,
-                )
+                written |= _insert(con, contract, record, pending)
             except FallBack:
-                con.rollback()
+                if written:
+                    _delete_batch(con, contract, record.batch_id)
                 continue
             except FileRejected as rejected:
-                con.rollback()
+                if written:
+                    _delete_batch(con, contract, record.batch_id)
                 return record.outcome(
                     "rejected", reason=rejected.reason, rows_read=rejected.rows_read
                 )
-            except BaseException:
-                _rollback(con)
-                raise
+            if replaces:  # only once the file has been read whole: a rejected one replaces nothing
+                _delete_batch(con, contract, replaces)
+            notes = "; ".join(n for n in ([note] if note else []) + source.notes)
+            return record.outcome(
+                "replaced" if replaces else "loaded",
+                rows_read=loaded + quarantined,
+                rows_loaded=loaded,
+                rows_quarantined=quarantined,
+                notes=notes or None,
+                replaces=replaces,
+            )
     finally:
         if not ahead:
             source.close()
     raise AssertionError("the careful path never falls back")  # pragma: no cover
+
+
+def _delete_batch(con: duckdb.DuckDBPyConnection, contract: SourceContract, batch_id: str) -> None:
+    """Remove a batch's rows from its raw table and from quarantine: the batch a redelivery
+    replaces, or the part of the open transaction written for a file that was then given up."""
+    con.execute(f"delete from {raw_table_name(contract)} where _batch_id = ?", [batch_id])
+    con.execute("delete from raw.quarantine where batch_id = ?", [batch_id])
 
 
 def _unreadable(record: _Recorder, exc: BaseException) -> FileOutcome:
@@ -322,9 +368,10 @@ def _unreadable(record: _Recorder, exc: BaseException) -> FileOutcome:
 def _insert(
     con: duckdb.DuckDBPyConnection, contract: SourceContract, record: _Recorder,
     chunks: list[Chunk],
-) -> None:
+) -> bool:
     """Write chunks of rows: the good ones to the raw table, the bad ones to quarantine, with
-    lineage from the file's record. File content only ever reaches DuckDB as Arrow data."""
+    lineage from the file's record; whether there was any. File content only ever reaches
+    DuckDB as Arrow data."""
     lineage = [record.batch_id, record.delivered.rel, record.sha256, record.delivered.delivery_date]
     good = [c.good for c in chunks if c.good.height]
     if good:
@@ -347,6 +394,7 @@ def _insert(
             [record.batch_id, record.delivered.department, contract.source, record.delivered.rel],
         )
         con.unregister("ingest_bad_rows")
+    return bool(good or bad)
 
 
 class _Recorder:
@@ -383,9 +431,8 @@ class _Recorder:
         rows_quarantined: int = 0,
         notes: str | None = None,
         replaces: str | None = None,
-        commit: bool = False,
     ) -> FileOutcome:
-        """Append the ledger row (inside the caller's transaction when `commit`)."""
+        """Append the ledger row, in the loader's open transaction."""
         rejected = rows_read if status == "rejected" else 0
         attempt = Attempt(
             seq=self.state.next_seq,
@@ -415,8 +462,6 @@ class _Recorder:
             f"values ({', '.join('?' for _ in names)})",
             attempt.values(),
         )
-        if commit:
-            self.con.commit()
         self.state.add(attempt)
         return FileOutcome(
             file=attempt.file,

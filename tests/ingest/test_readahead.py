@@ -96,7 +96,7 @@ def test_a_reader_failure_surfaces_in_the_loader_and_no_thread_is_left(env, monk
     with pytest.raises(OSError, match="disk gone"):
         env.run()
     assert not any(t.name == "ingest-reader" for t in threading.enumerate())
-    # the file before the failure was committed; a rerun finishes the delivery
+    # the open transaction was rolled back; a rerun loads the delivery
     monkeypatch.setattr(_readahead, "digest", real)
     env.run()
     assert sorted(r["姓名"] for r in crafted.raw_rows(env.warehouse, PEOPLE)) == ["张1", "张2"]
