@@ -30,13 +30,16 @@ Measurements, each optional:
 4. `--synthetic-rows N`: one household-register CSV of N rows (GB18030, with quoted multi-line
    addresses and ragged rows, the worst case of the fast path) written to a scratch landing and
    ingested in a child process: peak memory of a file far larger than any chunk, as a stand-in
-   for `city` scale when generating a whole city is too slow for the machine.
+   for `city` scale when generating a whole city is too slow for the machine. With
+   `--synthetic-files K` the rows come as K parts of one delivery: a department's files share
+   a transaction, so this measures the memory of a long one.
 
 Usage:
     .venv/bin/python bench/ingest.py --landing data/landing --full
     .venv/bin/python bench/ingest.py --landing /tmp/county/landing --repeat 3 --json out.json
     .venv/bin/python bench/ingest.py --landing /tmp/county/landing --no-compare --formats
     .venv/bin/python bench/ingest.py --synthetic-rows 6000000 --no-compare
+    .venv/bin/python bench/ingest.py --synthetic-rows 6000000 --synthetic-files 12 --no-compare
 """
 
 from __future__ import annotations
@@ -334,19 +337,32 @@ def full_run(landing: Path, scratch: Path) -> dict[str, Any]:
     return result
 
 
-def synthetic(rows: int, scratch: Path) -> dict[str, Any]:
-    """A household-register file of `rows` rows, with the damage the fast path must absorb."""
+def synthetic(rows: int, scratch: Path, files: int = 1) -> dict[str, Any]:
+    """A household register of `rows` rows, with the damage the fast path must absorb, as one
+    file or as `files` parts of one delivery (which the ingest loads in shared transactions)."""
     landing = scratch / "synthetic"
     shutil.rmtree(landing, ignore_errors=True)
-    path = landing / "gongan" / "2026-10-01" / "户籍人口_synthetic.csv"
-    path.parent.mkdir(parents=True)
+    folder = landing / "gongan" / "2026-10-01"
+    folder.mkdir(parents=True)
     rng = random.Random(7)
     header = ("公民身份号码,姓名,性别,民族,出生日期,户号,与户主关系,行政区划代码,户籍地址,婚姻状况,"
               "联系电话,户籍状态,登记日期\r\n")
+    size = 0
+    for part in range(files):
+        name = "户籍人口_synthetic.csv" if files == 1 else f"户籍人口_synthetic_part{part + 1}.csv"
+        first, last = rows * part // files, rows * (part + 1) // files
+        _write_register(folder / name, header, range(first, last), rng)
+        size += (folder / name).stat().st_size
+    result = {"synthetic_rows": rows, "synthetic_files": files, "synthetic_mb": round(size / 1e6)}
+    result.update(full_run(landing, scratch))
+    return result
+
+
+def _write_register(path: Path, header: str, numbers: range, rng: random.Random) -> None:
     with path.open("w", encoding="gb18030", newline="") as out:
         out.write(header)
         batch = []
-        for i in range(rows):
+        for i in numbers:
             address = f"山东省聊城市茌平区振兴街道{i % 977}号{rng.randrange(30)}号楼"
             if i % 200 == 7:
                 address = f'"{address}\n{i % 13}单元"'  # a quoted value on two lines
@@ -360,9 +376,6 @@ def synthetic(rows: int, scratch: Path) -> dict[str, Any]:
                 out.write("".join(batch))
                 batch = []
         out.write("".join(batch))
-    result = {"synthetic_rows": rows, "synthetic_mb": round(path.stat().st_size / 1e6)}
-    result.update(full_run(landing, scratch))
-    return result
 
 
 def main() -> None:
@@ -373,6 +386,8 @@ def main() -> None:
     parser.add_argument("--formats", action="store_true", help="every format vs DuckDB's reader")
     parser.add_argument("--full", action="store_true", help="whole landing in a child process")
     parser.add_argument("--synthetic-rows", type=int, default=0)
+    parser.add_argument("--synthetic-files", type=int, default=1,
+                        help="deliver the synthetic rows as this many parts")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -392,7 +407,7 @@ def main() -> None:
             results["full"] = full_run(landing, scratch)
             print(json.dumps(results["full"]), flush=True)
         if args.synthetic_rows:
-            results["synthetic"] = synthetic(args.synthetic_rows, scratch)
+            results["synthetic"] = synthetic(args.synthetic_rows, scratch, args.synthetic_files)
             print(json.dumps(results["synthetic"]), flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
