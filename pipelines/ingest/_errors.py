@@ -5,7 +5,7 @@ from __future__ import annotations
 
 class FileRejected(Exception):  # noqa: N818 - it is an outcome, not a programming error
     """Nothing of the file can be trusted: it is recorded as `rejected` with this reason and
-    none of its rows are loaded (the file's transaction is rolled back)."""
+    none of its rows are loaded (what it wrote is deleted by its batch id)."""
 
     def __init__(self, reason: str, rows_read: int = 0) -> None:
         super().__init__(reason)
@@ -14,4 +14,5 @@ class FileRejected(Exception):  # noqa: N818 - it is an outcome, not a programmi
 
 
 class FallBack(Exception):  # noqa: N818
-    """The fast path is not sure about a file: roll back and read it on the careful path."""
+    """A reader's plan is not sure about a file: what it wrote is deleted by its batch id and
+    the source's next plan reads the file from the start."""
