@@ -64,6 +64,7 @@ class JsonSource:
         self.encoding = encoding
         self.lookup = header_lookup(contract)
         self._targets: dict[str, str | None] = {}
+        self._annotated: set[str] = set()  # keys that name a column only without annotations
         self.geometry = next(
             (c.name_zh for c in contract.columns if c.type == ColumnType.GEOMETRY), None
         )
@@ -261,7 +262,10 @@ class JsonSource:
         try:
             return self._targets[key]
         except KeyError:
-            found = self._targets[key] = self.lookup.get(normalise_header(key))
+            normalised = normalise_header(key)
+            found = self._targets[key] = self.lookup.get(normalised)
+            if found is not None and not self.lookup.exact(normalised):
+                self._annotated.add(key)
             return found
 
     def chunks(self) -> Iterator[Chunk]:
@@ -287,8 +291,11 @@ class JsonSource:
             elif record is None:
                 fault, record = "element is not a JSON object", {}
             taken: dict[str, str | None] = {}
-            for key, item in record.items():
-                target = self._target(key)
+            found = [(key, self._target(key), item) for key, item in record.items()]
+            if self._annotated and not self._annotated.isdisjoint(record):
+                # a plain key outranks an annotated one naming the same column
+                found.sort(key=lambda entry: entry[0] in self._annotated)
+            for key, target, item in found:
                 if target is not None and target not in taken:
                     taken[target] = value_text(item)
                 else:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ingest import crafted
-from ingest.crafted import HEADER, LOGS, PEOPLE, person
+from ingest.crafted import EVENTS, HEADER, LOGS, PEOPLE, person
 
 
 def _line(fields: list[str]) -> str:
@@ -136,6 +136,43 @@ def test_renamed_and_reordered_columns_match_through_aliases(env) -> None:
         "1", "张三", "1", "振兴", "139")
     notes = crafted.latest(env.warehouse, "人员名单.csv")["notes"]
     assert "'手机号码' read as '联系电话'" in notes
+
+
+def test_annotated_headers_of_a_template_match_their_columns(env) -> None:
+    # GIVEN a template's header: required marks, units and formats in brackets, a colon
+    header = ["*身份证号", "姓名（必填）", "性别:", "住址【详细地址】", "联系电话(手机)※"]
+    env.deliver("人员名单.csv", crafted.csv_text([["1", "张三", "1", "振兴", "139"]], header=header))
+    env.run()
+    # THEN every column lands where it belongs, and the reading is noted
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert (row["身份证号"], row["姓名"], row["性别"], row["住址"], row["联系电话"]) == (
+        "1", "张三", "1", "振兴", "139")
+    assert row["_extras"] is None
+    assert "'姓名（必填）' read as '姓名'" in crafted.latest(env.warehouse, "人员名单.csv")["notes"]
+
+
+def test_a_plain_header_outranks_an_annotated_one_for_the_same_column(env) -> None:
+    header = ["联系电话(备用)", "身份证号", "姓名", "联系电话"]
+    env.deliver("人员名单.csv", crafted.csv_text([["137", "1", "张三", "139"]], header=header))
+    env.deliver("事件.json", json.dumps(
+        [dict(zip(header, ["137", "1", "张三", "139"], strict=True))], ensure_ascii=False))
+    env.run()
+    for contract in (PEOPLE, EVENTS):
+        (row,) = crafted.raw_rows(env.warehouse, contract)
+        assert row["联系电话"] == "139", contract.source
+        assert json.loads(row["_extras"]) == {"联系电话(备用)": "137"}, contract.source
+
+
+def test_a_bare_header_naming_two_columns_names_neither() -> None:
+    from pipelines.ingest._headers import HeaderLookup, bare_header
+
+    assert bare_header("*出生日期(yyyy-mm-dd):") == "出生日期"
+    assert bare_header("面积[平方米](亩)") == "面积"
+    lookup = HeaderLookup({"面积(平方米)": "area_m2", "面积(亩)": "area_mu", "姓名": "name"})
+    assert lookup.get("面积(平方米)") == "area_m2"
+    assert lookup.get("面积") is None and lookup.get("*面积") is None
+    assert lookup.get("姓名(必填)") == "name" and "姓名(必填)" in lookup
+    assert not lookup.exact("姓名(必填)")
 
 
 def test_missing_optional_column_loads_as_null_and_is_reported(env) -> None:
