@@ -30,6 +30,9 @@ from pipelines.ingest._sniff import SAMPLE_BYTES, SURROGATES, Encoding
 CHUNK_ROWS = 20_000
 REQUIRED_SAMPLE = 1000
 _WHITESPACE = " \t\r\n"
+# Also stripped around a JSON Lines line: a byte-order mark starts every line of files that were
+# concatenated from several exports.
+_LINE_BLANKS = _WHITESPACE + "\ufeff"
 _decoder = json.JSONDecoder(parse_float=Decimal)
 
 
@@ -53,6 +56,18 @@ def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _record_lists(document: dict[str, Any], depth: int = 4) -> dict[tuple[str, ...], list[Any]]:
+    """Every non-empty list of JSON objects inside nested objects, by its path of keys."""
+    found: dict[tuple[str, ...], list[Any]] = {}
+    for key, value in document.items():
+        if isinstance(value, list) and value and all(isinstance(e, dict) for e in value[:100]):
+            found[(str(key),)] = value
+        elif isinstance(value, dict) and depth > 1:
+            for path, inner in _record_lists(value, depth - 1).items():
+                found[(str(key), *path)] = inner
+    return found
 
 
 class JsonSource:
@@ -188,7 +203,7 @@ class JsonSource:
     def _lines(self) -> Iterator[tuple[str, Any, str | None]]:
         with self._text() as text:
             for number, line in enumerate(text, start=1):
-                body = line.strip(_WHITESPACE)
+                body = line.strip(_LINE_BLANKS)
                 if not body:
                     continue
                 try:
@@ -229,16 +244,26 @@ class JsonSource:
         if kind == "Feature":
             self.format = "geojson"
             return [document]
-        if any(normalise_header(k) in self.lookup for k in document):
+        own = self._score(document)
+        found = _record_lists(document)
+        scored = sorted(((self._score(*v[:100]), path) for path, v in found.items()), reverse=True)
+        best = [path for score, path in scored if score == scored[0][0]] if scored else []
+        if scored and scored[0][0] > 0 and scored[0][0] >= own and len(best) == 1:
+            # an API response's envelope: {"code": 0, "data": {"records": [...], "total": n}}
+            self.notes.append(f"records read from key {'.'.join(best[0])!r}")
+            return found[best[0]]
+        if own:
             return [document]
-        lists = [
-            k for k, v in document.items()
-            if isinstance(v, list) and v and all(isinstance(e, dict) for e in v[:100])
-        ]
-        if len(lists) == 1:
-            self.notes.append(f"records read from key {lists[0]!r}")
-            return document[lists[0]]
+        top = [path for path in found if len(path) == 1]
+        if len(top) == 1:
+            self.notes.append(f"records read from key {top[0][0]!r}")
+            return found[top[0]]
         raise FileRejected("JSON object is neither a record, a FeatureCollection nor a list of records")
+
+    def _score(self, *records: Any) -> int:
+        """How many distinct contract columns the keys of these records name."""
+        keys = {str(k) for r in records if isinstance(r, dict) for k in r}
+        return len({t for t in map(self.lookup.get, map(normalise_header, keys)) if t})
 
     # -- rows -------------------------------------------------------------------------------
 

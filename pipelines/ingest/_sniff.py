@@ -156,7 +156,8 @@ def sniff_format(head: bytes) -> str:
     stripped = text.lstrip(b" \t\r\n\x00")
     if not stripped:
         return "empty"
-    if encoding is None and _mostly_control(stripped[:8192]):
+    # NUL padding after the text (a copy cut off in a preallocated file) is not content
+    if encoding is None and _mostly_control(stripped[:8192].rstrip(b"\x00")):
         return "binary"
     if _MARKUP.match(stripped):
         return "markup"

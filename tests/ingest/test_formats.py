@@ -252,6 +252,32 @@ def test_json_lines(env) -> None:
     assert [r["_line"] for r in rows] == ["1", "2", "3"]
 
 
+def test_json_lines_concatenated_from_exports_with_byte_order_marks(env) -> None:
+    lines = ["\ufeff" + json.dumps(person(i), ensure_ascii=False) for i in range(3)]
+    env.deliver("日志.jsonl", "\n".join(lines) + "\n")
+    env.run()
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, LOGS)] == ["张0", "张1", "张2"]
+    assert crafted.quarantined(env.warehouse) == []
+
+
+def test_json_api_response_envelope(env) -> None:
+    # GIVEN an interface's page of results: the records two levels down, beside other lists
+    page = {
+        "code": 200,
+        "msg": "操作成功",
+        "data": {
+            "total": 2,
+            "records": [person(1), person(2)],
+            "orders": [{"column": "id", "asc": True}],
+        },
+    }
+    env.deliver("事件.json", json.dumps(page, ensure_ascii=False))
+    env.run()
+    # THEN the list whose keys name the contract's columns is read, and where it was is noted
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, EVENTS)] == ["张1", "张2"]
+    assert "records read from key 'data.records'" in crafted.latest(env.warehouse, "事件.json")["notes"]
+
+
 def test_geojson_keeps_geometry_as_text(env) -> None:
     geometry = {"type": "Polygon", "coordinates": [[[116.25, 36.58], [116.26, 36.58], [116.25, 36.59], [116.25, 36.58]]]}
     collection = {
@@ -304,6 +330,7 @@ def test_extension_the_pattern_does_not_expect_still_finds_the_contract(env) -> 
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "legacy Excel"),
         (b"%PDF-1.7\n...", "PDF"),
         (b"PK\x03\x04" + b"\x00" * 100, "damaged"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "binary"),
     ],
 )
 def test_content_that_is_not_data_is_rejected_with_what_it_is(env, content, reason) -> None:
@@ -311,6 +338,17 @@ def test_content_that_is_not_data_is_rejected_with_what_it_is(env, content, reas
     env.run()
     ledger = crafted.latest(env.warehouse, "人员名单.csv")
     assert ledger["status"] == "rejected" and reason in ledger["reason"]
+
+
+def test_nul_padding_after_the_text_is_quarantined_and_the_rows_load(env) -> None:
+    # GIVEN a copy cut off in a preallocated file: the rows, then kilobytes of NUL bytes
+    env.deliver("人员名单.csv", crafted.csv_text([person(1), person(2)]).encode() + b"\x00" * 9000)
+    env.run()
+    # THEN the rows load and the padding waits in quarantine as the file's last line
+    assert _names(env) == ["张1", "张2"]
+    (padding,) = crafted.quarantined(env.warehouse, "人员名单.csv")
+    assert padding["line"] == "4" and set(padding["raw"]) == {"\x00"}
+    crafted.check_ledger_invariants(env.warehouse)
 
 
 def test_encoding_is_decided_by_the_whole_file_when_its_start_is_ascii(env) -> None:
