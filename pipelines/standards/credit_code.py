@@ -21,7 +21,14 @@ import re
 from typing import Any
 
 from pipelines.standards.id_number import SCIENTIFIC_RE
-from pipelines.standards.text import _HALFWIDTH_TABLE, _as_text, ascii_upper, is_missing, remove_whitespace
+from pipelines.standards.text import (
+    _HALFWIDTH_TABLE,
+    _as_text,
+    ascii_upper,
+    is_missing,
+    remove_whitespace,
+    strip_excel_text_marks,
+)
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_VALUES = {ch: i for i, ch in enumerate(CREDIT_CODE_CHARSET)}
@@ -89,9 +96,7 @@ def _clean(raw: Any) -> str | None:
         return None
     text = _as_text(raw)
     assert text is not None
-    text = remove_whitespace(text.translate(_HALFWIDTH_TABLE))
-    if text.startswith("'"):
-        text = text[1:]
+    text = strip_excel_text_marks(remove_whitespace(text.translate(_HALFWIDTH_TABLE)))
     return ascii_upper(text) or None
 
 

@@ -123,11 +123,20 @@ def is_missing_series(s: pl.Series) -> pl.Series:
     return s.to_frame("raw").select(is_missing_expr("raw").alias(s.name)).to_series()
 
 
+def _strip_excel_text_marks(text: pl.Expr) -> pl.Expr:
+    """`text.strip_excel_text_marks`: a leading `'`, or a `="..."` wrapper, removed."""
+    wrapped = text.str.starts_with('="') & text.str.ends_with('"') & (text.str.len_chars() >= 3)
+    return pl.when(wrapped).then(text.str.slice(2, text.str.len_chars() - 3)).otherwise(
+        text.str.strip_prefix("'")
+    )
+
+
 def _clean_stage(*, upper: bool) -> dict[str, pl.Expr]:
-    """Missing -> null; half-width (and ASCII upper); whitespace removed; one leading `'` dropped."""
+    """Missing -> null; half-width (and ASCII upper); whitespace removed; Excel's text marks
+    (a leading `'`, a `="..."` wrapper) dropped."""
     raw = pl.col("raw")
     text = _halfwidth_upper(raw) if upper else raw.str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH)
-    text = _remove_whitespace(text).str.strip_prefix("'")
+    text = _strip_excel_text_marks(_remove_whitespace(text))
     return {"t": pl.when(is_missing_expr(raw)).then(_NULL_STR).otherwise(_none_if_empty(text))}
 
 
@@ -468,9 +477,9 @@ def _normalise_phone_slow(s: pl.Series, area_code: str) -> pl.Series:
     return _stages(
         s,
         {
-            "t": _remove_whitespace(pl.col("raw").str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH))
-            .str.replace_all(ph.PHONE_SEPARATORS_PATTERN, "")
-            .str.strip_prefix("'"),
+            "t": _strip_excel_text_marks(
+                _remove_whitespace(pl.col("raw").str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH))
+            ).str.replace_all(ph.PHONE_SEPARATORS_PATTERN, ""),
             "missing": is_missing_expr("raw"),
         },
         {"rest": rest, "intl": plus | zeros},

@@ -22,6 +22,7 @@ from pipelines.standards.text import (
     _as_text,
     is_missing,
     remove_whitespace,
+    strip_excel_text_marks,
 )
 
 ID_WEIGHTS: tuple[int, ...] = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
@@ -67,9 +68,7 @@ def clean_id_text(raw: Any) -> str | None:
         return None
     text = _as_text(raw)
     assert text is not None
-    text = remove_whitespace(text.translate(_HALFWIDTH_TABLE))
-    if text.startswith("'"):  # Excel's "store as text" prefix
-        text = text[1:]
+    text = strip_excel_text_marks(remove_whitespace(text.translate(_HALFWIDTH_TABLE)))
     return text.replace("x", "X") or None
 
 
@@ -77,7 +76,7 @@ def normalise_id_number(raw: Any) -> str | None:
     """The canonical 18-character form of an identity number, or the cleaned text when it has none.
 
     Cleaning: trim, remove every whitespace (ideographic spaces included), full-width to
-    half-width, drop Excel's leading `'`, lowercase `x` to `X`; missing-value spellings (空, 无,
+    half-width, drop Excel's leading `'` or `="..."` wrapper, lowercase `x` to `X`; missing-value spellings (空, 无,
     NULL, -, ...) give None. A 15-digit legacy number becomes 18 digits (`19` inserted after the
     address code, check character computed). Anything else is returned cleaned but otherwise
     unchanged, so that `id_number_issue` can say what is wrong with it: in particular

@@ -20,7 +20,13 @@ import re
 from typing import Any
 
 from pipelines.standards.id_number import SCIENTIFIC_RE
-from pipelines.standards.text import _HALFWIDTH_TABLE, _as_text, is_missing, remove_whitespace
+from pipelines.standards.text import (
+    _HALFWIDTH_TABLE,
+    _as_text,
+    is_missing,
+    remove_whitespace,
+    strip_excel_text_marks,
+)
 
 # Liaocheng's long-distance area code. The county profile has no area code yet; callers serving
 # another city pass `area_code=`.
@@ -49,9 +55,9 @@ def normalise_phone(raw: Any, area_code: str = DEFAULT_AREA_CODE) -> str | None:
         return None
     text = _as_text(raw)
     assert text is not None
-    text = _SEPARATORS_RE.sub("", remove_whitespace(text.translate(_HALFWIDTH_TABLE)))
-    if text.startswith("'"):
-        text = text[1:]
+    text = _SEPARATORS_RE.sub(
+        "", strip_excel_text_marks(remove_whitespace(text.translate(_HALFWIDTH_TABLE)))
+    )
     if text.startswith("+86"):
         text = text[3:]
         text = text if text.startswith(("0", "1")) else "0" + text

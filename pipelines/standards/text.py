@@ -129,6 +129,15 @@ def remove_whitespace(text: str) -> str:
     return _WHITESPACE_RE.sub("", text)
 
 
+def strip_excel_text_marks(text: str) -> str:
+    """A code without the marks spreadsheets use to keep it text: a leading `'` (typed into a
+    cell), or the formula `="..."` (CSV exports meant for Excel, so that a long number keeps its
+    digits). Applied after whitespace is removed and full-width forms are made half-width."""
+    if len(text) >= 3 and text.startswith('="') and text.endswith('"'):
+        return text[2:-1]
+    return text[1:] if text.startswith("'") else text
+
+
 def is_missing(raw: Any) -> bool:
     """True for None, NaN, blank text, and the usual spellings of "no value" (空, 无, NULL, N/A, -, /, 不详, ...).
 

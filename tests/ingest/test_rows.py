@@ -138,6 +138,19 @@ def test_renamed_and_reordered_columns_match_through_aliases(env) -> None:
     assert "'手机号码' read as '联系电话'" in notes
 
 
+def test_a_number_wrapped_in_an_excel_text_formula_is_measured_without_the_wrapper(env) -> None:
+    # GIVEN a CSV export meant for Excel: the identity number as ="...", 21 characters for an
+    # 18-character column; and one that is too long even unwrapped
+    rows = [person(1, 身份证号='="371503199000000001"'), person(2, 身份证号='="3715031990000000021"')]
+    env.deliver("人员名单.csv", crafted.csv_text(rows))
+    env.run()
+    # THEN the first loads as delivered (staging unwraps it), the second waits in quarantine
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert row["身份证号"] == '="371503199000000001"'
+    (bad,) = crafted.quarantined(env.warehouse, "人员名单.csv")
+    assert bad["reason"] == "身份证号 has 19 characters, over the contract maximum of 18"
+
+
 def test_annotated_headers_of_a_template_match_their_columns(env) -> None:
     # GIVEN a template's header: required marks, units and formats in brackets, a colon
     header = ["*身份证号", "姓名（必填）", "性别:", "住址【详细地址】", "联系电话(手机)※"]
