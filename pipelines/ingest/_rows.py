@@ -4,8 +4,9 @@ Readers hand over a Polars frame of text: the contract columns (by `name_zh`), e
 (`__x<i>`), the row's `_line`, and any fault the parser already found (`__fault`,
 `__fault_column`). Here each row either goes to the raw table or to `raw.quarantine` with every
 reason it is bad: a field over the contract's maximum length, control characters (NUL and other
-C0/C1 controls, except tab and line breaks), a repeated header row, or no value in any field.
-Reasons are only built in Python for the bad rows, which are few.
+C0/C1 controls, except tab and line breaks), a repeated header row, no value in any field, or
+a total or signature row of a spreadsheet (see FOOTER_LABEL). Reasons are only built in Python
+for the bad rows, which are few.
 """
 
 from __future__ import annotations
@@ -21,6 +22,19 @@ from pipelines.ingest._headers import normalise_header
 
 CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 _CONTROL = re.compile(CONTROL_CHARS)
+
+# A cell that makes a row a spreadsheet's total or signature line, not a record: a total label
+# alone in its cell (合计, 总 计, 小计：), or a signatory's or date's label followed by a colon
+# (填表人：王五, 审核：, 填报日期：2026-10-01, 注：本表...). Such a row is only taken for one
+# when a column the contract requires is blank or holds the label itself, so a record whose
+# free text happens to start with 说明： still loads.
+FOOTER_LABEL = (
+    r"^\s*(?:[合总小共累]\s*计\s*[:：]?\s*$|(?:填表人|制表人|填报人|审核人?|审批人?|负责人|经办人|"
+    r"统计人|复核人?|单位负责人|部门负责人|主管领导|分管领导|签字|签名|盖章|单位盖章|填表日期|"
+    r"制表日期|填报日期|报送日期|统计日期|填报单位|制表单位|注|备注|说明)\s*[:：])"
+)
+_FOOTER = re.compile(FOOTER_LABEL)
+FOOTER_REASON = "a total or signature row of the spreadsheet (合计, 填表人: ...), not a record"
 
 QUARANTINE_SCHEMA = {"line": pl.String, "column": pl.String, "reason": pl.String, "raw": pl.String}
 
@@ -101,6 +115,9 @@ def finish(
     empty = _empty_rows(frame, [*columns, *spec.extra_keys])
     if empty is not None:
         conditions.append(pl.lit(empty))
+    footer = _footer_rows(frame, spec)
+    if footer is not None:
+        conditions.append(pl.lit(footer))
     if spec.header_values:
         conditions.append(
             pl.all_horizontal(
@@ -151,6 +168,44 @@ def _value_length(value: str) -> int:
     """`_length` of one value."""
     wrapped = len(value) >= 3 and value.startswith('="') and value.endswith('"')
     return len(value) - 3 if wrapped else len(value)
+
+
+def _footer_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
+    """Rows that are a spreadsheet's total or signature line (see FOOTER_LABEL), or None when
+    there is none. Only rows with a required column blank or holding a label are looked at in
+    full: a record has its required columns filled, so the full scan runs on few rows."""
+    required = [c.name_zh for c in spec.contract.columns if c.required]
+    if frame.height == 0 or not required:
+        return None
+    suspect = pl.any_horizontal(
+        _blank(name) | pl.col(name).str.contains(FOOTER_LABEL).fill_null(False) for name in required
+    )
+    candidates = frame.select(pl.arg_where(suspect)).to_series()
+    if candidates.len() == 0:
+        return None
+    names = [*spec.columns, *spec.extra_keys]
+    labelled = frame[candidates].select(
+        pl.any_horizontal(pl.col(n).str.contains(FOOTER_LABEL).fill_null(False) for n in names)
+    ).to_series()
+    rows = candidates.filter(labelled)
+    if rows.len() == 0:
+        return None
+    return pl.repeat(False, frame.height, eager=True).scatter(rows, True)
+
+
+def _is_footer(record: dict[str, object], spec: RowSpec) -> bool:
+    """`_footer_rows` for one row."""
+    def label(value: object) -> bool:
+        return isinstance(value, str) and _FOOTER.search(value) is not None
+
+    required = [c.name_zh for c in spec.contract.columns if c.required]
+    if not any(_blank_value(record[n]) or label(record[n]) for n in required):
+        return False
+    return any(label(record[n]) for n in (*spec.columns, *spec.extra_keys))
+
+
+def _blank_value(value: object) -> bool:
+    return value is None or not str(value).strip()
 
 
 def _blank(name: str) -> pl.Expr:
@@ -238,8 +293,10 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
             if found is not None:
                 label = spec.extra_keys.get(name, name)
                 faults.append((label, f"control character U+{ord(found.group()):04X} in {label}"))
-    if all(record[n] is None or not str(record[n]).strip() for n in (*spec.columns, *spec.extra_keys)):
+    if all(_blank_value(record[n]) for n in (*spec.columns, *spec.extra_keys)):
         faults.append((None, "every field is empty"))
+    elif _is_footer(record, spec):
+        faults.append((None, FOOTER_REASON))
     for column in spec.contract.columns:
         value = record[column.name_zh]
         if column.max_length is not None and isinstance(value, str):

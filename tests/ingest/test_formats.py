@@ -196,6 +196,30 @@ def test_xlsx_title_rows_numbers_dates_and_named_sheets(env) -> None:
     assert set(by_line) == {"名单!4", "名单!5", "名单!6", "补充!2"}
 
 
+def test_xlsx_total_and_signature_rows_wait_in_quarantine(env) -> None:
+    # GIVEN a county form: a title, the header, records, a subtotal between groups, and the
+    # total and signature lines below
+    rows = [
+        ["2026年10月人员名单"],
+        ["序号", *HEADER],
+        [1, *person(1).values()],
+        ["小 计", None, None, None, None, None],
+        [2, *person(2).values()],
+        ["合计", None, None, None, None, None],
+        ["填表人：王五", None, "审核人：李四", None, "填报日期：2026年10月8日"],
+    ]
+    env.deliver("花名册.xlsx", _workbook({"名单": rows}))
+    env.run()
+    # THEN the records load and the other three rows are quarantined with the reason
+    loaded = crafted.raw_rows(env.warehouse, crafted.ROSTER)
+    assert [r["姓名"] for r in loaded] == ["张1", "张2"]
+    quarantined = crafted.quarantined(env.warehouse, "花名册.xlsx")
+    assert sorted(q["line"] for q in quarantined) == ["名单!4", "名单!6", "名单!7"]
+    assert {q["reason"] for q in quarantined} == {
+        "a total or signature row of the spreadsheet (合计, 填表人: ...), not a record"}
+    crafted.check_ledger_invariants(env.warehouse)
+
+
 def test_xlsx_merged_cells_fill_their_range(env) -> None:
     header = ["身份证号", "姓名", "性别", "住址", "联系电话"]
     data = _workbook(

@@ -151,6 +151,24 @@ def test_a_number_wrapped_in_an_excel_text_formula_is_measured_without_the_wrapp
     assert bad["reason"] == "身份证号 has 19 characters, over the contract maximum of 18"
 
 
+def test_a_record_whose_text_starts_like_a_signature_line_still_loads(env) -> None:
+    # GIVEN a CSV saved from a form: a record with a remark in its address, then the total
+    # and signature lines
+    lines = [
+        _line(HEADER),
+        _line(list(person(1, 住址="说明：暂住").values())),
+        _line(["合  计", "", "", "", ""]),
+        _line(["制表人:王五", "", "", "", "联系电话：0635-1234567"]),
+    ]
+    env.deliver("人员名单.csv", "\n".join(lines) + "\n")
+    env.run()
+    # THEN the record loads (its required columns are filled) and the two lines do not
+    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert row["住址"] == "说明：暂住"
+    assert [q["line"] for q in crafted.quarantined(env.warehouse, "人员名单.csv")] == ["3", "4"]
+    crafted.check_ledger_invariants(env.warehouse)
+
+
 def test_annotated_headers_of_a_template_match_their_columns(env) -> None:
     # GIVEN a template's header: required marks, units and formats in brackets, a colon
     header = ["*身份证号", "姓名（必填）", "性别:", "住址【详细地址】", "联系电话(手机)※"]
