@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.contracts import SourceContract
-from pipelines.ingest._headers import normalise_header
+from pipelines.ingest._headers import header_lookup, normalise_header
 
 CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 _CONTROL = re.compile(CONTROL_CHARS)
@@ -34,7 +34,11 @@ FOOTER_LABEL = (
     r"制表日期|填报日期|报送日期|统计日期|填报单位|制表单位|注|备注|说明)\s*[:：])"
 )
 _FOOTER = re.compile(FOOTER_LABEL)
+_BLANK_OR_FOOTER = r"^\s*$|" + FOOTER_LABEL
 FOOTER_REASON = "a total or signature row of the spreadsheet (合计, 填表人: ...), not a record"
+HEADER_ROW_REASON = "another header row: its fields name their own columns"
+NUMBERING_REASON = "a column numbering row (栏次 1, 2, 3, ...), not a record"
+_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 
 QUARANTINE_SCHEMA = {"line": pl.String, "column": pl.String, "reason": pl.String, "raw": pl.String}
 
@@ -115,9 +119,9 @@ def finish(
     empty = _empty_rows(frame, [*columns, *spec.extra_keys])
     if empty is not None:
         conditions.append(pl.lit(empty))
-    footer = _footer_rows(frame, spec)
-    if footer is not None:
-        conditions.append(pl.lit(footer))
+    for found in (_footer_rows(frame, spec), _header_like_rows(frame, spec)):
+        if found is not None:
+            conditions.append(pl.lit(found))
     if spec.header_values:
         conditions.append(
             pl.all_horizontal(
@@ -178,7 +182,7 @@ def _footer_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     if frame.height == 0 or not required:
         return None
     suspect = pl.any_horizontal(
-        _blank(name) | pl.col(name).str.contains(FOOTER_LABEL).fill_null(False) for name in required
+        pl.col(name).is_null() | pl.col(name).str.contains(_BLANK_OR_FOOTER) for name in required
     )
     candidates = frame.select(pl.arg_where(suspect)).to_series()
     if candidates.len() == 0:
@@ -191,6 +195,54 @@ def _footer_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     if rows.len() == 0:
         return None
     return pl.repeat(False, frame.height, eager=True).scatter(rows, True)
+
+
+def _header_like_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
+    """Rows of a table's header block below the header the reader found: a second header in
+    another language (`ID_NUMBER, NAME, ...` under `公民身份号码, 姓名, ...`) or the numbering
+    row of a statistical form (1, 2, 3, ...). None when there is none; only tabular readers
+    (those that found a header row) have them. Rows whose first required column is not a short
+    number or one of its column's names are ruled out without looking further."""
+    required = [c.name_zh for c in spec.contract.columns if c.required]
+    if frame.height == 0 or not required or not spec.header_values:
+        return None
+    first = required[0]
+    lookup = header_lookup(spec.contract)
+    spelled = [*lookup.items(), *lookup.bare.items()]
+    names = sorted({re.escape(k) for k, target in spelled if target == first and k})
+    pattern = r"(?i)^\s*(?:" + "|".join([*names, r"\d{1,3}"]) + r")\s*$"
+    suspect = pl.col(first).str.contains(pattern).fill_null(False)
+    candidates = frame.select(pl.arg_where(suspect)).to_series()
+    if candidates.len() == 0:
+        return None
+    names_all = [*spec.columns, *spec.extra_keys]
+    picked = [
+        int(index) for index, record in zip(
+            candidates, frame[candidates].select(names_all).iter_rows(named=True), strict=True
+        )
+        if _header_like(record, spec) is not None
+    ]
+    if not picked:
+        return None
+    return pl.repeat(False, frame.height, eager=True).scatter(picked, True)
+
+
+def _header_like(record: dict[str, object], spec: RowSpec) -> str | None:
+    """The reason a row belongs to the header block, or None (see `_header_like_rows`)."""
+    fields = (*spec.columns, *spec.extra_keys)
+    values = {n: str(record[n]) for n in fields if not _blank_value(record[n])}
+    if len(values) < 2:
+        return None
+    if all(_NUMBER.match(v) for v in values.values()):
+        numbers = sorted(int(v) for v in values.values())
+        if len(values) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return NUMBERING_REASON
+        return None
+    lookup = header_lookup(spec.contract)
+    named = [n for n in spec.columns if n in values]
+    if len(named) >= 2 and all(lookup.get(normalise_header(values[n])) == n for n in named):
+        return HEADER_ROW_REASON
+    return None
 
 
 def _is_footer(record: dict[str, object], spec: RowSpec) -> bool:
@@ -277,7 +329,9 @@ def _bad_rows(
 
 
 def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, str]]:
-    """Every reason a row is bad, as `(column or None, reason)`."""
+    """Every reason a row is bad, as `(column or None, reason)`. A row that is not a record
+    at all (a header row, a numbering row) gets only that reason: its values' lengths mean
+    nothing."""
     if record.get(FAULT) is not None:
         return [(record.get(FAULT_COLUMN), str(record[FAULT]))]  # type: ignore[list-item]
     faults: list[tuple[str | None, str]] = []
@@ -286,6 +340,8 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
         for c, h in spec.header_values.items()
     ):
         faults.append((None, "repeated header row"))
+    elif spec.header_values and (reason := _header_like(record, spec)) is not None:
+        return [(None, reason)]
     for name in (*spec.columns, *spec.extra_keys):
         value = record[name]
         if isinstance(value, str):

@@ -169,6 +169,28 @@ def test_a_record_whose_text_starts_like_a_signature_line_still_loads(env) -> No
     crafted.check_ledger_invariants(env.warehouse)
 
 
+def test_the_rest_of_a_header_block_waits_in_quarantine(env) -> None:
+    # GIVEN a template's header block: Chinese names, their field codes, the column numbers;
+    # then records, one of them made of small numbers that are not a numbering
+    lines = [
+        _line(HEADER),
+        _line(["ID_NUMBER", "NAME", "GENDER", "ADDRESS", "PHONE"]),
+        _line(["1", "2", "3", "4", "5"]),
+        _ok(1),
+        _line(["7", "8", "1", "", ""]),
+    ]
+    env.deliver("人员名单.csv", "\n".join(lines) + "\n")
+    env.run()
+    # THEN the two rows of the header block are quarantined, each with what it is
+    assert [(q["line"], q["reason"]) for q in crafted.quarantined(env.warehouse, "人员名单.csv")] == [
+        ("2", "another header row: its fields name their own columns"),
+        ("3", "a column numbering row (栏次 1, 2, 3, ...), not a record"),
+    ]
+    # AND the records load
+    assert [r["_line"] for r in crafted.raw_rows(env.warehouse, PEOPLE)] == ["4", "5"]
+    crafted.check_ledger_invariants(env.warehouse)
+
+
 def test_annotated_headers_of_a_template_match_their_columns(env) -> None:
     # GIVEN a template's header: required marks, units and formats in brackets, a colon
     header = ["*身份证号", "姓名（必填）", "性别:", "住址【详细地址】", "联系电话(手机)※"]
