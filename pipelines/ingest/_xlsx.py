@@ -23,6 +23,7 @@ from pipelines.contracts import SourceContract
 from pipelines.ingest._errors import FallBack, FileRejected
 from pipelines.ingest._headers import (
     HEADER_SEARCH_ROWS,
+    HeaderLookup,
     HeaderMap,
     find_header,
     header_lookup,
@@ -74,27 +75,13 @@ class XlsxSource:
         absent = [s for s in self.contract.sheets if s not in names]
         if absent:
             self.notes.append(f"sheets missing from the workbook: {', '.join(absent)}")
-        explicit = bool(wanted)
         lookup = header_lookup(self.contract)
-        plans: list[SheetPlan] = []
-        for name in wanted or names:
-            head = list(islice(self.book.rows(name), HEADER_SEARCH_ROWS))
-            index, score = find_header([values for _, values in head], lookup)
-            if score == 0:
-                if explicit:
-                    raise FileRejected(f"sheet {name!r}: no header row naming a contract column")
-                self.notes.append(f"sheet {name!r} has no header row; not read")
-                continue
-            header = map_header(
-                ["" if c is None else c for c in head[index][1]],
-                self.contract,
-                blank_key=lambda i: get_column_letter(i + 1),
-            )
-            header.notes = [f"sheet {name!r}: {n}" for n in header.notes]
-            above = sum(1 for _, values in head[:index] if not _blank(values))
-            if above:
-                header.notes.append(f"sheet {name!r}: {above} row(s) above the header skipped")
-            plans.append(SheetPlan(name, head[index][0], header))
+        plans = self._headed(wanted, lookup)
+        explicit = bool(plans)
+        if not plans:
+            # no sheet the contract names, or they hold only a cover note or instructions:
+            # the data is wherever a header row is
+            plans = self._headed([n for n in names if n not in wanted], lookup)
         if not plans:
             raise FileRejected(
                 f"no sheet has a header row naming a column of {self.contract.source} "
@@ -110,6 +97,27 @@ class XlsxSource:
             self.notes.extend(plan.header.notes)
         if not explicit and self.contract.sheets:
             self.notes.append(f"read sheets {', '.join(p.name for p in plans)} by their header")
+        return plans
+
+    def _headed(self, names: list[str], lookup: HeaderLookup) -> list[SheetPlan]:
+        """A plan for each of these sheets that has a header row; a note for each that has not."""
+        plans: list[SheetPlan] = []
+        for name in names:
+            head = list(islice(self.book.rows(name), HEADER_SEARCH_ROWS))
+            index, score = find_header([values for _, values in head], lookup)
+            if score == 0:
+                self.notes.append(f"sheet {name!r} has no header row; not read")
+                continue
+            header = map_header(
+                ["" if c is None else c for c in head[index][1]],
+                self.contract,
+                blank_key=lambda i: get_column_letter(i + 1),
+            )
+            header.notes = [f"sheet {name!r}: {n}" for n in header.notes]
+            above = sum(1 for _, values in head[:index] if not _blank(values))
+            if above:
+                header.notes.append(f"sheet {name!r}: {above} row(s) above the header skipped")
+            plans.append(SheetPlan(name, head[index][0], header))
         return plans
 
     def _count(self, plan: SheetPlan) -> int:

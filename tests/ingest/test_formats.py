@@ -241,6 +241,20 @@ def test_xlsx_sheet_named_differently_is_found_by_its_header(env) -> None:
     assert "Sheet1" in crafted.latest(env.warehouse, "花名册.xlsx")["notes"]
 
 
+def test_xlsx_named_sheet_with_only_instructions_reads_the_sheet_with_the_header(env) -> None:
+    # GIVEN the sheet the contract names holds only a note; the records are on another sheet
+    env.deliver("花名册.xlsx", _workbook({
+        "名单": [["填表说明：请在 Sheet2 填写"]],
+        "Sheet2": [HEADER, list(person(3).values())],
+    }))
+    env.run()
+    # THEN the records are read from the sheet that has the header, and both facts are noted
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, crafted.ROSTER)] == ["张3"]
+    notes = crafted.latest(env.warehouse, "花名册.xlsx")["notes"]
+    assert "sheet '名单' has no header row; not read" in notes
+    assert "read sheets Sheet2 by their header" in notes
+
+
 def test_xlsx_cells_right_of_the_header_go_to_extras(env) -> None:
     data = _workbook({"名单": [crafted.HEADER, ["1", "张三", "1", "a", "1", None, "多余"]]})
     env.deliver("花名册.xlsx", data)
