@@ -130,3 +130,30 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(
     # THEN the warehouse is what an uninterrupted run gives
     assert _state(tmp_path / "warehouse.duckdb") == expected
     crafted.check_ledger_invariants(tmp_path / "warehouse.duckdb")
+
+
+def test_sigkill_inside_a_shared_transaction_with_row_groups_already_written(tmp_path: Path) -> None:
+    """Two files of one source, each more than a DuckDB row group (122,880 rows): when the
+    second starts loading, the first is wholly inserted and its row groups compressed in the
+    open transaction that both share. A kill then must leave neither."""
+    def landing(base: Path) -> None:
+        for part in (1, 2):
+            rows = [person(part * 1_000_000 + i) for i in range(130_000)]
+            crafted.deliver(base / "landing", f"人员名单_part{part}.csv", crafted.csv_text(rows))
+
+    reference = tmp_path / "reference"
+    landing(reference)
+    _rerun(reference)
+    expected = _state(reference / "warehouse.duckdb")
+    killed = tmp_path / "killed"
+    landing(killed)
+    # GIVEN a run killed as the second file starts loading
+    assert _run(killed, kill_after="人员名单_part2.csv") == -signal.SIGKILL
+    # THEN the warehouse holds nothing of either file (the transaction they shared is gone)
+    with duckdb.connect(str(killed / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute('select count(*) from raw."civil__people"').fetchone() == (0,)
+        assert con.execute("select count(*) from raw.ingest_ledger").fetchone() == (0,)
+    # AND the run after it gives what an uninterrupted run gives
+    _rerun(killed)
+    assert _state(killed / "warehouse.duckdb") == expected
+    crafted.check_ledger_invariants(killed / "warehouse.duckdb")
