@@ -140,6 +140,12 @@ class XlsxSource:
                     block = block.filter(~blank)
                     if block.height:
                         yield self._chunk(plan, block)
+                unsaved = self.book.unsaved_formulas.get(plan.name, 0)
+                if unsaved:
+                    self.notes.append(
+                        f"sheet {plan.name!r}: {unsaved} formula cell(s) have no saved result (a "
+                        "workbook written by a program, never recalculated) and read as empty"
+                    )
         except (FileRejected, FallBack):
             raise
         except Exception as exc:  # noqa: BLE001 - a member that breaks off mid-way

@@ -163,6 +163,8 @@ class WorkbookReader:
         ) or ("xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None)
         styles_part = next((t for t, kind in targets.values() if kind.endswith("/styles")), None)
         self._string_series: pl.Series | None = None
+        # formula cells with no saved result, per sheet read so far (see `_unsaved_formulas`)
+        self.unsaved_formulas: dict[str, int] = {}
         self.strings = self._shared_strings(strings_part) if strings_part in names else []
         self.date_styles = self._date_styles(styles_part) if styles_part in names else {}
 
@@ -301,7 +303,9 @@ class WorkbookReader:
         prefixes, attributes in an unusual order) is parsed cell by cell instead."""
         fill = self._merge_fill(name)
         anchors: dict[tuple[int, int], str | None] = {}
+        self.unsaved_formulas[name] = 0
         for attrs, contents in self._row_blocks(name):
+            self.unsaved_formulas[name] += _unsaved_formulas(contents)
             frame = self._vector_block(attrs, contents)
             if frame is None:
                 frame = self._python_block(attrs, contents)
@@ -540,6 +544,22 @@ class WorkbookReader:
         if _INTEGER.fullmatch(raw):
             return str(int(raw))
         return number_text(float(raw))
+
+
+_NO_VALUE = r"\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+_UNSAVED_SHARED = re.compile(r"<(?:\w+:)?f\b[^>]*/>" + _NO_VALUE)
+_UNSAVED = re.compile(r"</(?:\w+:)?f>" + _NO_VALUE)
+
+
+def _unsaved_formulas(contents: list[str]) -> int:
+    """Formula cells without a saved result (`<f>...</f></c>`, no `<v>`): a workbook written
+    by a program and never opened in a spreadsheet keeps only the formulas, and its cells
+    read as empty. Counted so that the ledger can say so."""
+    found = 0
+    for content in contents:
+        if "f>" in content or "<f " in content:
+            found += len(_UNSAVED.findall(content)) + len(_UNSAVED_SHARED.findall(content))
+    return found
 
 
 def _sheetdata_end(text, pattern, name, opening):  # noqa: ANN001, ANN202 - str or bytes alike

@@ -255,6 +255,19 @@ def test_xlsx_named_sheet_with_only_instructions_reads_the_sheet_with_the_header
     assert "read sheets Sheet2 by their header" in notes
 
 
+def test_xlsx_formulas_without_a_saved_result_are_noted(env) -> None:
+    # GIVEN a workbook written by a program: formulas, never calculated (openpyxl saves none)
+    env.deliver("花名册.xlsx", _workbook({"名单": [
+        HEADER, ["1", "张三", "=IF(1,\"1\",\"2\")", '="振兴"&"街道"', "139"],
+    ]}))
+    env.run()
+    # THEN the cells read as empty, and the ledger says why
+    (row,) = crafted.raw_rows(env.warehouse, crafted.ROSTER)
+    assert (row["姓名"], row["性别"], row["住址"]) == ("张三", None, None)
+    notes = crafted.latest(env.warehouse, "花名册.xlsx")["notes"]
+    assert "sheet '名单': 2 formula cell(s) have no saved result" in notes
+
+
 def test_xlsx_cells_right_of_the_header_go_to_extras(env) -> None:
     data = _workbook({"名单": [crafted.HEADER, ["1", "张三", "1", "a", "1", None, "多余"]]})
     env.deliver("花名册.xlsx", data)
