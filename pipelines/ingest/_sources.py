@@ -24,7 +24,6 @@ from pipelines.ingest._xlsx import XlsxSource
 Plan = Callable[[], Iterator[Chunk]]
 
 _NOT_DATA = {
-    "xls": "legacy Excel 97-2003 workbook (.xls); only XLSX, CSV and JSON can be read",
     "pdf": "PDF document, not a data file",
     "markup": "HTML/XML document, not a data file (a web page saved as the export?)",
     "binary": "binary content: not text, XLSX or JSON",
@@ -33,6 +32,7 @@ _NOT_DATA = {
 _EXTENSIONS = {
     "csv": {".csv", ".txt", ".tsv"},
     "xlsx": {".xlsx", ".xlsm"},
+    "xls": {".xls"},
     "json": {".json"},
     "jsonl": {".jsonl", ".ndjson", ".json"},
     "geojson": {".geojson", ".json"},
@@ -57,8 +57,8 @@ def open_source(path: Path, contract: SourceContract) -> Source:
     kind = sniff_format(head)
     if kind in _NOT_DATA:
         raise FileRejected(_NOT_DATA[kind])
-    if kind == "zip":
-        source = _xlsx(path, contract)
+    if kind in ("zip", "xls"):
+        source = _xlsx(path, contract, legacy=kind == "xls")
     elif kind == "json":
         source = _json(path, contract, head)
     else:
@@ -67,16 +67,16 @@ def open_source(path: Path, contract: SourceContract) -> Source:
     if suffix not in _EXTENSIONS.get(source.format, set()):
         source.notes.insert(0, f"content is {source.format.upper()} although the name ends in "
                                f"{suffix or '(no extension)'}")
-    elif source.format != contract.format and not {source.format, contract.format} <= {
-        "json", "jsonl", "geojson"
-    }:
+    elif source.format != contract.format and not any(
+        {source.format, contract.format} <= kin for kin in ({"json", "jsonl", "geojson"}, {"xlsx", "xls"})
+    ):
         source.notes.insert(0, f"delivered as {source.format}, the contract says {contract.format}")
     return source
 
 
-def _xlsx(path: Path, contract: SourceContract) -> Source:
-    reader = XlsxSource(path, contract)
-    return Source("xlsx", None, [reader.chunks], reader.notes, reader.close)
+def _xlsx(path: Path, contract: SourceContract, legacy: bool = False) -> Source:
+    reader = XlsxSource(path, contract, legacy=legacy)
+    return Source(reader.format, None, [reader.chunks], reader.notes, reader.close)
 
 
 def _json(path: Path, contract: SourceContract, head: bytes) -> Source:

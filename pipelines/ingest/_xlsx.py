@@ -1,4 +1,5 @@
-"""XLSX workbooks: the contract's sheets, the header found under title rows, cells as text.
+"""XLSX workbooks (and legacy `.xls` ones, through `_xlsread`): the contract's sheets, the header
+found under title rows, cells as text.
 
 Cells become the text a person reading the sheet would type (see `_xlsxread`): integral numbers
 as plain digits (no `.0`, no exponent), other numbers at Excel's 15 significant digits without
@@ -30,6 +31,7 @@ from pipelines.ingest._headers import (
     map_header,
 )
 from pipelines.ingest._rows import Chunk, RowSpec, finish
+from pipelines.ingest._xlsread import open_legacy_workbook
 from pipelines.ingest._xlsxread import WorkbookError, number_text, open_workbook
 
 CHUNK_ROWS = 20_000
@@ -47,24 +49,24 @@ class SheetPlan:
 
 
 class XlsxSource:
-    """Reads the data sheets of a workbook in chunks."""
+    """Reads the data sheets of a workbook in chunks: an XLSX workbook, or with `legacy` an
+    Excel 97-2003 `.xls` one (`_xlsread`), which offers the same sheets of text."""
 
-    format = "xlsx"
-
-    def __init__(self, path: Path, contract: SourceContract) -> None:
+    def __init__(self, path: Path, contract: SourceContract, legacy: bool = False) -> None:
         self.path = path
         self.contract = contract
+        self.format = "xls" if legacy else "xlsx"
         self.notes: list[str] = []
         self._handle = path.open("rb")
         try:
-            self.book = open_workbook(self._handle)
+            self.book = open_legacy_workbook(self._handle) if legacy else open_workbook(self._handle)
             self.sheets = self._plan()
         except FileRejected:
             self.close()
             raise
-        except Exception as exc:  # noqa: BLE001 - zipfile, zlib, XML: the archive is damaged
+        except Exception as exc:  # noqa: BLE001 - zipfile, zlib, XML, BIFF: the file is damaged
             self.close()
-            raise _damaged(exc) from None
+            raise _damaged(exc, self.format) from None
 
     def close(self) -> None:
         self._handle.close()
@@ -149,7 +151,7 @@ class XlsxSource:
         except (FileRejected, FallBack):
             raise
         except Exception as exc:  # noqa: BLE001 - a member that breaks off mid-way
-            raise _damaged(exc) from None
+            raise _damaged(exc, self.format) from None
 
     def _chunk(self, plan: SheetPlan, block: pl.DataFrame) -> Chunk:
         """Rows of a sheet block as contract columns, extras and lineage."""
@@ -195,10 +197,11 @@ class XlsxSource:
         return finish(frame, spec, raw_text=raw_text)
 
 
-def _damaged(exc: Exception) -> FileRejected:
+def _damaged(exc: Exception, kind: str) -> FileRejected:
     if isinstance(exc, WorkbookError):
         return FileRejected(str(exc))
-    return FileRejected(f"XLSX is damaged or truncated: {type(exc).__name__}: {exc}")
+    what = "XLSX" if kind == "xlsx" else "legacy Excel 97-2003 workbook (.xls)"
+    return FileRejected(f"{what} is damaged or truncated: {type(exc).__name__}: {exc}")
 
 
 def _blank(row: Sequence[str | None]) -> bool:

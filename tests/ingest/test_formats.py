@@ -211,7 +211,7 @@ def test_xlsx_total_and_signature_rows_wait_in_quarantine(env) -> None:
     env.deliver("花名册.xlsx", _workbook({"名单": rows}))
     env.run()
     # THEN the records load and the other three rows are quarantined with the reason
-    loaded = crafted.raw_rows(env.warehouse, crafted.ROSTER)
+    loaded = crafted.raw_rows(env.warehouse, ROSTER)
     assert [r["姓名"] for r in loaded] == ["张1", "张2"]
     quarantined = crafted.quarantined(env.warehouse, "花名册.xlsx")
     assert sorted(q["line"] for q in quarantined) == ["名单!4", "名单!6", "名单!7"]
@@ -249,7 +249,7 @@ def test_xlsx_named_sheet_with_only_instructions_reads_the_sheet_with_the_header
     }))
     env.run()
     # THEN the records are read from the sheet that has the header, and both facts are noted
-    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, crafted.ROSTER)] == ["张3"]
+    assert [r["姓名"] for r in crafted.raw_rows(env.warehouse, ROSTER)] == ["张3"]
     notes = crafted.latest(env.warehouse, "花名册.xlsx")["notes"]
     assert "sheet '名单' has no header row; not read" in notes
     assert "read sheets Sheet2 by their header" in notes
@@ -262,7 +262,7 @@ def test_xlsx_formulas_without_a_saved_result_are_noted(env) -> None:
     ]}))
     env.run()
     # THEN the cells read as empty, and the ledger says why
-    (row,) = crafted.raw_rows(env.warehouse, crafted.ROSTER)
+    (row,) = crafted.raw_rows(env.warehouse, ROSTER)
     assert (row["姓名"], row["性别"], row["住址"]) == ("张三", None, None)
     notes = crafted.latest(env.warehouse, "花名册.xlsx")["notes"]
     assert "sheet '名单': 2 formula cell(s) have no saved result" in notes
@@ -352,6 +352,58 @@ def test_geojson_keeps_geometry_as_text(env) -> None:
 # --- content over extension -------------------------------------------------------------------
 
 
+def _legacy_workbook(sheets: dict[str, list[list[object]]], merges: dict[str, list[tuple[int, int, int, int]]] | None = None) -> bytes:
+    """An Excel 97-2003 (.xls) workbook, as WPS and older Excel save them."""
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    dated = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        merged = {(r1, c1): (r2, c2) for r1, r2, c1, c2 in (merges or {}).get(name, [])}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if (r, c) in merged:
+                    r2, c2 = merged[(r, c)]
+                    sheet.write_merge(r, r2, c, c2, value)
+                elif isinstance(value, dt.date):
+                    sheet.write(r, c, value, dated)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_legacy_xls_workbook_reads_like_xlsx(env) -> None:
+    # GIVEN an .xls (BIFF) workbook: a merged title, the header, numbers, a date, a boolean
+    rows = [
+        ["人员名单", None, None, None, None, None],
+        [*HEADER, "登记日期"],
+        ["371503199000000001", "张三", 1, "振兴街道1号", 13800000001, dt.date(2026, 1, 2)],
+        ["371503199000000002", "李四", 2.0, "振兴街道2号", 0.1 + 0.2, True],
+    ]
+    env.deliver("花名册.xls", _legacy_workbook({"名单": rows}, merges={"名单": [(0, 0, 0, 5)]}))
+    env.run()
+    # THEN its rows load as an XLSX's would: numbers without .0, dates as ISO text
+    ledger = crafted.latest(env.warehouse, "花名册.xls")
+    assert (ledger["status"], ledger["format"], ledger["rows_loaded"]) == ("loaded", "xls", 2), ledger
+    loaded = crafted.raw_rows(env.warehouse, ROSTER)
+    assert [(r["姓名"], r["性别"], r["联系电话"], r["_line"]) for r in loaded] == [
+        ("张三", "1", "13800000001", "名单!3"), ("李四", "2", "0.3", "名单!4")]
+    assert [json.loads(r["_extras"]) for r in loaded] == [{"登记日期": "2026-01-02"}, {"登记日期": "TRUE"}]
+
+
+def test_legacy_xls_merged_cells_fill_their_range(env) -> None:
+    rows = [HEADER, ["1", "张三", "1", "振兴街道", "139"], ["2", "李四", "1", None, "138"]]
+    env.deliver("花名册.xls", _legacy_workbook({"名单": rows}, merges={"名单": [(1, 2, 3, 3)]}))
+    env.run()
+    loaded = crafted.raw_rows(env.warehouse, ROSTER)
+    assert [r["住址"] for r in loaded] == ["振兴街道", "振兴街道"]
+
+
 def test_xlsx_bytes_named_csv_are_read_as_xlsx(env) -> None:
     env.deliver("人员名单.csv", _workbook({"Sheet1": [HEADER, ["1", "张三", "1", "a", "1"]]}))
     env.run()
@@ -378,7 +430,7 @@ def test_extension_the_pattern_does_not_expect_still_finds_the_contract(env) -> 
     ("content", "reason"),
     [
         (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "HTML"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "legacy Excel"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "legacy Excel 97-2003 workbook (.xls) is damaged"),
         (b"%PDF-1.7\n...", "PDF"),
         (b"PK\x03\x04" + b"\x00" * 100, "damaged"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "binary"),
