@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -17,6 +18,7 @@ from pipelines.contracts import SourceContract
 from pipelines.ingest import _delimited as _csv
 from pipelines.ingest._errors import FallBack, FileRejected
 from pipelines.ingest._jsondata import JsonSource
+from pipelines.ingest._markup import open_markup_workbook
 from pipelines.ingest._rows import Chunk
 from pipelines.ingest._sniff import SAMPLE_BYTES, best_encoding, quick_encoding, sniff_format
 from pipelines.ingest._xlsx import XlsxSource
@@ -25,7 +27,7 @@ Plan = Callable[[], Iterator[Chunk]]
 
 _NOT_DATA = {
     "pdf": "PDF document, not a data file",
-    "markup": "HTML/XML document, not a data file (a web page saved as the export?)",
+    "markup": "HTML/XML document without a table, not a data file (a web page saved as the export?)",
     "binary": "binary content: not text, XLSX or JSON",
     "empty": "empty file",
 }
@@ -33,6 +35,8 @@ _EXTENSIONS = {
     "csv": {".csv", ".txt", ".tsv"},
     "xlsx": {".xlsx", ".xlsm"},
     "xls": {".xls"},
+    "html": {".html", ".htm"},
+    "spreadsheetml": {".xml"},
     "json": {".json"},
     "jsonl": {".jsonl", ".ndjson", ".json"},
     "geojson": {".geojson", ".json"},
@@ -55,9 +59,11 @@ def open_source(path: Path, contract: SourceContract) -> Source:
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     kind = sniff_format(head)
-    if kind in _NOT_DATA:
+    if kind == "markup":
+        source = _markup(path, contract)
+    elif kind in _NOT_DATA:
         raise FileRejected(_NOT_DATA[kind])
-    if kind in ("zip", "xls"):
+    elif kind in ("zip", "xls"):
         source = _xlsx(path, contract, legacy=kind == "xls")
     elif kind == "json":
         source = _json(path, contract, head)
@@ -68,7 +74,8 @@ def open_source(path: Path, contract: SourceContract) -> Source:
         source.notes.insert(0, f"content is {source.format.upper()} although the name ends in "
                                f"{suffix or '(no extension)'}")
     elif source.format != contract.format and not any(
-        {source.format, contract.format} <= kin for kin in ({"json", "jsonl", "geojson"}, {"xlsx", "xls"})
+        {source.format, contract.format} <= kin
+        for kin in ({"json", "jsonl", "geojson"}, {"xlsx", "xls", "html", "spreadsheetml"})
     ):
         source.notes.insert(0, f"delivered as {source.format}, the contract says {contract.format}")
     return source
@@ -76,6 +83,20 @@ def open_source(path: Path, contract: SourceContract) -> Source:
 
 def _xlsx(path: Path, contract: SourceContract, legacy: bool = False) -> Source:
     reader = XlsxSource(path, contract, legacy=legacy)
+    return Source(reader.format, None, [reader.chunks], reader.notes, reader.close)
+
+
+def _markup(path: Path, contract: SourceContract) -> Source:
+    """An HTML table or XML Spreadsheet 2003 (a web system's "Excel" export), read as a
+    workbook; a page without a table is not data."""
+    try:
+        found = open_markup_workbook(path)
+    except ET.ParseError as exc:
+        raise FileRejected(f"XML is not well formed: {exc}") from None
+    if found is None:
+        raise FileRejected(_NOT_DATA["markup"])
+    kind, book = found
+    reader = XlsxSource(path, contract, book=book, format=kind)
     return Source(reader.format, None, [reader.chunks], reader.notes, reader.close)
 
 

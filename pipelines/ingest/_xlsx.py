@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from itertools import islice
 from pathlib import Path
 
@@ -39,6 +40,19 @@ CHUNK_ROWS = 20_000
 __all__ = ["XlsxSource", "number_text"]
 
 
+class Workbook(Protocol):
+    """Sheets of rows of text, whatever the file format (`WorkbookReader` and its kin)."""
+
+    unsaved_formulas: dict[str, int]
+
+    @property
+    def sheetnames(self) -> list[str]: ...
+
+    def rows(self, name: str) -> Iterator[tuple[int, list[str | None]]]: ...
+
+    def frames(self, name: str) -> Iterator[pl.DataFrame]: ...
+
+
 @dataclass
 class SheetPlan:
     """A sheet to load and its header."""
@@ -50,16 +64,27 @@ class SheetPlan:
 
 class XlsxSource:
     """Reads the data sheets of a workbook in chunks: an XLSX workbook, or with `legacy` an
-    Excel 97-2003 `.xls` one (`_xlsread`), which offers the same sheets of text."""
+    Excel 97-2003 `.xls` one (`_xlsread`), or a `book` already read (`_markup`): each offers
+    the same sheets of text."""
 
-    def __init__(self, path: Path, contract: SourceContract, legacy: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        contract: SourceContract,
+        legacy: bool = False,
+        book: Workbook | None = None,
+        format: str | None = None,  # noqa: A002 - the ledger's word for it
+    ) -> None:
         self.path = path
         self.contract = contract
-        self.format = "xls" if legacy else "xlsx"
+        self.format = format or ("xls" if legacy else "xlsx")
         self.notes: list[str] = []
         self._handle = path.open("rb")
         try:
-            self.book = open_legacy_workbook(self._handle) if legacy else open_workbook(self._handle)
+            if book is not None:
+                self.book: Workbook = book
+            else:
+                self.book = open_legacy_workbook(self._handle) if legacy else open_workbook(self._handle)
             self.sheets = self._plan()
         except FileRejected:
             self.close()
@@ -200,7 +225,7 @@ class XlsxSource:
 def _damaged(exc: Exception, kind: str) -> FileRejected:
     if isinstance(exc, WorkbookError):
         return FileRejected(str(exc))
-    what = "XLSX" if kind == "xlsx" else "legacy Excel 97-2003 workbook (.xls)"
+    what = {"xlsx": "XLSX", "xls": "legacy Excel 97-2003 workbook (.xls)"}.get(kind, kind)
     return FileRejected(f"{what} is damaged or truncated: {type(exc).__name__}: {exc}")
 
 

@@ -404,6 +404,58 @@ def test_legacy_xls_merged_cells_fill_their_range(env) -> None:
     assert [r["住址"] for r in loaded] == ["振兴街道", "振兴街道"]
 
 
+def test_html_table_saved_as_xls_by_a_web_system_reads_like_a_sheet(env) -> None:
+    # GIVEN a web system's "Excel" export: an HTML table in GBK named .xls, a title spanning
+    # the columns, a header of <th>, an address spanning two rows, entities and a <br>
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
+        "<body><table border=1>"
+        '<tr><td colspan="5">人员名单（2026年10月）</td></tr>'
+        "<tr>" + "".join(f"<th>{h}</th>" for h in HEADER) + "</tr>"
+        '<tr><td>371503199000000001</td><td>张&nbsp;三</td><td>1</td><td rowspan="2">振兴街道<br>1号</td><td>139</td></tr>'
+        "<tr><td>371503199000000002</td><td>李四 &amp; 子</td><td>2</td><td>138</td></tr>"
+        "</table></body></html>"
+    )
+    env.deliver("人员名单.xls", page.encode("gbk"))
+    env.run()
+    # THEN the rows load as a sheet's would, and the ledger says what the file really was
+    ledger = crafted.latest(env.warehouse, "人员名单.xls")
+    assert (ledger["status"], ledger["format"], ledger["rows_loaded"]) == ("loaded", "html", 2), ledger
+    assert "content is HTML although the name ends in .xls" in ledger["notes"]
+    loaded = crafted.raw_rows(env.warehouse, PEOPLE)
+    assert [(r["姓名"], r["住址"], r["联系电话"], r["_line"]) for r in loaded] == [
+        ("张\xa0三", "振兴街道\n1号", "139", "表1!3"), ("李四 & 子", "振兴街道\n1号", "138", "表1!4")]
+
+
+def test_xml_spreadsheet_2003_saved_as_xls_reads_like_a_sheet(env) -> None:
+    # GIVEN Excel 2003's XML Spreadsheet named .xls: a merged title, numbers, a date, a
+    # skipped column (ss:Index) and a cell merged down
+    def cell(value: str, kind: str = "String", extra: str = "") -> str:
+        return f'<Cell{extra}><Data ss:Type="{kind}">{value}</Data></Cell>'
+
+    rows = [
+        "<Row>" + cell("人员名单", extra=' ss:MergeAcross="4"') + "</Row>",
+        "<Row>" + "".join(cell(h) for h in HEADER) + "</Row>",
+        "<Row>" + cell("371503199000000001") + cell("张三") + cell("1", "Number")
+        + cell("振兴街道", extra=' ss:MergeDown="1"') + cell("13800000001", "Number") + "</Row>",
+        "<Row>" + cell("371503199000000002") + cell("李四")
+        + cell("138.50", "Number", ' ss:Index="5"') + "</Row>",
+    ]
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        '<Worksheet ss:Name="名单"><Table>' + "".join(rows) + "</Table></Worksheet></Workbook>"
+    )
+    env.deliver("花名册.xls", document)
+    env.run()
+    ledger = crafted.latest(env.warehouse, "花名册.xls")
+    assert (ledger["status"], ledger["format"], ledger["rows_loaded"]) == ("loaded", "spreadsheetml", 2), ledger
+    loaded = crafted.raw_rows(env.warehouse, ROSTER)
+    assert [(r["姓名"], r["性别"], r["住址"], r["联系电话"], r["_line"]) for r in loaded] == [
+        ("张三", "1", "振兴街道", "13800000001", "名单!3"), ("李四", None, "振兴街道", "138.5", "名单!4")]
+
+
 def test_xlsx_bytes_named_csv_are_read_as_xlsx(env) -> None:
     env.deliver("人员名单.csv", _workbook({"Sheet1": [HEADER, ["1", "张三", "1", "a", "1"]]}))
     env.run()
@@ -429,7 +481,7 @@ def test_extension_the_pattern_does_not_expect_still_finds_the_contract(env) -> 
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "HTML"),
+        (b"<html><body><p>system maintenance</p></body></html>", "HTML/XML document without a table"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "legacy Excel 97-2003 workbook (.xls) is damaged"),
         (b"%PDF-1.7\n...", "PDF"),
         (b"PK\x03\x04" + b"\x00" * 100, "damaged"),
