@@ -63,7 +63,7 @@ def open_markup_workbook(path: Path) -> tuple[str, MarkupWorkbook] | None:
     """`(format, workbook)` of an HTML page with tables or an XML Spreadsheet 2003, else None
     (a page with no table is not data). Raises on XML that is not well formed."""
     content = path.read_bytes()
-    if _SPREADSHEETML.encode() in content[:4096] or b"urn:schemas-microsoft-com:office:spreadsheet" in content[:65536]:
+    if _SPREADSHEETML.encode() in content[:65536]:  # declared on the root element
         sheets = _spreadsheetml(content)
         return ("spreadsheetml", MarkupWorkbook(sheets)) if sheets else None
     text = _decode(path, content)
