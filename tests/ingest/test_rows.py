@@ -127,15 +127,27 @@ def test_unknown_extra_columns_are_kept_as_json_and_reported(env) -> None:
     assert "备注, 民族" in crafted.latest(env.warehouse, "人员名单.csv")["notes"]
 
 
-def test_renamed_and_reordered_columns_match_through_aliases(env) -> None:
-    header = ["手机号码", "姓名", "公民身份号码", "家庭住址", " 性别 "]
-    env.deliver("人员名单.csv", crafted.csv_text([["139", "张三", "1", "振兴", "1"]], header=header))
+@pytest.mark.parametrize(
+    ("header", "values", "note"),
+    [
+        # renamed and reordered: the contract's aliases, stray spaces
+        (["手机号码", "姓名", "公民身份号码", "家庭住址", " 性别 "], ["139", "张三", "1", "振兴", "1"],
+         "'手机号码' read as '联系电话'"),
+        # a template's header: required marks, units and formats in brackets, a colon
+        (["*身份证号", "姓名（必填）", "性别:", "住址【详细地址】", "联系电话(手机)※"],
+         ["1", "张三", "1", "振兴", "139"], "'姓名（必填）' read as '姓名'"),
+    ],
+    ids=["aliases", "annotated"],
+)
+def test_renamed_or_annotated_headers_match_their_columns(env, header, values, note) -> None:
+    env.deliver("人员名单.csv", crafted.csv_text([values], header=header))
     env.run()
+    # every column lands where it belongs, nothing goes to the extras, and the reading is noted
     (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
     assert (row["身份证号"], row["姓名"], row["性别"], row["住址"], row["联系电话"]) == (
         "1", "张三", "1", "振兴", "139")
-    notes = crafted.latest(env.warehouse, "人员名单.csv")["notes"]
-    assert "'手机号码' read as '联系电话'" in notes
+    assert row["_extras"] is None
+    assert note in crafted.latest(env.warehouse, "人员名单.csv")["notes"]
 
 
 def test_a_number_wrapped_in_an_excel_text_formula_is_measured_without_the_wrapper(env) -> None:
@@ -189,19 +201,6 @@ def test_the_rest_of_a_header_block_waits_in_quarantine(env) -> None:
     # AND the records load
     assert [r["_line"] for r in crafted.raw_rows(env.warehouse, PEOPLE)] == ["4", "5"]
     crafted.check_ledger_invariants(env.warehouse)
-
-
-def test_annotated_headers_of_a_template_match_their_columns(env) -> None:
-    # GIVEN a template's header: required marks, units and formats in brackets, a colon
-    header = ["*身份证号", "姓名（必填）", "性别:", "住址【详细地址】", "联系电话(手机)※"]
-    env.deliver("人员名单.csv", crafted.csv_text([["1", "张三", "1", "振兴", "139"]], header=header))
-    env.run()
-    # THEN every column lands where it belongs, and the reading is noted
-    (row,) = crafted.raw_rows(env.warehouse, PEOPLE)
-    assert (row["身份证号"], row["姓名"], row["性别"], row["住址"], row["联系电话"]) == (
-        "1", "张三", "1", "振兴", "139")
-    assert row["_extras"] is None
-    assert "'姓名（必填）' read as '姓名'" in crafted.latest(env.warehouse, "人员名单.csv")["notes"]
 
 
 def test_a_plain_header_outranks_an_annotated_one_for_the_same_column(env) -> None:
