@@ -166,7 +166,7 @@ def build() -> None:
 
 @app.command()
 def publish() -> None:
-    """Publish the catalog, share packages and open data of libraries whose gate is open."""
+    """Publish the open data (aggregates, no personal data) of libraries whose gate is open."""
     from pipelines.publish import run_publish
 
     with console.status("publishing"):
@@ -199,7 +199,6 @@ def _print_outputs(settings: Any) -> None:
         {
             "warehouse": settings.warehouse_path,
             "open data": settings.open_path,
-            "share packages": settings.share_path,
             "reports": settings.reports_path,
         },
     )

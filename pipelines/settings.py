@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     truth: Path = Field(Path("data/truth"), description="generator truth (never read by stages)")
     reports: Path = Field(Path("data/reports"), description="reports and Data Docs")
     open_dir: Path = Field(Path("data/open"), description="open data released to the public")
-    share_dir: Path = Field(Path("data/share"), description="share packages per consumer")
+    share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
     as_of: date = Field(date(2026, 11, 1), description="as-of date every stage uses")
     scale: Scale = Field(Scale.SMALL, description="sample county size")
     seed: int = Field(20261101, description="random seed of the sample county")
