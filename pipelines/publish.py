@@ -27,7 +27,8 @@ class OpenDataset:
 
 
 def population_by_township(con: duckdb.DuckDBPyConnection, settings: Settings) -> pl.DataFrame:
-    """Registered population per township and gender: counts only, no person is identifiable."""
+    """Registered population per township and gender: counts only, small cells suppressed
+    (`suppress_small_counts`), so that no person is identifiable."""
     townships = pl.DataFrame(
         {
             "township_code": [t.code for t in settings.county.townships],
@@ -45,11 +46,30 @@ def population_by_township(con: duckdb.DuckDBPyConnection, settings: Settings) -
         group by township_code
         """
     ).pl()
-    return (
+    frame = (
         townships.join(counts, on="township_code", how="left")
         .with_columns(pl.col("population", "male", "female").fill_null(0).cast(pl.Int64))
-        .with_columns(pl.lit(settings.as_of).alias("as_of"))
         .sort("township_code")
+    )
+    return suppress_small_counts(frame, "population", ["male", "female"], settings.open_min_count).with_columns(
+        pl.lit(settings.as_of).alias("as_of")
+    )
+
+
+def suppress_small_counts(frame: pl.DataFrame, total: str, parts: list[str], minimum: int) -> pl.DataFrame:
+    """Empty every count from 1 to `minimum - 1` (statistical disclosure control: in a cell of
+    two people each one is close to named), and every part of a row where one part is emptied
+    (else the total minus the others gives it back); a total under the minimum empties its
+    whole row. `suppressed` says which rows lost counts, so that empty never reads as zero."""
+    def small(name: str) -> pl.Expr:
+        return pl.col(name).is_between(1, minimum - 1)
+
+    whole = small(total)
+    split = whole | pl.any_horizontal(small(p) for p in parts)
+    return frame.with_columns(
+        pl.when(~whole).then(pl.col(total)).alias(total),
+        *(pl.when(~split).then(pl.col(p)).alias(p) for p in parts),
+        split.alias("suppressed"),
     )
 
 

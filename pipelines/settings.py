@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     as_of: date = Field(date(2026, 11, 1), description="as-of date every stage uses")
     scale: Scale = Field(Scale.SMALL, description="sample county size")
     seed: int = Field(20261101, description="random seed of the sample county")
+    open_min_count: int = Field(
+        5, ge=1, description="open data: counts from 1 to this minus 1 are suppressed (small cells identify people)"
+    )
     check_workers: int = Field(
         2, ge=1, le=64, description="processes validating check suites side by side (1: in the stage's own process)"
     )
