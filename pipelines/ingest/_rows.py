@@ -24,14 +24,16 @@ CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 _CONTROL = re.compile(CONTROL_CHARS)
 
 # A cell that makes a row a spreadsheet's total or signature line, not a record: a total label
-# alone in its cell (合计, 总 计, 小计：), or a signatory's or date's label followed by a colon
-# (填表人：王五, 审核：, 填报日期：2026-10-01, 注：本表...). Such a row is only taken for one
+# alone in its cell (合计, 总 计, 小计：), a page marker of a printed export (第 1 页 共 9 页), or
+# a signatory's or date's label followed by a colon (填表人：王五, 审核：, 打印时间：..., 注：...). Such a row is only taken for one
 # when a column the contract requires is blank or holds the label itself, so a record whose
 # free text happens to start with 说明： still loads.
 FOOTER_LABEL = (
-    r"^\s*(?:[合总小共累]\s*计\s*[:：]?\s*$|(?:填表人|制表人|填报人|审核人?|审批人?|负责人|经办人|"
-    r"统计人|复核人?|单位负责人|部门负责人|主管领导|分管领导|签字|签名|盖章|单位盖章|填表日期|"
-    r"制表日期|填报日期|报送日期|统计日期|填报单位|制表单位|注|备注|说明)\s*[:：])"
+    r"^\s*(?:[合总小共累]\s*计\s*[:：]?\s*$|第\s*\d+\s*页|共\s*\d+\s*页"
+    r"|(?:填表人|制表人|填报人|打印人|导出人|审核人?|审批人?|负责人|经办人|统计人|复核人?|单位负责人|"
+    r"部门负责人|主管领导|分管领导|签字|签名|盖章|单位盖章|单位[(（]盖章[)）]|填表日期|制表日期|"
+    r"填报日期|报送日期|统计日期|打印日期|填表时间|制表时间|填报时间|打印时间|导出时间|截止日期|"
+    r"填报单位|制表单位|注|备注|说明)\s*[:：])"
 )
 _FOOTER = re.compile(FOOTER_LABEL)
 _BLANK_OR_FOOTER = r"^\s*$|" + FOOTER_LABEL
@@ -330,8 +332,8 @@ def _bad_rows(
 
 def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, str]]:
     """Every reason a row is bad, as `(column or None, reason)`. A row that is not a record
-    at all (a header row, a numbering row) gets only that reason: its values' lengths mean
-    nothing."""
+    at all (a header row, a numbering row, a total or signature line) gets only that reason:
+    its values' lengths mean nothing."""
     if record.get(FAULT) is not None:
         return [(record.get(FAULT_COLUMN), str(record[FAULT]))]  # type: ignore[list-item]
     faults: list[tuple[str | None, str]] = []
@@ -342,6 +344,8 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
         faults.append((None, "repeated header row"))
     elif spec.header_values and (reason := _header_like(record, spec)) is not None:
         return [(None, reason)]
+    elif _is_footer(record, spec):
+        return [(None, FOOTER_REASON)]
     for name in (*spec.columns, *spec.extra_keys):
         value = record[name]
         if isinstance(value, str):
@@ -351,8 +355,6 @@ def _faults(record: dict[str, object], spec: RowSpec) -> list[tuple[str | None, 
                 faults.append((label, f"control character U+{ord(found.group()):04X} in {label}"))
     if all(_blank_value(record[n]) for n in (*spec.columns, *spec.extra_keys)):
         faults.append((None, "every field is empty"))
-    elif _is_footer(record, spec):
-        faults.append((None, FOOTER_REASON))
     for column in spec.contract.columns:
         value = record[column.name_zh]
         if column.max_length is not None and isinstance(value, str):

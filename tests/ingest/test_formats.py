@@ -207,6 +207,7 @@ def test_xlsx_total_and_signature_rows_wait_in_quarantine(env) -> None:
         [2, *person(2).values()],
         ["合计", None, None, None, None, None],
         ["填表人：王五", None, "审核人：李四", None, "填报日期：2026年10月8日"],
+        [None, None, "第 1 页 共 1 页"],
     ]
     env.deliver("花名册.xlsx", _workbook({"名单": rows}))
     env.run()
@@ -214,7 +215,7 @@ def test_xlsx_total_and_signature_rows_wait_in_quarantine(env) -> None:
     loaded = crafted.raw_rows(env.warehouse, ROSTER)
     assert [r["姓名"] for r in loaded] == ["张1", "张2"]
     quarantined = crafted.quarantined(env.warehouse, "花名册.xlsx")
-    assert sorted(q["line"] for q in quarantined) == ["名单!4", "名单!6", "名单!7"]
+    assert sorted(q["line"] for q in quarantined) == ["名单!4", "名单!6", "名单!7", "名单!8"]
     assert {q["reason"] for q in quarantined} == {
         "a total or signature row of the spreadsheet (合计, 填表人: ...), not a record"}
     crafted.check_ledger_invariants(env.warehouse)
