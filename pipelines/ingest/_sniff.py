@@ -26,7 +26,11 @@ _GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "936", "ms936", "euc-cn", "hz
 SURROGATES = re.compile("[\udc80-\udcff]")
 
 # Text that is neither data nor binary: what a department's system exported instead of the file.
-_MARKUP = re.compile(rb"^\s*<(?:!doctype|html|\?xml|table|head|body)", re.IGNORECASE)
+# An HTML page or XML document, as web systems write their "Excel" exports (a CSV never opens
+# with a tag)
+_MARKUP = re.compile(
+    rb"^\s*<(?:!doctype|!--|\?xml|(?:html|table|head|body|meta|style|title|div)\b)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

@@ -428,6 +428,16 @@ def test_html_table_saved_as_xls_by_a_web_system_reads_like_a_sheet(env) -> None
         ("张\xa0三", "振兴街道\n1号", "139", "表1!3"), ("李四 & 子", "振兴街道\n1号", "138", "表1!4")]
 
 
+@pytest.mark.parametrize("opening", ["<meta charset=\"utf-8\">", "<!-- exported -->", "<style>td {}</style>"])
+def test_html_export_without_an_html_tag_is_still_markup(env, opening) -> None:
+    rows = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>"
+                   for r in [HEADER, list(person(1).values())])
+    env.deliver("人员名单.xls", f"{opening}<table>{rows}</table>")
+    env.run()
+    assert crafted.latest(env.warehouse, "人员名单.xls")["format"] == "html"
+    assert _names(env) == ["张1"]
+
+
 def test_xml_spreadsheet_2003_saved_as_xls_reads_like_a_sheet(env) -> None:
     # GIVEN Excel 2003's XML Spreadsheet named .xls: a merged title, numbers, a date, a
     # skipped column (ss:Index) and a cell merged down
