@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.contracts import SourceContract
-from pipelines.ingest._headers import header_lookup, normalise_header
+from pipelines.ingest._headers import HeaderLookup, header_lookup, normalise_header
 
 CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 _CONTROL = re.compile(CONTROL_CHARS)
@@ -41,6 +41,9 @@ FOOTER_REASON = "a total or signature row of the spreadsheet (合计, 填表人:
 HEADER_ROW_REASON = "another header row: its fields name their own columns"
 NUMBERING_REASON = "a column numbering row (栏次 1, 2, 3, ...), not a record"
 _NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
+# A numbering row labels its text columns with the heavenly stems (甲, 乙, 丙 ...) and numbers
+# the rest: 甲 乙 1 2 3.
+_STEMS = frozenset("甲乙丙丁戊己庚辛壬癸")
 
 QUARANTINE_SCHEMA = {"line": pl.String, "column": pl.String, "reason": pl.String, "raw": pl.String}
 
@@ -209,10 +212,10 @@ def _header_like_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     if frame.height == 0 or not required or not spec.header_values:
         return None
     first = required[0]
-    lookup = header_lookup(spec.contract)
+    lookup = _lookup(spec.contract)
     spelled = [*lookup.items(), *lookup.bare.items()]
     names = sorted({re.escape(k) for k, target in spelled if target == first and k})
-    pattern = r"(?i)^\s*(?:" + "|".join([*names, r"\d{1,3}"]) + r")\s*$"
+    pattern = r"(?i)^\s*(?:" + "|".join([*names, r"\d{1,3}", "[" + "".join(sorted(_STEMS)) + "]"]) + r")\s*$"
     suspect = pl.col(first).str.contains(pattern).fill_null(False)
     candidates = frame.select(pl.arg_where(suspect)).to_series()
     if candidates.len() == 0:
@@ -229,18 +232,34 @@ def _header_like_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     return pl.repeat(False, frame.height, eager=True).scatter(picked, True)
 
 
+_LOOKUPS: dict[int, tuple[SourceContract, HeaderLookup]] = {}
+
+
+def _lookup(contract: SourceContract) -> HeaderLookup:
+    """The contract's header lookup, built once (bad rows are checked one by one). Contracts
+    are not all hashable, so the cache is by identity, holding the contract it was built for."""
+    found = _LOOKUPS.get(id(contract))
+    if found is None or found[0] is not contract:
+        if len(_LOOKUPS) > 256:
+            _LOOKUPS.clear()
+        found = _LOOKUPS[id(contract)] = (contract, header_lookup(contract))
+    return found[1]
+
+
 def _header_like(record: dict[str, object], spec: RowSpec) -> str | None:
     """The reason a row belongs to the header block, or None (see `_header_like_rows`)."""
     fields = (*spec.columns, *spec.extra_keys)
     values = {n: str(record[n]) for n in fields if not _blank_value(record[n])}
     if len(values) < 2:
         return None
-    if all(_NUMBER.match(v) for v in values.values()):
-        numbers = sorted(int(v) for v in values.values())
-        if len(values) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+    stems = [v for v in values.values() if v.strip() in _STEMS]
+    if all(_NUMBER.match(v) or v.strip() in _STEMS for v in values.values()):
+        numbers = sorted(int(v) for v in values.values() if _NUMBER.match(v))
+        needed = 2 if stems else 3
+        if len(numbers) >= needed and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
             return NUMBERING_REASON
         return None
-    lookup = header_lookup(spec.contract)
+    lookup = _lookup(spec.contract)
     named = [n for n in spec.columns if n in values]
     if len(named) >= 2 and all(lookup.get(normalise_header(values[n])) == n for n in named):
         return HEADER_ROW_REASON

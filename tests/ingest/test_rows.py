@@ -181,13 +181,15 @@ def test_a_record_whose_text_starts_like_a_signature_line_still_loads(env) -> No
     crafted.check_ledger_invariants(env.warehouse)
 
 
-def test_the_rest_of_a_header_block_waits_in_quarantine(env) -> None:
-    # GIVEN a template's header block: Chinese names, their field codes, the column numbers;
-    # then records, one of them made of small numbers that are not a numbering
+@pytest.mark.parametrize("numbering", [["1", "2", "3", "4", "5"], ["甲", "乙", "1", "2", "3"]])
+def test_the_rest_of_a_header_block_waits_in_quarantine(env, numbering) -> None:
+    # GIVEN a template's header block: Chinese names, their field codes, the column numbers
+    # (栏次, text columns labelled 甲, 乙); then records, one of them made of small numbers
+    # that are not a numbering
     lines = [
         _line(HEADER),
         _line(["ID_NUMBER", "NAME", "GENDER", "ADDRESS", "PHONE"]),
-        _line(["1", "2", "3", "4", "5"]),
+        _line(numbering),
         _ok(1),
         _line(["7", "8", "1", "", ""]),
     ]
