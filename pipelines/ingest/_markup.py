@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.ingest._sniff import best_encoding
-from pipelines.ingest._xlsxread import number_text, temporal_text
+from pipelines.ingest._xlsxread import number_text, row_frames, temporal_text
 
 FRAME_ROWS = 20_000
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
@@ -48,15 +48,7 @@ class MarkupWorkbook:
             yield number, list(values)
 
     def frames(self, name: str) -> Iterator[pl.DataFrame]:
-        rows = self._sheets[name]
-        for start in range(0, len(rows), FRAME_ROWS):
-            block = rows[start : start + FRAME_ROWS]
-            width = max((len(v) for _, v in block), default=0)
-            data: dict[str, list[Any]] = {"__row": [n for n, _ in block]}
-            for col in range(width):
-                data[f"c{col}"] = [v[col] if col < len(v) else None for _, v in block]
-            schema = {"__row": pl.Int64, **{f"c{col}": pl.String for col in range(width)}}
-            yield pl.DataFrame(data, schema=schema)
+        return row_frames(self.rows(name), FRAME_ROWS)
 
 
 def open_markup_workbook(path: Path) -> tuple[str, MarkupWorkbook] | None:
@@ -191,8 +183,6 @@ class _TableParser(HTMLParser):
 
 def _used(spans: dict[int, _Span], col: int) -> None:
     spans[col].rows_left -= 1
-    if spans[col].rows_left <= 0:
-        spans[col].rows_left = 0
 
 
 def _span(value: str | None) -> int:

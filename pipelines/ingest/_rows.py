@@ -11,6 +11,7 @@ for the bad rows, which are few.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,15 @@ class RowSpec:
     @property
     def columns(self) -> list[str]:
         return [c.name_zh for c in self.contract.columns]
+
+    @functools.cached_property
+    def required(self) -> list[str]:
+        return [c.name_zh for c in self.contract.columns if c.required]
+
+    @functools.cached_property
+    def lookup(self) -> HeaderLookup:
+        """The contract's header lookup, built once per spec: bad rows are checked one by one."""
+        return header_lookup(self.contract)
 
 
 def empty_quarantine() -> pl.DataFrame:
@@ -183,11 +193,10 @@ def _footer_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     """Rows that are a spreadsheet's total or signature line (see FOOTER_LABEL), or None when
     there is none. Only rows with a required column blank or holding a label are looked at in
     full: a record has its required columns filled, so the full scan runs on few rows."""
-    required = [c.name_zh for c in spec.contract.columns if c.required]
-    if frame.height == 0 or not required:
+    if frame.height == 0 or not spec.required:
         return None
     suspect = pl.any_horizontal(
-        pl.col(name).is_null() | pl.col(name).str.contains(_BLANK_OR_FOOTER) for name in required
+        pl.col(name).is_null() | pl.col(name).str.contains(_BLANK_OR_FOOTER) for name in spec.required
     )
     candidates = frame.select(pl.arg_where(suspect)).to_series()
     if candidates.len() == 0:
@@ -196,10 +205,7 @@ def _footer_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     labelled = frame[candidates].select(
         pl.any_horizontal(pl.col(n).str.contains(FOOTER_LABEL).fill_null(False) for n in names)
     ).to_series()
-    rows = candidates.filter(labelled)
-    if rows.len() == 0:
-        return None
-    return pl.repeat(False, frame.height, eager=True).scatter(rows, True)
+    return _marked(frame.height, candidates.filter(labelled))
 
 
 def _header_like_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
@@ -208,11 +214,10 @@ def _header_like_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
     row of a statistical form (1, 2, 3, ...). None when there is none; only tabular readers
     (those that found a header row) have them. Rows whose first required column is not a short
     number or one of its column's names are ruled out without looking further."""
-    required = [c.name_zh for c in spec.contract.columns if c.required]
-    if frame.height == 0 or not required or not spec.header_values:
+    if frame.height == 0 or not spec.required or not spec.header_values:
         return None
-    first = required[0]
-    lookup = _lookup(spec.contract)
+    first = spec.required[0]
+    lookup = spec.lookup
     spelled = [*lookup.items(), *lookup.bare.items()]
     names = sorted({re.escape(k) for k, target in spelled if target == first and k})
     pattern = r"(?i)^\s*(?:" + "|".join([*names, r"\d{1,3}", "[" + "".join(sorted(_STEMS)) + "]"]) + r")\s*$"
@@ -222,28 +227,17 @@ def _header_like_rows(frame: pl.DataFrame, spec: RowSpec) -> pl.Series | None:
         return None
     names_all = [*spec.columns, *spec.extra_keys]
     picked = [
-        int(index) for index, record in zip(
-            candidates, frame[candidates].select(names_all).iter_rows(named=True), strict=True
-        )
-        if _header_like(record, spec) is not None
+        _header_like(record, spec) is not None
+        for record in frame[candidates].select(names_all).iter_rows(named=True)
     ]
-    if not picked:
+    return _marked(frame.height, candidates.filter(pl.Series(picked, dtype=pl.Boolean)))
+
+
+def _marked(height: int, rows: pl.Series) -> pl.Series | None:
+    """A flag per row of a chunk, set at `rows` (indices); None when `rows` is empty."""
+    if rows.len() == 0:
         return None
-    return pl.repeat(False, frame.height, eager=True).scatter(picked, True)
-
-
-_LOOKUPS: dict[int, tuple[SourceContract, HeaderLookup]] = {}
-
-
-def _lookup(contract: SourceContract) -> HeaderLookup:
-    """The contract's header lookup, built once (bad rows are checked one by one). Contracts
-    are not all hashable, so the cache is by identity, holding the contract it was built for."""
-    found = _LOOKUPS.get(id(contract))
-    if found is None or found[0] is not contract:
-        if len(_LOOKUPS) > 256:
-            _LOOKUPS.clear()
-        found = _LOOKUPS[id(contract)] = (contract, header_lookup(contract))
-    return found[1]
+    return pl.repeat(False, height, eager=True).scatter(rows, True)
 
 
 def _header_like(record: dict[str, object], spec: RowSpec) -> str | None:
@@ -259,9 +253,8 @@ def _header_like(record: dict[str, object], spec: RowSpec) -> str | None:
         if len(numbers) >= needed and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
             return NUMBERING_REASON
         return None
-    lookup = _lookup(spec.contract)
     named = [n for n in spec.columns if n in values]
-    if len(named) >= 2 and all(lookup.get(normalise_header(values[n])) == n for n in named):
+    if len(named) >= 2 and all(spec.lookup.get(normalise_header(values[n])) == n for n in named):
         return HEADER_ROW_REASON
     return None
 
@@ -271,8 +264,7 @@ def _is_footer(record: dict[str, object], spec: RowSpec) -> bool:
     def label(value: object) -> bool:
         return isinstance(value, str) and _FOOTER.search(value) is not None
 
-    required = [c.name_zh for c in spec.contract.columns if c.required]
-    if not any(_blank_value(record[n]) or label(record[n]) for n in required):
+    if not any(_blank_value(record[n]) or label(record[n]) for n in spec.required):
         return False
     return any(label(record[n]) for n in (*spec.columns, *spec.extra_keys))
 
@@ -297,10 +289,7 @@ def _empty_rows(frame: pl.DataFrame, names: list[str]) -> pl.Series | None:
     if candidates.len() == 0:
         return None
     blank = frame[candidates].select(pl.all_horizontal(_blank(n) for n in names)).to_series()
-    rows = candidates.filter(blank)
-    if rows.len() == 0:
-        return None
-    return pl.repeat(False, frame.height, eager=True).scatter(rows, True)
+    return _marked(frame.height, candidates.filter(blank))
 
 
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])

@@ -17,7 +17,7 @@ from typing import IO, Any
 import polars as pl
 import xlrd
 
-from pipelines.ingest._xlsxread import number_text, temporal_text
+from pipelines.ingest._xlsxread import number_text, row_frames, temporal_text
 
 # Rows per frame handed to the XLSX source.
 FRAME_ROWS = 20_000
@@ -57,16 +57,7 @@ class LegacyWorkbook:
 
     def frames(self, name: str) -> Iterator[pl.DataFrame]:
         """The sheet as frames of `__row` (Excel row number) and `c0`, `c1`, ... (cell text)."""
-        numbers: list[int] = []
-        rows: list[list[str | None]] = []
-        for number, values in self.rows(name):
-            numbers.append(number)
-            rows.append(values)
-            if len(rows) == FRAME_ROWS:
-                yield _frame(numbers, rows)
-                numbers, rows = [], []
-        if rows:
-            yield _frame(numbers, rows)
+        return row_frames(self.rows(name), FRAME_ROWS)
 
     def _text(self, cell: Any) -> str | None:
         kind, value = cell.ctype, cell.value
@@ -86,15 +77,6 @@ class LegacyWorkbook:
         if kind == xlrd.XL_CELL_ERROR:
             return xlrd.error_text_from_code.get(value, f"#ERROR{value}")
         return str(value)
-
-
-def _frame(numbers: list[int], rows: list[list[str | None]]) -> pl.DataFrame:
-    width = max((len(r) for r in rows), default=0)
-    columns: dict[str, list[Any]] = {"__row": numbers}
-    for col in range(width):
-        columns[f"c{col}"] = [r[col] if col < len(r) else None for r in rows]
-    schema = {"__row": pl.Int64, **{f"c{col}": pl.String for col in range(width)}}
-    return pl.DataFrame(columns, schema=schema)
 
 
 class _Quiet:

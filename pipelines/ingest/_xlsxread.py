@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import PurePosixPath
@@ -349,7 +349,7 @@ class WorkbookReader:
             previous = number
             numbers.append(number)
             rows.append(self._cells(content))
-        return _rows_frame(numbers, rows)
+        return rows_frame(numbers, rows)
 
     def _vector_block(self, attrs: list[str], contents: list[str]) -> pl.DataFrame | None:
         if any(":c" in c or "<c>" in c for c in contents):
@@ -623,7 +623,23 @@ def _split_rows(
     return attrs, contents, consumed
 
 
-def _rows_frame(numbers: list[int], rows: list[list[str | None]]) -> pl.DataFrame:
+def row_frames(rows: Iterable[tuple[int, list[str | None]]], size: int) -> Iterator[pl.DataFrame]:
+    """`(row number, cell texts)` as frames of `size` rows (`rows_frame`), for readers whose
+    rows are already text (legacy `.xls`, HTML, XML Spreadsheet)."""
+    numbers: list[int] = []
+    block: list[list[str | None]] = []
+    for number, values in rows:
+        numbers.append(number)
+        block.append(values)
+        if len(block) == size:
+            yield rows_frame(numbers, block)
+            numbers, block = [], []
+    if block:
+        yield rows_frame(numbers, block)
+
+
+def rows_frame(numbers: list[int], rows: list[list[str | None]]) -> pl.DataFrame:
+    """`__row` and `c0`, `c1`, ... (cell text by 0-based column), rows padded to the widest."""
     width = max((len(r) for r in rows), default=0)
     padded = [r + [None] * (width - len(r)) for r in rows]
     frame = pl.DataFrame(padded, schema={f"c{i}": pl.String for i in range(width)}, orient="row")
@@ -654,7 +670,7 @@ def _apply_merges(
         for col, anchor in cells.items():
             if anchor != (number, col):
                 values[col] = anchors.get(anchor)
-    rebuilt = _rows_frame(numbers, rows)
+    rebuilt = rows_frame(numbers, rows)
     kept = frame.filter(~pl.col("__row").is_in(merged_rows))
     return pl.concat([kept, rebuilt], how="diagonal").sort("__row")
 
@@ -678,4 +694,12 @@ def open_workbook(handle: IO[bytes]) -> WorkbookReader:
     return WorkbookReader(zipfile.ZipFile(handle))
 
 
-__all__ = ["WorkbookError", "WorkbookReader", "number_text", "open_workbook", "temporal_text"]
+__all__ = [
+    "WorkbookError",
+    "WorkbookReader",
+    "number_text",
+    "open_workbook",
+    "row_frames",
+    "rows_frame",
+    "temporal_text",
+]

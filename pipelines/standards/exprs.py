@@ -479,7 +479,8 @@ def _normalise_phone_slow(s: pl.Series, area_code: str) -> pl.Series:
         {
             "t": _strip_excel_text_marks(
                 _remove_whitespace(pl.col("raw").str.replace_many(tx.FULLWIDTH, tx.HALFWIDTH))
-            ).str.replace_all(ph.PHONE_SEPARATORS_PATTERN, ""),
+                .str.replace_all(ph.PHONE_SEPARATORS_PATTERN, "")
+            ),
             "missing": is_missing_expr("raw"),
         },
         {"rest": rest, "intl": plus | zeros},

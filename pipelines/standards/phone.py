@@ -55,8 +55,8 @@ def normalise_phone(raw: Any, area_code: str = DEFAULT_AREA_CODE) -> str | None:
         return None
     text = _as_text(raw)
     assert text is not None
-    text = _SEPARATORS_RE.sub(
-        "", strip_excel_text_marks(remove_whitespace(text.translate(_HALFWIDTH_TABLE)))
+    text = strip_excel_text_marks(
+        _SEPARATORS_RE.sub("", remove_whitespace(text.translate(_HALFWIDTH_TABLE)))
     )
     if text.startswith("+86"):
         text = text[3:]
