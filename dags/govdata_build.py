@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES, RESOLVED, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, LIBRARIES, RESOLVED, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES, RESOLVED, START_DATE,
 )
 def govdata_build():
     @task(outlets=[LIBRARIES], multiple_outputs=False)
-    def build() -> dict:
+    def build(**context) -> dict:
         from pipelines.build import run_build
 
-        return run_build(settings())
+        with chain_run(context):
+            return run_build(settings())
 
     build()
 

@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES_CHECKED, LIBRARIES, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, LIBRARIES_CHECKED, LIBRARIES, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, LIBRARIES_CHECKED, LIBRARIES, ST
 )
 def govdata_check_libraries():
     @task(outlets=[LIBRARIES_CHECKED], multiple_outputs=False)
-    def check_libraries() -> dict:
+    def check_libraries(**context) -> dict:
         from pipelines.quality import check_libraries
 
-        return check_libraries(settings())
+        with chain_run(context):
+            return check_libraries(settings())
 
     check_libraries()
 

@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, STAGING_CHECKED, STAGING, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, STAGING_CHECKED, STAGING, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, STAGING_CHECKED, STAGING, START_
 )
 def govdata_check_staging():
     @task(outlets=[STAGING_CHECKED], multiple_outputs=False)
-    def check_staging() -> dict:
+    def check_staging(**context) -> dict:
         from pipelines.quality import check_staging
 
-        return check_staging(settings())
+        with chain_run(context):
+            return check_staging(settings())
 
     check_staging()
 

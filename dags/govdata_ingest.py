@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, RAW, START_DATE, record_ingest_totals, settings
+from pipelines.dag_support import DEFAULT_ARGS, RAW, chain_run, START_DATE, record_ingest_totals, settings
 
 
 @dag(
@@ -21,14 +21,16 @@ def govdata_ingest():
         return list_departments(settings())
 
     @task(multiple_outputs=False)
-    def ingest_department(department: str) -> dict:
+    def ingest_department(department: str, **context) -> dict:
         from pipelines.ingest import ingest
 
-        return ingest(settings(), departments=[department]).totals()
+        with chain_run(context):
+            return ingest(settings(), departments=[department]).totals()
 
     @task(outlets=[RAW], multiple_outputs=False)
-    def ingested(results: list[dict], dag_run=None) -> dict:  # noqa: ANN001 - Airflow's context
-        return record_ingest_totals(results[:], dag_run.start_date)  # one request for all
+    def ingested(results: list[dict], **context) -> dict:
+        with chain_run(context):  # the chain's run id starts here and travels with RAW
+            return record_ingest_totals(results[:], context["dag_run"].start_date)  # one request for all
 
     ingested(ingest_department.expand(department=departments()))
 

@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, PUBLISHED, LIBRARIES_CHECKED, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, PUBLISHED, LIBRARIES_CHECKED, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, PUBLISHED, LIBRARIES_CHECKED, ST
 )
 def govdata_publish():
     @task(outlets=[PUBLISHED], multiple_outputs=False)
-    def publish() -> dict:
+    def publish(**context) -> dict:
         from pipelines.publish import run_publish
 
-        return run_publish(settings())
+        with chain_run(context):
+            return run_publish(settings())
 
     publish()
 

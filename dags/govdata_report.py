@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, REPORTED, PUBLISHED, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, REPORTED, PUBLISHED, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, REPORTED, PUBLISHED, START_DATE,
 )
 def govdata_report():
     @task(outlets=[REPORTED], multiple_outputs=False)
-    def report() -> dict:
+    def report(**context) -> dict:
         from pipelines.report import run_report
 
-        return run_report(settings())
+        with chain_run(context):
+            return run_report(settings())
 
     report()
 

@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, RESOLVED, STAGING_CHECKED, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, RESOLVED, STAGING_CHECKED, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, RESOLVED, STAGING_CHECKED, START
 )
 def govdata_resolve():
     @task(outlets=[RESOLVED], multiple_outputs=False)
-    def resolve() -> dict:
+    def resolve(**context) -> dict:
         from pipelines.resolve.stage import run_resolve
 
-        return run_resolve(settings())
+        with chain_run(context):
+            return run_resolve(settings())
 
     resolve()
 

@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, STAGING, RAW, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, chain_run, STAGING, RAW, START_DATE, settings
 
 
 @dag(
@@ -15,10 +15,11 @@ from pipelines.dag_support import DEFAULT_ARGS, STAGING, RAW, START_DATE, settin
 )
 def govdata_stage():
     @task(outlets=[STAGING], multiple_outputs=False)
-    def stage() -> dict:
+    def stage(**context) -> dict:
         from pipelines.stage import run_stage
 
-        return run_stage(settings())
+        with chain_run(context):
+            return run_stage(settings())
 
     stage()
 

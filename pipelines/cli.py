@@ -217,8 +217,11 @@ def status() -> None:
         table.add_column(column, no_wrap=True)
     table.add_column("message", overflow="ellipsis", max_width=60)
     for row in runs:
-        table.add_row(*(("" if v is None else str(v)) for v in row.values()))
+        table.add_row(*(("" if v is None else str(v)) for k, v in row.items() if k != "chain_run_id"))
     console.print(table if runs else "no stage has run yet")
+    if runs:
+        latest = max(runs, key=lambda row: row["started_at"] or "")
+        console.print(f"latest run id: {latest['chain_run_id']} (stage {latest['stage']})")
     departments = ingest_status(settings)
     if departments:
         dept_table = Table(title="ingest per department")

@@ -8,7 +8,10 @@ No DAG lives here, and nothing in this file does work at import.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from airflow.sdk import Asset
 
@@ -31,6 +34,27 @@ LIBRARIES = Asset(name="govdata_libraries", uri="file:///govdata/warehouse/lib")
 LIBRARIES_CHECKED = Asset(name="govdata_libraries_checked", uri="file:///govdata/warehouse/dq/libraries")
 PUBLISHED = Asset(name="govdata_published", uri="file:///govdata/open")
 REPORTED = Asset(name="govdata_report", uri="file:///govdata/reports")
+
+
+@contextmanager
+def chain_run(context: Mapping[str, Any]) -> Iterator[str]:
+    """Run a task's stage under the chain's run id, and pass the id on to the next DAGs.
+
+    The id comes from the Asset event that triggered this DAG run, from `govdata run`, or (the
+    first DAG of a scheduled chain) from this DAG run itself (`pipelines.runs`). It is written into
+    the `extra` of every Asset event the task emits, so the DAGs scheduled on them carry it on.
+    """
+    from pipelines.runs import EXTRA_KEY, chain_scope, run_id_from_context
+
+    run_id = run_id_from_context(context)
+    with chain_scope(run_id):
+        yield run_id
+    outlet_events = context.get("outlet_events")
+    task = context.get("task")
+    if outlet_events is not None and task is not None:
+        for asset in getattr(task, "outlets", None) or []:
+            accessor = outlet_events[asset]
+            accessor.extra = {**(accessor.extra or {}), EXTRA_KEY: run_id}
 
 
 def settings():  # noqa: ANN201 - imported lazily so parsing the DAG stays cheap

@@ -152,7 +152,14 @@ def _warehouse_kept_open(settings: Settings, dag: Any) -> Iterator[None]:
 
 
 def run_all(settings: Settings, progress: Callable[[str], None] = print) -> dict[str, str]:
-    """Run every DAG in order; stop at the first that fails, naming the failed task."""
+    """Run every DAG in order under one chain-level run id; stop at the first that fails.
+
+    The id (`pipelines.runs`) is recorded on every stage's `meta.runs` row and on one `run` row
+    for the whole chain, written whether the chain succeeds or fails.
+    """
+    from pipelines.runs import chain_scope, new_run_id
+    from pipelines.warehouse import record_stage
+
     prepare_airflow()
     logging.getLogger("airflow").setLevel(logging.WARNING)
     # Airflow's in-process Execution API (what dag.test() talks to) imports Starlette's test
@@ -161,15 +168,21 @@ def run_all(settings: Settings, progress: Callable[[str], None] = print) -> dict
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     dags = load_dags()
     outcome: dict[str, str] = {}
-    for dag_id in stage_order(dags):
-        progress(f"{dag_id} ...")
-        with _warehouse_kept_open(settings, dags[dag_id]):
-            run = dags[dag_id].test()
-        state = str(getattr(run.state, "value", run.state))
-        outcome[dag_id] = state
-        if state != "success":
-            failed = [
-                ti.task_id for ti in run.get_task_instances() if str(getattr(ti.state, "value", ti.state)) != "success"
-            ]
-            raise GovdataError(f"{dag_id} ended {state}; tasks not successful: {', '.join(failed)}")
+    with chain_scope(new_run_id()) as run_id, record_stage("run", settings) as chain:
+        progress(f"run id {run_id}")
+        outcome["run_id"] = run_id
+        for dag_id in stage_order(dags):
+            progress(f"{dag_id} ...")
+            with _warehouse_kept_open(settings, dags[dag_id]):
+                run = dags[dag_id].test()
+            state = str(getattr(run.state, "value", run.state))
+            outcome[dag_id] = state
+            if state != "success":
+                failed = [
+                    ti.task_id
+                    for ti in run.get_task_instances()
+                    if str(getattr(ti.state, "value", ti.state)) != "success"
+                ]
+                raise GovdataError(f"{dag_id} ended {state}; tasks not successful: {', '.join(failed)}")
+        chain.message = f"{len(outcome) - 1} stage DAGs"
     return outcome

@@ -17,6 +17,7 @@ STAGE_ORDER = (
     "check_libraries",
     "publish",
     "report",
+    "run",
 )
 
 

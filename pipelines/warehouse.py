@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.runs import current_run_id, new_run_id
 from pipelines.settings import Settings, get_settings
 
 SCHEMAS = ("raw", "staging", "er", "dq", "meta", "catalog")
@@ -32,9 +33,12 @@ create table if not exists meta.runs (
     rows_in bigint,
     rows_out bigint,
     outcome varchar not null,
-    message varchar
+    message varchar,
+    chain_run_id varchar
 )
 """
+# meta.runs of a warehouse written before the chain-level run id existed gets the column
+_RUNS_MIGRATE = "alter table meta.runs add column if not exists chain_run_id varchar"
 
 
 def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -48,6 +52,7 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(_RUNS_DDL)
+    con.execute(_RUNS_MIGRATE)
     return con
 
 
@@ -80,6 +85,8 @@ class StageRun:
     rows_out: int | None = None
     message: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    chain_run_id: str = field(default_factory=lambda: current_run_id() or new_run_id())
+    """The run of the whole chain this stage belongs to (its own when it runs alone)."""
 
 
 @contextmanager
@@ -87,7 +94,8 @@ def record_stage(stage: str, settings: Settings | None = None) -> Iterator[Stage
     """Append one `meta.runs` row for a stage run, whether it succeeds or fails.
 
     The row is written after the stage finishes, on a fresh connection, so a stage that holds
-    its own connection never blocks it.
+    its own connection never blocks it. `run.chain_run_id` is the chain's run id (see
+    `pipelines.runs`): every output the stage writes names it.
     """
     settings = settings or get_settings()
     run = StageRun(stage=stage, run_id=uuid.uuid4().hex[:16])
@@ -103,7 +111,7 @@ def record_stage(stage: str, settings: Settings | None = None) -> Iterator[Stage
     finally:
         append_run(
             settings,
-            StageRun(stage, run.run_id, run.rows_in, run.rows_out, run.message),
+            StageRun(stage, run.run_id, run.rows_in, run.rows_out, run.message, chain_run_id=run.chain_run_id),
             started,
             outcome,
             round(time.perf_counter() - clock, 3),
@@ -128,7 +136,7 @@ def append_run(
         duration_s = round((finished - started).total_seconds(), 3)
     with connect(settings) as con:
         con.execute(
-            "insert into meta.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into meta.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id,
                 run.stage,
@@ -140,6 +148,7 @@ def append_run(
                 run.rows_out,
                 outcome,
                 run.message,
+                run.chain_run_id,
             ],
         )
 
@@ -154,11 +163,11 @@ def last_runs(settings: Settings | None = None) -> list[dict[str, Any]]:
             return []
         rows = con.execute(
             """
-            select stage, started_at, duration_s, rows_in, rows_out, outcome, message
+            select stage, started_at, duration_s, rows_in, rows_out, outcome, chain_run_id, message
             from meta.runs
             qualify row_number() over (partition by stage order by finished_at desc) = 1
             order by started_at
             """
         ).fetchall()
-    keys = ("stage", "started_at", "duration_s", "rows_in", "rows_out", "outcome", "message")
+    keys = ("stage", "started_at", "duration_s", "rows_in", "rows_out", "outcome", "chain_run_id", "message")
     return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -182,3 +182,17 @@ def test_status_shows_every_stage(pipeline_run: dict) -> None:
 
     stages = {row["stage"] for row in stage_status(pipeline_run["settings"])}
     assert {"ingest", "stage", "check_staging", "resolve", "build", "check_libraries", "publish", "report"} <= stages
+
+
+def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None:
+    """`govdata run` creates one id per chain: every stage row of a chain carries it, and the
+    two chains of the fixture have different ids."""
+    settings = pipeline_run["settings"]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        chains = con.execute(
+            "select chain_run_id, list(distinct stage order by stage) from meta.runs "
+            "group by chain_run_id order by min(started_at)"
+        ).fetchall()
+    assert len(chains) == 2, chains
+    for _, stages in chains:
+        assert {"ingest", "stage", "resolve", "build", "check_libraries", "publish", "report", "run"} <= set(stages)
