@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from pipelines.dag_support import DEFAULT_ARGS, chain_run, LIBRARIES_CHECKED, LIBRARIES, START_DATE, settings
+from pipelines.dag_support import DEFAULT_ARGS, alert_gates_closed, chain_run, LIBRARIES_CHECKED, LIBRARIES, START_DATE, settings
 
 
 @dag(
@@ -19,7 +19,9 @@ def govdata_check_libraries():
         from pipelines.quality import check_libraries
 
         with chain_run(context):
-            return check_libraries(settings())
+            summary = check_libraries(settings())
+            alert_gates_closed(context, summary)
+            return summary
 
     check_libraries()
 

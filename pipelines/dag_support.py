@@ -19,11 +19,69 @@ from pipelines.orchestrate import WAREHOUSE_POOL
 
 START_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
+def alert_task_failed(context: Mapping[str, Any]) -> None:
+    """Airflow's failure callback (after the last retry): one alert naming the DAG, the task,
+    the error's first line and the log (`pipelines.alerts`)."""
+    from pipelines.alerts import Alert, first_line, send_alert
+    from pipelines.runs import current_run_id
+
+    ti = context.get("ti")
+    alert = Alert(
+        kind="task_failed",
+        dag_id=str(getattr(ti, "dag_id", "") or ""),
+        task_id=str(getattr(ti, "task_id", "") or ""),
+        message=first_line(context.get("exception")),
+        log_location=_log_location(ti),
+        run_id=current_run_id(),
+    )
+    send_alert(_parse_settings(), alert)
+
+
+def alert_gates_closed(context: Mapping[str, Any], summary: Mapping[str, Any]) -> None:
+    """After the library checks: one alert when a library's publication gate is closed."""
+    from pipelines.alerts import Alert, send_alert
+    from pipelines.runs import current_run_id
+
+    closed = str(summary.get("gates closed", "-"))
+    if closed in ("", "-"):
+        return
+    ti = context.get("ti")
+    alert = Alert(
+        kind="gate_closed",
+        dag_id=str(getattr(ti, "dag_id", "govdata_check_libraries")),
+        task_id=str(getattr(ti, "task_id", "check_libraries")),
+        message=f"libraries not published (gate closed): {closed}; Data Docs: {summary.get('data docs', '-')}",
+        log_location=_log_location(ti),
+        run_id=current_run_id(),
+    )
+    send_alert(settings(), alert)
+
+
+def _log_location(ti: Any) -> str:
+    """The task's log in the Airflow UI, and its file under Airflow's log folder."""
+    if ti is None:
+        return ""
+    import os
+
+    url = ""
+    try:
+        url = str(ti.log_url)
+    except Exception:  # noqa: BLE001 - the URL is a convenience, the file path is enough
+        url = ""
+    home = os.environ.get("AIRFLOW_HOME", "airflow_home")
+    folder = (
+        f"{home}/logs/dag_id={getattr(ti, 'dag_id', '')}/run_id={getattr(ti, 'run_id', '')}"
+        f"/task_id={getattr(ti, 'task_id', '')}"
+    )
+    return f"{url} ({folder})" if url else folder
+
+
 DEFAULT_ARGS = {
     "owner": "county-data-engineering",
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "pool": WAREHOUSE_POOL,
+    "on_failure_callback": alert_task_failed,
 }
 
 RAW = Asset(name="govdata_raw", uri="file:///govdata/warehouse/raw")
@@ -38,23 +96,90 @@ REPORTED = Asset(name="govdata_report", uri="file:///govdata/reports")
 
 @contextmanager
 def chain_run(context: Mapping[str, Any]) -> Iterator[str]:
-    """Run a task's stage under the chain's run id, and pass the id on to the next DAGs.
+    """Run a task's stage under the chain's run id (and as-of date), and pass both on.
 
     The id comes from the Asset event that triggered this DAG run, from `govdata run`, or (the
-    first DAG of a scheduled chain) from this DAG run itself (`pipelines.runs`). It is written into
-    the `extra` of every Asset event the task emits, so the DAGs scheduled on them carry it on.
+    first DAG of a scheduled chain) from this DAG run itself (`pipelines.runs`). With
+    `as_of = "logical_date"` the as-of date comes the same way: the triggering event's, or this
+    run's logical date in the county's time zone. Both are written into the `extra` of every Asset
+    event the task emits, so the DAGs scheduled on them carry them on.
     """
-    from pipelines.runs import EXTRA_KEY, chain_scope, run_id_from_context
+    import os
+
+    from pipelines.runs import AS_OF_KEY, EXTRA_KEY, as_of_from_context, chain_scope, run_id_from_context
+    from pipelines.settings import LOGICAL_DATE, configured_as_of
 
     run_id = run_id_from_context(context)
-    with chain_scope(run_id):
-        yield run_id
+    as_of = None
+    if configured_as_of() == LOGICAL_DATE:
+        zone = _county_timezone()
+        as_of = as_of_from_context(context, zone)
+    saved = os.environ.get("GOVDATA_AS_OF")
+    if as_of:
+        os.environ["GOVDATA_AS_OF"] = as_of
+    try:
+        with chain_scope(run_id):
+            yield run_id
+    finally:
+        if as_of:
+            if saved is None:
+                os.environ.pop("GOVDATA_AS_OF", None)
+            else:
+                os.environ["GOVDATA_AS_OF"] = saved
     outlet_events = context.get("outlet_events")
     task = context.get("task")
     if outlet_events is not None and task is not None:
         for asset in getattr(task, "outlets", None) or []:
             accessor = outlet_events[asset]
-            accessor.extra = {**(accessor.extra or {}), EXTRA_KEY: run_id}
+            extra = {**(accessor.extra or {}), EXTRA_KEY: run_id}
+            if as_of:
+                extra[AS_OF_KEY] = as_of
+            accessor.extra = extra
+
+
+def _county_timezone() -> str:
+    return _parse_settings().county.timezone
+
+
+def _parse_settings():  # noqa: ANN202
+    """Settings readable while `as_of` is still `logical_date` (for parsing and scheduling only:
+    no stage runs on them)."""
+    from pipelines.settings import LOGICAL_DATE, configured_as_of, get_settings, load_settings
+
+    if configured_as_of() == LOGICAL_DATE:
+        return load_settings(as_of="1970-01-01")
+    return get_settings()
+
+
+def ingest_schedule():  # noqa: ANN201 - an Airflow timetable
+    """The chain's schedule: the ingest DAG on the settings' cron in the county's time zone."""
+    from airflow.sdk import CronTriggerTimetable
+
+    parsed = _parse_settings()
+    return CronTriggerTimetable(parsed.ingest_schedule, timezone=parsed.county.timezone)
+
+
+def anything_to_ingest(context: Mapping[str, Any]) -> bool:
+    """The scheduled chain's first task: go on only when a delivery is new or changed since the
+    last successful run (or that run did not finish); a run started by hand always goes on."""
+    import logging
+
+    from pipelines.ingest import pending_deliveries
+
+    log = logging.getLogger("airflow.task")
+    dag_run = context.get("dag_run")
+    run_type = str(getattr(getattr(dag_run, "run_type", None), "value", getattr(dag_run, "run_type", "")))
+    if run_type != "scheduled":
+        log.info("run started by hand (%s): ingesting whatever is there", run_type or "unknown")
+        return True
+    with chain_run(context):
+        pending = pending_deliveries(settings())
+    if not pending:
+        log.info("no delivery is new or changed since the last successful run: nothing to do tonight")
+        return False
+    shown = "; ".join(f"{p.file} ({p.reason})" for p in pending[:10])
+    log.info("%d deliveries new or changed: %s%s", len(pending), shown, " ..." if len(pending) > 10 else "")
+    return True
 
 
 def settings():  # noqa: ANN201 - imported lazily so parsing the DAG stays cheap

@@ -25,6 +25,9 @@ RUN_ID_ENV = "GOVDATA_RUN_ID"
 EXTRA_KEY = "govdata_run_id"
 """Key of the run id in an Asset event's `extra` (how a scheduled chain passes it on)."""
 
+AS_OF_KEY = "govdata_as_of"
+"""Key of the chain's as-of date in an Asset event's `extra` (with `as_of = "logical_date"`)."""
+
 
 def new_run_id(started: datetime | None = None, salt: str | None = None) -> str:
     """A run id: the chain's start in UTC (sortable) and a short random or derived suffix.
@@ -77,6 +80,29 @@ def run_id_from_context(context: Mapping[str, Any]) -> str:
     started = getattr(dag_run, "run_after", None) or getattr(dag_run, "start_date", None)
     salt = f"{getattr(dag_run, 'dag_id', '')}:{getattr(dag_run, 'run_id', '')}"
     return new_run_id(started, salt=salt if dag_run is not None else None)
+
+
+def as_of_from_context(context: Mapping[str, Any], timezone: str) -> str | None:
+    """The as-of date a scheduled task must use when the settings say `logical_date`.
+
+    A DAG triggered by an Asset takes the date its chain started with (the event's extra); the
+    first DAG takes its own logical date (or, lacking one, when it was due) in the county's time
+    zone, so the 01:30 run of 2 November works as of 2 November wherever the server's clock is.
+    """
+    from zoneinfo import ZoneInfo
+
+    for asset_events in _values(context.get("triggering_asset_events") or {}):
+        for event in asset_events or []:
+            extra = getattr(event, "extra", None) or {}
+            if extra.get(AS_OF_KEY):
+                return str(extra[AS_OF_KEY])
+    dag_run = context.get("dag_run")
+    moment = context.get("logical_date") or getattr(dag_run, "logical_date", None) or getattr(dag_run, "run_after", None)
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
 def _values(events: Any) -> list[Any]:

@@ -24,6 +24,8 @@ from pydantic_settings import (
 from pipelines.errors import SettingsError
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+LOGICAL_DATE = "logical_date"
+"""The `as_of` value that makes a scheduled run's as-of date its logical date (county time)."""
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -65,6 +67,18 @@ class CountyProfile(BaseModel):
     city_code: str = Field(pattern=r"^\d{4}$")
     historic_codes: list[HistoricCode]
     townships: list[Township]
+    timezone: str = Field("Asia/Shanghai", description="the county's time zone (IANA name): schedules and report times")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @property
     def all_codes(self) -> list[str]:
@@ -93,7 +107,19 @@ class Settings(BaseSettings):
     reports: Path = Field(Path("data/reports"), description="reports and Data Docs")
     open_dir: Path = Field(Path("data/open"), description="open data released to the public")
     share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
-    as_of: date = Field(date(2026, 11, 1), description="as-of date every stage uses")
+    as_of: date = Field(
+        date(2026, 11, 1),
+        description="as-of date every stage uses; 'logical_date': a scheduled run's logical date in the county's time zone",
+    )
+    alert_email: str = Field(
+        "", description="comma-separated e-mail recipients of alerts (sent through Airflow's [smtp] settings); empty: off"
+    )
+    alert_webhook: str = Field(
+        "", description="URL alerts are POSTed to as JSON (a WeCom/DingTalk group robot); empty: off"
+    )
+    ingest_schedule: str = Field(
+        "30 1 * * *", description="cron schedule of the ingest DAG (the chain's start), in the county's time zone"
+    )
     scale: Scale = Field(Scale.SMALL, description="sample county size")
     seed: int = Field(20261101, description="random seed of the sample county")
     open_min_count: int = Field(
@@ -120,6 +146,24 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
             TomlConfigSettingsSource(settings_cls, toml_file=DEFAULTS_FILE),
         )
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of_resolved(cls, value: Any) -> Any:
+        if value == LOGICAL_DATE:
+            raise ValueError(
+                "'logical_date' is the logical date of a scheduled Airflow run; a stage run by hand "
+                "outside Airflow needs a date (YYYY-MM-DD)"
+            )
+        return value
+
+    @field_validator("ingest_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != 5:
+            raise ValueError("a cron expression of five fields (minute hour day month weekday)")
+        return value
 
     @field_validator("root")
     @classmethod
@@ -149,6 +193,10 @@ class Settings(BaseSettings):
     @property
     def open_path(self) -> Path:
         return self.path(self.open_dir)
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        return [part.strip() for part in self.alert_email.split(",") if part.strip()]
 
     @property
     def share_path(self) -> Path:
@@ -184,3 +232,18 @@ def get_settings() -> Settings:
     """Settings for the current environment (re-read when GOVDATA_* variables change)."""
     key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GOVDATA_")))
     return _cached(key)
+
+
+def configured_as_of() -> str:
+    """The as-of date as configured (environment, settings file, defaults), before validation:
+    a date, or `logical_date` for a scheduled run to resolve."""
+    import tomllib
+
+    if os.environ.get("GOVDATA_AS_OF"):
+        return os.environ["GOVDATA_AS_OF"]
+    for path in (Path(os.environ.get("GOVDATA_CONFIG", DEFAULTS_FILE)), DEFAULTS_FILE):
+        if path.exists():
+            value = tomllib.loads(path.read_text(encoding="utf-8")).get("as_of")
+            if value is not None:
+                return str(value)
+    return str(Settings.model_fields["as_of"].default)
