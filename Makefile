@@ -37,10 +37,10 @@ generate: setup
 status: setup
 	$(BIN)/govdata status
 
-# Airflow's web UI with the project's DAGs (login: see README). `airflow standalone` starts its
-# components as `airflow ...` subprocesses, so the venv's bin must come first on PATH.
+# Airflow's scheduler, DAG processor and UI with the project's DAGs unpaused, on 127.0.0.1 by
+# default; prints the login (see README). Ctrl-C stops it.
 airflow: airflow-init
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
+	$(BIN)/govdata airflow
 
 codegen: setup
 	$(BIN)/python -m pipelines.dbt_codegen

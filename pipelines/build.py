@@ -39,9 +39,7 @@ def run_build(settings: Settings) -> dict[str, int]:
                 if table_exists(con, "er.person_xref")
                 else 0
             )
-        # --no-write-json: nothing reads the manifest or run_results.json, and writing them costs
-        # seconds per run (the per-node results come back from run_dbt)
-        nodes = run_dbt(settings, "build", ["--exclude", BUILD_EXCLUDE, "--no-write-json"])
+        nodes = run_dbt(settings, "build", ["--exclude", BUILD_EXCLUDE], stage="build")
         counts: dict[str, int] = {}
         with connect(settings) as con:
             for schema, table in library_tables(con):

@@ -15,10 +15,13 @@ from rich.table import Table
 
 from pipelines.errors import GovdataError
 
+# Plain (click) help: the rich help printed a type column such as `<bool>` beside every flag,
+# where an operator wants to read what the flag means.
 app = typer.Typer(
     help="County open data platform: department extracts -> foundational libraries.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 check_app = typer.Typer(help="Data-quality checks (Great Expectations).", no_args_is_help=True)
 resolve_app = typer.Typer(
@@ -202,6 +205,20 @@ def _print_outputs(settings: Any) -> None:
             "reports": settings.reports_path,
         },
     )
+
+
+@app.command("airflow")
+def airflow_ui() -> None:
+    """Start Airflow (scheduler, DAG processor, triggerer, API/UI) with the DAGs unpaused; Ctrl-C stops it."""
+    from pipelines.airflow_ui import serve, stop
+
+    process = serve(_settings(), echo=console.print)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        console.print("stopping Airflow")
+    finally:
+        stop(process)
 
 
 @app.command()

@@ -142,13 +142,9 @@ def _county_timezone() -> str:
 
 
 def _parse_settings():  # noqa: ANN202
-    """Settings readable while `as_of` is still `logical_date` (for parsing and scheduling only:
-    no stage runs on them)."""
-    from pipelines.settings import LOGICAL_DATE, configured_as_of, get_settings, load_settings
+    from pipelines.settings import parsing_settings
 
-    if configured_as_of() == LOGICAL_DATE:
-        return load_settings(as_of="1970-01-01")
-    return get_settings()
+    return parsing_settings()
 
 
 def ingest_schedule():  # noqa: ANN201 - an Airflow timetable

@@ -139,8 +139,32 @@ def _release_warehouse() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
+def _progress_callback(command: str) -> Any:
+    """A dbt event callback for `pipelines.progress`: nodes finished of the nodes selected (dbt's
+    per-node start and result events carry the total: "12 of 120 START ...")."""
+    from pipelines import progress
+
+    state = {"done": 0, "total": 0}
+
+    def on_event(event: Any) -> None:
+        data = getattr(event, "data", None)
+        total = getattr(data, "total", 0) or 0
+        if total:
+            state["total"] = max(state["total"], int(total))
+        if event.info.name == "NodeFinished":
+            state["done"] += 1
+            progress.advance(f"dbt {command}", state["done"], state["total"], "nodes")
+
+    return on_event
+
+
 def run_dbt(
-    settings: Settings, command: str, args: Sequence[str] = (), *, costs: Mapping[str, float] | None = None
+    settings: Settings,
+    command: str,
+    args: Sequence[str] = (),
+    *,
+    costs: Mapping[str, float] | None = None,
+    stage: str | None = None,
 ) -> list[dict[str, Any]]:
     """Invoke one dbt command; raise GovdataError naming every failed node.
 
@@ -149,8 +173,14 @@ def run_dbt(
             source): dbt's threads then start the costliest chains of models first (see
             `_costliest_chains_first`); without it dbt's own order (level, then name).
 
+        stage: the pipeline stage running the command: its models' OpenLineage events (from
+            the manifest and run results, which dbt then writes) become children of that stage's
+            run (`pipelines.lineage`). Without it, or with lineage off, dbt writes no JSON
+            artifacts (they cost seconds per run).
+
     Returns the per-node results (name, status, rows affected when known, execution seconds).
     """
+    from pipelines import lineage
     from dbt.cli.main import dbtRunner
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,16 +193,19 @@ def run_dbt(
         "--vars",
         json.dumps(dbt_vars(settings)),
         "--log-path",
-        str(settings.path(Path("data/logs/dbt"))),
+        str(settings.logs_path / "dbt"),
         "--target-path",
         str(dbt_target_path()),
         "--quiet",
         *args,
     ]
+    with_lineage = stage is not None and lineage.enabled(settings)
+    if not with_lineage:
+        cli_args.append("--no-write-json")
     ordering = _costliest_chains_first(costs) if costs else nullcontext()
     with _environment(settings), _cyclic_gc_paused(), ordering:
         try:
-            result = dbtRunner().invoke(cli_args)
+            result = dbtRunner(callbacks=[_progress_callback(command)]).invoke(cli_args)
         finally:
             _release_warehouse()
     nodes = []
@@ -195,4 +228,9 @@ def run_dbt(
     if not result.success:
         detail = f": {result.exception}" if result.exception else ""
         raise GovdataError(f"dbt {command} failed{detail}")
+    if with_lineage:
+        from pipelines.runs import current_run_id, new_run_id
+
+        with _environment(settings):  # the profile names the warehouse through its variable
+            lineage.emit_dbt(settings, DBT_PROJECT, dbt_target_path(), current_run_id() or new_run_id(), str(stage))
     return nodes

@@ -28,9 +28,14 @@ WAREHOUSE_POOL = "duckdb_writer"
 
 
 def airflow_environment(home: Path | None = None) -> dict[str, str]:
-    """The Airflow variables the project runs with (its home inside the project by default)."""
+    """The Airflow variables the project runs with (its home inside the project by default, and
+    its OpenLineage provider configured from the settings: `pipelines.lineage`)."""
+    from pipelines.lineage import airflow_variables
+    from pipelines.settings import parsing_settings
+
     home = home or Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / "airflow_home"))
     return {
+        **airflow_variables(parsing_settings()),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -155,8 +160,14 @@ def run_all(settings: Settings, progress: Callable[[str], None] = print) -> dict
     """Run every DAG in order under one chain-level run id; stop at the first that fails.
 
     The id (`pipelines.runs`) is recorded on every stage's `meta.runs` row and on one `run` row
-    for the whole chain, written whether the chain succeeds or fails.
+    for the whole chain, written whether the chain succeeds or fails. Each stage is shown with its
+    elapsed time and, inside long stages, how far it is (`pipelines.progress`); everything shown
+    and every log record of the run also goes to one log file, `<logs>/<run id>.log`, whose path
+    the result (and the error, on failure) names.
     """
+    import time
+
+    from pipelines import progress as stage_progress
     from pipelines.runs import chain_scope, new_run_id
     from pipelines.warehouse import record_stage
 
@@ -168,21 +179,57 @@ def run_all(settings: Settings, progress: Callable[[str], None] = print) -> dict
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     dags = load_dags()
     outcome: dict[str, str] = {}
-    with chain_scope(new_run_id()) as run_id, record_stage("run", settings) as chain:
-        progress(f"run id {run_id}")
+    run_id = new_run_id()
+    log_path = settings.logs_path / f"{run_id}.log"
+    with _run_log(log_path) as logged, chain_scope(run_id), record_stage("run", settings) as chain:
+
+        def show(message: str) -> None:
+            logged.info(message)
+            progress(message)
+
+        show(f"run id {run_id}; log {log_path}")
         outcome["run_id"] = run_id
-        for dag_id in stage_order(dags):
-            progress(f"{dag_id} ...")
-            with _warehouse_kept_open(settings, dags[dag_id]):
-                run = dags[dag_id].test()
-            state = str(getattr(run.state, "value", run.state))
-            outcome[dag_id] = state
-            if state != "success":
-                failed = [
-                    ti.task_id
-                    for ti in run.get_task_instances()
-                    if str(getattr(ti.state, "value", ti.state)) != "success"
-                ]
-                raise GovdataError(f"{dag_id} ended {state}; tasks not successful: {', '.join(failed)}")
+        with stage_progress.shown_by(show):
+            for dag_id in stage_order(dags):
+                show(f"{dag_id} ...")
+                clock = time.perf_counter()
+                with _warehouse_kept_open(settings, dags[dag_id]):
+                    run = dags[dag_id].test()
+                state = str(getattr(run.state, "value", run.state))
+                outcome[dag_id] = state
+                show(f"{dag_id} {state} in {time.perf_counter() - clock:.1f} s")
+                if state != "success":
+                    failed = [
+                        ti.task_id
+                        for ti in run.get_task_instances()
+                        if str(getattr(ti.state, "value", ti.state)) != "success"
+                    ]
+                    raise GovdataError(
+                        f"{dag_id} ended {state}; tasks not successful: {', '.join(failed)}; log: {log_path}"
+                    )
         chain.message = f"{len(outcome) - 1} stage DAGs"
+        outcome["log"] = str(log_path)
     return outcome
+
+
+@contextmanager
+def _run_log(path: Path) -> Iterator[logging.Logger]:
+    """One log file for a run: the run's own lines and every log record at INFO or above."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    logger = logging.getLogger("govdata.run")
+    try:
+        yield logger
+    except BaseException:
+        logger.exception("the run failed")
+        raise
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()

@@ -24,6 +24,8 @@ class OpenDataset:
     library: str
     title_zh: str
     build: Callable[[duckdb.DuckDBPyConnection, Settings], pl.DataFrame]
+    reads: tuple[str, ...] = ()
+    """The library tables the query reads (its lineage)."""
 
 
 def population_by_township(con: duckdb.DuckDBPyConnection, settings: Settings) -> pl.DataFrame:
@@ -79,6 +81,7 @@ OPEN_DATASETS = (
         library="lib_population",
         title_zh="各乡镇（街道）户籍人口数",
         build=population_by_township,
+        reads=("lib_population.person",),
     ),
 )
 
@@ -94,6 +97,8 @@ def run_publish(settings: Settings) -> dict[str, str]:
     outcome: dict[str, str] = {}
     with record_stage("publish", settings) as run:
         written_rows = 0
+        read: list[str] = []
+        files: list[Path] = []
         with connect(settings) as con:
             for dataset in OPEN_DATASETS:
                 if not _library_present(con, dataset.library):
@@ -106,13 +111,30 @@ def run_publish(settings: Settings) -> dict[str, str]:
                 target: Path = settings.open_path / dataset.name
                 write_csv(frame, target.with_suffix(".csv"))
                 write_json(frame, target.with_suffix(".json"))
+                read.extend(dataset.reads)
+                files.extend((target.with_suffix(".csv"), target.with_suffix(".json")))
                 written_rows += frame.height
                 outcome[dataset.name] = f"{frame.height} rows -> {target}.csv"
         run.rows_out = written_rows
+        _emit_lineage(settings, run.chain_run_id, read, files)
         refused = [name for name, text in outcome.items() if text.startswith("refused")]
         if refused:
             run.message = "refused: " + ", ".join(refused)
     return outcome
+
+
+def _emit_lineage(settings: Settings, chain_run_id: str, read: list[str], files: list[Path]) -> None:
+    """The library tables read and the open files written (`pipelines.lineage`)."""
+    from pipelines import lineage
+
+    if files:
+        lineage.emit_stage(
+            settings,
+            "publish",
+            chain_run_id,
+            inputs=[lineage.table_dataset(settings, t) for t in read],
+            outputs=[lineage.file_dataset(f) for f in files],
+        )
 
 
 def _library_present(con: duckdb.DuckDBPyConnection, library: str) -> bool:

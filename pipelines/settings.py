@@ -106,11 +106,17 @@ class Settings(BaseSettings):
     truth: Path = Field(Path("data/truth"), description="generator truth (never read by stages)")
     reports: Path = Field(Path("data/reports"), description="reports and Data Docs")
     open_dir: Path = Field(Path("data/open"), description="open data released to the public")
+    lineage: bool = Field(True, description="write OpenLineage events of every task, dbt model and stage")
+    lineage_dir: Path = Field(Path("data/lineage"), description="folder of OpenLineage events (file transport)")
+    lineage_url: str = Field("", description="an OpenLineage server (e.g. Marquez) to send events to instead of files")
+    logs: Path = Field(Path("data/logs"), description="one log file per `govdata run` (and dbt's logs under dbt/)")
     share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
     as_of: date = Field(
         date(2026, 11, 1),
         description="as-of date every stage uses; 'logical_date': a scheduled run's logical date in the county's time zone",
     )
+    airflow_host: str = Field("127.0.0.1", description="address the Airflow API/UI of `make airflow` listens on (0.0.0.0: every interface)")
+    airflow_port: int = Field(8080, ge=1, le=65535, description="port of the Airflow API/UI of `make airflow`")
     alert_email: str = Field(
         "", description="comma-separated e-mail recipients of alerts (sent through Airflow's [smtp] settings); empty: off"
     )
@@ -195,6 +201,14 @@ class Settings(BaseSettings):
         return self.path(self.open_dir)
 
     @property
+    def lineage_path(self) -> Path:
+        return self.path(self.lineage_dir)
+
+    @property
+    def logs_path(self) -> Path:
+        return self.path(self.logs)
+
+    @property
     def alert_recipients(self) -> list[str]:
         return [part.strip() for part in self.alert_email.split(",") if part.strip()]
 
@@ -232,6 +246,14 @@ def get_settings() -> Settings:
     """Settings for the current environment (re-read when GOVDATA_* variables change)."""
     key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GOVDATA_")))
     return _cached(key)
+
+
+def parsing_settings() -> Settings:
+    """Settings readable while `as_of` is still `logical_date` (for parsing DAGs, scheduling and
+    configuring Airflow: no stage runs on them, so the placeholder date is never used)."""
+    if configured_as_of() == LOGICAL_DATE:
+        return load_settings(as_of="1970-01-01")
+    return get_settings()
 
 
 def configured_as_of() -> str:

@@ -50,7 +50,7 @@ def run_stage(settings: Settings) -> dict[str, int]:
             }
         run.rows_in = sum(raw_rows.values())
         nodes = run_dbt(
-            settings, "build", ["--select", STAGING_SELECTOR, "--no-write-json"], costs=staging_costs(raw_rows)
+            settings, "build", ["--select", STAGING_SELECTOR], costs=staging_costs(raw_rows), stage="stage"
         )
         with connect(settings) as con:
             persons = con.execute("select count(*) from staging.int_person_records").fetchone()[0]  # type: ignore[index]

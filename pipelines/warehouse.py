@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.runs import current_run_id, new_run_id
+from pipelines.runs import chain_scope, current_run_id, new_run_id
 from pipelines.settings import Settings, get_settings
 
 SCHEMAS = ("raw", "staging", "er", "dq", "meta", "catalog")
@@ -103,7 +103,8 @@ def record_stage(stage: str, settings: Settings | None = None) -> Iterator[Stage
     clock = time.perf_counter()
     outcome = "success"
     try:
-        yield run
+        with chain_scope(run.chain_run_id):  # everything inside the stage sees the chain's id
+            yield run
     except BaseException as exc:
         outcome = "failed"
         run.message = run.message or f"{type(exc).__name__}: {exc}"[:500]

@@ -14,7 +14,8 @@ import pytest
 from pipelines.settings import Settings, load_settings
 
 _ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
-             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE")
+             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE", "GOVDATA_LOGS",
+             "GOVDATA_LINEAGE_DIR")
 _AIRFLOW_HOME = pytest.StashKey[Path]()
 
 
@@ -30,6 +31,8 @@ def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
         "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
         "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
         "GOVDATA_SCALE": "tiny",
+        "GOVDATA_LOGS": str(tmp_path / "logs"),
+        "GOVDATA_LINEAGE_DIR": str(tmp_path / "lineage"),
     }
     for key in _ISOLATED:
         monkeypatch.delenv(key, raising=False)

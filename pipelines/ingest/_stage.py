@@ -52,6 +52,7 @@ from pipelines.ingest._rows import Chunk
 from pipelines.ingest._sources import guarded, open_source, prefetched
 from pipelines.ingest._summary import FileOutcome, IngestSummary
 from pipelines.settings import Settings
+from pipelines import progress
 from pipelines.warehouse import connect, record_stage
 
 NO_CONTRACT = "no source contract matches"
@@ -100,7 +101,7 @@ def ingest(
     if not root.is_dir():
         raise GovdataError(f"landing folder {root} does not exist")
     files = walk_landing(root, departments)
-    summary = IngestSummary(landing=str(root))
+    summary = IngestSummary(landing=str(root), warehouse=str(settings.warehouse_path))
     with record_stage("ingest", settings) as run:
         con = connect(settings)
         restore = _settings(con, ("memory_limit", "threads"))
@@ -121,7 +122,8 @@ def ingest(
             transaction = _Transaction(con)
             with ReadAhead(files, state, settings.as_of, match) as ahead:
                 department = None
-                for prepared in ahead:
+                label = "ingest " + ", ".join(departments) if departments else "ingest"
+                for number, prepared in enumerate(ahead, start=1):
                     if department not in (None, prepared.delivered.department):
                         transaction.commit()
                         _checkpoint(con, int(restore["threads"]))
@@ -132,6 +134,7 @@ def ingest(
                     outcome = _process(con, state, prepared, settings.as_of)
                     transaction.rows += outcome.rows_read
                     summary.outcomes.append(outcome)
+                    progress.advance(label, number, len(files), "files")
             transaction.commit()
             finished = True
         finally:
@@ -139,7 +142,24 @@ def ingest(
         run.rows_in = summary.rows_read
         run.rows_out = summary.rows_loaded
         run.message = summary.message()
+        _emit_lineage(settings, root, summary, run.chain_run_id)
     return summary
+
+
+def _emit_lineage(settings: Settings, root: Path, summary: IngestSummary, chain_run_id: str) -> None:
+    """The files this run loaded, and the raw tables they went into (`pipelines.lineage`)."""
+    from pipelines import lineage
+
+    loaded = [o for o in summary.outcomes if o.status in ("loaded", "replaced") and o.source_table]
+    if not loaded:
+        return
+    lineage.emit_stage(
+        settings,
+        "ingest",
+        chain_run_id,
+        inputs=[lineage.file_dataset(root / o.file) for o in loaded],
+        outputs=[lineage.table_dataset(settings, f"raw.{o.source_table}") for o in loaded],
+    )
 
 
 class _Transaction:

@@ -65,6 +65,11 @@ class IngestSummary:
 
     landing: str
     outcomes: list[FileOutcome] = field(default_factory=list)
+    warehouse: str = ""
+
+    def listed(self, status: str) -> list[tuple[str, str]]:
+        """(file, reason) of every file of this run with `status` (rejected, deferred)."""
+        return [(o.file, o.reason or "") for o in self.outcomes if o.status == status]
 
     @property
     def departments(self) -> dict[str, DepartmentSummary]:
@@ -129,10 +134,12 @@ class IngestSummary:
         lines = ["  ".join(c.ljust(w) for c, w in zip(self._COLUMNS, widths, strict=True))]
         lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
         lines.append(self.message())
-        rejected = [(f, r) for d in self.departments.values() for f, r in d.rejected_files]
-        if rejected:
-            lines.append("rejected files:")
-            lines += [f"  {f}: {r}" for f, r in rejected]
+        if self.warehouse:
+            lines.append(f"warehouse: {self.warehouse}")
+        for status in ("rejected", "deferred"):
+            if self.listed(status):
+                lines.append(f"{status} files:")
+                lines += [f"  {f}: {r}" for f, r in self.listed(status)]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -148,14 +155,16 @@ class IngestSummary:
         for row in self.as_rows():
             table.add_row(*(str(row[c]) for c in self._COLUMNS))
         parts: list[Any] = [table, self.message()]
-        rejected = [(f, r) for d in self.departments.values() for f, r in d.rejected_files]
-        if rejected:
-            listing = Table(title="rejected files")
-            listing.add_column("file")
-            listing.add_column("reason")
-            for file, reason in rejected:
-                listing.add_row(file, reason)
-            parts.append(listing)
+        if self.warehouse:
+            parts.append(f"warehouse: {self.warehouse}")
+        for status in ("rejected", "deferred"):
+            if self.listed(status):
+                listing = Table(title=f"{status} files")
+                listing.add_column("file")
+                listing.add_column("reason")
+                for file, reason in self.listed(status):
+                    listing.add_row(file, reason)
+                parts.append(listing)
         return Group(*parts)
 
 

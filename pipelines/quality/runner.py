@@ -19,7 +19,7 @@ import math
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import date
 from dataclasses import dataclass, field
@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines import progress
 from pipelines.errors import GovdataError
 from pipelines.quality.declarations import COUNT_MISSING, DIMENSION_EN, Check, GatePolicy, Suite, quote
 
@@ -543,8 +544,12 @@ def validate_suites(
     from pipelines.warehouse import open_reader
 
     runner = GxRunner()
+    outcomes: list[SuiteOutcome] = []
     with open_reader(warehouse) as con:
-        return [_finished(run_suite(runner, con, suite, chunk_rows), finishing) for suite in suites]
+        for suite in suites:
+            outcomes.append(_finished(run_suite(runner, con, suite, chunk_rows), finishing))
+            progress.advance("checks", len(outcomes), len(suites), "suites")
+    return outcomes
 
 
 def _validate_side_by_side(
@@ -564,6 +569,8 @@ def _validate_side_by_side(
     threads = max(1, (os.cpu_count() or 1) // workers)
     futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, finishing, threads) for i in order}
     try:
+        for done, _ in enumerate(as_completed(futures.values()), start=1):
+            progress.advance("checks", done, len(suites), "suites")
         return [futures[i].result() for i in range(len(suites))]
     except BaseException:
         for future in futures.values():

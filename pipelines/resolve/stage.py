@@ -106,7 +106,29 @@ def run_resolve(settings: Settings | None = None) -> dict[str, int]:
         counts = _resolve_warehouse(settings)
         run.rows_in = counts.get("rows_in")
         run.rows_out = counts.get("rows_out")
+        _emit_lineage(settings, run.chain_run_id)
     return counts
+
+
+def _emit_lineage(settings: Settings, chain_run_id: str) -> None:
+    """The record tables read and the `er` tables written (`pipelines.lineage`)."""
+    from pipelines import lineage
+    from pipelines.warehouse import connect
+
+    with connect(settings, read_only=True) as con:
+        written = [
+            f"er.{name}"
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'er' order by 1"
+            ).fetchall()
+        ]
+    lineage.emit_stage(
+        settings,
+        "resolve",
+        chain_run_id,
+        inputs=[lineage.table_dataset(settings, t) for t in (PERSON_RECORDS, ORG_RECORDS)],
+        outputs=[lineage.table_dataset(settings, t) for t in written],
+    )
 
 
 def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:

@@ -70,6 +70,8 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "GOVDATA_OPEN_DIR": str(base / "open"),
         "GOVDATA_SHARE_DIR": str(base / "share"),
         "GOVDATA_SCALE": "tiny",
+        "GOVDATA_LOGS": str(base / "logs"),
+        "GOVDATA_LINEAGE_DIR": str(base / "lineage"),
     }  # Airflow's home is the test session's (tests/conftest.py)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -82,12 +84,14 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         }
         hidden = base / "truth_hidden"
         shutil.move(settings.truth_path, hidden)  # the pipeline must not need it
-        run_all(settings, progress=lambda _: None)
+        shown: list[str] = []
+        outcome = run_all(settings, progress=shown.append)
         first = _table_checksums(settings.warehouse_path)
         run_all(settings, progress=lambda _: None)
         second = _table_checksums(settings.warehouse_path)
         assert not settings.truth_path.exists()
-        yield {"settings": settings, "truth": truth, "first": first, "second": second}
+        yield {"settings": settings, "truth": truth, "first": first, "second": second,
+               "outcome": outcome, "shown": shown}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -196,3 +200,47 @@ def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None
     assert len(chains) == 2, chains
     for _, stages in chains:
         assert {"ingest", "stage", "resolve", "build", "check_libraries", "publish", "report", "run"} <= set(stages)
+
+
+def test_the_run_shows_each_stage_with_its_time_and_progress_and_keeps_a_log(pipeline_run: dict) -> None:
+    shown, outcome = pipeline_run["shown"], pipeline_run["outcome"]
+    for dag_id in ("govdata_ingest", "govdata_build", "govdata_report"):
+        assert any(line.startswith(f"{dag_id} success in ") and line.endswith(" s") for line in shown), dag_id
+    # progress inside the long stages: files ingested, dbt nodes built, suites checked (the last
+    # step of each is always shown)
+    assert any(line.strip().startswith("ingest ") and " files" in line for line in shown)
+    assert any("dbt build: " in line and line.strip().endswith(" nodes") for line in shown)
+    assert any(line.strip().startswith("checks: ") and line.endswith(" suites") for line in shown)
+    log = Path(outcome["log"])
+    assert log.parent == pipeline_run["settings"].logs_path and log.name == f"{outcome['run_id']}.log"
+    text = log.read_text(encoding="utf-8")
+    assert all(line in text for line in shown)
+
+
+def test_lineage_follows_a_library_table_back_to_its_landing_files(pipeline_run: dict) -> None:
+    """The OpenLineage events of the run (Airflow's tasks, dbt's models, the other stages) join
+    up: from lib_population.person, upstream job by job, to the delivered files it came from."""
+    from pipelines.lineage import read_events, table_dataset
+
+    settings = pipeline_run["settings"]
+    events = read_events(settings)
+    assert any(e.get("job", {}).get("name", "").startswith("govdata_ingest.") for e in events), "Airflow task events"
+    upstream: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for event in events:
+        inputs = {(d["namespace"], d["name"]) for d in event.get("inputs") or []}
+        for out in event.get("outputs") or []:
+            upstream.setdefault((out["namespace"], out["name"]), set()).update(inputs)
+    start = table_dataset(settings, "lib_population.person")
+    assert start in upstream, sorted(upstream)[:20]
+    seen, todo = {start}, [start]
+    while todo:
+        for parent in upstream.get(todo.pop(), set()) - seen:
+            seen.add(parent)
+            todo.append(parent)
+    files = {name for namespace, name in seen if namespace == "file"}
+    landing = str(settings.landing_path.resolve())
+    assert any(f.startswith(f"{landing}/gongan/") for f in files), sorted(seen)[:30]
+    assert table_dataset(settings, "raw.gongan__household_register") in seen
+    # and forward to what was published
+    open_csv = str((settings.open_path / "population_by_township.csv").resolve())
+    assert start in upstream.get(("file", open_csv), set())
