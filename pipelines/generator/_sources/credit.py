@@ -137,6 +137,9 @@ def licences(ctx: Context) -> list[Delivery]:
     damage_credit_code(mess, "uscc")
     c.damage_person(mess, name="legal_rep", id_number="id_number")
     c.future_date(mess, "decision_date", "iso", ctx.as_of, 0.01)
+    c.event_before_start(ctx, mess, "decision_date", "holder", "org", "event_before_registered_establishment",
+                         guard=("uscc",))
+    c.dates_reversed(mess, "valid_from", "valid_to")
     return c.monthly_deliveries(ctx, contract, mess.frame.drop("__planted"), mess.defects(), "__e",
                                 lambda mth: f"行政许可_{mth:%Y%m}.csv")
 
@@ -190,6 +193,8 @@ def penalties(ctx: Context) -> list[Delivery]:
     damage_credit_code(mess, "uscc")
     c.damage_person(mess, name="legal_rep", id_number="id_number")
     mess.transform("date_excel_serial", "decision_date", 0.03, m.excel_serial("slash"))
+    c.event_before_start(ctx, mess, "decision_date", "self", "org", "event_before_registered_establishment",
+                         fmt="%Y/%m/%d", guard=("uscc",))
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda mth: f"行政处罚_{mth:%Y%m}.xlsx",
                                 numeric=frozenset({"fine", "confiscated", "decision_date"}))

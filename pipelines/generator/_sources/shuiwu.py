@@ -109,6 +109,8 @@ def monthly_tax(ctx: Context) -> Iterator[Delivery]:
     mark_history(mess)
     damage_credit_code(mess, "taxpayer_id", 0.4)
     mess.transform("amount_format", "amount", 0.02, m.amount_format)
+    c.event_before_start(ctx, mess, "period_start", "self", "org", "event_before_registered_establishment",
+                         fmt="%Y%m%d", guard=("taxpayer_id",))
     stored = mess.frame.drop("__old_name", "__old_rep")
     deliveries = c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
                                 lambda mth: f"税收入库_{mth:%Y%m}.csv", lag_days=8)
