@@ -18,10 +18,9 @@ DEPT, DEPT_ZH = "gongdian", "县供电公司"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int | None = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
-       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
+                  aliases=aliases, description=d)
 
 
 ACCOUNT = SourceContract(
@@ -38,7 +37,7 @@ ACCOUNT = SourceContract(
         _c("address", "用电地址", n=200, s=PERSONAL),
         _c("category", "用电类别", T.CODE, n=20),
         _c("phone", "联系电话", T.PHONE, n=30, s=PERSONAL),
-        _c("opened", "立户日期", T.DATE, n=20, event_of=("holder",)),
+        _c("opened", "立户日期", T.DATE, n=20),
         _c("status", "状态", T.CODE, n=10, d="正常 / 销户"),
     ),
 )

@@ -61,8 +61,9 @@ MONTHLY_TAX = SourceContract(
     columns=(
         _c("taxpayer_id", "纳税人识别号", T.CREDIT_CODE, req=True, n=20, s=PUBLIC),
         _c("name", "纳税人名称", n=100, s=PUBLIC),
-        _c("period_start", "所属期起", T.DATE, req=True, n=20, event_of=("self",)),
-        _c("period_end", "所属期止", T.DATE, n=20, not_before=("period_start",)),
+        _c("period_start", "所属期起", T.DATE, req=True, n=20),
+        # a period may start before the taxpayer was established (a quarter), not end before it
+        _c("period_end", "所属期止", T.DATE, n=20, event_of=("self",), not_before=("period_start",)),
         _c("tax_item", "征收项目", T.CODE, req=True, n=30),
         _c("amount", "实缴金额（元）", T.AMOUNT, req=True, n=20),
         _c("paid_date", "入库日期", T.DATE, n=20, event_of=("self",)),

@@ -129,6 +129,7 @@ def residence_permit(ctx: Context) -> Iterator[Delivery]:
     c.future_date(mess, "apply_date", "compact", ctx.as_of, 0.02)
     c.event_before_start(ctx, mess, "apply_date", "self", "person", "event_before_birth", fmt="%Y%m%d",
                          guard=("id_number", "birth_date"))
+    c.dates_reversed(mess, "apply_date", "valid_to", fmt="%Y%m%d")
     stored, defects = mess.frame, mess.defects()
     for m in months:
         nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)

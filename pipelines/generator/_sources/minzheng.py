@@ -65,7 +65,7 @@ def marriages(ctx: Context) -> list[Delivery]:
                         address_prefix=ctx.settings.county.province + ctx.settings.county.city,
                         townships=ctx.geo.townships)
     c.future_date(mess, "registration_date", "iso", ctx.as_of, 0.02)
-    c.event_before_start(ctx, mess, "registration_date", "wife", "person", "event_before_birth",
+    c.event_before_start(ctx, mess, "registration_date", ("husband", "wife"), "person", "event_before_birth",
                          guard=("male_id_number", "male_birth_date", "female_id_number", "female_birth_date"))
     stored, defects = mess.frame, mess.defects()
     deliveries = list(c.monthly_deliveries(
