@@ -4,8 +4,8 @@ One suite per staging model checks its current rows (the latest snapshot of a sn
 every row of an incremental one): required items, the national standards by column type,
 delivered values staging could not read (joined back to the raw text by row id), lengths, the
 contract key, the person parties' cross-column rules, and the order in time of the dates the
-contract declares (`pipelines.quality.time_order`). One small suite per
-source checks its timeliness (the newest delivery within its update cycle as of the as-of date).
+contract declares (`pipelines.quality.time_order`). One small suite per source checks its
+timeliness (the newest delivery within its update cycle as of the as-of date).
 """
 
 from __future__ import annotations

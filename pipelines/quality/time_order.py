@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from pipelines.contracts import ColumnType, SourceContract
 from pipelines.quality.declarations import quote
 
-START_PREFIX = "__start__"  # frame column: the latest start of the parties a date is an event of
-EVENT_PREFIX = "__event__"  # frame column: a month column's last day
-REGISTRY_PREFIX = "__registered_start__"  # frame column: the registry's establishment date
+# Derived frame columns, named for the auditor reading dq.failures: the latest start of the
+# parties a date is an event of (by their kind), a month column's last day, and the registry's
+# establishment date of the resolved organisation.
+START_PREFIX = {"person": "born__", "org": "established__"}
+EVENT_PREFIX = "month_end__"
+REGISTRY_PREFIX = "registry_established__"
 DATE_TYPES = (ColumnType.DATE, ColumnType.TIMESTAMP)
 MONTH_FORMATS = ("%Y%m", "%Y-%m", "%Y/%m", "%Y年%m月", "%Y.%m")
 
@@ -101,7 +104,7 @@ def event_checks(contract: SourceContract, staged: set[str]) -> list[EventCheck]
             starts = [s for s in (start_of(contract, r, staged) for r in roles) if s is not None]
             if not starts:
                 continue
-            start = f"{START_PREFIX}{kind}__{col.name}"
+            start = START_PREFIX[kind] + col.name
             select = [f"{_latest(starts)} as {quote(start)}"]
             if event_def is not None:
                 select.append(f"{event_def} as {quote(event)}")
