@@ -330,7 +330,9 @@ def _undamaged(mess: Mess) -> npt.NDArray[np.bool_]:
     return ~mess.frame[KEY].is_in(pl.concat(logged).drop_nulls().implode()).to_numpy()
 
 
-def _pick_some(mess: Mess, column: str, rate: float, eligible: npt.NDArray[np.bool_], minimum: int) -> npt.NDArray[np.bool_]:
+def _pick_some(
+    mess: Mess, column: str, rate: float, eligible: npt.NDArray[np.bool_], minimum: int
+) -> npt.NDArray[np.bool_]:
     """`Mess.pick`, topped up to `minimum` rows where that many are eligible (small sources
     would otherwise often get none, and a kind's recall could not be measured on them)."""
     mask = mess.pick(column, rate, eligible)
@@ -356,7 +358,7 @@ def party_start(ctx: Context, frame: pl.DataFrame, role: str, entity: str) -> pl
     return ids.join(table, on="__id", how="left", maintain_order="left")["__start"]
 
 
-def _one_per_party(mess: Mess, mask: npt.NDArray[np.bool_], ids: pl.Series) -> npt.NDArray[np.bool_]:
+def _one_per_party(mask: npt.NDArray[np.bool_], ids: pl.Series) -> npt.NDArray[np.bool_]:
     """At most one picked row per party (two rows of a person moved to the same month would
     repeat a record key)."""
     first = pl.DataFrame({"id": ids, "pick": mask}).select(
@@ -388,7 +390,7 @@ def event_before_start(
     for name in guard:
         eligible &= ~mess.touched.get(name, np.zeros(mess.frame.height, dtype=bool))
     starts = start.to_list()
-    mask = _one_per_party(mess, _pick_some(mess, column, rate, eligible, minimum), ids)
+    mask = _one_per_party(_pick_some(mess, column, rate, eligible, minimum), ids)
     picked = [starts[i] for i in np.nonzero(mask)[0]]
     if month:
         moved = [_month_back(d, int(k)) for d, k in zip(picked, mess.rng.integers(1, 180, len(picked)), strict=True)]
@@ -398,7 +400,7 @@ def event_before_start(
     mess.apply(kind, column, mask, _write(moved, fmt), detail=f"{column} before the {who}'s start")
     planted = mess.frame.filter(pl.Series(mask))[party(roles[0])].drop_nulls().implode()
     eligible &= ~ids.is_in(planted).fill_null(False).to_numpy()
-    near = _one_per_party(mess, _pick_some(mess, column, near_rate, eligible, minimum), ids)
+    near = _one_per_party(_pick_some(mess, column, near_rate, eligible, minimum), ids)
     same = [starts[i] for i in np.nonzero(near)[0]]
     if month:
         same = [date(d.year, d.month, 1) for d in same]
