@@ -19,9 +19,10 @@ DEPT, DEPT_ZH = "dzzz", "电子证照库"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int | None = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 
@@ -33,13 +34,13 @@ def _columns(holder_type: ColumnType, holder_sensitivity: Sensitivity) -> tuple[
         _c("licence_id", "证照标识", req=True, n=120, d="1.2.156.3005.2.{类型}.{颁发机构}.{流水号}.{版本}.{校验位}"),
         _c("issuer", "颁发机构", req=True, n=100, s=PUBLIC),
         _c("issuer_code", "颁发机构代码", T.CREDIT_CODE, n=20, s=PUBLIC),
-        _c("issue_date", "颁发日期", T.DATE, req=True, n=20),
+        _c("issue_date", "颁发日期", T.DATE, req=True, n=20, event_of=("holder",)),
         _c("holder", "持证主体", req=True, n=200, s=holder_sensitivity),
         _c("holder_code", "持证主体代码", holder_type, n=20,
            s=SENSITIVE if holder_type == T.ID_NUMBER else PUBLIC),
         _c("holder_code_type", "持证主体代码类型", T.CODE, n=3, s=PUBLIC, d="111 身份证 / 001 统一社会信用代码"),
-        _c("valid_from", "有效期起始日期", T.DATE, n=20),
-        _c("valid_to", "有效期截止日期", T.DATE, n=20),
+        _c("valid_from", "有效期起始日期", T.DATE, n=20, event_of=("holder",)),
+        _c("valid_to", "有效期截止日期", T.DATE, n=20, not_before=("valid_from", "issue_date")),
         _c("status", "证照状态", T.CODE, n=10, d="有效 / 注销 / 过期"),
     )
 

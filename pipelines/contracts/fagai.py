@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "fagai", "县发展和改革局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 INVESTMENT_PROJECT = SourceContract(
@@ -38,7 +39,7 @@ INVESTMENT_PROJECT = SourceContract(
         _c("township", "所属乡镇（街道）", n=50, s=PUBLIC),
         _c("total_investment", "总投资（万元）", T.AMOUNT, n=20, s=PUBLIC),
         _c("completed", "本年完成投资（万元）", T.AMOUNT, n=20, s=PUBLIC),
-        _c("start_date", "开工日期", T.DATE, n=20, s=PUBLIC),
+        _c("start_date", "开工日期", T.DATE, n=20, s=PUBLIC, event_of=("owner",)),
         _c("status", "项目状态", T.CODE, n=10, s=PUBLIC),
         _c("industry", "国民经济行业", n=50, s=PUBLIC),
     ),

@@ -63,7 +63,7 @@ HOUSEHOLD_REGISTER = SourceContract(
         Column(name="status", name_zh="户籍状态", max_length=10, sensitivity=Sensitivity.INTERNAL,
                description="正常 / 迁出 / 死亡"),
         Column(name="registered_date", name_zh="登记日期", type=ColumnType.DATE, max_length=20,
-               sensitivity=Sensitivity.INTERNAL),
+               sensitivity=Sensitivity.INTERNAL, event_of=("self",)),
     ),
 )
 
@@ -99,8 +99,9 @@ RESIDENCE_PERMIT = SourceContract(
                sensitivity=PERSONAL),
         Column(name="employer", name_zh="工作单位", max_length=100, sensitivity=PERSONAL),
         Column(name="apply_date", name_zh="申领日期", type=ColumnType.DATE, required=True,
-               max_length=20),
-        Column(name="valid_to", name_zh="有效期至", type=ColumnType.DATE, max_length=20),
+               max_length=20, event_of=("self",)),
+        Column(name="valid_to", name_zh="有效期至", type=ColumnType.DATE, max_length=20,
+               not_before=("apply_date",)),
         Column(name="issuer", name_zh="签发机关", max_length=100, sensitivity=Sensitivity.PUBLIC),
     ),
 )

@@ -17,9 +17,10 @@ DEPT, DEPT_ZH = "jiaoyu", "县教育和体育局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 STUDENT = SourceContract(
@@ -44,7 +45,7 @@ STUDENT = SourceContract(
         _c("school_code", "学校标识码", n=10, s=PUBLIC),
         _c("grade", "年级", n=10),
         _c("class_name", "班级", n=10),
-        _c("enrolled", "入学年月", n=10),
+        _c("enrolled", "入学年月", n=10, event_of=("self",)),
         _c("guardian_name", "监护人姓名", s=PERSONAL),
         _c("guardian_phone", "监护人联系电话", T.PHONE, n=30, s=PERSONAL),
         _c("address", "家庭住址", n=200, s=PERSONAL),

@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "minzheng", "县民政局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 MARRIAGE = SourceContract(
@@ -48,7 +49,7 @@ MARRIAGE = SourceContract(
         _c("female_id_number", "女方身份证号", T.ID_NUMBER, n=20, s=SENSITIVE, aliases=("女方证件号码",)),
         _c("female_birth_date", "女方出生日期", T.DATE, n=20, s=PERSONAL),
         _c("female_address", "女方户籍地址", n=200, s=PERSONAL),
-        _c("registration_date", "登记日期", T.DATE, req=True, n=20),
+        _c("registration_date", "登记日期", T.DATE, req=True, n=20, event_of=("husband", "wife")),
         _c("office", "登记机关", n=100, s=PUBLIC),
     ),
 )
@@ -70,7 +71,7 @@ SUBSISTENCE = SourceContract(
         _c("covered_persons", "保障人数", T.INTEGER, n=4, s=SENSITIVE),
         _c("category", "保障类别", T.CODE, n=20, s=SENSITIVE, d="城市低保 / 农村低保"),
         _c("amount", "发放金额（元）", T.AMOUNT, req=True, n=20, s=SENSITIVE, aliases=("发放金额",)),
-        _c("month", "发放月份", req=True, n=10, d="YYYYMM"),
+        _c("month", "发放月份", req=True, n=10, d="YYYYMM", event_of=("self",)),
         _c("bank_account", "银行账号", n=30, s=SENSITIVE),
         _c("phone", "联系电话", T.PHONE, n=30, s=PERSONAL),
     ),
@@ -118,8 +119,8 @@ DEATH_CREMATION = SourceContract(
         _c("gender", "性别", T.GENDER, n=4, s=PERSONAL),
         _c("id_number", "身份证号", T.ID_NUMBER, n=20, s=SENSITIVE),
         _c("age", "年龄", T.INTEGER, n=4, s=PERSONAL),
-        _c("death_date", "死亡日期", T.DATE, req=True, n=20, s=PERSONAL),
-        _c("cremation_date", "火化日期", T.DATE, n=20),
+        _c("death_date", "死亡日期", T.DATE, req=True, n=20, s=PERSONAL, event_of=("self",)),
+        _c("cremation_date", "火化日期", T.DATE, n=20, event_of=("self",), not_before=("death_date",)),
         _c("address", "户籍地址", n=200, s=PERSONAL),
         _c("family_name", "家属姓名", s=PERSONAL),
         _c("family_phone", "家属联系电话", T.PHONE, n=30, s=PERSONAL),

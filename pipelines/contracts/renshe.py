@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "renshe", "县人力资源和社会保障局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 INSURED = SourceContract(
@@ -42,7 +43,7 @@ INSURED = SourceContract(
         _c("birth_date", "出生日期", T.DATE, n=20, s=PERSONAL),
         _c("insurance_type", "险种类型", T.CODE, n=30, d="企业职工基本养老保险 / 城乡居民基本养老保险"),
         _c("status", "参保状态", T.CODE, n=20, d="参保缴费 / 暂停缴费 / 待遇领取 / 终止"),
-        _c("start_date", "参保日期", T.DATE, n=20),
+        _c("start_date", "参保日期", T.DATE, n=20, event_of=("self",)),
         _c("employer", "单位名称", n=100, s=PUBLIC),
         _c("employer_uscc", "单位统一社会信用代码", T.CREDIT_CODE, n=20, s=PUBLIC),
         _c("phone", "联系电话", T.PHONE, n=30, s=PERSONAL),
@@ -61,12 +62,12 @@ PAYMENTS = SourceContract(
         _c("personal_no", "个人编号", req=True, n=20),
         _c("name", "姓名", s=PERSONAL),
         _c("id_number", "公民身份号码", T.ID_NUMBER, n=20, s=SENSITIVE),
-        _c("period", "费款所属期", req=True, n=10, d="YYYYMM"),
+        _c("period", "费款所属期", req=True, n=10, d="YYYYMM", event_of=("self",)),
         _c("business_type", "业务类型", T.CODE, req=True, n=10, d="缴费 / 待遇发放"),
         _c("insurance_type", "险种类型", T.CODE, n=30),
         _c("amount", "金额（元）", T.AMOUNT, req=True, n=20, s=SENSITIVE),
         _c("employer", "单位名称", n=100, s=PUBLIC),
-        _c("pay_date", "到账日期", T.DATE, n=20),
+        _c("pay_date", "到账日期", T.DATE, n=20, event_of=("self",)),
     ),
 )
 

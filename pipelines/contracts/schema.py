@@ -107,6 +107,16 @@ class Column(BaseModel):
     sensitivity: Sensitivity = Sensitivity.INTERNAL
     aliases: tuple[str, ...] = Field((), description="other headers seen for this column")
     description: str = ""
+    event_of: tuple[str, ...] = Field(
+        (),
+        description="party roles this date is an event of: it cannot precede their birth (a "
+        "person) or establishment (an organisation); e.g. a marriage registration of both spouses",
+    )
+    not_before: tuple[str, ...] = Field(
+        (),
+        description="date columns of the same row this one cannot precede (valid-to after "
+        "valid-from, a cremation after the death)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Column:
@@ -170,6 +180,15 @@ class SourceContract(BaseModel):
             unknown = [c for c in party.fields.values() if c not in names]
             if bad or unknown:
                 raise ValueError(f"{self.source}: party {party.role}: bad fields {bad + unknown}")
+        roles = {p.role for p in self.parties}
+        for col in self.columns:
+            unknown_roles = [r for r in col.event_of if r not in roles]
+            unknown_columns = [c for c in col.not_before if c not in names or c == col.name]
+            if unknown_roles or unknown_columns:
+                raise ValueError(
+                    f"{self.source}: column {col.name}: event_of {unknown_roles} are not parties, "
+                    f"not_before {unknown_columns} are not other columns"
+                )
         re.compile(self.file_pattern)
         return self
 
@@ -202,6 +221,20 @@ class SourceContract(BaseModel):
             if cleaned in col.headers or cleaned == col.name:
                 return col
         return None
+
+    def start_column(self, role: str) -> str | None:
+        """The column dating a party's start: a person's birth date, an organisation's
+        establishment (the party's `birth_date` / `established` field), if the row has one."""
+        for party in self.parties:
+            if party.role == role:
+                return party.fields.get("birth_date" if party.kind == "person" else "established")
+        return None
+
+    def party(self, role: str) -> Party:
+        for party in self.parties:
+            if party.role == role:
+                return party
+        raise KeyError(f"{self.source} has no party {role!r}")
 
     @property
     def required_columns(self) -> tuple[Column, ...]:

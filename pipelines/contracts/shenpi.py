@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "shenpi", "县行政审批服务局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int | None = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 _PARTY = (
@@ -51,9 +52,10 @@ LICENCE = SourceContract(
         _c("certificate_name", "许可证书名称", n=100, s=PUBLIC),
         _c("licence_no", "许可编号", req=True, n=100, s=PUBLIC),
         _c("content", "许可内容", n=1000, s=PUBLIC),
-        _c("decision_date", "许可决定日期", T.DATE, req=True, n=20, s=PUBLIC),
-        _c("valid_from", "有效期自", T.DATE, n=20, s=PUBLIC),
-        _c("valid_to", "有效期至", T.DATE, n=20, s=PUBLIC, d="2099-12-31 表示长期"),
+        _c("decision_date", "许可决定日期", T.DATE, req=True, n=20, s=PUBLIC, event_of=("holder",)),
+        _c("valid_from", "有效期自", T.DATE, n=20, s=PUBLIC, event_of=("holder",)),
+        _c("valid_to", "有效期至", T.DATE, n=20, s=PUBLIC, d="2099-12-31 表示长期",
+       not_before=("valid_from",)),
         _c("authority", "许可机关", n=100, s=PUBLIC),
         _c("authority_uscc", "许可机关统一社会信用代码", T.CREDIT_CODE, n=20, s=PUBLIC),
         _c("status", "当前状态", T.CODE, n=10, s=PUBLIC, d="1 有效 / 2 无效"),

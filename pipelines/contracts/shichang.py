@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "shichang", "县市场监督管理局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 ENTERPRISE = SourceContract(
@@ -42,9 +43,9 @@ ENTERPRISE = SourceContract(
         _c("legal_rep_id", "法定代表人证件号码", T.ID_NUMBER, n=20, s=SENSITIVE),
         _c("capital", "注册资本（万元）", T.AMOUNT, n=20, s=PUBLIC, aliases=("注册资本",)),
         _c("established", "成立日期", T.DATE, n=20, s=PUBLIC),
-        _c("approved", "核准日期", T.DATE, n=20, s=PUBLIC),
+        _c("approved", "核准日期", T.DATE, n=20, s=PUBLIC, event_of=("self",)),
         _c("status", "登记状态", T.CODE, n=10, s=PUBLIC, d="存续 / 在业 / 吊销 / 注销"),
-        _c("deregistered", "注销日期", T.DATE, n=20, s=PUBLIC),
+        _c("deregistered", "注销日期", T.DATE, n=20, s=PUBLIC, event_of=("self",)),
         _c("address", "住所", n=200, s=PUBLIC),
         _c("scope", "经营范围", n=1000, s=PUBLIC),
         _c("authority", "登记机关", n=100, s=PUBLIC),
@@ -96,7 +97,7 @@ ANNUAL_REPORT = SourceContract(
         _c("address", "企业通信地址", n=200, s=PUBLIC),
         _c("phone", "企业联系电话", T.PHONE, n=30, s=PUBLIC),
         _c("email", "电子邮箱", n=100, s=PUBLIC),
-        _c("filed", "填报日期", T.DATE, n=20, s=PUBLIC),
+        _c("filed", "填报日期", T.DATE, n=20, s=PUBLIC, event_of=("self",)),
     ),
 )
 

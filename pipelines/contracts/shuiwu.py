@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "shuiwu", "县税务局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 TAXPAYER = SourceContract(
@@ -61,10 +62,11 @@ MONTHLY_TAX = SourceContract(
         _c("taxpayer_id", "纳税人识别号", T.CREDIT_CODE, req=True, n=20, s=PUBLIC),
         _c("name", "纳税人名称", n=100, s=PUBLIC),
         _c("period_start", "所属期起", T.DATE, req=True, n=20),
-        _c("period_end", "所属期止", T.DATE, n=20),
+        # a period may start before the taxpayer was established (a quarter), not end before it
+        _c("period_end", "所属期止", T.DATE, n=20, event_of=("self",), not_before=("period_start",)),
         _c("tax_item", "征收项目", T.CODE, req=True, n=30),
         _c("amount", "实缴金额（元）", T.AMOUNT, req=True, n=20),
-        _c("paid_date", "入库日期", T.DATE, n=20),
+        _c("paid_date", "入库日期", T.DATE, n=20, event_of=("self",)),
         _c("township", "所属乡镇（街道）", n=50),
     ),
 )

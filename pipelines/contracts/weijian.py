@@ -17,9 +17,10 @@ DEPT, DEPT_ZH = "weijian", "县卫生健康局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 BIRTH = SourceContract(
@@ -40,7 +41,7 @@ BIRTH = SourceContract(
         _c("certificate_no", "出生医学证明编号", req=True, n=20),
         _c("child_name", "新生儿姓名", s=PERSONAL),
         _c("child_gender", "新生儿性别", T.GENDER, n=4, s=PERSONAL),
-        _c("birth_date", "出生日期", T.DATE, req=True, n=20, s=PERSONAL),
+        _c("birth_date", "出生日期", T.DATE, req=True, n=20, s=PERSONAL, event_of=("mother", "father")),
         _c("birth_weight", "出生体重（克）", T.INTEGER, n=6, s=SENSITIVE),
         _c("mother_name", "母亲姓名", req=True, s=PERSONAL),
         _c("mother_id_number", "母亲身份证件号码", T.ID_NUMBER, n=20, s=SENSITIVE),
@@ -65,7 +66,7 @@ DEATH = SourceContract(
         _c("gender", "性别", T.GENDER, n=4, s=PERSONAL),
         _c("id_number", "身份证件号码", T.ID_NUMBER, n=20, s=SENSITIVE),
         _c("birth_date", "出生日期", T.DATE, n=20, s=PERSONAL),
-        _c("death_date", "死亡日期", T.DATE, req=True, n=20, s=PERSONAL),
+        _c("death_date", "死亡日期", T.DATE, req=True, n=20, s=PERSONAL, event_of=("self",)),
         _c("death_place", "死亡地点", n=50, s=PERSONAL),
         _c("cause", "根本死因", n=100, s=SENSITIVE),
         _c("address", "常住地址", n=200, s=PERSONAL),
@@ -89,8 +90,8 @@ CLINIC = SourceContract(
         _c("legal_rep", "法定代表人（主要负责人）", s=PERSONAL, aliases=("负责人",)),
         _c("address", "地址", n=200, s=PUBLIC),
         _c("phone", "联系电话", T.PHONE, n=30),
-        _c("issue_date", "发证日期", T.DATE, n=20, s=PUBLIC),
-        _c("valid_to", "有效期至", T.DATE, n=20, s=PUBLIC),
+        _c("issue_date", "发证日期", T.DATE, n=20, s=PUBLIC, event_of=("self",)),
+        _c("valid_to", "有效期至", T.DATE, n=20, s=PUBLIC, not_before=("issue_date",)),
         _c("ownership", "经营性质", T.CODE, n=20, s=PUBLIC, d="非营利性 / 营利性"),
     ),
 )

@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "xinyong", "县信用办"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int | None = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 CREDIT_LIST = SourceContract(
@@ -36,8 +37,8 @@ CREDIT_LIST = SourceContract(
         _c("subject_name", "主体名称", req=True, n=200, s=PUBLIC),
         _c("uscc", "统一社会信用代码", T.CREDIT_CODE, n=20, s=PUBLIC),
         _c("legal_rep", "法定代表人", s=PERSONAL),
-        _c("listed_date", "列入日期", T.DATE, req=True, n=20, s=PUBLIC),
-        _c("removed_date", "移出日期", T.DATE, n=20, s=PUBLIC),
+        _c("listed_date", "列入日期", T.DATE, req=True, n=20, s=PUBLIC, event_of=("self",)),
+        _c("removed_date", "移出日期", T.DATE, n=20, s=PUBLIC, not_before=("listed_date",)),
         _c("reason", "列入原因", n=500, s=PUBLIC),
         _c("authority", "认定部门", n=100, s=PUBLIC),
     ),

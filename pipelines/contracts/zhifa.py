@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "zhifa", "县综合行政执法局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int | None = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 _PARTY = (
@@ -53,9 +54,9 @@ PENALTY = SourceContract(
         _c("content", "处罚内容", n=1000, s=PUBLIC),
         _c("fine", "罚款金额（万元）", T.AMOUNT, n=20, s=PUBLIC),
         _c("confiscated", "没收违法所得、没收非法财物的金额（万元）", T.AMOUNT, n=20, s=PUBLIC),
-        _c("decision_date", "处罚决定日期", T.DATE, req=True, n=20, s=PUBLIC),
-        _c("valid_until", "处罚有效期", T.DATE, n=20, s=PUBLIC),
-        _c("publish_until", "公示截止期", T.DATE, n=20, s=PUBLIC),
+        _c("decision_date", "处罚决定日期", T.DATE, req=True, n=20, s=PUBLIC, event_of=("self",)),
+        _c("valid_until", "处罚有效期", T.DATE, n=20, s=PUBLIC, not_before=("decision_date",)),
+        _c("publish_until", "公示截止期", T.DATE, n=20, s=PUBLIC, not_before=("decision_date",)),
         _c("authority", "处罚机关", n=100, s=PUBLIC),
         _c("authority_uscc", "处罚机关统一社会信用代码", T.CREDIT_CODE, n=20, s=PUBLIC),
         _c("data_source", "数据来源单位", n=100, s=PUBLIC),

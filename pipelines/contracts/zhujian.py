@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "zhujian", "县住房和城乡建设局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int | None = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 PROPERTY = SourceContract(
@@ -44,7 +45,7 @@ PROPERTY = SourceContract(
         _c("location", "坐落", n=200, s=PERSONAL),
         _c("floor_area", "建筑面积（平方米）", T.DECIMAL, n=20),
         _c("use", "规划用途", n=20),
-        _c("registered", "登记日期", T.DATE, req=True, n=20),
+        _c("registered", "登记日期", T.DATE, req=True, n=20, event_of=("owner", "co_owner")),
         _c("phone", "联系电话", T.PHONE, n=30, s=PERSONAL),
     ),
 )

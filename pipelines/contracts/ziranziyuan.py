@@ -18,9 +18,10 @@ DEPT, DEPT_ZH = "ziranziyuan", "县自然资源局"
 
 
 def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int = 50,
-       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "") -> Column:
+       s: Sensitivity = INTERNAL, aliases: tuple[str, ...] = (), d: str = "",
+       event_of: tuple[str, ...] = (), not_before: tuple[str, ...] = ()) -> Column:
     return Column(name=name, name_zh=zh, type=t, required=req, max_length=n, sensitivity=s,
-                  aliases=aliases, description=d)
+                  aliases=aliases, description=d, event_of=event_of, not_before=not_before)
 
 
 TOWNSHIP_BOUNDARY = SourceContract(
@@ -50,7 +51,7 @@ LAND_PARCEL = SourceContract(
         _c("land_use", "用途", n=30, s=PUBLIC),
         _c("area_m2", "面积（平方米）", T.DECIMAL, n=20, s=PUBLIC),
         _c("right_type", "权利类型", n=30, s=PUBLIC),
-        _c("registered", "登记日期", T.DATE, n=20, s=PUBLIC),
+        _c("registered", "登记日期", T.DATE, n=20, s=PUBLIC, event_of=("owner",)),
         _c("geometry", "geometry", T.GEOMETRY, req=True, n=None, s=PUBLIC),
     ),
 )

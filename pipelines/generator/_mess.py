@@ -62,6 +62,13 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "benefit_after_death": ("一致性", "flagged", "benefit paid after the recipient's death"),
     "licence_after_deregistration": ("一致性", "flagged", "licence valid after its holder was deregistered"),
     "indicator_inconsistent": ("一致性", "flagged", "reported indicator contradicts its parts or other sources"),
+    "event_before_birth": ("时效性", "flagged", "a person's event dated before the person's birth"),
+    "event_before_establishment": ("时效性", "flagged", "an organisation's event dated before its establishment in the row"),
+    "event_before_registered_establishment": (
+        "时效性", "flagged", "an organisation's event dated before the establishment the registry holds"),
+    "dates_out_of_order": ("时效性", "flagged", "a date of a row before one it cannot precede (valid-to before valid-from)"),
+    "event_on_start_day": ("时效性", "passed", "near miss: an event on the very day its party was born or established"),
+    "dates_same_day": ("时效性", "passed", "near miss: two ordered dates of a row on the same day"),
 }
 
 MISSING_SPELLINGS = np.array(["空", "无", "NULL", "-", "/", "null", "N/A", "暂无"])

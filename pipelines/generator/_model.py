@@ -20,7 +20,7 @@ DEFECT_SCHEMA = {
     "column": pl.String,  # English column name; null for a whole-row or whole-file defect
     "kind": pl.String,
     "dimension": pl.String,  # GB/T 36344 dimension (规范性, 完整性, 准确性, 一致性, 时效性, 可访问性)
-    "expected": pl.String,  # normalised, quarantined, rejected, flagged, merged, kept_apart
+    "expected": pl.String,  # normalised, quarantined, rejected, flagged, merged, kept_apart, passed
     "detail": pl.String,
 }
 KEY = "__key"

@@ -242,6 +242,7 @@ def build_population(
     registered = np.where(age >= 1, np.minimum(old_reg, as_of_days - 400), registered)
     registered[moved_in] = rng.integers(window_start, as_of_days - 5, moved_in.sum())
     registered = np.minimum(registered, as_of_days - 1)
+    registered = np.maximum(registered, birth_days)  # nobody is registered before being born
     death_p = np.clip(0.0006 * np.exp(0.09 * np.clip(age - 30, 0, None)), 0, 0.25)
     dies = (rng.random(n) < death_p) & ~moved_in & (registered < window_start)
     death_day = np.where(dies, rng.integers(window_start, as_of_days - 1, n), -1)

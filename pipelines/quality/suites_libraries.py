@@ -3,8 +3,9 @@
 Per library table: column rules by name, dbt tests as keys and required columns, cross-column
 pairs. Per library: accessibility (every table readable and documented). Across departments, one
 suite per source: consistency (each department's record of a resolved person or organisation
-against the library's golden record) and record completeness (records expected in the population
-base). Library values are masked by the sensitivity their dbt YAML gives; an undocumented column
+against the library's golden record), record completeness (records expected in the population
+base) and order in time through the registry (an organisation's events against the legal-entity
+library's establishment date). Library values are masked by the sensitivity their dbt YAML gives; an undocumented column
 is masked as personal rather than leaked.
 """
 
@@ -331,6 +332,51 @@ def completeness_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> l
     return suites
 
 
+def registry_order_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
+    """Per source with organisation events its rows cannot date against themselves: each event
+    against the establishment date of the resolved organisation in the legal-entity library."""
+    from pipelines.contracts import all_contracts
+    from pipelines.quality.time_order import registry_check
+
+    entry = read_declaration(settings, "libraries.yaml").get("registry_time_order")
+    if not entry:
+        return []
+    rules = load_rules(settings)
+    library = library_schema(entry["library"])
+    registry = f"{library}.{entry['table']}"
+    xref = entry["xref"]
+    if not all(table_exists(con, t) for t in (xref, registry)):
+        return []
+    if entry["established"] not in table_columns(con, registry):
+        return []
+    suites: list[Suite] = []
+    for contract in all_contracts():
+        staged = f"staging.stg_{contract.source}"
+        if not table_exists(con, staged):
+            continue
+        found = registry_check(contract, set(table_columns(con, staged)), xref, registry, entry["id"],
+                               entry["established"])
+        if found is None:
+            continue
+        name = f"registry_order__{contract.source}"
+        checks: list[Check] = []
+        columns: dict[str, ColumnInfo] = {}
+        for column, event, start in found.columns:
+            _bind_all(name, settings, rules, entry["rules"], column, (start, event), checks,
+                      shown=(start, event))
+            columns[start] = ColumnInfo(start, "public")
+            columns[event] = ColumnInfo(event, contract.column(column).sensitivity.value)
+        suites.append(
+            Suite(
+                name=name, stage="libraries", table=staged, query=found.query, index_column="row_id",
+                key=(), checks=tuple(checks), columns=columns, department=contract.department,
+                library=library, source=contract.source, requires=(staged, xref, registry),
+                scope="cross-department",
+            )
+        )
+    return suites
+
+
 def library_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Suite]:
     """Every library-stage suite: tables, accessibility, consistency, record completeness."""
     suites: list[Suite] = []
@@ -341,6 +387,7 @@ def library_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[S
     suites += accessibility_suites(settings, con)
     suites += consistency_suites(settings, con)
     suites += completeness_suites(settings, con)
+    suites += registry_order_suites(settings, con)
     return suites
 
 

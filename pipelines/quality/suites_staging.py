@@ -3,8 +3,9 @@
 One suite per staging model checks its current rows (the latest snapshot of a snapshot source,
 every row of an incremental one): required items, the national standards by column type,
 delivered values staging could not read (joined back to the raw text by row id), lengths, the
-contract key, the person parties' cross-column rules and validity periods. One small suite per
-source checks its timeliness (the newest delivery within its update cycle as of the as-of date).
+contract key, the person parties' cross-column rules, and the order in time of the dates the
+contract declares (`pipelines.quality.time_order`). One small suite per source checks its
+timeliness (the newest delivery within its update cycle as of the as-of date).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipelines.quality.declarations import (
     read_declaration,
     rule,
 )
+from pipelines.quality.time_order import event_checks, month_start, within_row_pairs
 from pipelines.settings import Settings
 
 KEY_OCCURRENCE = "__key_occurrence"
@@ -155,9 +157,14 @@ def model_suite(
             if all(c is not None and c in staged for c in columns):
                 builder.add(entry["rules"], columns[-1], tuple(c for c in columns if c))
 
-    for start, end in declared.get("periods") or []:
-        if start in staged and end in staged:
-            builder.add(declared.get("period_rules") or [], end, (start, end))
+    order = declared.get("time_order") or {}
+    derived: list[str] = []
+    for event in event_checks(contract, staged):
+        builder.add(order.get(event.kind) or [], event.column, (event.start, event.event),
+                    shown=tuple(dict.fromkeys((event.start, event.column))))
+        derived += event.select
+    for earlier, later in within_row_pairs(contract, staged):
+        builder.add(order.get("within_row") or [], later, (earlier, later))
 
     columns = {
         c.name: ColumnInfo(name=c.name, sensitivity=c.sensitivity.value, kind=_mask_kind(c))
@@ -169,11 +176,16 @@ def model_suite(
             name=column_name + DELIVERED_SUFFIX, sensitivity=info.sensitivity, kind=info.kind
         )
     columns[KEY_OCCURRENCE] = ColumnInfo(name=KEY_OCCURRENCE, sensitivity="internal")
+    for event in event_checks(contract, staged):
+        sensitivity = "personal" if event.kind == "person" else "public"
+        columns[event.start] = ColumnInfo(name=event.start, sensitivity=sensitivity)
+        if event.event != event.column:
+            columns[event.event] = ColumnInfo(name=event.event, sensitivity=columns[event.column].sensitivity)
     return Suite(
         name=name,
         stage="staging",
         table=table if scope == "current" else f"{table}__history",
-        query=_model_query(contract, table, key, delivered, scope),
+        query=_model_query(contract, table, key, delivered, scope, tuple(derived)),
         index_column="row_id",
         key=("delivery_date", *key) if contract.delivery_mode is DeliveryMode.SNAPSHOT else key,
         checks=tuple(builder.checks),
@@ -186,12 +198,14 @@ def model_suite(
 
 
 def _model_query(
-    contract: SourceContract, table: str, key: tuple[str, ...], delivered: dict[str, str], scope: str
+    contract: SourceContract, table: str, key: tuple[str, ...], delivered: dict[str, str], scope: str,
+    derived: tuple[str, ...] = (),
 ) -> str:
-    """The scope's rows, each with its delivered text and the occurrence number of its key (within
-    its delivery for a snapshot source, where every delivery is a full list)."""
+    """The scope's rows, each with its delivered text, the occurrence number of its key (within
+    its delivery for a snapshot source, where every delivery is a full list) and the `derived`
+    select items (the starts its event dates are checked against)."""
     where = "c.is_current" if scope == "current" else "not c.is_current"
-    select = ["c.*"]
+    select = ["c.*", *derived]
     join = ""
     if key:
         # Only rows whose key repeats are numbered (in a narrow query joined back by rowid); every
@@ -281,13 +295,6 @@ def staging_suites(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[S
     return suites
 
 
-def _month_start(expr: str) -> str:
-    """SQL: the first day of a month written 202603, 2026-03, 2026/03 or 2026年3月."""
-    text = f"trim(cast({expr} as varchar))"
-    formats = ("%Y%m", "%Y-%m", "%Y/%m", "%Y年%m月", "%Y.%m")
-    return "cast(coalesce(" + ", ".join(f"try_strptime({text}, '{f}')" for f in formats) + ") as date)"
-
-
 def _when(when: dict[str, list[str]] | None, alias: str) -> str:
     if not when:
         return "true"
@@ -341,7 +348,7 @@ def _record_date(entry: dict[str, Any]) -> str:
     """SQL: the date a record is checked at (a month's first day, an open end's stand-in)."""
     column = f"c.{quote(entry['date'])}"
     if entry.get("month"):
-        return _month_start(column)
+        return month_start(column)
     if entry.get("open_end"):
         return f"coalesce(cast({column} as date), date '{entry['open_end']}')"
     return f"cast({column} as date)"

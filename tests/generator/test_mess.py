@@ -157,7 +157,7 @@ def test_every_defect_names_a_known_kind_and_outcome(defects: pl.DataFrame) -> N
 
     assert set(defects["kind"].unique()) <= set(KINDS)
     assert set(defects["expected"].unique()) <= {"normalised", "quarantined", "rejected", "flagged", "merged",
-                                                  "kept_apart"}
+                                                  "kept_apart", "passed"}
     assert set(defects["dimension"].unique()) <= {"规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"}
     assert defects["kind"].n_unique() >= 20
 

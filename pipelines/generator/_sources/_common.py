@@ -306,3 +306,123 @@ def other_encoding(delivery: Delivery, encoding: str) -> None:
     delivery.encoding = encoding
     delivery.defects = pl.concat([delivery.defects, whole_file(
         "encoding_drift", None, f"{encoding} instead of {delivery.contract.encoding}")])
+
+
+# --- order in time: events before their party existed, and near misses on the very day ----------
+
+MONTH_FMT = "%Y%m"
+
+
+def _as_dates(values: pl.Series, fmt: str) -> pl.Series:
+    return values.cast(pl.String).str.strptime(pl.Date, fmt, strict=False)
+
+
+def _write(dates: list[date], fmt: str) -> list[str]:
+    return [d.strftime(fmt) for d in dates]
+
+
+def _undamaged(mess: Mess) -> npt.NDArray[np.bool_]:
+    """Rows with no defect logged yet: a planted order error never hides another planted defect
+    (a licence valid after deregistration, a payment after death) by moving its date."""
+    logged = [part[KEY] for part in mess.log if part.height]
+    if not logged:
+        return np.ones(mess.frame.height, dtype=bool)
+    return ~mess.frame[KEY].is_in(pl.concat(logged).drop_nulls().implode()).to_numpy()
+
+
+def _pick_some(
+    mess: Mess, column: str, rate: float, eligible: npt.NDArray[np.bool_], minimum: int
+) -> npt.NDArray[np.bool_]:
+    """`Mess.pick`, topped up to `minimum` rows where that many are eligible (small sources
+    would otherwise often get none, and a kind's recall could not be measured on them)."""
+    mask = mess.pick(column, rate, eligible)
+    free = mess.pick(column, 1.0, eligible) & ~mask
+    short = min(minimum - int(mask.sum()), int(free.sum()))
+    if short > 0:
+        mask[mess.rng.choice(np.nonzero(free)[0], short, replace=False)] = True
+    return mask
+
+
+def _month_back(d: date, months: int) -> date:
+    index = d.year * 12 + d.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def party_start(ctx: Context, frame: pl.DataFrame, role: str, entity: str) -> pl.Series:
+    """The true start of a party of every row: a person's birth, an organisation's establishment."""
+    if entity == "person":
+        table = ctx.population.persons.select(pl.col("person_id").alias("__id"), pl.col("birth_date").alias("__start"))
+    else:
+        table = ctx.orgs.select(pl.col("org_id").alias("__id"), pl.col("established").alias("__start"))
+    ids = frame.select(pl.col(party(role)).alias("__id"))
+    return ids.join(table, on="__id", how="left", maintain_order="left")["__start"]
+
+
+def _one_per_party(mask: npt.NDArray[np.bool_], ids: pl.Series) -> npt.NDArray[np.bool_]:
+    """At most one picked row per party (two rows of a person moved to the same month would
+    repeat a record key)."""
+    first = pl.DataFrame({"id": ids, "pick": mask}).select(
+        pl.col("pick") & (pl.col("id").is_null() | pl.col("id").is_first_distinct().over("pick"))).to_series()
+    return first.to_numpy() & mask
+
+
+def event_before_start(
+    ctx: Context, mess: Mess, column: str, roles: str | tuple[str, ...], entity: str, kind: str, *,
+    fmt: str = "%Y-%m-%d",
+    rate: float = 0.006, near_rate: float = 0.004, guard: tuple[str, ...] = (), month: bool = False,
+    minimum: int = 3,
+) -> None:
+    """An event of a party dated before the party existed (`kind`: `event_before_birth`,
+    `event_before_establishment` ...): a keying error that puts it 1 day to 15 years before the
+    start. Near misses that are in order: events on the very day of the start (a birth registered
+    the day of the birth, a licence issued the day the company was established), kind
+    `event_on_start_day`, expected `passed`. A `month` column (YYYYMM) moves to a month before the
+    start's month, its near miss to the start's month. Rows whose `guard` columns (the ones the
+    start is read from) were damaged are left alone."""
+    roles = (roles,) if isinstance(roles, str) else roles
+    # an event of several parties (a marriage) is in order from the latest of their starts
+    start = pl.DataFrame([party_start(ctx, mess.frame, r, entity).alias(r) for r in roles]).select(
+        pl.max_horizontal(*roles)).to_series()
+    ids = mess.frame[party(roles[0])]
+    event = _as_dates(mess.frame[column], fmt)
+    eligible = (start.is_not_null() & event.is_not_null() & (event >= start)).fill_null(False).to_numpy()
+    eligible &= _undamaged(mess)
+    for name in guard:
+        eligible &= ~mess.touched.get(name, np.zeros(mess.frame.height, dtype=bool))
+    starts = start.to_list()
+    mask = _one_per_party(_pick_some(mess, column, rate, eligible, minimum), ids)
+    picked = [starts[i] for i in np.nonzero(mask)[0]]
+    if month:
+        moved = [_month_back(d, int(k)) for d, k in zip(picked, mess.rng.integers(1, 180, len(picked)), strict=True)]
+    else:
+        moved = [d - timedelta(days=int(k)) for d, k in zip(picked, mess.rng.integers(1, 15 * 365, len(picked)), strict=True)]
+    who = "/".join(roles)
+    mess.apply(kind, column, mask, _write(moved, fmt), detail=f"{column} before the {who}'s start")
+    planted = mess.frame.filter(pl.Series(mask))[party(roles[0])].drop_nulls().implode()
+    eligible &= ~ids.is_in(planted).fill_null(False).to_numpy()
+    near = _one_per_party(_pick_some(mess, column, near_rate, eligible, minimum), ids)
+    same = [starts[i] for i in np.nonzero(near)[0]]
+    if month:
+        same = [date(d.year, d.month, 1) for d in same]
+    mess.apply("event_on_start_day", column, near, _write(same, fmt), detail=f"{column} on the {who}'s start")
+
+
+def dates_reversed(
+    mess: Mess, earlier: str, later: str, *, fmt: str = "%Y-%m-%d", rate: float = 0.006, near_rate: float = 0.004,
+    minimum: int = 3,
+) -> None:
+    """A date of a row keyed before one it cannot precede (`later` before `earlier`: a valid-to
+    before its valid-from, a cremation before the death), kind `dates_out_of_order`; near misses
+    on the same day (`dates_same_day`, expected `passed`)."""
+    first = _as_dates(mess.frame[earlier], fmt)
+    second = _as_dates(mess.frame[later], fmt)
+    eligible = (first.is_not_null() & second.is_not_null() & (second >= first)).fill_null(False).to_numpy()
+    eligible &= ~mess.touched.get(earlier, np.zeros(mess.frame.height, dtype=bool)) & _undamaged(mess)
+    firsts = first.to_list()
+    mask = _pick_some(mess, later, rate, eligible, minimum)
+    picked = [firsts[i] for i in np.nonzero(mask)[0]]
+    moved = [d - timedelta(days=int(k)) for d, k in zip(picked, mess.rng.integers(1, 400, len(picked)), strict=True)]
+    mess.apply("dates_out_of_order", later, mask, _write(moved, fmt), detail=f"{later} before {earlier}")
+    near = _pick_some(mess, later, near_rate, eligible, minimum)
+    mess.apply("dates_same_day", later, near, _write([firsts[i] for i in np.nonzero(near)[0]], fmt),
+               detail=f"{later} on the day of {earlier}")

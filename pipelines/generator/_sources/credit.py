@@ -137,6 +137,9 @@ def licences(ctx: Context) -> list[Delivery]:
     damage_credit_code(mess, "uscc")
     c.damage_person(mess, name="legal_rep", id_number="id_number")
     c.future_date(mess, "decision_date", "iso", ctx.as_of, 0.01)
+    c.event_before_start(ctx, mess, "decision_date", "holder", "org", "event_before_registered_establishment",
+                         guard=("uscc",))
+    c.dates_reversed(mess, "valid_from", "valid_to")
     return c.monthly_deliveries(ctx, contract, mess.frame.drop("__planted"), mess.defects(), "__e",
                                 lambda mth: f"行政许可_{mth:%Y%m}.csv")
 
@@ -151,8 +154,9 @@ def penalties(ctx: Context) -> list[Delivery]:
     kind = rng.integers(0, len(VIOLATIONS), n)
     dept = ctx.department("zhifa")
     fine = np.round(rng.choice([0.05, 0.1, 0.2, 0.5, 1, 2, 5], n), 2)
-    ev = picked.with_columns(
-        __decision=pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 360, n))),
+    ev = picked.with_columns(  # a penalty is decided after the party was established
+        __decision=pl.max_horizontal(pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 360, n))),
+                                     pl.col("established")),
         __kind=pl.Series(kind), __fine=pl.Series(fine),
     ).sort("__decision", "org_id", maintain_order=True).with_columns(__serial=pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4))
     v = {i: x for i, x in enumerate(VIOLATIONS)}
@@ -190,6 +194,9 @@ def penalties(ctx: Context) -> list[Delivery]:
     damage_credit_code(mess, "uscc")
     c.damage_person(mess, name="legal_rep", id_number="id_number")
     mess.transform("date_excel_serial", "decision_date", 0.03, m.excel_serial("slash"))
+    c.event_before_start(ctx, mess, "decision_date", "self", "org", "event_before_registered_establishment",
+                         fmt="%Y/%m/%d", guard=("uscc",))
+    c.dates_reversed(mess, "decision_date", "publish_until", fmt="%Y/%m/%d")
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda mth: f"行政处罚_{mth:%Y%m}.xlsx",
                                 numeric=frozenset({"fine", "confiscated", "decision_date"}))
@@ -206,15 +213,17 @@ def credit_lists(ctx: Context) -> Iterator[Delivery]:
         __authority=pl.lit(ctx.department("shuiwu")["name"]),
         __listed=pl.when(pl.Series(rng.random(red.height) < 0.6)).then(pl.lit(date(ctx.as_of.year - 1, 4, 15)))
         .otherwise(pl.lit(date(ctx.as_of.year, 4, 15))),
-        __removed=pl.lit(None, dtype=pl.Date))
+        __removed=pl.lit(None, dtype=pl.Date)).filter(pl.col("established") <= pl.col("__listed"))
     black = firms.filter(_at_least(rng, firms.height, 0.015, 2))
     start = ctx.as_of - timedelta(days=500)
     black = black.with_columns(
         __type=pl.lit("黑名单"), __list=pl.lit("失信被执行人"), __reason=pl.lit("有履行能力而拒不履行生效法律文书确定义务"),
         __authority=pl.lit(f"{ctx.settings.county.name}人民法院"),
-        __listed=pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 480, black.height))),
+        __listed=pl.max_horizontal(pl.lit(start) + pl.duration(days=pl.Series(rng.integers(0, 480, black.height))),
+                                   pl.col("established")),
         __removed=pl.when(pl.Series(rng.random(black.height) < 0.2)).then(pl.lit(ctx.as_of - timedelta(days=30))),
-    )
+    ).with_columns(  # a listing is removed after it was made
+        __removed=pl.when(pl.col("__removed") > pl.col("__listed")).then(pl.col("__removed")))
     lists = pl.concat([red, black]).sort("__type", "org_id", maintain_order=True)
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=6)
     for i, d in enumerate(dates):
@@ -230,6 +239,7 @@ def credit_lists(ctx: Context) -> Iterator[Delivery]:
         mess = Mess(ctx.rng(f"xinyong.lists.{i}"), frame)
         mess.record("org_renamed", None, mess.frame["__old_name"].to_numpy())
         damage_credit_code(mess, "uscc")
+        c.dates_reversed(mess, "listed_date", "removed_date", minimum=1)
         yield Delivery(contract=contract, delivery_date=d, file_name=f"红黑名单_{stamp(d)}.json",
                             frame=mess.frame.drop("__old_name"), defects=mess.defects(),
                             current=i == len(dates) - 1)

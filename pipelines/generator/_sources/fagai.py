@@ -51,7 +51,9 @@ def projects(ctx: Context) -> pl.DataFrame:
         "industry": INDUSTRIES[rng.integers(0, len(INDUSTRIES), n)],
         "code_year": rng.integers(2022, ctx.as_of.year + 1, n),
         "serial": rng.integers(100000, 999999, n),
-    }).with_columns(start=start)
+    }).with_columns(start=start, __est=owners["established"])
+    # a project does not start before its owner was established
+    frame = frame.with_columns(start=pl.max_horizontal("start", "__est")).drop("__est")
     # Project codes are unique: a serial drawn twice in a year is drawn again for the later project.
     again = ~frame.select(pl.struct("code_year", "serial").is_first_distinct()).to_series().to_numpy()
     while again.any():

@@ -56,6 +56,8 @@ def household_register(ctx: Context) -> Iterator[Delivery]:
                     address="address", address_prefix=prefix, townships=ctx.geo.townships, gender="gender")
     c.damage_csv_rows(mess, "address")
     c.missing_required(mess, "household_no")
+    c.event_before_start(ctx, mess, "registered_date", "self", "person", "event_before_birth",
+                         guard=("id_number", "birth_date"))
     codes = mess.frame["division_code"].fill_null("")
     historic = next((h.code for h in county.historic_codes if h.valid_to is not None and h.valid_to >= 2000),
                     county.code)
@@ -125,6 +127,9 @@ def residence_permit(ctx: Context) -> Iterator[Delivery]:
                     date_style="compact", address="residence_address", townships=ctx.geo.townships,
                     gender="gender")
     c.future_date(mess, "apply_date", "compact", ctx.as_of, 0.02)
+    c.event_before_start(ctx, mess, "apply_date", "self", "person", "event_before_birth", fmt="%Y%m%d",
+                         guard=("id_number", "birth_date"))
+    c.dates_reversed(mess, "apply_date", "valid_to", fmt="%Y%m%d")
     stored, defects = mess.frame, mess.defects()
     for m in months:
         nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)

@@ -65,6 +65,8 @@ def marriages(ctx: Context) -> list[Delivery]:
                         address_prefix=ctx.settings.county.province + ctx.settings.county.city,
                         townships=ctx.geo.townships)
     c.future_date(mess, "registration_date", "iso", ctx.as_of, 0.02)
+    c.event_before_start(ctx, mess, "registration_date", ("husband", "wife"), "person", "event_before_birth",
+                         guard=("male_id_number", "male_birth_date", "female_id_number", "female_birth_date"))
     stored, defects = mess.frame, mess.defects()
     deliveries = list(c.monthly_deliveries(
         ctx, contract, stored, defects, "__e_event", lambda m: f"婚姻登记_{m:%Y%m}.xlsx",
@@ -261,6 +263,7 @@ def cremations(ctx: Context) -> list[Delivery]:
                     townships=ctx.geo.townships, scale=1.3)
     c.damage_person(mess, name="family_name", phone="family_phone")
     c.future_date(mess, "death_date", "slash", ctx.as_of, 0.02)
+    c.dates_reversed(mess, "death_date", "cremation_date", fmt="%Y/%m/%d")
     c.damage_csv_rows(mess, "address")
     stored, defects = mess.frame, mess.defects()
     return c.monthly_deliveries(ctx, contract, stored, defects, "__e", lambda m: f"殡葬火化_{m:%Y%m}.csv")

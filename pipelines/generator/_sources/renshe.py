@@ -83,6 +83,8 @@ def insured_persons(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
     c.damage_person(mess, name="name", id_number="id_number", phone="phone", birth_date="birth_date",
                     date_style="compact", gender="gender", address="address", townships=ctx.geo.townships)
     c.damage_csv_rows(mess, "address")
+    c.event_before_start(ctx, mess, "start_date", "self", "person", "event_before_birth", fmt="%Y%m%d",
+                         guard=("id_number", "birth_date"))
     stored, stored_defects = mess.frame, mess.defects()
     dates = delivery_dates(contract.update_cycle, ctx.as_of, day=12)
     for i, d in enumerate(dates):
@@ -145,6 +147,8 @@ def payments(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
                                           pl.lit(" month(s) after death on "), paid["__death"].cast(pl.String))).to_series())
     c.damage_person(mess, name="name", id_number="id_number", scale=0.6)
     mess.transform("amount_format", "amount", 0.01, amount_format)
+    c.event_before_start(ctx, mess, "period", "self", "person", "event_before_birth", fmt=c.MONTH_FMT,
+                         month=True, guard=("id_number",))
     stored = mess.frame.drop("__death")
     deliveries = c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
                                       lambda m: f"社保缴费发放_{m:%Y%m}.csv", lag_days=6)

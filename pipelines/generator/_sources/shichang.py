@@ -106,6 +106,8 @@ def enterprises(ctx: Context) -> Iterator[Delivery]:
         mess.transform("amount_format", "capital", 0.02, m.amount_format)
         mess.transform("date_format", "established", 0.02, m.date_spelling("iso"))
         mess.transform("traditional_chars", "name", 0.005, m.traditional)
+        c.event_before_start(ctx, mess, "approved", "self", "org", "event_before_establishment",
+                             guard=("established",))
         delivery = Delivery(contract=contract, delivery_date=d, file_name=f"企业登记_{stamp(d)}.csv",
                             frame=mess.frame.drop("__old_name", "__old_rep"), defects=mess.defects(),
                             current=i == len(dates) - 1)

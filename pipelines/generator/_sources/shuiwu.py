@@ -73,9 +73,9 @@ def monthly_tax(ctx: Context) -> Iterator[Delivery]:
     frames = []
     for mth in c.window_months(ctx.as_of):
         quarter_end = mth.month in (1, 4, 7, 10)
-        tax_month = c.month_end(mth)
         active = orgs.with_columns(__vat=pl.Series(vat_payer), __size=pl.Series(size)).filter(
-            (pl.col("established") <= pl.lit(tax_month)) & (pl.col("deregistered_date").is_null()
+            # paid in `mth` for a period ending the day before: only by an organisation existing then
+            (pl.col("established") < pl.lit(mth)) & (pl.col("deregistered_date").is_null()
                                                             | (pl.col("deregistered_date") > pl.lit(mth))))
         ent = active["category"] == "enterprise"
         vat = active.filter(pl.col("__vat") & ((pl.col("category") == "enterprise") | pl.lit(quarter_end)))
@@ -109,6 +109,8 @@ def monthly_tax(ctx: Context) -> Iterator[Delivery]:
     mark_history(mess)
     damage_credit_code(mess, "taxpayer_id", 0.4)
     mess.transform("amount_format", "amount", 0.02, m.amount_format)
+    c.event_before_start(ctx, mess, "paid_date", "self", "org", "event_before_registered_establishment",
+                         fmt="%Y%m%d", guard=("taxpayer_id",))
     stored = mess.frame.drop("__old_name", "__old_rep")
     deliveries = c.monthly_deliveries(ctx, contract, stored, mess.defects(), "__e",
                                 lambda mth: f"税收入库_{mth:%Y%m}.csv", lag_days=8)

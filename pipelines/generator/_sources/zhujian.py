@@ -63,6 +63,8 @@ def properties(ctx: Context) -> list[Delivery]:
     c.damage_person(mess, name="co_owner_name", id_number="co_owner_id")
     c.damage_csv_rows(mess, "location")
     c.future_date(mess, "registered", "iso", ctx.as_of, 0.02)
+    c.event_before_start(ctx, mess, "registered", ("owner", "co_owner"), "person", "event_before_birth",
+                         guard=("owner_id", "co_owner_id"))
     return c.monthly_deliveries(ctx, contract, mess.frame, mess.defects(), "__e",
                                 lambda m: f"不动产登记_{m:%Y%m}.csv")
 
