@@ -65,6 +65,20 @@ class CountyProfile(BaseModel):
     city_code: str = Field(pattern=r"^\d{4}$")
     historic_codes: list[HistoricCode]
     townships: list[Township]
+    timezone: str = Field(
+        "Asia/Shanghai", description="IANA time zone the county's reports show times in (audit times are stored in UTC)"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @property
     def all_codes(self) -> list[str]:
