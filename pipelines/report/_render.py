@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from pipelines.quality.docs import score_text
 from pipelines.quality.vendor_assets import VENDOR_DIR
 from pipelines.report._labels import template_labels
 
@@ -57,7 +58,6 @@ def to_json(document: dict[str, Any]) -> bytes:
 
 def _chart(kind: str, values: list[dict[str, Any]], encoding: dict[str, Any], title: str, width: int = 560) -> dict[str, Any]:
     return {
-        "$schema": "vega-lite-v5.json",
         "title": title,
         "width": width,
         "height": 220,
@@ -155,7 +155,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=_number, percent=_percent, change=_change, when=_when, heat=_heat)
+    env.filters.update(number=_number, percent=_percent, score=score_text, change=_change, when=_when, heat=_heat)
     return env
 
 

@@ -29,10 +29,17 @@ def _gates(con: duckdb.DuckDBPyConnection, context: RunContext) -> list[dict[str
 
 
 def _stages(context: RunContext) -> list[dict[str, Any]]:
+    """Each stage of the run once: its last row (a stage run as mapped tasks, like the ingest
+    per department, ends with a row that totals them)."""
+    last: dict[str, Any] = {}
+    for row in context.run.stages:
+        if row.stage not in last or (row.finished_at or row.started_at) >= (last[row.stage].finished_at or last[row.stage].started_at):
+            last[row.stage] = row
+    ordered = sorted(last.values(), key=lambda s: (s.started_at, s.stage))
     return [
         {"stage": s.stage, "started_at": s.started_at, "finished_at": s.finished_at, "duration_s": s.duration_s,
          "rows_in": s.rows_in, "rows_out": s.rows_out, "outcome": s.outcome, "message": s.message}
-        for s in context.run.stages
+        for s in ordered
     ]
 
 
