@@ -18,6 +18,11 @@ from pipelines.report._context import ChainRun, RunContext, rows_as_dicts
 from pipelines.report._labels import department_label, dimension_label, dimensions, library_label
 from pipelines.warehouse import table_exists
 
+THRESHOLD_RULE = (
+    "阈值 threshold = 须通过的最低比例 the share of evaluated elements that must pass (GX `mostly`); "
+    "允许异常率 allowed rate = 1 − 阈值; 异常率 ≤ 允许异常率 即通过 a check passes when its rate of unexpected "
+    "elements is at most the allowed rate"
+)
 SCORE_FORMULA = "得分 score = Σ(评估元素 − 异常元素) / Σ评估元素 = Σ(elements evaluated − unexpected) / Σ elements evaluated"
 CHECK_STAGES = {"check_staging": "staging", "check_libraries": "libraries"}
 WORST_PER_CELL = 3
@@ -95,6 +100,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, context: RunContext, run_ids: lis
         row["docs"] = links.get((row["run_id"], row["suite"]))
         row["dimension_label"] = dimension_label(row["dimension"])
         row["passed"] = bool(row["success"])
+        row["allowed_rate"] = 1.0 - row["threshold"]
     return rows
 
 
@@ -124,7 +130,7 @@ def _matrix(con: duckdb.DuckDBPyConnection, run_ids: list[str], scope: str, chec
             if len(bucket) < WORST_PER_CELL:
                 bucket.append({k: check[k] for k in (
                     "suite", "column", "rule", "unexpected_count", "elements_evaluated", "ratio",
-                    "threshold", "passed", "docs", "severity",
+                    "threshold", "allowed_rate", "passed", "docs", "severity",
                 )})
     table = []
     for name in sorted(cells):
@@ -149,6 +155,7 @@ def scores_section(con: duckdb.DuckDBPyConnection, context: RunContext) -> dict[
     ).fetchone()[0] if run_ids else 0  # type: ignore[index]
     return {
         "formula": SCORE_FORMULA,
+        "threshold_rule": THRESHOLD_RULE,
         "check_runs": run_ids,
         "departments": _matrix(con, run_ids, "department", checks) if run_ids else {"rows": [], "dimensions": []},
         "libraries": _matrix(con, run_ids, "library", checks) if run_ids else {"rows": [], "dimensions": []},

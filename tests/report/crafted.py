@@ -39,7 +39,7 @@ def stage_rows(chain: str, start: datetime, check_ids: tuple[str, str], findings
 
 
 def result(run_id: str, stage: str, suite: str, column: str, dimension: str, evaluated: int, unexpected: int,
-           threshold: float = 0.0, department: str | None = "gongan", library: str | None = None,
+           threshold: float = 1.0, department: str | None = "gongan", library: str | None = None,
            scope: str = "current", severity: str = "error") -> dict:
     ratio = unexpected / evaluated if evaluated else 0.0
     return {
@@ -48,7 +48,7 @@ def result(run_id: str, stage: str, suite: str, column: str, dimension: str, eva
         "rule": f"rule_{column}", "dimension": dimension, "indicator": "format compliance", "severity": severity,
         "threshold": threshold, "baseline_rate": None, "reason": "r", "department": department, "library": library,
         "source": SOURCE if department else None, "element_count": evaluated, "elements_evaluated": evaluated,
-        "unexpected_count": unexpected, "ratio": ratio, "success": ratio <= threshold, "closes_gate": False,
+        "unexpected_count": unexpected, "ratio": ratio, "success": 1 - ratio >= threshold, "closes_gate": False,
         "evaluated_at": T0,
     }
 
@@ -92,7 +92,7 @@ def craft(settings: Settings, findings: bool = True, second_run: bool = True) ->
                 result(check_staging, "staging", "stg_gongan__household_register", "old_id", "准确性", 500, 500,
                        scope="history"),
                 result(check_libraries, "libraries", "lib_population__person", "birth_date", "时效性", 200, 50,
-                       threshold=0.1, department=None, library="lib_population"),
+                       threshold=0.9, department=None, library="lib_population"),
             ])
             con.execute(
                 "insert into dq.gate values (?, ?, 'lib_population', false, 'fail', ['lib_population__person.birth_date'], ?)",
