@@ -28,6 +28,17 @@ FILE_STATUS_NAMES = {
     "deferred": "暂缓 deferred",
     "rejected": "拒收 rejected",
 }
+STAGE_NAMES = {
+    "generate": "生成样例 generate",
+    "ingest": "接入 ingest",
+    "stage": "标准化 stage",
+    "check_staging": "检查（标准化数据） check staging",
+    "resolve": "实体解析 resolve",
+    "build": "建库 build",
+    "check_libraries": "检查（基础库） check libraries",
+    "findings": "发现 findings",
+    "publish": "发布 publish",
+}
 DELIVERY_NAMES = {"on_time": "按期 on time", "late": "迟交 late", "missing": "缺交 missing"}
 
 
@@ -65,4 +76,5 @@ def template_labels() -> dict[str, dict[str, str]]:
         "check_severity": CHECK_SEVERITY_NAMES,
         "file_status": FILE_STATUS_NAMES,
         "delivery": DELIVERY_NAMES,
+        "stage": STAGE_NAMES,
     }

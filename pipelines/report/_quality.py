@@ -104,6 +104,24 @@ def check_rows(con: duckdb.DuckDBPyConnection, context: RunContext, run_ids: lis
     return rows
 
 
+def clean_checks(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> list[dict[str, Any]]:
+    """The checks of the run that found nothing, each with its threshold (listed for completeness)."""
+    if not run_ids or not table_exists(con, "dq.results"):
+        return []
+    rows = rows_as_dicts(con.execute(
+        f"""
+        select suite, "column", rule, dimension, severity, elements_evaluated, threshold
+        from dq.results
+        where run_id in ({_marks(run_ids)}) and unexpected_count = 0 and success
+        order by suite, "column" nulls first, rule, check_id
+        """,
+        run_ids,
+    ))
+    for row in rows:
+        row["dimension_label"] = dimension_label(row["dimension"])
+    return rows
+
+
 def _matrix(con: duckdb.DuckDBPyConnection, run_ids: list[str], scope: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
     label = department_label if scope == "department" else library_label
     rows = con.execute(
@@ -162,6 +180,7 @@ def scores_section(con: duckdb.DuckDBPyConnection, context: RunContext) -> dict[
         "checks": [
             {k: v for k, v in c.items() if k not in ("run_id",)} for c in checks
         ],
+        "clean": clean_checks(con, run_ids),
         "checks_total": int(total),
         "checks_clean": int(total) - len(checks),
     }

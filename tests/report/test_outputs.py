@@ -131,3 +131,16 @@ def test_pdf_without_chromium_says_so(crafted: Settings, monkeypatch: pytest.Mon
     monkeypatch.setattr(_pdf, "find_browser", lambda: None)
     with pytest.raises(GovdataError, match="not installed"):
         _pdf.print_pdf(crafted.reports_path / "x.html", crafted.reports_path / "x.pdf")
+
+
+def test_the_county_time_zone_is_a_setting(crafted: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.errors import SettingsError
+    from pipelines.settings import load_settings
+
+    monkeypatch.setenv("GOVDATA_COUNTY__TIMEZONE", "Asia/Urumqi")
+    write_report(load_settings())
+    page = (crafted.reports_path / RUN_B / "index.html").read_text(encoding="utf-8")
+    assert "Asia/Urumqi" in page and "UTC+06:00" in page and "2026-11-02 07:00:00" in page
+    monkeypatch.setenv("GOVDATA_COUNTY__TIMEZONE", "Mars/Olympus")
+    with pytest.raises(SettingsError, match="GOVDATA_COUNTY__TIMEZONE"):
+        load_settings()

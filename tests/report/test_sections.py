@@ -73,6 +73,7 @@ def test_scores_per_department_and_library_with_worst_checks(session) -> None:
     # every check that found something, with its threshold and outcome; the clean one is counted
     assert [c["unexpected_count"] for c in scores["checks"]] == [500, 50, 10]
     assert scores["checks_total"] == 4 and scores["checks_clean"] == 1
+    assert [(c["column"], c["threshold"]) for c in scores["clean"]] == [("name", 1.0)]
 
 
 def test_trends_over_the_runs_up_to_this_one(session) -> None:
