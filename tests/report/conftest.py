@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import duckdb
 import pytest
@@ -31,8 +30,3 @@ def session(crafted: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnection, RunC
         store(con, context)
         yield con, context
 
-
-def section(con: duckdb.DuckDBPyConnection, context: RunContext, key: str) -> dict[str, Any]:
-    from pipelines.report import SECTIONS
-
-    return next(s for s in SECTIONS if s.key == key).collect(con, context)

@@ -5,12 +5,14 @@ correction that supersedes a file, a rejected and a deferred file, quality resul
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import duckdb
 
 from pipelines.contracts import get_contract
 from pipelines.ingest._ledger import ensure_raw_table, ensure_tables as ensure_ingest_tables
 from pipelines.quality.store import ensure_tables as ensure_dq_tables
+from pipelines.report import RunContext
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -144,3 +146,10 @@ def craft_findings(con: duckdb.DuckDBPyConnection, run_id: str, open_count: int)
         "(?, 'payroll_ghosts', '空挂工资', 0, 0, 0, 0, null)",
         [run_id, open_count, run_id],
     )
+
+
+def section(con: duckdb.DuckDBPyConnection, context: RunContext, key: str) -> dict[str, Any]:
+    """One section's data, collected as the report does (`not_run` when its tables are missing)."""
+    from pipelines.report import SECTIONS
+
+    return next(s for s in SECTIONS if s.key == key).collect(con, context)

@@ -3,7 +3,6 @@ checked against what was crafted, and with the tables of later stages missing or
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from pipelines.errors import GovdataError
@@ -11,8 +10,7 @@ from pipelines.report import NOT_RUN, SECTIONS, resolve_run
 from pipelines.report._reconciliation import mask_raw_text, store
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
-from report.conftest import section
-from report.crafted import LEDGER, RUN_A, RUN_B, SOURCE, craft
+from report.crafted import LEDGER, RUN_A, RUN_B, SOURCE, craft, section
 
 
 def test_sections_are_in_the_issue_order_with_their_headings() -> None:
