@@ -95,7 +95,8 @@ def charts(sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if trends["findings"]:
             specs["chart-trend-findings"] = _chart("line", trends["findings"], {
                 "x": x,
-                "y": {"field": "findings", "type": "quantitative", "title": "发现数 findings"},
+                "y": {"field": "findings", "type": "quantitative", "title": "发现数 findings",
+                      "axis": {"tickMinStep": 1, "format": "d"}},
                 "color": {"field": "rule", "type": "nominal", "title": "规则 rule"},
             }, "各规则发现数趋势 Findings per rule over runs")
     findings = sections.get("findings", {})
@@ -104,7 +105,8 @@ def charts(sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
             {"rule": f"{r['title']} {r['rule']}", "findings": r["count"]} for r in findings["rules"]
         ], {
             "y": {"field": "rule", "type": "nominal", "sort": None, "title": "规则 rule"},
-            "x": {"field": "findings", "type": "quantitative", "title": "发现数 findings"},
+            "x": {"field": "findings", "type": "quantitative", "title": "发现数 findings",
+                  "axis": {"tickMinStep": 1, "format": "d"}},
         }, "各规则发现数 Findings per rule")
     return specs
 
