@@ -185,3 +185,19 @@ def test_pdf_prints_with_chromium(tiny_report: dict[str, Any]) -> None:
 
     target = print_pdf(tiny_report["page"], tiny_report["page"].with_name("report.pdf"))
     assert target.read_bytes()[:5] == b"%PDF-" and target.stat().st_size > 10_000
+
+
+def test_every_link_of_the_page_resolves(tiny_report: dict[str, Any]) -> None:
+    """Anchors point at sections on the page; other links (Data Docs pages) at files beside it."""
+    import re
+
+    page = tiny_report["page"]
+    text = page.read_text(encoding="utf-8")
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    links = re.findall(r'\bhref="([^"]+)"', text)
+    assert any(link.startswith("../data_docs/") for link in links)
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in ids, link
+        else:
+            assert (page.parent / link).resolve().exists(), link
