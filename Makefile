@@ -8,7 +8,7 @@ export AIRFLOW_HOME := $(CURDIR)/airflow_home
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: run test setup airflow-init airflow generate status lock dbt-docs codegen clean
+.PHONY: run test setup browser-deps airflow-init airflow generate status lock dbt-docs codegen clean
 
 $(BIN)/govdata: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,22 @@ run: airflow-init
 	$(BIN)/govdata run
 	$(BIN)/govdata status
 
-test: setup
+test: setup browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The report's browser tests drive Debian's Chromium (Playwright, no browser download) and need a
+# CJK font. Installed with apt-get when missing and running as root; if that cannot be done the
+# tests skip and say why. Never fails the build.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and fonts-noto-cjk (apt-get) for the report's browser tests"; \
+		( apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 --no-install-recommends chromium fonts-noto-cjk ) >/dev/null 2>&1 \
+		|| echo "could not install chromium and fonts-noto-cjk: the report's browser tests will skip"; \
+	else \
+		echo "chromium or a CJK font is missing (not root: not installing): the report's browser tests will skip"; \
+	fi
 
 generate: setup
 	$(BIN)/govdata generate

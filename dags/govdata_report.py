@@ -1,4 +1,6 @@
-"""Write the auditors' HTML report of the run."""
+"""Write the auditors' report of the chain run: data/reports/<run id>/ (index.html, report.json,
+findings.xlsx) and the data/reports/latest link; the run's reconciliation counts go to
+meta.reconciliation."""
 
 from airflow.sdk import dag, task
 

@@ -177,12 +177,18 @@ def publish() -> None:
 
 
 @app.command()
-def report() -> None:
-    """Write the auditors' HTML report of the last run."""
+def report(
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="the run to report on (default: the latest); rebuilds an earlier run's report")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="also print the page to report.pdf with headless Chromium")] = False,
+) -> None:
+    """Write the auditors' report of a run: data/reports/<run id>/ (index.html, report.json,
+    findings.xlsx; data/reports/latest follows the newest run)."""
     from pipelines.report import run_report
 
     with console.status("writing the report"):
-        _print_mapping("report", run_report(_settings()))
+        _print_mapping("report", run_report(_settings(), run_id=run_id, pdf=pdf))
 
 
 @app.command()

@@ -67,7 +67,10 @@ class CountyProfile(BaseModel):
     city_code: str = Field(pattern=r"^\d{4}$")
     historic_codes: list[HistoricCode]
     townships: list[Township]
-    timezone: str = Field("Asia/Shanghai", description="the county's time zone (IANA name): schedules and report times")
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="the county's IANA time zone: the schedule runs in it, reports show times in it (audit tables store UTC)",
+    )
 
     @field_validator("timezone")
     @classmethod

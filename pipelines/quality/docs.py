@@ -178,9 +178,12 @@ def _table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
     for record in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, record, strict=True):
-            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            if isinstance(value, float):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                text = "—"  # no value (a dimension without checks): never "nan"
+            elif isinstance(value, float):
                 text = f"{value:.4f}"
+            else:
+                text = str(value)
             shown = html.escape(text)
             if links and column == "suite" and text in links:
                 shown = f'<a href="{links[text]}">{shown}</a>'
@@ -211,13 +214,40 @@ def _suite_rows(outcomes: list[SuiteOutcome]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def score_text(score: float | None) -> str:
+    """A dimension score as the Data Docs and the auditors' report show it: a percentage with one
+    decimal, or `—` when nothing of the dimension was evaluated (no checks: no score, not 0)."""
+    if score is None or (isinstance(score, float) and pd.isna(score)):
+        return "—"
+    return f"{100 * score:.1f}%"
+
+
 def _scores_pivot(scores: pd.DataFrame) -> pd.DataFrame:
+    """Scope x dimension, every GB/T 36344 dimension a column (in the standard's order), each cell
+    the share of evaluated elements passing, pooled over the scope's checks."""
     if scores.empty:
         return scores
-    pivot = scores.pivot_table(index=["scope", "scope_name"], columns="dimension", values="score", aggfunc="first")
-    ordered = [d for d in DIMENSIONS if d in pivot.columns]
-    pivot = pivot[ordered].rename(columns={d: f"{d} {DIMENSION_EN[d]}" for d in ordered})
-    return pivot.reset_index()
+    totals = scores.groupby(["scope", "scope_name", "dimension"], as_index=False)[
+        ["elements_passing", "elements_evaluated"]
+    ].sum()
+    totals["score"] = [
+        p / e if e else None for p, e in zip(totals["elements_passing"], totals["elements_evaluated"], strict=True)
+    ]
+    pivot = totals.pivot(index=["scope", "scope_name"], columns="dimension", values="score")
+    pivot = pivot.reindex(columns=list(DIMENSIONS))
+    table = pivot.apply(lambda column: column.map(score_text)).rename(columns={d: f"{d} {DIMENSION_EN[d]}" for d in DIMENSIONS})
+    return table.reset_index()
+
+
+def _trend_table(trend: pd.DataFrame) -> pd.DataFrame:
+    """The trend with its scores shown as the scores table shows them."""
+    if trend.empty:
+        return trend
+    shown = trend.copy()
+    for dimension in DIMENSIONS:
+        if dimension in shown.columns:
+            shown[dimension] = shown[dimension].map(score_text)
+    return shown.rename(columns={d: f"{d} {DIMENSION_EN[d]}" for d in DIMENSIONS})
 
 
 def build_run_docs(
@@ -261,13 +291,14 @@ def build_run_docs(
         )
         body += ["<h2 class=\"h5\">发布闸门 Publication gates</h2>", _table(gate_frame)]
     body += [
-        "<h2 class=\"h5\">维度得分 Dimension scores (share of elements passing, GB/T 36344)</h2>",
+        "<h2 class=\"h5\">维度得分 Dimension scores (GB/T 36344): Σ(elements evaluated − unexpected) / Σ elements "
+        "evaluated over the current data; — means no check of that dimension</h2>",
         _table(_scores_pivot(scores)),
         "<h2 class=\"h5\">套件 Suites</h2>",
         "<p>每个套件的定义与结果 JSON: <code>suites/&lt;suite&gt;.json</code></p>",
         _table(_suite_rows(outcomes), links),
         "<h2 class=\"h5\">趋势 Trend (recent runs)</h2>",
-        _table(trend),
+        _table(_trend_table(trend)),
     ]
     index = folder / "index.html"
     title = f"数据质量检查 Data quality · {stage}"

@@ -19,7 +19,7 @@ from pipelines.settings import Settings
 pytestmark = pytest.mark.e2e
 
 # Append-only audit tables: they record wall-clock times and run ids by design.
-AUDIT_TABLES = {"meta.runs", "raw.ingest_ledger"}
+AUDIT_TABLES = {"meta.runs", "raw.ingest_ledger", "meta.reconciliation"}  # the last: counts per run id
 AUDIT_SCHEMAS = {"dq"}
 
 
@@ -177,8 +177,19 @@ def test_open_data_and_report_are_written(pipeline_run: dict) -> None:
     assert frame["population"].sum() > 0
     # an aggregate: no personal columns at all
     assert not {"name", "id_number", "phone", "address"} & set(frame.columns)
-    report = settings.reports_path / f"report_{settings.as_of.isoformat()}.html"
-    assert report.exists() and "lib_population.person" in report.read_text(encoding="utf-8")
+    # the auditors' report of each chain run, `latest` pointing at the second one
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        chains = [r for (r,) in con.execute(
+            "select chain_run_id from meta.runs where stage = 'report' group by 1 order by min(started_at)"
+        ).fetchall()]
+    assert len(chains) == 2
+    for chain in chains:
+        folder = settings.reports_path / chain
+        assert {p.name for p in folder.iterdir()} >= {"index.html", "report.json", "findings.xlsx"}
+    latest = settings.reports_path / "latest"
+    assert latest.is_symlink() and latest.resolve() == (settings.reports_path / chains[-1]).resolve()
+    page = (latest / "index.html").read_text(encoding="utf-8")
+    assert "核对 Reconciliation" in page and chains[-1] in page
 
 
 def test_status_shows_every_stage(pipeline_run: dict) -> None:
