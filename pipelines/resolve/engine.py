@@ -586,15 +586,23 @@ def unique_evidence_links(
         )
         rows.append(members.join(groups.select("place", "key", "n_id", "id_label", "ok"), on=["place", "key"]).with_columns(rule=pl.lit(k)))
     rows_all = pl.concat(rows)
-    # per sparse record: ambiguous (a second same-sounding person at one of its places) and its
-    # target (the one identified person its specific, unique evidence points to)
+    # per sparse record and rule: ambiguous (a second same-sounding person at its place), else
+    # the identified people its specific, unique evidence points to; a rule that is ambiguous
+    # for a record says nothing (another rule may still decide), two rules pointing at different
+    # people make the record ambiguous
     useful = pl.col("ok") & (pl.col("n_id") == 1)
-    per_record = (
+    per_rule = (
         rows_all.filter(~pl.col("ident"))
+        .group_by("i", "rule")
+        .agg((pl.col("n_id") >= 2).any().alias("rule_ambiguous"), pl.col("id_label").filter(useful).unique().alias("targets"))
+    )
+    per_record = (
+        per_rule.with_columns(pl.when(~pl.col("rule_ambiguous")).then(pl.col("targets")).otherwise(pl.lit([], dtype=pl.List(pl.Int64))))
         .group_by("i")
-        .agg(
-            ((pl.col("n_id") >= 2).any() | (pl.col("id_label").filter(useful).n_unique() >= 2)).alias("ambiguous"),
-            pl.col("id_label").filter(useful).min().alias("target"),
+        .agg(pl.col("rule_ambiguous").any().alias("some_ambiguous"), pl.col("targets").list.explode(keep_nulls=False, empty_as_null=False).unique().alias("targets"))
+        .with_columns(
+            ambiguous=(pl.col("targets").list.len() >= 2) | (pl.col("some_ambiguous") & (pl.col("targets").list.len() == 0)),
+            target=pl.when(pl.col("targets").list.len() == 1).then(pl.col("targets").list.first()),
         )
     )
     ambiguous = np.zeros(n, dtype=bool)
@@ -602,6 +610,7 @@ def unique_evidence_links(
     idx = per_record["i"].to_numpy()
     ambiguous[idx] = per_record["ambiguous"].to_numpy()
     target[idx] = per_record["target"].fill_null(-1).to_numpy()
+    rule_ambiguous = per_rule.filter("rule_ambiguous").select("i", "rule")
 
     # pairs sharing a (place, sound) under some rule
     tp = pl.DataFrame({"p": touches.astype(np.int64), "l": left[touches].astype(np.int64), "r": right[touches].astype(np.int64)})
@@ -609,6 +618,9 @@ def unique_evidence_links(
     shared = (
         tp.join(side.rename({"i": "l"}), on="l")
         .join(side.select("i", "rule", "place", "key").rename({"i": "r"}), on=["r", "rule", "place", "key"], how="semi")
+        # a rule ambiguous for either record does not link them
+        .join(rule_ambiguous.rename({"i": "l"}), on=["l", "rule"], how="anti")
+        .join(rule_ambiguous.rename({"i": "r"}), on=["r", "rule"], how="anti")
         .group_by("p")
         .agg(pl.col("rule").filter("ok").min().alias("rule"), pl.col("ok").any().alias("any_ok"))
     )
@@ -631,6 +643,7 @@ def unique_evidence_links(
             amb |= bad
             ok &= ~bad
     linked[p[ok]] = rule_of[ok]
+    why[touches[ambiguous[left[touches]] | ambiguous[right[touches]]]] = REASON_AMBIGUOUS
     why[p[amb & ~ok]] = REASON_AMBIGUOUS
     why[p[~amb & ~ok & (rule_of < 0) & shared["any_ok"].not_().to_numpy()]] = REASON_COMMON
     return linked, why
