@@ -498,14 +498,16 @@ def _resolve_core(
         # unique-evidence rules, judged against the entities the other records resolve to.
         sparse = _sparse(frame, config)
         touches = sparse[left] | sparse[right]
-        labels, _ = constrained_components(n, left, right, weights, match & ~touches, cannot, valid_ids, rank)
-        linked, why = unique_evidence_links(frame, cols, left, right, labels, sparse, config)
-        touched_reason = np.where(linked >= 0, len(FIXED_REASONS) + len(config.keep_apart) + linked, why)
-        update = touches & ((linked >= 0) | (why != REASON_SPARSE) | match)
-        reason[update] = touched_reason[update]
-        match = (match & ~touches) | (linked >= 0)
+        match &= ~touches
     labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids, rank)
     reason[refused] = REASON_CLUSTER
+    if config.unique_evidence:
+        linked, why = unique_evidence_links(frame, cols, left, right, labels, sparse, config)
+        touched_reason = np.where(linked >= 0, len(FIXED_REASONS) + len(config.keep_apart) + linked, why)
+        update = touches & ((linked >= 0) | (why != REASON_SPARSE) | (reason == 1))
+        reason[update] = touched_reason[update]
+        match |= linked >= 0
+        labels = _attach(labels, left[linked >= 0], right[linked >= 0])
     timings["cluster_s"] = time.perf_counter() - clock
 
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
@@ -520,6 +522,18 @@ def _sparse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
         return np.zeros(frame.height, dtype=bool)
     missing = pl.all_horizontal([pl.col(c).is_null() for c in config.sparse_columns])
     return frame.select(missing).to_series().to_numpy().astype(bool)
+
+
+def _attach(labels: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Labels after adding links that may join no two existing entities (each linked group of
+    sparse records points at one entity at most, see `unique_evidence_links`): components over
+    the records, one node per existing label, and the new links."""
+    if len(left) == 0:
+        return labels
+    n = len(labels)
+    nodes = np.arange(n)
+    merged = components(n + int(labels.max()) + 1, np.r_[nodes, left], np.r_[n + labels, right])
+    return merged[:n]
 
 
 def unique_evidence_links(
@@ -547,20 +561,40 @@ def unique_evidence_links(
     touches = np.flatnonzero(sparse[left] | sparse[right])
     if len(touches) == 0 or not config.sound_columns:
         return linked, why
-    records = pl.DataFrame({"i": np.arange(n, dtype=np.int64), "label": labels.astype(np.int64), "ident": ~sparse})
+    # Only places where a sparse record sits, and only sounds a sparse record has, matter: the
+    # rest of the county is left out before any group-by.
     slots = cols.codes(*config.sound_columns)
+    places = [cols.codes(rule.place)[0] for rule in config.unique_evidence]
+    sparse_key = np.zeros(max((int(c.max(initial=-1)) for c in slots), default=-1) + 1, dtype=bool)
+    for c in slots:
+        sparse_key[c[sparse & (c >= 0)]] = True
+    at_sparse_place = []
+    for place in places:
+        flag = np.zeros(int(place.max(initial=-1)) + 1, dtype=bool)
+        flag[place[sparse & (place >= 0)]] = True
+        at_sparse_place.append((place >= 0) & flag[np.maximum(place, 0)])
+    has_key = np.zeros(n, dtype=bool)
+    for c in slots:
+        has_key |= (c >= 0) & sparse_key[np.maximum(c, 0)]
+    keep = np.flatnonzero(has_key)
     keys = (
-        pl.DataFrame({"i": np.tile(np.arange(n, dtype=np.int64), len(slots)), "key": np.concatenate(slots)})
-        .filter(pl.col("key") >= 0)
+        pl.DataFrame(
+            {
+                "i": np.tile(keep, len(slots)),
+                "key": np.concatenate([c[keep] for c in slots]),
+                "label": np.tile(labels[keep].astype(np.int64), len(slots)),
+                "ident": np.tile(~sparse[keep], len(slots)),
+            }
+        )
+        .filter((pl.col("key") >= 0) & pl.Series(np.concatenate([sparse_key[np.maximum(c[keep], 0)] for c in slots])))
         .unique()
-        .join(records, on="i")
     )
-    people = max(1, int(records.filter("ident")["label"].n_unique()))
+    people = max(1, int(np.unique(labels[~sparse]).size))
     share = keys.filter("ident").group_by("key").agg((pl.col("label").n_unique() / people).alias("share"))
     rows = []
     for k, rule in enumerate(config.unique_evidence):
-        (place,) = cols.codes(rule.place)
-        members = keys.join(pl.DataFrame({"i": np.arange(n, dtype=np.int64), "place": place}), on="i").filter(pl.col("place") >= 0)
+        place, here = places[k], at_sparse_place[k]
+        members = keys.join(pl.DataFrame({"i": np.flatnonzero(here), "place": place[here]}), on="i")
         ident_label = pl.col("label").filter(pl.col("ident"))
         groups = members.group_by("place", "key").agg(
             ident_label.n_unique().alias("n_id"), ident_label.min().alias("id_label"), (~pl.col("ident")).any().alias("has_sparse")
@@ -569,7 +603,9 @@ def unique_evidence_links(
         # identified person there shares (each such sound is someone the registers do not know)
         at_place = pl.concat(
             [
-                members.filter("ident").group_by("place").agg(pl.col("label").n_unique().alias("n")),
+                pl.DataFrame({"place": place[here & ~sparse], "label": labels[here & ~sparse].astype(np.int64)})
+                .group_by("place")
+                .agg(pl.col("label").n_unique().cast(pl.UInt32).alias("n")),
                 groups.filter(pl.col("n_id") == 0).group_by("place").agg(pl.len().alias("n")),
             ]
         ).group_by("place").agg(pl.col("n").sum().alias("people"))
