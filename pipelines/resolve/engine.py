@@ -573,28 +573,27 @@ def unique_evidence_links(
         flag = np.zeros(int(place.max(initial=-1)) + 1, dtype=bool)
         flag[place[sparse & (place >= 0)]] = True
         at_sparse_place.append((place >= 0) & flag[np.maximum(place, 0)])
-    has_key = np.zeros(n, dtype=bool)
-    for c in slots:
-        has_key |= (c >= 0) & sparse_key[np.maximum(c, 0)]
-    keep = np.flatnonzero(has_key)
-    keys = (
-        pl.DataFrame(
-            {
-                "i": np.tile(keep, len(slots)),
-                "key": np.concatenate([c[keep] for c in slots]),
-                "label": np.tile(labels[keep].astype(np.int64), len(slots)),
-                "ident": np.tile(~sparse[keep], len(slots)),
-            }
-        )
-        .filter((pl.col("key") >= 0) & pl.Series(np.concatenate([sparse_key[np.maximum(c[keep], 0)] for c in slots])))
-        .unique()
-    )
-    people = max(1, int(np.unique(labels[~sparse]).size))
+    # (record, sound key) rows of the keys a sparse record has, each pair once (two readings of
+    # a name can share a near-sound key)
+    key_parts, row_parts = [], []
+    for j, c in enumerate(slots):
+        wanted = (c >= 0) & sparse_key[np.maximum(c, 0)]
+        for earlier in slots[:j]:
+            wanted &= c != earlier
+        row_parts.append(np.flatnonzero(wanted))
+        key_parts.append(c[row_parts[-1]])
+    key_rows = np.concatenate(row_parts)
+    key_codes = np.concatenate(key_parts)
+    keys = pl.DataFrame({"i": key_rows, "key": key_codes, "label": labels[key_rows].astype(np.int64), "ident": ~sparse[key_rows]})
+    seen = np.zeros(int(labels.max(initial=-1)) + 1, dtype=bool)
+    seen[labels[~sparse]] = True
+    people = max(1, int(seen.sum()))
     share = keys.filter("ident").group_by("key").agg((pl.col("label").n_unique() / people).alias("share"))
     rows = []
     for k, rule in enumerate(config.unique_evidence):
         place, here = places[k], at_sparse_place[k]
-        members = keys.join(pl.DataFrame({"i": np.flatnonzero(here), "place": place[here]}), on="i")
+        at = here[key_rows]
+        members = keys.filter(pl.Series(at)).with_columns(place=pl.Series(place[key_rows[at]]))
         ident_label = pl.col("label").filter(pl.col("ident"))
         groups = members.group_by("place", "key").agg(
             ident_label.n_unique().alias("n_id"), ident_label.min().alias("id_label"), (~pl.col("ident")).any().alias("has_sparse")
@@ -627,18 +626,22 @@ def unique_evidence_links(
     # for a record says nothing (another rule may still decide), two rules pointing at different
     # people make the record ambiguous
     useful = pl.col("ok") & (pl.col("n_id") == 1)
-    per_rule = (
-        rows_all.filter(~pl.col("ident"))
-        .group_by("i", "rule")
-        .agg((pl.col("n_id") >= 2).any().alias("rule_ambiguous"), pl.col("id_label").filter(useful).unique().alias("targets"))
+    sparse_rows = rows_all.filter(~pl.col("ident"))
+    rule_ambiguous = sparse_rows.filter(pl.col("n_id") >= 2).select("i", "rule").unique()
+    targets = (
+        sparse_rows.filter(useful)
+        .join(rule_ambiguous, on=["i", "rule"], how="anti")
+        .group_by("i")
+        .agg(pl.col("id_label").n_unique().alias("k"), pl.col("id_label").min().alias("t"))
     )
     per_record = (
-        per_rule.with_columns(pl.when(~pl.col("rule_ambiguous")).then(pl.col("targets")).otherwise(pl.lit([], dtype=pl.List(pl.Int64))))
-        .group_by("i")
-        .agg(pl.col("rule_ambiguous").any().alias("some_ambiguous"), pl.col("targets").list.explode(keep_nulls=False, empty_as_null=False).unique().alias("targets"))
+        sparse_rows.select("i")
+        .unique()
+        .join(targets, on="i", how="left")
+        .join(rule_ambiguous.select("i").unique().with_columns(some=pl.lit(True)), on="i", how="left")
         .with_columns(
-            ambiguous=(pl.col("targets").list.len() >= 2) | (pl.col("some_ambiguous") & (pl.col("targets").list.len() == 0)),
-            target=pl.when(pl.col("targets").list.len() == 1).then(pl.col("targets").list.first()),
+            ambiguous=(pl.col("k").fill_null(0) >= 2) | (pl.col("some").fill_null(False) & pl.col("k").is_null()),
+            target=pl.when(pl.col("k") == 1).then(pl.col("t")),
         )
     )
     ambiguous = np.zeros(n, dtype=bool)
@@ -646,7 +649,6 @@ def unique_evidence_links(
     idx = per_record["i"].to_numpy()
     ambiguous[idx] = per_record["ambiguous"].to_numpy()
     target[idx] = per_record["target"].fill_null(-1).to_numpy()
-    rule_ambiguous = per_rule.filter("rule_ambiguous").select("i", "rule")
 
     # pairs sharing a (place, sound) under some rule
     tp = pl.DataFrame({"p": touches.astype(np.int64), "l": left[touches].astype(np.int64), "r": right[touches].astype(np.int64)})
@@ -671,11 +673,13 @@ def unique_evidence_links(
     # a chain of sparse records must not join two people: drop the links of any group of sparse
     # records whose members point at different people
     if ok.any():
-        comp = components(n, lp[ok], rp[ok])
-        pointed = pl.DataFrame({"c": comp, "t": np.where(sparse, target, labels)}).filter(pl.col("t") >= 0)
+        nodes, local = np.unique(np.r_[lp[ok], rp[ok]], return_inverse=True)
+        comp = components(len(nodes), local[: ok.sum()], local[ok.sum() :])
+        pointed = pl.DataFrame({"c": comp, "t": np.where(sparse[nodes], target[nodes], labels[nodes])}).filter(pl.col("t") >= 0)
         clash = pointed.group_by("c").agg(pl.col("t").n_unique().alias("k")).filter(pl.col("k") > 1)["c"].to_numpy()
         if len(clash):
-            bad = np.isin(comp[lp], clash)
+            bad = np.zeros(len(ok), dtype=bool)
+            bad[np.flatnonzero(ok)] = np.isin(comp[local[: ok.sum()]], clash)
             amb |= bad
             ok &= ~bad
     linked[p[ok]] = rule_of[ok]

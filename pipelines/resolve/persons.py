@@ -5,7 +5,7 @@ Blocking keys (any one agreeing makes a pair a candidate):
     parts (area / birth year-month / the rest), with the pinyin where the parts are common
     (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
-    pinyin + phone tail; near-sound key + address; near-sound key + phone; birth date + phone; birth date + address (a newborn's
+    pinyin + phone tail; near-sound key + address; birth date + phone; birth date + address (a newborn's
     birth record without a name); phone + address (a household).
 Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
 张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
@@ -50,7 +50,6 @@ def person_config() -> ResolverConfig:
         BlockingRule("name_phone", ("name_n", "phone_n")),
         BlockingRule("pinyin_phone_tail", ("name_py0", "phone_tail")),
         BlockingRule("sound_address", ("name_snd", "addr_n"), masks=("name",)),
-        BlockingRule("sound_phone", ("name_snd", "phone_n"), masks=("name",)),
         BlockingRule("dob_phone", ("dob", "phone_n")),
         # a newborn's birth record may have no name yet; a household shares phone and address
         BlockingRule("dob_address", ("dob", "addr_n")),
