@@ -507,7 +507,7 @@ def _resolve_core(
         update = touches & ((linked >= 0) | (why != REASON_SPARSE) | (reason == 1))
         reason[update] = touched_reason[update]
         match |= linked >= 0
-        labels = _attach(labels, left[linked >= 0], right[linked >= 0])
+        labels = _attach(labels, left[linked >= 0], right[linked >= 0], sparse)
     timings["cluster_s"] = time.perf_counter() - clock
 
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
@@ -524,16 +524,23 @@ def _sparse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
     return frame.select(missing).to_series().to_numpy().astype(bool)
 
 
-def _attach(labels: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Labels after adding links that may join no two existing entities (each linked group of
-    sparse records points at one entity at most, see `unique_evidence_links`): components over
-    the records, one node per existing label, and the new links."""
+def _attach(labels: np.ndarray, left: np.ndarray, right: np.ndarray, sparse: np.ndarray) -> np.ndarray:
+    """Labels after the unique-evidence links. Until now every sparse record is an entity of its
+    own, and each linked group holds at most one other entity (see `unique_evidence_links`):
+    the group takes that entity's label, or its smallest label when it holds sparse records
+    only. Only the linked records are touched."""
     if len(left) == 0:
         return labels
-    n = len(labels)
-    nodes = np.arange(n)
-    merged = components(n + int(labels.max()) + 1, np.r_[nodes, left], np.r_[n + labels, right])
-    return merged[:n]
+    nodes, local = np.unique(np.r_[left, right], return_inverse=True)
+    comp = components(len(nodes), local[: len(left)], local[len(left) :])
+    offset = int(labels.max()) + 1
+    rank = np.where(sparse[nodes], labels[nodes] + offset, labels[nodes])  # identified first
+    best = np.full(int(comp.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, comp, rank)
+    chosen = best[comp]
+    out = labels.copy()
+    out[nodes] = np.where(chosen >= offset, chosen - offset, chosen)
+    return out
 
 
 def unique_evidence_links(
