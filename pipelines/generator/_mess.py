@@ -41,6 +41,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "address_no_prefix": ("规范性", "normalised", "address without province and city"),
     "address_old_township": ("一致性", "normalised", "address with the township's former name"),
     "address_no_house_number": ("完整性", "flagged", "address missing its house number"),
+    "name_spaced": ("规范性", "normalised", "name typed with spaces between its characters"),
+    "address_prefix_variant": ("规范性", "normalised", "address with another province/city/county prefix (or none)"),
+    "house_number_variant": ("规范性", "normalised", "house number written another way (号院, no 号, no 室)"),
     "embedded_newline": ("规范性", "normalised", "line break inside a quoted field"),
     "duplicate_row": ("准确性", "merged", "the same record twice in one source"),
     "stale_record": ("时效性", "flagged", "person dead or moved away still active in a later extract"),
@@ -250,6 +253,41 @@ def homophone(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDA
             v = v[:i] + HOMOPHONES[v[i]] + v[i + 1:]
         out.append(v)
     return np.array(out, dtype=object)
+
+
+def spaced_name(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:
+    """张伟德 -> 张 伟 德 or 张 伟德 (a clerk spacing the characters out, or the surname off)."""
+    v = _s(values)
+    every = v.str.split("").list.join(" ")
+    after_surname = v.str.slice(0, 1) + " " + v.str.slice(1)
+    style = pl.Series(rng.integers(0, 2, len(values)))
+    return pl.select(pl.when(style == 0).then(every).otherwise(after_surname)).to_series().to_numpy().astype(object)
+
+
+def prefix_variant(current: str, variants: list[str]) -> Callable[[npt.NDArray[np.str_], np.random.Generator], npt.NDArray[np.object_]]:
+    """The address's leading `current` prefix replaced by one of `variants` (a fuller, shorter,
+    historic or no prefix: each clerk writes the place the way they learnt it)."""
+
+    def fn(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:
+        pick = np.array(variants, dtype=object)[rng.integers(0, len(variants), len(values))]
+        rest = _s(values).str.strip_prefix(current).to_numpy().astype(object)
+        return np.where(_s(values).str.starts_with(current).to_numpy(), pick + rest, values).astype(object)
+
+    return fn
+
+
+def house_number_variant(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:
+    """12号 -> 12号院 or 12; ...403室 -> ...403 (the same house, written another way)."""
+    v = _s(values)
+    style = pl.Series(rng.integers(0, 2, len(values)))
+    rural = v.str.contains(r"[0-9]+号$")
+    out = pl.select(
+        pl.when(v.str.ends_with("室")).then(v.str.strip_suffix("室"))
+        .when(rural & (style == 0)).then(v + "院")
+        .when(rural).then(v.str.strip_suffix("号"))
+        .otherwise(v)
+    ).to_series()
+    return out.to_numpy().astype(object)
 
 
 def missing_spelled(values: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.object_]:

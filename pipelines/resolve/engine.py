@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule, candidate_pairs
-from pipelines.resolve.cluster import canonical_labels, constrained_components
+from pipelines.resolve.cluster import canonical_labels, components, constrained_components
 from pipelines.resolve.compare import MISSING, Columns, Comparison
 from pipelines.resolve.fellegi_sunter import (
     FellegiSunterModel,
@@ -58,6 +58,36 @@ class KeepApart:
     reason: str
     when: tuple[tuple[str, str, int], ...]
     unless: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class UniqueEvidence:
+    """Links records that carry no identifier and no birth date ("sparse" records: a utility
+    account, a hand-kept list) on a name that sounds the same and one shared place, when that
+    evidence is unique.
+
+    A sparse record and another record are linked when they share `place` (an address
+    standardised to the house number, a phone) and a sound key of the name, and:
+
+    * unique: among the records that do identify their person (ID number or birth date, as
+      resolved without the sparse records), exactly one person at that place has a name of
+      that sound (no second person at the address or with the phone whose name sounds the same);
+    * specific: the place is a house, not a building or a switchboard: at most `max_people`
+      people there, and the expected number of other people at the place sharing the name's
+      sound (people there x the sound's share of the county's people) at most `max_expected`
+      (a common name at a shared address is not evidence).
+
+    Attributes:
+        rule: short name written to the pair audit's `rule` column.
+        reason: the audit's reason text for pairs it links.
+        place: the shared column (e.g. `addr_n`, `phone_n`).
+    """
+
+    rule: str
+    reason: str
+    place: str
+    max_people: int = 12
+    max_expected: float = 0.1
 
 
 _OPS = {
@@ -86,6 +116,11 @@ class ResolverConfig:
         agree_levels: per comparison name, the lowest level that counts as agreement for the
             "more than the name" rule (default: the top level).
         keep_apart: pair rules that forbid a match (twins, conflicting birth dates, ...).
+        sparse_columns: a record with all of these null is sparse (persons: no ID number, no
+            birth date); with `unique_evidence` set, sparse records are linked by those rules
+            only, after the other records are resolved (see `UniqueEvidence`).
+        sound_columns: sound keys of the name (the unique-evidence rules compare these).
+        unique_evidence: the rules that link sparse records, in order of preference.
         threshold: match probability above which a pair matches.
         link_only: only compare records from different sources.
         one_to_one: keep only mutually best links (between sources).
@@ -108,6 +143,9 @@ class ResolverConfig:
     name: str | None = None
     agree_levels: dict[str, int] = field(default_factory=dict)
     keep_apart: tuple[KeepApart, ...] = ()
+    sparse_columns: tuple[str, ...] = ()
+    sound_columns: tuple[str, ...] = ()
+    unique_evidence: tuple[UniqueEvidence, ...] = ()
     threshold: float = 0.5
     link_only: bool = False
     one_to_one: bool = False
@@ -124,7 +162,8 @@ class ResolverConfig:
             for c in (*comp.columns(), comp.term_frequency):
                 if c and c not in cols:
                     cols.append(c)
-        for c in self.identifier or ():
+        for c in (*(self.identifier or ()), *self.sparse_columns, *self.sound_columns,
+                  *(rule.place for rule in self.unique_evidence)):
             if c not in cols:
                 cols.append(c)
         return cols
@@ -264,7 +303,13 @@ FIXED_REASONS = (
     "kept apart in clustering: a chain of links would join records that must stay apart",
     "same checksum-valid identifier",
     "identical to another record with an identifier (resolved once)",
+    "no ID number or birth date: linked only on a unique same-sounding name at a shared house or phone",
+    "no ID number or birth date, and another person at the address or with the phone sounds the same",
+    "no ID number or birth date, and the address or phone is shared by too many people (a building, a switchboard) for the name",
 )
+REASON_SPARSE = 8
+REASON_AMBIGUOUS = 9
+REASON_COMMON = 10
 REASON_ONE_TO_ONE = 4
 REASON_CLUSTER = 5
 REASON_SAME_IDENTIFIER = 6
@@ -272,8 +317,20 @@ REASON_IDENTICAL = 7
 
 
 def reasons(config: ResolverConfig) -> list[str]:
-    """Reason texts by code: the fixed ones, then one per keep-apart rule."""
-    return [*FIXED_REASONS, *(rule.reason for rule in config.keep_apart)]
+    """Reason texts by code: the fixed ones, one per keep-apart rule, one per unique-evidence rule."""
+    return [*FIXED_REASONS, *(rule.reason for rule in config.keep_apart), *(rule.reason for rule in config.unique_evidence)]
+
+
+def link_rules(config: ResolverConfig) -> list[str | None]:
+    """The `rule` that linked a matched pair, by reason code (None: the reason is not a link)."""
+    out: list[str | None] = [None] * len(reasons(config))
+    out[1] = "match_weight"
+    out[REASON_SAME_IDENTIFIER] = "same_identifier"
+    out[REASON_IDENTICAL] = "identical_content"
+    first = len(FIXED_REASONS) + len(config.keep_apart)
+    for k, rule in enumerate(config.unique_evidence):
+        out[first + k] = rule.rule
+    return out
 
 
 def _one_to_one(left: np.ndarray, right: np.ndarray, weights: np.ndarray, match: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -436,14 +493,207 @@ def _resolve_core(
         valid_ids = np.where(cols.flags(valid_col), cols.codes(id_col)[0], -1)
     rank = np.empty(n, dtype=np.int64)
     rank[canonical] = np.arange(n)
+    if config.unique_evidence:
+        # Records without identifier and birth date join the others only through the
+        # unique-evidence rules, judged against the entities the other records resolve to.
+        sparse = _sparse(frame, config)
+        touches = sparse[left] | sparse[right]
+        match &= ~touches
     labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids, rank)
     reason[refused] = REASON_CLUSTER
+    if config.unique_evidence:
+        linked, why = unique_evidence_links(frame, cols, left, right, labels, sparse, config)
+        touched_reason = np.where(linked >= 0, len(FIXED_REASONS) + len(config.keep_apart) + linked, why)
+        update = touches & ((linked >= 0) | (why != REASON_SPARSE) | (reason == 1))
+        reason[update] = touched_reason[update]
+        match |= linked >= 0
+        labels = _attach(labels, left[linked >= 0], right[linked >= 0], sparse)
     timings["cluster_s"] = time.perf_counter() - clock
 
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
     stats["matches"] = int((match & ~refused).sum())
     stats.update({k: round(v, 3) for k, v in timings.items()})
     return labels, audit, stats, model, cols
+
+
+def _sparse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
+    """Which records carry none of `config.sparse_columns` (persons: no ID number, no birth date)."""
+    if not config.sparse_columns or frame.height == 0:
+        return np.zeros(frame.height, dtype=bool)
+    missing = pl.all_horizontal([pl.col(c).is_null() for c in config.sparse_columns])
+    return frame.select(missing).to_series().to_numpy().astype(bool)
+
+
+def _attach(labels: np.ndarray, left: np.ndarray, right: np.ndarray, sparse: np.ndarray) -> np.ndarray:
+    """Labels after the unique-evidence links. Until now every sparse record is an entity of its
+    own, and each linked group holds at most one other entity (see `unique_evidence_links`):
+    the group takes that entity's label, or its smallest label when it holds sparse records
+    only. Only the linked records are touched."""
+    if len(left) == 0:
+        return labels
+    nodes, local = np.unique(np.r_[left, right], return_inverse=True)
+    comp = components(len(nodes), local[: len(left)], local[len(left) :])
+    offset = int(labels.max()) + 1
+    rank = np.where(sparse[nodes], labels[nodes] + offset, labels[nodes])  # identified first
+    best = np.full(int(comp.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, comp, rank)
+    chosen = best[comp]
+    out = labels.copy()
+    out[nodes] = np.where(chosen >= offset, chosen - offset, chosen)
+    return out
+
+
+def unique_evidence_links(
+    frame: pl.DataFrame,
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    labels: np.ndarray,
+    sparse: np.ndarray,
+    config: ResolverConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decide the pairs that involve a sparse record by the unique-evidence rules.
+
+    `labels` are the entities of the other records, resolved without the sparse ones. Returns,
+    per pair, the index of the rule that links it (-1: not linked) and, for the others, the
+    reason code (ambiguous, place too common, or simply not enough evidence).
+
+    Everything is group-bys over (record, place, sound key) rows: the distinct people
+    (entities) per place and per (place, sound), the share of the county's people per sound.
+    """
+    n = frame.height
+    pairs = len(left)
+    linked = np.full(pairs, -1, dtype=np.int64)
+    why = np.full(pairs, REASON_SPARSE, dtype=np.int64)
+    touches = np.flatnonzero(sparse[left] | sparse[right])
+    if len(touches) == 0 or not config.sound_columns:
+        return linked, why
+    # Only places where a sparse record sits, and only sounds a sparse record has, matter: the
+    # rest of the county is left out before any group-by.
+    slots = cols.codes(*config.sound_columns)
+    places = [cols.codes(rule.place)[0] for rule in config.unique_evidence]
+    sparse_key = np.zeros(max((int(c.max(initial=-1)) for c in slots), default=-1) + 1, dtype=bool)
+    for c in slots:
+        sparse_key[c[sparse & (c >= 0)]] = True
+    at_sparse_place = []
+    for place in places:
+        flag = np.zeros(int(place.max(initial=-1)) + 1, dtype=bool)
+        flag[place[sparse & (place >= 0)]] = True
+        at_sparse_place.append((place >= 0) & flag[np.maximum(place, 0)])
+    # (record, sound key) rows of the keys a sparse record has, each pair once (two readings of
+    # a name can share a near-sound key)
+    key_parts, row_parts = [], []
+    for j, c in enumerate(slots):
+        wanted = (c >= 0) & sparse_key[np.maximum(c, 0)]
+        for earlier in slots[:j]:
+            wanted &= c != earlier
+        row_parts.append(np.flatnonzero(wanted))
+        key_parts.append(c[row_parts[-1]])
+    key_rows = np.concatenate(row_parts)
+    key_codes = np.concatenate(key_parts)
+    keys = pl.DataFrame({"i": key_rows, "key": key_codes, "label": labels[key_rows].astype(np.int64), "ident": ~sparse[key_rows]})
+    seen = np.zeros(int(labels.max(initial=-1)) + 1, dtype=bool)
+    seen[labels[~sparse]] = True
+    people = max(1, int(seen.sum()))
+    share = keys.filter("ident").group_by("key").agg((pl.col("label").n_unique() / people).alias("share"))
+    rows = []
+    for k, rule in enumerate(config.unique_evidence):
+        place, here = places[k], at_sparse_place[k]
+        at = here[key_rows]
+        members = keys.filter(pl.Series(at)).with_columns(place=pl.Series(place[key_rows[at]]))
+        ident_label = pl.col("label").filter(pl.col("ident"))
+        groups = members.group_by("place", "key").agg(
+            ident_label.n_unique().alias("n_id"), ident_label.min().alias("id_label"), (~pl.col("ident")).any().alias("has_sparse")
+        )
+        # people at the place: its identified people, plus the sounds of sparse records no
+        # identified person there shares (each such sound is someone the registers do not know)
+        at_place = pl.concat(
+            [
+                pl.DataFrame({"place": place[here & ~sparse], "label": labels[here & ~sparse].astype(np.int64)})
+                .group_by("place")
+                .agg(pl.col("label").n_unique().cast(pl.UInt32).alias("n")),
+                groups.filter(pl.col("n_id") == 0).group_by("place").agg(pl.len().alias("n")),
+            ]
+        ).group_by("place").agg(pl.col("n").sum().alias("people"))
+        groups = (
+            groups.filter("has_sparse")
+            .join(at_place, on="place", how="left")
+            .join(share, on="key", how="left")
+            .with_columns(
+                pl.col("share").fill_null(1.0 / people),
+                ok=(pl.col("n_id") <= 1)
+                & (pl.col("people") <= rule.max_people)
+                & (pl.col("people") * pl.col("share").fill_null(1.0 / people) <= rule.max_expected),
+            )
+        )
+        rows.append(members.join(groups.select("place", "key", "n_id", "id_label", "ok"), on=["place", "key"]).with_columns(rule=pl.lit(k)))
+    rows_all = pl.concat(rows)
+    # per sparse record and rule: ambiguous (a second same-sounding person at its place), else
+    # the identified people its specific, unique evidence points to; a rule that is ambiguous
+    # for a record says nothing (another rule may still decide), two rules pointing at different
+    # people make the record ambiguous
+    useful = pl.col("ok") & (pl.col("n_id") == 1)
+    sparse_rows = rows_all.filter(~pl.col("ident"))
+    rule_ambiguous = sparse_rows.filter(pl.col("n_id") >= 2).select("i", "rule").unique()
+    targets = (
+        sparse_rows.filter(useful)
+        .join(rule_ambiguous, on=["i", "rule"], how="anti")
+        .group_by("i")
+        .agg(pl.col("id_label").n_unique().alias("k"), pl.col("id_label").min().alias("t"))
+    )
+    per_record = (
+        sparse_rows.select("i")
+        .unique()
+        .join(targets, on="i", how="left")
+        .join(rule_ambiguous.select("i").unique().with_columns(some=pl.lit(True)), on="i", how="left")
+        .with_columns(
+            ambiguous=(pl.col("k").fill_null(0) >= 2) | (pl.col("some").fill_null(False) & pl.col("k").is_null()),
+            target=pl.when(pl.col("k") == 1).then(pl.col("t")),
+        )
+    )
+    ambiguous = np.zeros(n, dtype=bool)
+    target = np.full(n, -1, dtype=np.int64)
+    idx = per_record["i"].to_numpy()
+    ambiguous[idx] = per_record["ambiguous"].to_numpy()
+    target[idx] = per_record["target"].fill_null(-1).to_numpy()
+
+    # pairs sharing a (place, sound) under some rule
+    tp = pl.DataFrame({"p": touches.astype(np.int64), "l": left[touches].astype(np.int64), "r": right[touches].astype(np.int64)})
+    side = rows_all.select("i", "rule", "place", "key", "ok")
+    shared = (
+        tp.join(side.rename({"i": "l"}), on="l")
+        .join(side.select("i", "rule", "place", "key").rename({"i": "r"}), on=["r", "rule", "place", "key"], how="semi")
+        # a rule ambiguous for either record does not link them
+        .join(rule_ambiguous.rename({"i": "l"}), on=["l", "rule"], how="anti")
+        .join(rule_ambiguous.rename({"i": "r"}), on=["r", "rule"], how="anti")
+        .group_by("p")
+        .agg(pl.col("rule").filter("ok").min().alias("rule"), pl.col("ok").any().alias("any_ok"))
+    )
+    p = shared["p"].to_numpy()
+    rule_of = shared["rule"].fill_null(-1).to_numpy()
+    lp, rp = left[p], right[p]
+    amb = ambiguous[lp] | ambiguous[rp]
+    tl = np.where(sparse[lp], target[lp], labels[lp])
+    tr = np.where(sparse[rp], target[rp], labels[rp])
+    agree = (tl == tr) | (sparse[lp] & sparse[rp] & ((tl < 0) | (tr < 0)))
+    ok = (rule_of >= 0) & ~amb & agree
+    # a chain of sparse records must not join two people: drop the links of any group of sparse
+    # records whose members point at different people
+    if ok.any():
+        nodes, local = np.unique(np.r_[lp[ok], rp[ok]], return_inverse=True)
+        comp = components(len(nodes), local[: ok.sum()], local[ok.sum() :])
+        pointed = pl.DataFrame({"c": comp, "t": np.where(sparse[nodes], target[nodes], labels[nodes])}).filter(pl.col("t") >= 0)
+        clash = pointed.group_by("c").agg(pl.col("t").n_unique().alias("k")).filter(pl.col("k") > 1)["c"].to_numpy()
+        if len(clash):
+            bad = np.zeros(len(ok), dtype=bool)
+            bad[np.flatnonzero(ok)] = np.isin(comp[local[: ok.sum()]], clash)
+            amb |= bad
+            ok &= ~bad
+    linked[p[ok]] = rule_of[ok]
+    why[touches[ambiguous[left[touches]] | ambiguous[right[touches]]]] = REASON_AMBIGUOUS
+    why[p[amb & ~ok]] = REASON_AMBIGUOUS
+    why[p[~amb & ~ok & (rule_of < 0) & shared["any_ok"].not_().to_numpy()]] = REASON_COMMON
+    return linked, why
 
 
 def _pair_table(
@@ -475,4 +725,6 @@ def _pair_table(
     cols["match_probability"] = pl.Series(np.round(1.0 / (1.0 + np.exp2(-weights)), 6), dtype=pl.Float64)
     cols["decision"] = pl.Series(np.where(match, "match", "non_match"), dtype=pl.String)
     cols["reason"] = reason_names.gather(pl.Series(reason.astype(np.uint32)))
+    rule_of = pl.Series(link_rules(config), dtype=pl.String).gather(pl.Series(reason.astype(np.uint32)))
+    cols["rule"] = pl.select(pl.when(pl.Series(match)).then(rule_of)).to_series().rename("rule")
     return pl.DataFrame(cols)

@@ -52,3 +52,40 @@ def evaluate(predicted: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
         "bcubed_recall": b_recall,
         "bcubed_f1": _f1(b_precision, b_recall),
     }
+
+
+def evaluate_records(predicted: pl.DataFrame, truth: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """Pairwise recall and precision of the pairs that involve the given records, per source.
+
+    `records` (`source, record_id`) picks the records to judge, e.g. those without an ID number.
+    For each such record x: its true partners T(x) (other records of its true entity), predicted
+    partners P(x) (other records of its predicted entity) and the correct ones T(x) & P(x);
+    recall = sum |T & P| / sum |T|, precision = sum |T & P| / sum |P| (1.0 when nothing was
+    predicted). Records missing from the truth are ignored. Returns `source, records, linkable
+    (records with a true partner), unlinked (linkable records with no correct partner), recall,
+    precision`, one row per source of `records`.
+    """
+    joined = predicted.select("source", "record_id", pl.col("entity_id").cast(pl.String)).join(
+        truth.select("source", "record_id", pl.col("true_id").cast(pl.String)),
+        on=["source", "record_id"],
+        how="inner",
+    )
+    cells = joined.group_by("entity_id", "true_id").agg(pl.len().alias("n"))
+    sized = (
+        joined.join(cells, on=["entity_id", "true_id"])
+        .join(joined.group_by("entity_id").agg(pl.len().alias("np")), on="entity_id")
+        .join(joined.group_by("true_id").agg(pl.len().alias("nt")), on="true_id")
+        .join(records.select("source", "record_id").unique(), on=["source", "record_id"], how="semi")
+    )
+    tp, true, pred = (pl.col("n") - 1).sum(), (pl.col("nt") - 1).sum(), (pl.col("np") - 1).sum()
+    return (
+        sized.group_by("source")
+        .agg(
+            pl.len().alias("records"),
+            (pl.col("nt") > 1).sum().alias("linkable"),
+            ((pl.col("nt") > 1) & (pl.col("n") == 1)).sum().alias("unlinked"),
+            pl.when(true > 0).then(tp / true).otherwise(1.0).alias("recall"),
+            pl.when(pred > 0).then(tp / pred).otherwise(1.0).alias("precision"),
+        )
+        .sort("source")
+    )

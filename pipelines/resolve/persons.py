@@ -5,7 +5,7 @@ Blocking keys (any one agreeing makes a pair a candidate):
     parts (area / birth year-month / the rest), with the pinyin where the parts are common
     (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
-    pinyin + phone tail; pinyin + address; birth date + phone; birth date + address (a newborn's
+    pinyin + phone tail; near-sound key + address; birth date + phone; birth date + address (a newborn's
     birth record without a name); phone + address (a household).
 Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
 张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
@@ -21,11 +21,12 @@ import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio
-from pipelines.resolve.engine import KeepApart, ResolverConfig, resolve
+from pipelines.resolve.engine import KeepApart, ResolverConfig, UniqueEvidence, resolve
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_persons
 
 PINYIN = tuple(f"name_py{i}" for i in range(PINYIN_SLOTS))
+SOUND = tuple(f"name_snd{i}" for i in range(PINYIN_SLOTS))
 
 
 def person_config() -> ResolverConfig:
@@ -48,7 +49,7 @@ def person_config() -> ResolverConfig:
         *(BlockingRule(f"pinyin{i}_dob", (p, "dob")) for i, p in enumerate(PINYIN)),
         BlockingRule("name_phone", ("name_n", "phone_n")),
         BlockingRule("pinyin_phone_tail", ("name_py0", "phone_tail")),
-        BlockingRule("pinyin_address", ("name_py0", "addr_n")),
+        BlockingRule("sound_address", ("name_snd", "addr_n"), masks=("name",)),
         BlockingRule("dob_phone", ("dob", "phone_n")),
         # a newborn's birth record may have no name yet; a household shares phone and address
         BlockingRule("dob_address", ("dob", "addr_n")),
@@ -62,6 +63,22 @@ def person_config() -> ResolverConfig:
         identifier=("id_n", "id_valid"),
         name="name",
         agree_levels={"id_number": 2, "birth_date": 3, "phone": 2, "address": 3},
+        # records with neither ID number nor birth date (utility accounts, hand-kept lists):
+        # linked on a name that sounds the same at one house or phone, when that is unique
+        sparse_columns=("id_n", "dob"),
+        sound_columns=SOUND,
+        unique_evidence=(
+            UniqueEvidence(
+                "unique_name_address",
+                "no ID number or birth date: the only person at the house whose name sounds the same",
+                "addr_n",
+            ),
+            UniqueEvidence(
+                "unique_name_phone",
+                "no ID number or birth date: the only person with the phone whose name sounds the same",
+                "phone_n",
+            ),
+        ),
         keep_apart=(
             KeepApart(
                 "possible twins: same birth date and address, different names",

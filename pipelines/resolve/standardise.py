@@ -15,7 +15,10 @@ Derived columns (persons):
     dob_given   the delivered birth date alone (null when `dob` came from the ID number)
     gender_n    GB/T 2261.1 code 1/2: from a valid ID number, else as delivered
     phone_n     digits-only phone number
-    addr_n      address without the province/city/county prefix, simplified, no spaces
+    name_snd0..2 near-sound keys of the readings (zh/z, ch/c, sh/s, -ng/-n merged), and
+                `name_snd` their distinct list (a blocking key)
+    addr_n      address without any province/city/county prefix, simplified, no spaces, one
+                spelling of the house-number suffix
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
     id_ab, id_ac, id_bc  pairs of the ID's three parts (area / birth year-month / the rest): one
                 mistyped digit spoils one part, so two of these keys still agree
@@ -129,12 +132,44 @@ def _county_prefix() -> str:
     return _address_prefix_pattern(county.province, county.city, names)
 
 
+# Any province / prefecture-level city / county-level division in front of an address, whatever
+# the county (the profile's own names are stripped too, also when written without 省/市, see
+# `_county_prefix`). A division name holds no place word of its own (镇 乡 村 街 路 号 ...), so the
+# pattern never eats a township or a street; a bare county name (王区村?) is only taken after a
+# province or a city, or when it is one of the profile's names.
+_DIVISION_CHAR = r"[^省市县区旗盟州镇乡村街路道巷号楼院室组屯庄0-9]"
+_PROVINCE = rf"(?:{_DIVISION_CHAR}{{2,3}}省|{_DIVISION_CHAR}{{2,9}}自治区|北京市|天津市|上海市|重庆市)"
+_CITY = rf"(?:{_DIVISION_CHAR}{{2,4}}(?:市|地区|盟)|{_DIVISION_CHAR}{{2,9}}自治州)"
+_COUNTY = rf"(?:{_DIVISION_CHAR}{{1,4}}?(?:县|区|市|旗)|{_DIVISION_CHAR}{{2,9}}自治县)"
+DIVISION_PREFIX = rf"^(?:{_PROVINCE}?{_CITY}{_COUNTY}?|{_PROVINCE}{_COUNTY}?)"
+
+_CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+
+
+def house_number_expr(text: pl.Expr) -> pl.Expr:
+    """One spelling of the house number: 12号院 / 12号 / 12 -> 12号; 12号之一 / 12之1 / 12号-1 /
+    12－1 -> 12-1号; 9栋 / 9幢 / 9号楼 -> 9号楼; a room's trailing 室 dropped (403室 -> 403号).
+
+    Clerks write the same house all these ways; the suffix carries no information the digits
+    do not, so it is unified rather than compared loosely (which would also join 12号 and 120号).
+    """
+    out = text.str.replace_many([f"之{k}" for k in _CHINESE_DIGITS], [f"之{v}" for v in _CHINESE_DIGITS.values()])
+    out = out.str.replace_all(r"([0-9]+)号?(?:之|[-－—–])([0-9]+)号?", "$1-$2")
+    out = out.str.replace_all(r"([0-9]+)号院", "${1}号")
+    out = out.str.replace_all(r"([0-9]+)(?:栋|幢)", "${1}号楼")
+    out = out.str.replace(r"室$", "")
+    return out.str.replace(r"([0-9]+(?:-[0-9]+)?)$", "${1}号")
+
+
 def address_expr(expr: pl.Expr) -> pl.Expr:
     """Address for comparison: normalised like a name (half-width, no whitespace, simplified),
-    without the county's own province/city/county prefix, which departments write or omit."""
+    without the province/city/county in front (departments write or omit it, under current or
+    historic names), with one spelling of the house-number suffix (`house_number_expr`)."""
     text = X.normalise_name_expr(expr)
-    stripped = text.str.replace(_county_prefix(), "")
-    return pl.when(stripped == "").then(text).otherwise(stripped)
+    stripped = text.str.replace(DIVISION_PREFIX, "").str.replace(_county_prefix(), "")
+    # nothing but a number left (北京市海淀区1号): the divisions were the place, keep them
+    stripped = pl.when((stripped == "") | stripped.str.contains(r"^[0-9]")).then(text).otherwise(stripped)
+    return house_number_expr(stripped)
 
 
 def _as_of() -> date:
@@ -179,7 +214,29 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         pl.col("id_n").str.slice(6).alias("id_bc"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
-    return pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
+    out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
+    return out.with_columns(sound_keys([f"name_py{i}" for i in range(PINYIN_SLOTS)], "name_snd"))
+
+
+# Sounds a listener cannot tell apart in many accents, and a clerk types either way: retroflex
+# and flat initials (zh/z, ch/c, sh/s) and front and back nasal finals (in/ing, en/eng, an/ang).
+NEAR_SOUND = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ng", "n"))
+
+
+def near_sound_expr(reading: pl.Expr) -> pl.Expr:
+    """A toneless pinyin reading with the distinctions of `NEAR_SOUND` merged (林 lin, 玲 ling
+    -> lin; 张 zhang -> zan), so names that sound the same or nearly the same share a key."""
+    out = reading
+    for old, new in NEAR_SOUND:
+        out = out.str.replace_all(old, new, literal=True)
+    return out
+
+
+def sound_keys(readings: list[str], prefix: str) -> list[pl.Expr]:
+    """`<prefix>0..k` (near-sound key of each reading) and `<prefix>` (their distinct list)."""
+    slots = [near_sound_expr(pl.col(c)).alias(f"{prefix}{i}") for i, c in enumerate(readings)]
+    merged = pl.concat_list([near_sound_expr(pl.col(c)) for c in readings]).list.drop_nulls().list.unique(maintain_order=True)
+    return [*slots, pl.when(merged.list.len() > 0).then(merged).alias(prefix)]
 
 
 # Legal-form suffixes and generic words that differ between spellings of the same organisation.

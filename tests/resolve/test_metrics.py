@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.resolve.metrics import evaluate
+from pipelines.resolve.metrics import evaluate, evaluate_records
 
 
 def test_measures_match_a_hand_count() -> None:
@@ -31,3 +31,19 @@ def test_perfect_and_all_singletons() -> None:
     m = evaluate(singles, truth)
     assert m["pairwise_recall"] == 0.0
     assert m["bcubed_precision"] == pytest.approx(1.0)
+
+
+def test_measures_of_chosen_records_per_source_match_a_hand_count() -> None:
+    # truth: {1,2,3} {4,5}; predicted: {1,2} {3,4,5}; judged: 3 (source t) and 1, 5 (source s)
+    keys = [str(i) for i in range(1, 6)]
+    sources = ["s", "s", "t", "s", "s"]
+    truth = pl.DataFrame({"source": sources, "record_id": keys, "true_id": ["a", "a", "a", "b", "b"]})
+    pred = pl.DataFrame({"source": sources, "record_id": keys, "entity_id": ["x", "x", "y", "y", "y"]})
+    chosen = pl.DataFrame({"source": ["t", "s", "s"], "record_id": ["3", "1", "5"]})
+    rows = {r["source"]: r for r in evaluate_records(pred, truth, chosen).iter_rows(named=True)}
+    # record 3: true partners 1, 2; predicted 4, 5; none right
+    assert rows["t"] == {"source": "t", "records": 1, "linkable": 1, "unlinked": 1, "recall": 0.0, "precision": 0.0}
+    # record 1: true 2, 3 / predicted 2 (right); record 5: true 4 / predicted 3, 4 (4 right)
+    assert rows["s"]["recall"] == pytest.approx(2 / 3)
+    assert rows["s"]["precision"] == pytest.approx(2 / 3)
+    assert rows["s"]["unlinked"] == 0

@@ -39,7 +39,10 @@ def test_stage_writes_er_tables_and_reruns_identically(tmp_settings: Settings) -
     assert xref.columns == ["source", "record_id", "person_id"]
     assert xref.height == persons.height
     pairs = _table(tmp_settings, "select * from er.person_pairs")
-    assert {"cmp_name", "cmp_id_number", "match_weight", "match_probability", "decision", "reason"} <= set(pairs.columns)
+    assert {"cmp_name", "cmp_id_number", "match_weight", "match_probability", "decision", "reason", "rule"} <= set(pairs.columns)
+    # every linked pair says which rule linked it; a pair left apart names none
+    assert pairs.filter(pl.col("decision") == "match")["rule"].null_count() == 0
+    assert pairs.filter(pl.col("decision") == "non_match")["rule"].is_null().all()
     assert _table(tmp_settings, "select count(*) as n from er.org_xref")["n"][0] > 0
     model = _table(tmp_settings, "select * from er.person_match_model")
     assert {"comparison", "level", "label", "m", "u", "weight"} <= set(model.columns)

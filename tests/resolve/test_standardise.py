@@ -96,4 +96,31 @@ def test_gender_spellings_and_address_prefix() -> None:
     assert std["gender_n"].to_list() == ["1", "2", "1", "2", "1", "2", None, None]
     assert std["addr_n"].to_list()[:5] == ["博平镇1号"] * 5
     assert std["addr_n"][6] == "山东省"  # nothing left after the prefix: kept whole
-    assert std["addr_n"][7] == "北京市海淀区1号"
+    assert std["addr_n"][7] == "北京市海淀区1号"  # only a number left: kept whole
+
+
+def test_any_division_prefix_and_house_number_suffix_are_standardised() -> None:
+    """Province/city/county prefixes of any county go (the profile's own also without 省/市),
+    a township, village or street is never taken for one, and house-number suffixes agree."""
+    std = _persons(
+        gender=[None] * 10,
+        address=[
+            "山东省聊城市东阿县铜城街道王区村5号之一",
+            "聊城市东阿县铜城街道王区村5-1",
+            "广西壮族自治区南宁市青秀区民族大道１２号院",
+            "南宁市青秀区民族大道12",
+            "茌平县 乐平铺镇王庄村12号",
+            "山东聊城茌平乐平铺镇王庄村12号院",
+            "振兴街道府前社区温陈路75号9栋1单元403室",
+            "茌平区振兴街道府前社区温陈路75号9号楼1单元403",
+            "王区村5号",
+            "温陈街道金牛湖社区湖滨路101号",
+        ],
+    )
+    addr = std["addr_n"].to_list()
+    assert addr[0] == addr[1] == "铜城街道王区村5-1号"
+    assert addr[2] == addr[3] == "民族大道12号"
+    assert addr[4] == addr[5] == "乐平铺镇王庄村12号"
+    assert addr[6] == addr[7] == "振兴街道府前社区温陈路75号9号楼1单元403号"
+    assert addr[8] == "王区村5号"  # a village named 王区 is not a district
+    assert addr[9] == "温陈街道金牛湖社区湖滨路101号"

@@ -12,8 +12,9 @@ from functools import lru_cache
 import polars as pl
 
 from pipelines.resolve.api import resolve_orgs, resolve_persons
+from pipelines.resolve.model import Resolution
 
-from .conftest import background_orgs, background_persons, entity_of, frame, id18, uscc
+from .conftest import GIVEN, SURNAMES, background_orgs, background_persons, entity_of, frame, id18, uscc
 
 Rows = list[dict[str, str | None]]
 TRAPS: list[Rows] = []
@@ -25,11 +26,15 @@ def trap(rows: Rows) -> Rows:
 
 
 @lru_cache(maxsize=1)
-def person_xref() -> pl.DataFrame:
+def person_resolution() -> Resolution:
     records = pl.concat([background_persons(), *(frame(rows) for rows in TRAPS)])
-    xref = resolve_persons(records).xref
-    assert xref.height == records.height
-    return xref
+    resolution = resolve_persons(records)
+    assert resolution.xref.height == records.height
+    return resolution
+
+
+def person_xref() -> pl.DataFrame:
+    return person_resolution().xref
 
 
 def same(*record_ids: str) -> bool:
@@ -189,6 +194,109 @@ VALID_IDS = trap(
 
 def test_different_valid_id_numbers_never_merge_not_even_through_a_chain() -> None:
     assert distinct("c1", "c2")
+
+
+# --- records with neither ID number nor birth date (utility accounts, hand-kept lists) --------
+
+
+def _register(record_id: str, name: str, body17: str, **extra: str) -> dict[str, str | None]:
+    return {"source": "hukou", "record_id": record_id, "name": name, "id_number": id18(body17), **extra}
+
+
+def _account(record_id: str, name: str, address: str | None, phone: str | None = None) -> dict[str, str | None]:
+    """A power account: a name, an address as the clerk wrote it, perhaps a phone; no ID, no birth date."""
+    return {"source": "power", "record_id": record_id, "name": name, "address": address, "phone": phone}
+
+
+SPARSE_VARIANTS = trap(
+    [
+        _register("sv1", "付涵怡", "37152319790315184", address="山东省聊城市茌平区贾寨镇韩寨村162号"),
+        _register("sv1b", "付建国", "37152319500101183", address="山东省聊城市茌平区贾寨镇韩寨村162号"),
+        _account("sv2", "付 涵 怡", "茌平县贾寨镇韩寨村162号院"),
+        _register("tv1", "刘国华", "37152319610203121", address="茌平区博平镇东关村7号"),
+        _account("tv2", "劉國華", "聊城市茌平区博平镇东关村７"),
+        _register("hv1", "周晓梅", "37152319820517122", address="韩屯镇西街村21号"),
+        _account("hv2", "周小玫", "山东省聊城市茌平区韩屯镇西街村21号"),
+        _register("nv1", "吴凤玲", "37152319880808222", address="胡屯镇北村9号"),
+        _account("nv2", "吴凤琳", "胡屯镇北村9号"),
+        _register("pv1", "钱冬梅", "37152319700606222", address="菜屯镇钱庄村3号", phone="13955501234"),
+        _account("pv2", "钱冬梅", "菜屯镇钱庄村", "139 5550 1234"),
+    ]
+)
+
+
+def test_an_account_without_id_links_on_a_unique_sound_alike_name_at_the_house() -> None:
+    # spaced name, traditional characters, a homophone, a near-homophone (ling / lin), each with
+    # the address under another prefix or house-number suffix; and one on its phone alone
+    assert same("sv1", "sv2")
+    assert distinct("sv1", "sv1b")
+    assert same("tv1", "tv2")
+    assert same("hv1", "hv2")
+    assert same("nv1", "nv2")
+    assert same("pv1", "pv2")
+    pairs = person_resolution().pairs
+    rules = dict(
+        pairs.filter(pl.col("decision") == "match")
+        .select(pl.concat_str("left_record_id", "right_record_id", separator="-"), "rule")
+        .iter_rows()
+    )
+    assert rules.get("sv1-sv2", rules.get("sv2-sv1")) == "unique_name_address"
+    assert rules.get("pv1-pv2", rules.get("pv2-pv1")) == "unique_name_phone"
+    assert pairs.filter(pl.col("decision") == "match")["rule"].null_count() == 0
+    assert pairs.filter(pl.col("decision") == "non_match")["rule"].null_count() == pairs.filter(pl.col("decision") == "non_match").height
+
+
+SOUND_ALIKE_HOUSEMATE = trap(
+    [
+        _register("sa1", "孙伟", "37152319600101001", address="菜屯镇孙庄村3号", phone="06355557777"),
+        _register("sa2", "孙玮", "37152319900202002", address="菜屯镇孙庄村3号", phone="06355557777"),
+        _account("sa3", "孙 伟", "茌平区菜屯镇孙庄村3号", "0635-5557777"),
+    ]
+)
+
+
+def test_an_account_is_not_linked_when_a_housemate_sounds_the_same() -> None:
+    assert distinct("sa1", "sa2", "sa3")
+    reason = (
+        person_resolution()
+        .pairs.filter(pl.col("left_record_id").is_in(["sa3"]) | pl.col("right_record_id").is_in(["sa3"]))["reason"]
+        .to_list()
+    )
+    assert reason and all("sounds the same" in r for r in reason)
+
+
+_TWIN_HOME = {"address": "洪官屯镇吴口村264号", "phone": "17789456475", "birth_date": "2012-09-09"}
+SPARSE_TWINS = trap(
+    [
+        _register("zt1", "郑雨桐", "37152320120909101", **_TWIN_HOME),
+        _register("zt2", "郑雨萱", "37152320120909202", **_TWIN_HOME),
+        {"source": "school_list", "record_id": "zt3", "name": "郑雨桐", "address": "洪官屯镇吴口村264号"},
+        {"source": "school_list", "record_id": "zt4", "name": "郑 雨萱", "address": "茌平县洪官屯镇吴口村264号"},
+    ]
+)
+
+
+def test_twins_at_one_house_stay_apart_and_each_keeps_its_own_sparse_record() -> None:
+    assert distinct("zt1", "zt2")
+    assert same("zt1", "zt3")
+    assert same("zt2", "zt4")
+
+
+_BUILDING = "振兴街道府前社区温陈路75号9号楼"
+BUILDING = trap(
+    [
+        _register(f"bd{i}", SURNAMES[i % len(SURNAMES)] + GIVEN[i] + GIVEN[-1 - i], f"3715231970{i:02d}0{i % 9 + 1}10{i % 10}", address=_BUILDING)
+        for i in range(22)
+    ]
+    + [
+        _register("bdw1", "王伟", "37152319810305441", address=_BUILDING),
+        _account("bdw2", "王伟", "山东省聊城市茌平区" + _BUILDING),
+    ]
+)
+
+
+def test_a_common_name_at_a_large_building_is_not_linked_on_name_and_building_alone() -> None:
+    assert distinct("bdw1", "bdw2")
 
 
 def test_every_record_gets_exactly_one_entity() -> None:

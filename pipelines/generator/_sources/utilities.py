@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.contracts import SourceContract, get_contract
+from pipelines.generator import _mess as m
 from pipelines.generator._context import Context
 from pipelines.generator._mess import Mess
 from pipelines.generator._model import Delivery, delivery_dates, stamp
@@ -56,12 +57,34 @@ def _account_delivery(ctx: Context, contract: SourceContract, acc: pl.DataFrame,
     mess.record("stale_record", None, mess.frame["__stale"].to_numpy())
     c.damage_person(mess, name="holder", id_number="id_number", phone="phone", address="address",
                     townships=ctx.geo.townships)
+    hand_kept_variants(mess, ctx, name="holder", address="address")
     frame = mess.frame.drop("__stale")
     defects = mess.defects()
     if contract.encoding.lower() in ("gbk", "gb2312"):
         defects = pl.concat([defects, c.mark_unencodable(frame, contract.encoding)])
     return [Delivery(contract=contract, delivery_date=d, file_name=file_name.format(stamp(d)), frame=frame,
                      defects=defects)]
+
+
+def hand_kept_variants(mess: Mess, ctx: Context, *, name: str, address: str, scale: float = 1.0) -> None:
+    """What a hand-kept account book adds to the usual damage: names spaced out, in traditional
+    characters or with a homophone, and addresses under whatever prefix the clerk writes
+    (province + city + county, the county's old name, nothing) and another house-number form.
+
+    Accounts opened decades ago by many clerks carry these more often than a register does;
+    the rates come on top of `damage_person`'s (a cell gets one kind at most).
+    """
+    names = mess.frame[name].fill_null("")
+    mess.transform("name_spaced", name, 0.03 * scale, m.spaced_name, eligible=names.str.len_chars() >= 2)
+    mess.transform("traditional_chars", name, 0.015 * scale, m.traditional)
+    mess.transform("name_homophone", name, 0.015 * scale, m.homophone)
+    county = ctx.settings.county
+    old_names = sorted({h.name for h in county.historic_codes} - {county.name})
+    variants = [county.province + county.city + county.name, county.city + county.name, *old_names, ""]
+    mess.transform("address_prefix_variant", address, 0.5 * scale, m.prefix_variant(county.name, variants),
+                   eligible=mess.frame[address].fill_null("").str.starts_with(county.name))
+    mess.transform("house_number_variant", address, 0.1 * scale, m.house_number_variant,
+                   eligible=mess.frame[address].fill_null("").str.contains(r"[0-9]+号$|室$"))
 
 
 def _consumption(ctx: Context, contract: SourceContract, acc: pl.DataFrame, prefix: str, unit_per_month: float,
