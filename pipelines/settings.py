@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     reports: Path = Field(Path("data/reports"), description="reports and Data Docs")
     open_dir: Path = Field(Path("data/open"), description="open data released to the public")
     share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
+    dispositions_dir: Path = Field(
+        Path("data/dispositions"), description="auditors' dispositions CSV files the findings stage applies"
+    )
     as_of: date = Field(date(2026, 11, 1), description="as-of date every stage uses")
     scale: Scale = Field(Scale.SMALL, description="sample county size")
     seed: int = Field(20261101, description="random seed of the sample county")
@@ -153,6 +156,10 @@ class Settings(BaseSettings):
     @property
     def share_path(self) -> Path:
         return self.path(self.share_dir)
+
+    @property
+    def dispositions_path(self) -> Path:
+        return self.path(self.dispositions_dir)
 
 
 _ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}

@@ -14,7 +14,7 @@ import pytest
 from pipelines.settings import Settings, load_settings
 
 _ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
-             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE")
+             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE", "GOVDATA_DISPOSITIONS_DIR")
 _AIRFLOW_HOME = pytest.StashKey[Path]()
 
 
@@ -29,6 +29,7 @@ def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
         "GOVDATA_REPORTS": str(tmp_path / "reports"),
         "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
         "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
+        "GOVDATA_DISPOSITIONS_DIR": str(tmp_path / "dispositions"),
         "GOVDATA_SCALE": "tiny",
     }
     for key in _ISOLATED:

@@ -181,7 +181,7 @@ def test_status_shows_every_stage(pipeline_run: dict) -> None:
     from pipelines.status import stage_status
 
     stages = {row["stage"] for row in stage_status(pipeline_run["settings"])}
-    assert {"ingest", "stage", "check_staging", "resolve", "build", "check_libraries", "publish", "report"} <= stages
+    assert {"ingest", "stage", "check_staging", "resolve", "build", "check_libraries", "findings", "publish", "report"} <= stages
 
 
 def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None:
@@ -195,4 +195,4 @@ def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None
         ).fetchall()
     assert len(chains) == 2, chains
     for _, stages in chains:
-        assert {"ingest", "stage", "resolve", "build", "check_libraries", "publish", "report", "run"} <= set(stages)
+        assert {"ingest", "stage", "resolve", "build", "check_libraries", "findings", "publish", "report", "run"} <= set(stages)
