@@ -26,7 +26,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
     period = month_expr("p.period")
     sql = f"""
     with allowance as (
-        select x.person_id as head_id, {month} as month, s.amount, s.row_id as record_id, s.source_file,
+        select x.person_id as head_id, {month} as month, cast(s.amount as double) as amount, s.row_id as record_id, s.source_file,
                cast(s.source_line as varchar) as line
         from {ALLOWANCE} s
         join er.person_xref x on x.source = 'minzheng__subsistence_allowance' and x.record_id = s.row_id || '#self'
@@ -51,7 +51,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         select head_id, head_id from recipients
     ),
     property as (
-        (select x.person_id, p.floor_area, p.registered as act_date, p.row_id as record_id, p.source_file,
+        (select x.person_id, cast(p.floor_area as double) as floor_area, p.registered as act_date, p.row_id as record_id, p.source_file,
                 cast(p.source_line as varchar) as line, p.certificate_no as act_key
          from {PROPERTY} p
          join er.person_xref x on x.source = 'zhujian__property_registration'
@@ -83,7 +83,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
     ),
     wages as (
         select x.person_id, p.row_id as record_id, p.source_file, cast(p.source_line as varchar) as line,
-               p.amount / $rate as wage_base, {period} as period_start
+               cast(p.amount as double) / $rate as wage_base, {period} as period_start
         from {PAYMENTS} p
         join er.person_xref x on x.source = 'renshe__payments' and x.record_id = p.row_id || '#self'
         where trim(p.business_type) = '缴费' and {period} >= date_trunc('month', cast($as_of as date)) - to_months(cast($months as integer))

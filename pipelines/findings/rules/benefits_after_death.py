@@ -24,7 +24,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
     payments as (
         -- a period paid twice (a correction or a re-sent row) counts once: its latest delivery
         (select x.person_id, 'renshe__payments' as source, '养老保险待遇' as scheme, p.personal_no as account_key,
-                {period} as period_start, p.period as period_text, p.amount, p.row_id as record_id,
+                {period} as period_start, p.period as period_text, cast(p.amount as double) as amount, p.row_id as record_id,
                 p.source_file, cast(p.source_line as varchar) as line
          from {PAYMENTS} p
          join er.person_xref x on x.source = 'renshe__payments' and x.record_id = p.row_id || '#self'
@@ -33,7 +33,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
                                     order by p.delivery_date desc, p.row_id desc) = 1)
         union all
         (select x.person_id, 'minzheng__subsistence_allowance' as source, '最低生活保障金' as scheme,
-                s.id_number as account_key, {month} as period_start, s.month as period_text, s.amount,
+                s.id_number as account_key, {month} as period_start, s.month as period_text, cast(s.amount as double) as amount,
                 s.row_id as record_id, s.source_file, cast(s.source_line as varchar) as line
          from {ALLOWANCE} s
          join er.person_xref x on x.source = 'minzheng__subsistence_allowance' and x.record_id = s.row_id || '#self'

@@ -28,7 +28,7 @@ AMOUNTS = (
      f"year({month_expr('month')})", "低保发放金额"),
     ("staging.stg_gongdian__consumption", "gongdian__consumption", "fee", f"year({month_expr('month')})", "电费"),
     ("staging.stg_gongshui__consumption", "gongshui__consumption", "fee", f"year({month_expr('month')})", "水费"),
-    ("staging.stg_fagai__investment_project", "fagai__investment_project", "total_investment", "year(approved)",
+    ("staging.stg_fagai__investment_project", "fagai__investment_project", "total_investment", "year(start_date)",
      "项目总投资"),
 )
 BENFORD = {d: math.log10(1 + 1 / d) for d in range(1, 10)}
@@ -133,7 +133,7 @@ RULE = Rule(
     requires=(),
     detect=detect,
     params={
-        "min_values": Param(300, "本福特检验要几百个数才有意义，少于 300 个不判断"),
+        "min_values": Param(1000, "Nigrini 的 MAD 分档按上千个数设定；几百个数时仅随机波动就常超过 0.015，少于 1000 个不判断"),
         "min_spread": Param(100.0, "金额至少跨两个数量级（第 99 与第 1 百分位之比 ≥ 100）；低保标准、固定价格这类核定金额不适用"),
         "mad_nonconformity": Param(0.015, "Nigrini 首位数字 MAD 分档：0.006/0.012/0.015，超过 0.015 为不符合"),
         "round_share": Param(0.1, "自然形成的金额整百数约占 1%（带角分的更少），超过 10% 说明是估填或凑数"),
