@@ -53,6 +53,12 @@ class Crafted:
                 con.execute(f"create schema if not exists {schema}")
             for table, columns in TABLES.items():
                 con.execute(f"create table if not exists {table} ({LINEAGE}, {columns})")
+            con.execute("""create table if not exists staging.int_household_utility_accounts (household_no varchar,
+                township_code varchar, utility varchar, account_source varchar, account_no varchar,
+                account_row_id varchar, account_source_file varchar, account_source_line varchar, link_basis varchar)""")
+            con.execute("""create table if not exists staging.int_utility_monthly_use (account_source varchar,
+                source varchar, account_no varchar, month_start date, use double, row_id varchar,
+                source_file varchar, source_line varchar)""")
             con.execute("create table if not exists er.person_xref (source varchar, record_id varchar, person_id varchar)")
             con.execute("create table if not exists er.org_xref (source varchar, record_id varchar, org_id varchar)")
 
@@ -84,6 +90,26 @@ class Crafted:
             if org:
                 con.execute("insert into er.org_xref values (?, ?, ?)", [source, f"{row_id}#{role}", org])
         return row_id
+
+    def meter(self, household: str, utility: str, account: str, uses: list[float], months: list[date],
+              basis: str = "address") -> tuple[str, list[str]]:
+        """A household's meter (as the decision-support build links it) and its monthly readings."""
+        source = "gongdian" if utility == "power" else "gongshui"
+        account_row = self.add(f"staging.stg_{source}__account", account_no=account, address="-")
+        with duckdb.connect(str(self.path)) as con:
+            con.execute("insert into staging.int_household_utility_accounts values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [household, "371503101", utility, f"{source}__account", account, account_row,
+                         f"{source}/account.csv", account_row.rsplit(":", 1)[1], basis])
+            rows = []
+            for month, use in zip(months, uses, strict=True):
+                line = self.lines.get(f"use|{source}", 1) + 1
+                self.lines[f"use|{source}"] = line
+                row_id = f"{source}__consumption:dddddddddddd:{line}"
+                con.execute("insert into staging.int_utility_monthly_use values (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [f"{source}__account", f"{source}__consumption", account, month, use, row_id,
+                             f"{source}/consumption.csv", str(line)])
+                rows.append(row_id)
+        return account_row, rows
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.path)) as con:

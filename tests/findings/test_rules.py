@@ -125,8 +125,7 @@ def test_licence_after_deregistration_beyond_the_grace_period(crafted: Crafted) 
         "record_id"].to_list() == [s5]
 
 
-POWER, POWER_USE = "staging.stg_gongdian__account", "staging.stg_gongdian__consumption"
-WATER, WATER_USE = "staging.stg_gongshui__account", "staging.stg_gongshui__consumption"
+POWER_USE = "staging.stg_gongdian__consumption"
 MONTHS = [f"2025{m:02d}" for m in (11, 12)] + [f"2026{m:02d}" for m in range(1, 11)]
 
 
@@ -142,31 +141,29 @@ def readings(crafted: Crafted, table: str, account: str, uses: list[float], mont
 
 
 def test_registered_not_living_needs_a_year_without_power_and_water(crafted: Crafted) -> None:
+    year = [date(2025, 11, 1), date(2025, 12, 1)] + [date(2026, m, 1) for m in range(1, 11)]
     members = household(crafted, "HH1", "乐平铺镇前村12号", 2)
-    acc = crafted.add(POWER, account_no="P1", holder="张三", address="茌平区乐平铺镇前村12号")
-    zero = readings(crafted, POWER_USE, "P1", [0.0] * 12)
-    crafted.add(WATER, account_no="W1", holder="张三", address="乐平铺镇 前村 12号")
-    zero += readings(crafted, WATER_USE, "W1", [0.0] * 12)
+    acc, zero = crafted.meter("HH1", "power", "P1", [0.0] * 12, year)
+    water, zero_water = crafted.meter("HH1", "water", "W1", [0.0] * 12, year)
+    crafted.meter("HH1", "power", "P0", [300.0], [date(2024, 6, 1)])  # use before the year looked at
     # winter only: part-year use is not a finding
     household(crafted, "HH2", "博平镇后村3号", 1)
-    crafted.add(POWER, account_no="P2", address="茌平区博平镇后村3号")
-    readings(crafted, POWER_USE, "P2", [90.0, 120.0, 110.0] + [0.0] * 9)
+    crafted.meter("HH2", "power", "P2", [90.0, 120.0, 110.0] + [0.0] * 9, year)
     # a new meter, read three months: too little to judge
     household(crafted, "HH3", "菜屯镇新村1号", 1)
-    crafted.add(POWER, account_no="P3", address="茌平区菜屯镇新村1号")
-    readings(crafted, POWER_USE, "P3", [0.0] * 3, MONTHS[-3:])
-    # the old meter is idle but a member opened a new one (elsewhere written) that is used
+    crafted.meter("HH3", "power", "P3", [0.0] * 3, year[-3:])
+    # the old meter is idle but a member's new one is used
     household(crafted, "HH4", "韩屯镇西村8号", 1)
-    crafted.add(POWER, account_no="P4", address="茌平区韩屯镇西村8号")
-    readings(crafted, POWER_USE, "P4", [0.0] * 12)
-    crafted.add(POWER, account_no="P5", address="茌平区韩屯镇西村8号院", person="HH4-0", role="holder")
-    readings(crafted, POWER_USE, "P5", [150.0] * 12)
+    crafted.meter("HH4", "power", "P4", [0.0] * 12, year)
+    crafted.meter("HH4", "power", "P5", [150.0] * 12, year, basis="holder")
     found = detect(crafted, "registered_not_living")
     assert found.findings["finding_key"].to_list() == ["HH1"]
+    assert json.loads(found.findings["measured"][0]) == {"registered": 2, "meters": 2, "months_read": 12}
     ev = evidence_of(found, "HH1")
     assert sorted(ev.filter(pl.col("role") == "registered_resident")["record_id"]) == sorted(members)
-    assert ev.filter(pl.col("role") == "meter_account")["record_id"].to_list()[0] == acc
-    assert sorted(ev.filter(pl.col("role") == "zero_use")["record_id"]) == sorted(zero)
+    assert sorted(ev.filter(pl.col("role") == "meter_account")["record_id"]) == sorted([acc, water, ev.filter(
+        pl.col("detail").str.contains("P0"))["record_id"][0]])
+    assert sorted(ev.filter(pl.col("role") == "zero_use")["record_id"]) == sorted(zero + zero_water)
     assert "HH1" not in found.findings["entity_id"].to_list()[0]  # the household number is not shown
 
 
