@@ -68,9 +68,11 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         having count(*) >= $min_values
     """, {"as_of": ctx.as_of, "min_values": rule.p("min_values")}).pl()
     results = []
+    screened = 0
     for row in stats.iter_rows(named=True):
         if not row["p01"] or row["p99"] / row["p01"] < rule.p("min_spread"):
             continue
+        screened += 1
         counts = {d: 0 for d in range(1, 10)}
         for d in row["digits"]:
             if d in counts:
@@ -89,8 +91,9 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
             results.append({**{k: row[k] for k in ("source", "column_name", "what", "year", "n")},
                             "screen": screen, "mad": round(mad, 5), "round_share": round(round_share, 4),
                             "digit": worst, "observed": round(observed[worst], 4), "expected": round(BENFORD[worst], 4)})
+    note = f"{screened} department-years screened"
     if not results:
-        return Detection.empty()
+        return Detection.empty(note)
     found = pl.DataFrame(results).with_columns(
         finding_key=pl.format("{}|{}|{}|{}", "source", "column_name", "year", "screen"))
     ctx.con.register("_benford_found", found)
@@ -120,7 +123,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         record_id="record_id", source_file="source_file", line="line",
         detail=pl.format("金额 {}", pl.col("value").round(2).cast(pl.String)),
     )
-    return Detection(findings, evidence)
+    return Detection(findings, evidence, note)
 
 
 RULE = Rule(
