@@ -224,7 +224,7 @@ def findings_list(
         return
     table = Table(title=f"findings ({len(rows)})")
     for column in ("finding", "rule", "severity", "status", "entity", "amount", "evidence", "disposition", "summary"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("finding", "rule", "status"))
     for row in rows:
         table.add_row(
             row["finding_id"], row["rule"], row["severity"], row["status"],

@@ -69,6 +69,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "GOVDATA_REPORTS": str(base / "reports"),
         "GOVDATA_OPEN_DIR": str(base / "open"),
         "GOVDATA_SHARE_DIR": str(base / "share"),
+        "GOVDATA_DISPOSITIONS_DIR": str(base / "dispositions"),
         "GOVDATA_SCALE": "tiny",
     }  # Airflow's home is the test session's (tests/conftest.py)
     saved = {k: os.environ.get(k) for k in env}
