@@ -231,6 +231,7 @@ def _generate_sharded(settings: Settings, scale: Scale, seed: int, per_shard: in
         _concat_parquet([h for _, h in files], truth / "households.parquet")
     orgs.write_parquet(truth / "orgs.parquet")
     _write_cases_and_systems(ctx)
+    Planter(ctx).write_truth(truth, [])  # a sharded run plants no cases of its own: the same columns
     return GenerateSummary(
         scale=scale.value, seed=seed, as_of=settings.as_of.isoformat(), landing=landing, truth=truth,
         residents=residents, organisations=orgs.height, files=totals.files,
