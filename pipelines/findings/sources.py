@@ -17,8 +17,14 @@ DEATH_TABLES = (
     "staging.stg_gongan__household_register",
 )
 
-# A status of an organisation's registration that ends it (deregistered, revoked, cancelled).
-ENDED_STATUSES = ("注销", "吊销", "撤销", "已注销", "已吊销")
+# A status of an organisation's registration that ends it (deregistered, revoked, cancelled),
+# however a registry words it (注销, 已注销, 吊销，未注销, 撤销登记 ...).
+ENDED_PATTERN = "注销|吊销|撤销"
+
+
+def ended(status: str) -> str:
+    """SQL: whether a registration status ends the organisation."""
+    return f"regexp_matches(coalesce({status}, ''), '{ENDED_PATTERN}')"
 
 
 def deaths_cte(as_of_param: str = "$as_of") -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
-from pipelines.findings.sources import ENDED_STATUSES, month_expr
+from pipelines.findings.sources import ended, month_expr
 
 ALLOWANCE = "staging.stg_minzheng__subsistence_allowance"
 REGISTER = "staging.stg_gongan__household_register"
@@ -73,13 +73,13 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
                cast(b.source_line as varchar) as line, '个体工商户经营者，登记状态 ' || coalesce(b.status, '-') as detail
         from {INDIVIDUAL} b
         join er.person_xref x on x.source = 'shichang__individual_business' and x.record_id = b.row_id || '#operator'
-        where b.is_current and coalesce(trim(b.status), '') not in $ended and b.established <= $as_of
+        where b.is_current and not {ended('b.status')} and b.established <= $as_of
         union all
         select x.person_id, 'shichang__enterprise', e.row_id, e.source_file, cast(e.source_line as varchar),
                '企业法定代表人，登记状态 ' || coalesce(e.status, '-')
         from {ENTERPRISE} e
         join er.person_xref x on x.source = 'shichang__enterprise' and x.record_id = e.row_id || '#legal_rep'
-        where e.is_current and coalesce(trim(e.status), '') not in $ended and e.established <= $as_of
+        where e.is_current and not {ended('e.status')} and e.established <= $as_of
     ),
     wages as (
         select x.person_id, p.row_id as record_id, p.source_file, cast(p.source_line as varchar) as line,
@@ -108,7 +108,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
     from conflicts c join recipients r using (head_id)
     order by finding_key, record_id
     """
-    params = {"as_of": ctx.as_of, "floor_area": rule.p("floor_area_m2"), "ended": list(ENDED_STATUSES),
+    params = {"as_of": ctx.as_of, "floor_area": rule.p("floor_area_m2"),
               "rate": rule.p("contribution_rate"), "wage_base": rule.p("wage_base_yuan"),
               "months": rule.p("wage_months")}
     rows = ctx.con.execute(sql, params).pl()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
-from pipelines.findings.sources import ENDED_STATUSES, address_key, month_expr
+from pipelines.findings.sources import ended, address_key, month_expr
 
 ENTERPRISE = "staging.stg_shichang__enterprise"
 ANNUAL = "staging.stg_shichang__annual_report"
@@ -28,7 +28,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
                e.source_file, cast(e.source_line as varchar) as line
         from {ENTERPRISE} e
         join er.org_xref x on x.source = 'shichang__enterprise' and x.record_id = e.row_id || '#self'
-        where e.is_current and coalesce(trim(e.status), '') not in $ended
+        where e.is_current and not {ended('e.status')}
     ),
     accounts as (
         select a.account_no, a.holder, {address_key('a.address', prefixes)} as address_key, a.row_id as record_id,
@@ -85,7 +85,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
     from (select * from idle union all select * from untaxed) f join orgs o using (org_id)
     order by finding_key
     """
-    params = {"as_of": ctx.as_of, "ended": list(ENDED_STATUSES), "min_months": rule.p("min_months_read"),
+    params = {"as_of": ctx.as_of, "min_months": rule.p("min_months_read"),
               "baseline": rule.p("industrial_kwh_baseline")}
     rows = ctx.con.execute(sql, params).pl()
     if rows.is_empty():

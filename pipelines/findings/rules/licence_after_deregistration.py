@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
-from pipelines.findings.sources import ENDED_STATUSES
+from pipelines.findings.sources import ended
 
 ENTERPRISE = "staging.stg_shichang__enterprise"
 INDIVIDUAL = "staging.stg_shichang__individual_business"
@@ -26,11 +26,11 @@ def _ended(table: str, source: str, kind: str, date_column: str | None) -> str:
     return f"""
         select x.org_id, '{source}' as source, '{kind}' as registry, r.uscc, trim(r.status) as status,
                {date} as ended_date, r.row_id as record_id, r.source_file, cast(r.source_line as varchar) as line
-        from (select *, min(case when trim(status) in $ended then delivery_date end)
+        from (select *, min(case when {ended('status')} then delivery_date end)
                             over (partition by uscc) as first_seen_ended
               from {table}) r
         join er.org_xref x on x.source = '{source}' and x.record_id = r.row_id || '#self'
-        where r.is_current and trim(r.status) in $ended"""
+        where r.is_current and {ended('r.status')}"""
 
 
 def detect(rule: Rule, ctx: RuleContext) -> Detection:
@@ -67,7 +67,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
     order by finding_key, l.source, l.licence_no, l.record_id
     """
     rows = ctx.con.execute(
-        sql, {"as_of": ctx.as_of, "grace": rule.p("grace_days"), "ended": list(ENDED_STATUSES)}
+        sql, {"as_of": ctx.as_of, "grace": rule.p("grace_days")}
     ).pl()
     if rows.is_empty():
         return Detection.empty()
