@@ -101,7 +101,10 @@ def _truth_entity_of_findings(con: duckdb.DuckDBPyConnection, truth: Path, run_i
     out = []
     for row in findings.iter_rows(named=True):
         kind, entity = row["entity_kind"], row["entity_id"]
-        if kind == "person":
+        if row["rule"] == "allowance_eligibility" and json.loads(row["measured"])["kind"] != "property":
+            # the planted cases and near-misses are about property; other conflicts are the county's own
+            truth_id = f"{person_map.get(entity)}|{json.loads(row['measured'])['kind']}"
+        elif kind == "person":
             truth_id = person_map.get(entity)
         elif kind == "org":
             truth_id = org_map.get(entity)

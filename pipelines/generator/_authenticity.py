@@ -86,6 +86,7 @@ class Planter:
         self.business_accounts: list[dict[str, Any]] = []
         self.pension_template: dict[str, dict[str, Any]] = {}
         self.home_plan: dict[str, str] = {}
+        self.licensed: set[str] = set()
         self.home_case: dict[str, str] = {}
 
     # --- bookkeeping -------------------------------------------------------------------------
@@ -271,7 +272,11 @@ class Planter:
         holders = d.frame.join(persons.select(pl.col("person_id").alias(party("holder")), "household_id"),
                                on=party("holder"), how="left").join(homes, on="household_id", how="inner")
         if utility == "power":
-            ids = sorted(set(holders["household_id"].to_list()))
+            # a home of its own: an address shared with another household (一址多户) has the
+            # other household's meters too
+            households = self.ctx.population.households
+            alone = households.filter(pl.col("address").is_unique())["household_id"]
+            ids = sorted(set(holders.filter(pl.col("household_id").is_in(alone.implode()))["household_id"].to_list()))
             chosen = list(self.rng.permutation(ids)[: self.quota["registered_not_living"] + self.quota["near"]]) if ids else []
             n = self.quota["registered_not_living"]
             self.home_plan = {h: ("empty" if i < n else "winter") for i, h in enumerate(chosen)}
@@ -366,10 +371,13 @@ class Planter:
 
     def _shenpi__licence(self, d: Delivery) -> None:
         m = d.period
+        self.licensed |= set(d.frame[party("holder")].drop_nulls().to_list())
         if m is None:
             return
+        # organisations holding no other licence: the near-miss is about this one alone
         orgs = self.ctx.orgs.filter(
-            pl.col("deregistered_date").is_not_null() & (pl.col("deregistered_date") > _month_after(m))
+            ~pl.col("org_id").is_in(list(self.licensed))
+            & pl.col("deregistered_date").is_not_null() & (pl.col("deregistered_date") > _month_after(m))
             & (pl.col("deregistered_date") < self.ctx.as_of - timedelta(days=45)))
         template = {k: v for k, v in d.frame.row(0, named=True).items() if k not in (KEY, CASE_REF)}
         rows = []
