@@ -33,30 +33,37 @@ def _ended(table: str, source: str, kind: str, date_column: str | None) -> str:
         where r.is_current and {ended('r.status')}"""
 
 
+REGISTRIES = (
+    (ENTERPRISE, "shichang__enterprise", "企业登记", "deregistered"),
+    (INDIVIDUAL, "shichang__individual_business", "个体工商户登记", None),
+    (SOCIAL, "minzheng__social_organization", "社会组织登记", None),
+)
+LICENCES = {
+    ELICENCE: f"""
+        select org_id, source, licence_no, licence_name as licence_title, issue_date, valid_to,
+               row_id as record_id, source_file, cast(source_line as varchar) as line
+        from {ELICENCE}
+        where org_id is not null and is_valid_as_of""",
+    ADMIN_LICENCE: f"""
+        select org_id, source, licence_no, coalesce(certificate_name, licence_category) as licence_title,
+               decision_date as issue_date, valid_to, row_id as record_id, source_file, cast(source_line as varchar) as line
+        from {ADMIN_LICENCE}
+        where org_id is not null and is_in_force""",
+}
+
+
 def detect(rule: Rule, ctx: RuleContext) -> Detection:
+    registries = [_ended(t, s, k, d) for t, s, k, d in REGISTRIES if not ctx.has(t)]
+    licences = [sql for table, sql in LICENCES.items() if not ctx.has(table)]
+    if not registries or not licences:
+        return Detection.empty("no registry or no licence table")
     sql = f"""
-    with ended as (
-        {_ended(ENTERPRISE, 'shichang__enterprise', '企业登记', 'deregistered')}
-        union all
-        {_ended(INDIVIDUAL, 'shichang__individual_business', '个体工商户登记', None)}
-        union all
-        {_ended(SOCIAL, 'minzheng__social_organization', '社会组织登记', None)}
-    ),
+    with ended as ({" union all ".join(registries)}),
     ended_org as (
         select * from ended
         qualify row_number() over (partition by org_id order by ended_date, record_id) = 1
     ),
-    licences as (
-        select org_id, source, licence_no, licence_name as licence_title, issue_date, valid_to,
-               row_id as record_id, source_file, cast(source_line as varchar) as line
-        from {ELICENCE}
-        where org_id is not null and is_valid_as_of
-        union all
-        select org_id, source, licence_no, coalesce(certificate_name, licence_category) as licence_title,
-               decision_date as issue_date, valid_to, row_id as record_id, source_file, cast(source_line as varchar) as line
-        from {ADMIN_LICENCE}
-        where org_id is not null and is_in_force
-    )
+    licences as ({" union all ".join(licences)})
     select e.org_id, e.uscc, e.registry, e.status, e.ended_date, e.source as ended_source,
            e.record_id as ended_record_id, e.source_file as ended_file, e.line as ended_line,
            l.source, l.licence_no, l.licence_title, l.issue_date, l.valid_to, l.record_id, l.source_file, l.line,
@@ -110,7 +117,7 @@ RULE = Rule(
     severity="high",
     entity_kind="org",
     description="市场监管或民政已注销、吊销、撤销的组织，基准日仍有有效的电子证照或行政许可（超过宽限期）。",
-    requires=(ENTERPRISE, INDIVIDUAL, SOCIAL, ELICENCE, ADMIN_LICENCE, "er.org_xref"),
+    requires=("er.org_xref",),
     detect=detect,
     params={
         "grace_days": Param(
