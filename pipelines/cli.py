@@ -167,6 +167,101 @@ def build() -> None:
         _print_mapping("build", run_build(_settings()))
 
 
+findings_app = typer.Typer(
+    help="Authenticity findings: contradictions between departments, with evidence and auditors' outcomes.",
+    invoke_without_command=True,
+)
+app.add_typer(findings_app, name="findings")
+
+
+class FindingStatus(StrEnum):
+    new = "new"
+    open = "open"
+    closed = "closed"
+
+
+class DispositionChoice(StrEnum):
+    confirmed = "confirmed"
+    explained = "explained"
+    false_alarm = "false_alarm"
+
+
+@findings_app.callback()
+def findings(ctx: typer.Context) -> None:
+    """Without a subcommand: the findings stage (every rule; dq.findings, dq.finding_evidence)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipelines.findings import run_findings
+
+    with console.status("looking for contradictions between departments"):
+        summary = run_findings(_settings())
+    rejected = summary.pop("dispositions files rejected", [])
+    _print_mapping("findings", summary)
+    for reason in rejected:
+        err_console.print(f"[red]dispositions file rejected:[/red] {reason}", highlight=False, soft_wrap=True)
+
+
+@findings_app.command("list")
+def findings_list(
+    rule: Annotated[str | None, typer.Option("--rule", help="rule code, e.g. benefits_after_death")] = None,
+    status: Annotated[FindingStatus | None, typer.Option("--status", help="new, open or closed")] = None,
+) -> None:
+    """Print the findings (latest state of each), with their latest disposition."""
+    from pipelines.findings.listing import list_findings
+    from pipelines.findings.rules import rule_by_code
+    from pipelines.warehouse import connect
+
+    if rule is not None:
+        try:
+            rule_by_code(rule)
+        except KeyError as exc:
+            raise GovdataError(str(exc.args[0])) from None
+    settings = _settings()
+    if not settings.warehouse_path.exists():
+        console.print("no warehouse yet: run the pipeline first")
+        return
+    with connect(settings, read_only=True) as con:
+        rows = list_findings(con, rule, status.value if status else None)
+    if not rows:
+        console.print("no findings")
+        return
+    table = Table(title=f"findings ({len(rows)})")
+    for column in ("finding", "rule", "severity", "status", "entity", "amount", "evidence", "disposition", "summary"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("finding", "rule", "status"))
+    for row in rows:
+        table.add_row(
+            row["finding_id"], row["rule"], row["severity"], row["status"],
+            f"{row['entity_kind']} {row['entity_id']}", "" if row["amount"] is None else f"{row['amount']:,.2f}",
+            str(row["evidence_rows"]), row["disposition"] or "", row["summary"] or "",
+        )
+    console.print(table)
+
+
+@findings_app.command("disposition")
+def findings_disposition(
+    finding_id: Annotated[str, typer.Argument(help="the finding's id (F...)")],
+    disposition: Annotated[DispositionChoice, typer.Argument(help="confirmed, explained or false_alarm")],
+    note: Annotated[str, typer.Option("--note", help="what the follow-up found")],
+    by: Annotated[str, typer.Option("--by", help="who decided")],
+    date: Annotated[str | None, typer.Option("--date", help="when it was decided (YYYY-MM-DD; default today)")] = None,
+) -> None:
+    """Record an auditor's outcome of a finding (appended to dq.finding_dispositions)."""
+    from datetime import date as date_type
+
+    from pipelines.findings.dispositions import record
+    from pipelines.findings.listing import refresh_outcomes
+    from pipelines.warehouse import connect
+
+    try:
+        decided = date_type.fromisoformat(date) if date else date_type.today()
+    except ValueError:
+        raise GovdataError(f"--date {date!r} is not a date (YYYY-MM-DD)") from None
+    with connect(_settings()) as con:
+        item = record(con, finding_id, disposition.value, note, by, decided)
+        refresh_outcomes(con)
+    console.print(f"recorded {item.disposition} for {item.finding_id} by {item.decided_by} on {item.decided_on}")
+
+
 @app.command()
 def publish() -> None:
     """Publish the open data (aggregates, no personal data) of libraries whose gate is open."""

@@ -90,6 +90,7 @@ STAGING_CHECKED = Asset(name="govdata_staging_checked", uri="file:///govdata/war
 RESOLVED = Asset(name="govdata_er", uri="file:///govdata/warehouse/er")
 LIBRARIES = Asset(name="govdata_libraries", uri="file:///govdata/warehouse/lib")
 LIBRARIES_CHECKED = Asset(name="govdata_libraries_checked", uri="file:///govdata/warehouse/dq/libraries")
+FINDINGS = Asset(name="govdata_findings", uri="file:///govdata/warehouse/dq/findings")
 PUBLISHED = Asset(name="govdata_published", uri="file:///govdata/open")
 REPORTED = Asset(name="govdata_report", uri="file:///govdata/reports")
 

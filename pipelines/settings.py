@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     lineage_url: str = Field("", description="an OpenLineage server (e.g. Marquez) to send events to instead of files")
     logs: Path = Field(Path("data/logs"), description="one log file per `govdata run` (and dbt's logs under dbt/)")
     share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
+    dispositions_dir: Path = Field(
+        Path("data/dispositions"), description="auditors' dispositions CSV files the findings stage applies"
+    )
     as_of: date = Field(
         date(2026, 11, 1),
         description="as-of date every stage uses; 'logical_date': a scheduled run's logical date in the county's time zone",
@@ -218,6 +221,10 @@ class Settings(BaseSettings):
     @property
     def share_path(self) -> Path:
         return self.path(self.share_dir)
+
+    @property
+    def dispositions_path(self) -> Path:
+        return self.path(self.dispositions_dir)
 
 
 _ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}

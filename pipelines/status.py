@@ -15,6 +15,7 @@ STAGE_ORDER = (
     "resolve",
     "build",
     "check_libraries",
+    "findings",
     "publish",
     "report",
     "run",

@@ -14,7 +14,7 @@ import pytest
 from pipelines.settings import Settings, load_settings
 
 _ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
-             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE", "GOVDATA_LOGS",
+             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE", "GOVDATA_LOGS", "GOVDATA_DISPOSITIONS_DIR",
              "GOVDATA_LINEAGE_DIR")
 _AIRFLOW_HOME = pytest.StashKey[Path]()
 
@@ -30,6 +30,7 @@ def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
         "GOVDATA_REPORTS": str(tmp_path / "reports"),
         "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
         "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
+        "GOVDATA_DISPOSITIONS_DIR": str(tmp_path / "dispositions"),
         "GOVDATA_SCALE": "tiny",
         "GOVDATA_LOGS": str(tmp_path / "logs"),
         "GOVDATA_LINEAGE_DIR": str(tmp_path / "lineage"),

@@ -11,7 +11,7 @@ from pipelines.warehouse import record_stage
 
 runner = CliRunner()
 
-COMMANDS = ["generate", "ingest", "stage", "check", "resolve", "build", "publish", "report", "run", "status"]
+COMMANDS = ["generate", "ingest", "stage", "check", "resolve", "build", "findings", "publish", "report", "run", "status"]
 
 
 def test_help_lists_every_stage_command() -> None:

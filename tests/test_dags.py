@@ -20,6 +20,7 @@ EXPECTED_ORDER = [
     "govdata_resolve",
     "govdata_build",
     "govdata_check_libraries",
+    "govdata_findings",
     "govdata_publish",
     "govdata_report",
 ]

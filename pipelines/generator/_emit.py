@@ -41,6 +41,7 @@ class Emitted:
     replaced: bool
     records: pl.DataFrame  # RECORD_SCHEMA
     defects: pl.DataFrame  # source, file, line, column, kind, dimension, expected, detail
+    case_rows: pl.DataFrame | None = None  # evidence rows of planted authenticity cases (_authenticity)
 
 
 def delivered_headers(delivery: Delivery) -> list[str]:
@@ -76,8 +77,11 @@ def emit(delivery: Delivery, landing: Path) -> Emitted:
     if unreadable:
         # Nothing inside an unreadable file can be found: only the whole-file defect remains.
         defects = defects.filter(pl.col("line").is_null() & (pl.col("kind") == "rejected_file"))
+    from pipelines.generator._authenticity import case_rows
+
+    cases = None if unreadable else case_rows(delivery, written.lines)
     return Emitted(contract.source, delivery.relative_path, visible.height, delivery.current,
-                   delivery.replaced, records, defects)
+                   delivery.replaced, records, defects, cases)
 
 
 def _write(delivery: Delivery, frame: pl.DataFrame, path: Path) -> Written:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.generator._authenticity import Planter
 from pipelines.generator._context import CASE_SCHEMA, RESIDENTS, Context, stream
 from pipelines.generator._emit import Emitted, ParquetAppender, StreamEmitter, emit
 from pipelines.generator._geography import Geography, build_geography
@@ -116,12 +117,16 @@ def generate(settings: Settings, scale: str | None = None, seed: int | None = No
     _reset(landing)
     _reset(truth)
     emitted: list[Emitted] = []
+    planter = Planter(ctx)
     for builder in BUILDERS:
         # Builders yield one delivery at a time and each is written before the next is built,
         # so memory holds one file's rows (plus its source's stored table), not the county's.
+        # The planter adds the authenticity cases to a delivery before it is written.
         for delivery in builder(ctx):
-            emitted.append(emit(delivery, landing))
-    return _write_truth(ctx, emitted)
+            emitted.append(emit(planter.plant(delivery), landing))
+    summary = _write_truth(ctx, emitted)
+    planter.write_truth(truth, [e.case_rows for e in emitted if e.case_rows is not None])
+    return summary
 
 
 def _write_truth(ctx: Context, emitted: list[Emitted]) -> GenerateSummary:
@@ -226,6 +231,7 @@ def _generate_sharded(settings: Settings, scale: Scale, seed: int, per_shard: in
         _concat_parquet([h for _, h in files], truth / "households.parquet")
     orgs.write_parquet(truth / "orgs.parquet")
     _write_cases_and_systems(ctx)
+    Planter(ctx).write_truth(truth, [])  # a sharded run plants no cases of its own: the same columns
     return GenerateSummary(
         scale=scale.value, seed=seed, as_of=settings.as_of.isoformat(), landing=landing, truth=truth,
         residents=residents, organisations=orgs.height, files=totals.files,

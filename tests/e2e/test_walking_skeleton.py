@@ -69,6 +69,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "GOVDATA_REPORTS": str(base / "reports"),
         "GOVDATA_OPEN_DIR": str(base / "open"),
         "GOVDATA_SHARE_DIR": str(base / "share"),
+        "GOVDATA_DISPOSITIONS_DIR": str(base / "dispositions"),
         "GOVDATA_SCALE": "tiny",
         "GOVDATA_LOGS": str(base / "logs"),
         "GOVDATA_LINEAGE_DIR": str(base / "lineage"),
@@ -196,7 +197,7 @@ def test_status_shows_every_stage(pipeline_run: dict) -> None:
     from pipelines.status import stage_status
 
     stages = {row["stage"] for row in stage_status(pipeline_run["settings"])}
-    assert {"ingest", "stage", "check_staging", "resolve", "build", "check_libraries", "publish", "report"} <= stages
+    assert {"ingest", "stage", "check_staging", "resolve", "build", "check_libraries", "findings", "publish", "report"} <= stages
 
 
 def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None:
@@ -210,7 +211,7 @@ def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None
         ).fetchall()
     assert len(chains) == 2, chains
     for _, stages in chains:
-        assert {"ingest", "stage", "resolve", "build", "check_libraries", "publish", "report", "run"} <= set(stages)
+        assert {"ingest", "stage", "resolve", "build", "check_libraries", "findings", "publish", "report", "run"} <= set(stages)
 
 
 def test_the_run_shows_each_stage_with_its_time_and_progress_and_keeps_a_log(pipeline_run: dict) -> None:

@@ -131,7 +131,33 @@ def test_authenticity_cases_of_every_kind(truth: Path) -> None:
     cases = pl.read_parquet(truth / "authenticity_cases.parquet")
     assert set(cases["kind"]) >= {"benefit_after_death", "indicator_sum_mismatch", "indicator_contradicts_source",
                                   "licence_after_deregistration", "zombie_system", "shadow_system"}
-    assert (cases["expected"] == "flagged").all()
+    assert set(cases["expected"]) <= {"flagged", "not_flagged"}
+
+
+def test_planted_cases_of_every_rule_with_near_misses(truth: Path) -> None:
+    cases = pl.read_parquet(truth / "authenticity_cases.parquet")
+    assert set(cases["expected"]) == {"flagged", "not_flagged"}
+    rules = cases.filter(pl.col("rule").is_not_null())
+    assert set(rules.filter(pl.col("expected") == "flagged")["rule"]) >= {
+        "benefits_after_death", "dead_still_acting", "licence_after_deregistration", "allowance_eligibility",
+        "registered_not_living", "business_power_mismatch", "indicator_sum_mismatch", "indicator_against_sources"}
+    assert set(rules.filter(pl.col("expected") == "not_flagged")["rule"]) >= {
+        "dead_still_acting", "licence_after_deregistration", "registered_not_living", "indicator_sum_mismatch"}
+
+
+def test_planted_evidence_names_the_delivered_row(truth: Path, parsed: list[Parsed]) -> None:
+    """Each planted case's evidence row is the row of its file and line that holds the case: the
+    property registered after a death names the dead person's ID number."""
+    cases = pl.read_parquet(truth / "authenticity_cases.parquet").filter(
+        (pl.col("kind") == "dead_still_acting") & (pl.col("expected") == "flagged"))
+    persons = dict(pl.read_parquet(truth / "persons.parquet", columns=["person_id", "id_number"]).iter_rows())
+    files = {p.relative: p.rows for p in parsed}
+    assert cases.height
+    for case in cases.iter_rows(named=True):
+        (evidence,) = case["evidence"]
+        rows = files[evidence["file"]]
+        row = rows.filter(pl.col("_line") == evidence["line"]).row(0, named=True)
+        assert row["权利人证件号码"] == persons[case["entity_id"]]
 
 
 def test_zombie_systems_have_no_recent_access(truth: Path, parsed: list[Parsed]) -> None:

@@ -1,0 +1,137 @@
+"""Rules 2, 4, 6, 8 and 9 on crafted cases and their near-misses."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from tests.findings.crafted import Crafted
+from tests.findings.test_rules import DEATHS, MONTHS, REGISTER, detect, evidence_of, readings
+
+PAYMENTS = "staging.stg_renshe__payments"
+ALLOWANCE = "staging.stg_minzheng__subsistence_allowance"
+PROPERTY = "staging.stg_zhujian__property_registration"
+INDIVIDUAL = "staging.stg_shichang__individual_business"
+ENTERPRISE = "staging.stg_shichang__enterprise"
+
+
+def test_dead_still_acting_registration_after_death_only(crafted: Crafted) -> None:
+    death = crafted.add(DEATHS, person="P1", certificate_no="D1", death_date=date(2026, 3, 15))
+    marriage = crafted.add("staging.stg_minzheng__marriage_registration", person="P1", role="husband",
+                           certificate_no="J1", registration_date=date(2026, 5, 1))
+    crafted.add(PROPERTY, person="P1", role="owner", certificate_no="鲁(2026)1号", registered=date(2026, 3, 15))
+    crafted.add("staging.stg_gongan__residence_permit", person="P1", permit_no="R1", apply_date=date(2025, 1, 1))
+    crafted.add("staging.stg_dzzz__person_licence", person="P2", role="holder", licence_no="L9",
+                issue_date=date(2026, 6, 1))  # alive
+    found = detect(crafted, "dead_still_acting")
+    assert found.findings["finding_key"].to_list() == ["P1|minzheng__marriage_registration|J1"]
+    ev = found.evidence
+    assert ev.filter(pl.col("role") == "death")["record_id"].to_list() == [death]
+    assert ev.filter(pl.col("role") == "registration_after_death")["record_id"].to_list() == [marriage]
+    assert json.loads(found.findings["measured"][0])["days_after_death"] == 47
+
+
+def _allowance_household(crafted: Crafted, head: str, members: int = 1) -> str:
+    for i in range(members):
+        crafted.add(REGISTER, person=f"{head}-{i}" if i else head, household_no=f"HH-{head}", status="正常")
+    return crafted.add(ALLOWANCE, person=head, id_number=f"ID-{head}", month="202610", amount=560.0)
+
+
+def test_allowance_eligibility_property_business_wage_and_near_misses(crafted: Crafted) -> None:
+    paid = _allowance_household(crafted, "A", members=2)  # a member owns two dwellings, 160 m2
+    crafted.add(PROPERTY, person="A-1", role="owner", certificate_no="C1", registered=date(2020, 1, 1), floor_area=100)
+    crafted.add(PROPERTY, person="A-1", role="owner", certificate_no="C2", registered=date(2021, 1, 1), floor_area=60)
+    _allowance_household(crafted, "B")  # one dwelling, co-owned with... himself listed twice: 140 m2
+    crafted.add(PROPERTY, person="B", role="owner", certificate_no="C3", registered=date(2020, 1, 1), floor_area=140)
+    _allowance_household(crafted, "C")  # runs a business
+    shop = crafted.add(INDIVIDUAL, person="C", role="operator", uscc="92X1", status="存续", established=date(2024, 1, 1))
+    _allowance_household(crafted, "D")  # his business was deregistered
+    crafted.add(INDIVIDUAL, person="D", role="operator", uscc="92X2", status="注销", established=date(2020, 1, 1))
+    _allowance_household(crafted, "E")  # contributions on a wage base of 6,250
+    wage = crafted.add(PAYMENTS, person="E", personal_no="NE", period="202609", business_type="缴费", amount=1500.0)
+    _allowance_household(crafted, "F")  # a base of 5,833: below the threshold
+    crafted.add(PAYMENTS, person="F", personal_no="NF", period="202609", business_type="缴费", amount=1400.0)
+    found = detect(crafted, "allowance_eligibility")
+    assert sorted(found.findings["finding_key"]) == ["A|property", "C|business", "E|wage"]
+    assert evidence_of(found, "A|property").filter(pl.col("role") == "allowance")["record_id"].to_list() == [paid]
+    assert evidence_of(found, "A|property").filter(pl.col("role") == "property_conflict").height == 2
+    assert evidence_of(found, "C|business").filter(pl.col("role") == "business_conflict")["record_id"].to_list() == [shop]
+    assert evidence_of(found, "E|wage").filter(pl.col("role") == "wage_conflict")["record_id"].to_list() == [wage]
+
+
+POWER, POWER_USE = "staging.stg_gongdian__account", "staging.stg_gongdian__consumption"
+
+
+def _business(crafted: Crafted, org: str, address: str, uses: list[float], revenue: float | None = None,
+              tax: float | None = None) -> str:
+    crafted.add(ENTERPRISE, org=org, uscc=f"91{org}", name=f"{org}有限公司", status="存续",
+                address=f"山东省聊城市茌平区{address}")
+    account = crafted.add(POWER, account_no=f"E-{org}", holder=f"{org}有限公司", address=f"茌平区{address}",
+                          category="一般工商业用电")
+    readings(crafted, POWER_USE, f"E-{org}", uses, MONTHS[-len(uses):])
+    if revenue is not None:
+        crafted.add("staging.stg_shichang__annual_report", org=org, uscc=f"91{org}", report_year=2025,
+                    revenue=revenue, employees=8)
+    if tax is not None:
+        crafted.add("staging.stg_shuiwu__monthly_tax", org=org, taxpayer_id=f"91{org}", period_start=date(2026, 5, 1),
+                    amount=tax)
+    return account
+
+
+def test_business_power_idle_meter_and_untaxed_power(crafted: Crafted) -> None:
+    idle = _business(crafted, "O1", "信发街道工业路1号", [0.0] * 12, revenue=350.0)
+    _business(crafted, "O2", "信发街道工业路2号", [20000.0] * 12)  # 240,000 kWh and no tax
+    _business(crafted, "O3", "信发街道工业路3号", [20000.0] * 12, tax=8000.0)  # pays tax
+    _business(crafted, "O4", "信发街道工业路4号", [500.0] * 12, revenue=90.0)  # uses power
+    _business(crafted, "O5", "信发街道工业路5号", [0.0] * 3, revenue=90.0)  # new meter: 3 months
+    found = detect(crafted, "business_power_mismatch")
+    assert sorted(found.findings["finding_key"]) == ["O1|idle_meter", "O2|no_tax"]
+    assert evidence_of(found, "O1|idle_meter").filter(pl.col("role") == "meter_account")["record_id"].to_list() == [idle]
+    assert evidence_of(found, "O1|idle_meter").filter(pl.col("role") == "annual_report").height == 1
+
+
+def test_indicator_against_the_register_with_direction_and_history(crafted: Crafted) -> None:
+    with duckdb.connect(str(crafted.path)) as con:
+        for township, n in (("371503101", 100), ("371523102", 100)):  # the second under the historic code
+            con.execute(f"""insert into staging.stg_gongan__household_register
+                (row_id, source_file, source_line, delivery_date, is_current, division_code, status)
+                select 'gongan__household_register:abcdefabcdef:' || i, 'gongan/2026-10-08/户籍人口.csv', i,
+                       date '2026-10-08', true, '{township}001', '正常' from range(2, {n + 2}) t(i)""")
+    over = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                       division_level="township", indicator="户籍人口", period="2026年1-9月",
+                       period_end=date(2026, 9, 30), unit="人", value=120, is_additive=True)
+    crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503102",
+                division_level="township", indicator="户籍人口", period="2026年1-9月", period_end=date(2026, 9, 30),
+                unit="人", value=103, is_additive=True)
+    found = detect(crafted, "indicator_against_sources")
+    assert found.findings["entity_id"].to_list() == ["371503101"]
+    measured = json.loads(found.findings["measured"][0])
+    assert (measured["reported"], measured["computed"], measured["direction"]) == (120.0, 100, "高报")
+    assert [h["period"] for h in measured["history"]] == ["2026年1-9月"]
+    ev = found.evidence
+    assert ev.filter(pl.col("role") == "reported")["record_id"].to_list() == [over]
+    assert ev.filter(pl.col("role") == "administrative_count")["source_file"].to_list() == ["gongan/2026-10-08/户籍人口.csv"]
+
+
+def test_benford_screen_flags_fabricated_amounts_not_natural_ones(crafted: Crafted) -> None:
+    rng = np.random.default_rng(7)
+    natural = np.round(10 ** rng.uniform(2, 6, 3000), 2)  # spans four orders of magnitude: Benford
+    # invented amounts of every size whose first digits are equally likely (people's digits are)
+    made_up = np.round(rng.uniform(1, 10, 3000) * 10.0 ** rng.integers(2, 6, 3000), 2)
+    with duckdb.connect(str(crafted.path)) as con:
+        for year, values in ((2025, natural), (2026, made_up)):
+            frame = pl.DataFrame({"amount": values}).with_row_index("i", offset=2)
+            con.register("v", frame)
+            con.execute(f"""insert into staging.stg_shuiwu__monthly_tax
+                (row_id, source_file, source_line, delivery_date, is_current, taxpayer_id, period_start, amount)
+                select 'shuiwu__monthly_tax:{year}00000000:' || i, 'shuiwu/{year}.csv', i, date '{year}-06-01', true,
+                       '91X', date '{year}-05-01', amount from v""")
+            con.unregister("v")
+    found = detect(crafted, "benford_screen")
+    assert found.findings["finding_key"].to_list() == ["shuiwu__monthly_tax|amount|2026|benford"]
+    ev = found.evidence
+    assert 0 < ev.height <= 20 and set(ev["source_file"]) == {"shuiwu/2026.csv"}
