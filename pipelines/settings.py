@@ -94,6 +94,7 @@ class SystemsSettings(BaseModel):
     function_terms: list[str]
     generic_name_words: list[str]
     retired_status_pattern: str = Field(min_length=1)
+    not_live_status_pattern: str = Field(min_length=1)
     cloud_deployment_pattern: str = Field(min_length=1)
     cloud_target: float = Field(gt=0, le=1)
     cloud_excluded_protection_levels: list[str]

@@ -60,7 +60,8 @@
 
 
 {#- What an access log's action is: login, logout, query, export, change, or other. Business use
-    is a query, an export or a change; a login alone shows only that the system still answers.
+    is any successful access but a login or logout (a login alone shows only that the system
+    still answers; an action of no known kind is counted as use rather than as idleness).
     The words are the ones ledgers and web systems' audit logs use, Chinese and English. -#}
 {% macro systems_action_kind(expr) -%}
     case

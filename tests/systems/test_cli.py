@@ -29,3 +29,12 @@ def test_disposition_command_appends_a_decision(tmp_settings: Settings) -> None:
         rows = con.execute("select disposition_id, system_code, disposition, note, decided_by "
                            "from dq.system_dispositions order by 1").fetchall()
     assert rows == [(1, "XT0001", "keep", "年报季使用", "李审核"), (2, "XT0001", "keep", "年报季使用", "李审核")]
+
+
+def test_thresholds_reach_dbt_from_the_settings(tmp_settings: Settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipelines.dbt import dbt_vars
+    from pipelines.settings import load_settings
+
+    assert dbt_vars(tmp_settings)["systems"] == tmp_settings.systems.model_dump(mode="json")
+    monkeypatch.setenv("GOVDATA_SYSTEMS__IDLE_DAYS", "365")
+    assert dbt_vars(load_settings())["systems"]["idle_days"] == 365

@@ -41,6 +41,9 @@ def _county() -> Crafted:
     c.system("NNEW", "智慧警务平台", "A", "警情信息", launched=date(2026, 8, 1))
     c.system("NFUT", "雪亮工程平台", "A", "视频点位", launched=date(2027, 1, 1), status="建设中")
     c.system("NRET", "老龄工作系统", "B", "老年人名册", status="停用", deployment="政务云")
+    c.system("NTRY", "电子档案系统", "A", "电子档案目录", launched=None, status="试运行")  # no launch date, no logs
+    c.system("NCOD", "移动办公系统", "A", "公文", deployment="本地机房")
+    c.every("NCOD", YEAR_START, AS_OF_DAY, 3, STAFF, ["A01", "A02"])  # the log's own action codes
     c.system("NQUI", "职业病报告系统", "D", "职业病报告卡", deployment="政务云", classified=True)
     c.every("NQUI", YEAR_START, AS_OF_DAY, 7, STAFF[:2], ["查询"])
     # shadows
@@ -89,8 +92,9 @@ def test_zombie_rules_and_their_near_misses(built: Path) -> None:
     assert zombies["Z03"][0] == ["login_only"]
     assert zombies["Z04"][0] == ["replaced"]
     assert zombies["Z05"][0] == ["idle"]
-    # never zombies: a yearly rhythm, launched within the window, not yet live, listed as retired,
-    # two accounts querying every week, and every busy system
+    # never zombies: a yearly rhythm, launched within the window, not yet live (launch date or
+    # status), listed as retired, two accounts querying every week, actions of no known kind, and
+    # every busy system
     assert set(zombies) == {"Z01", "Z02", "Z03", "Z04", "Z05"}
 
 
@@ -138,9 +142,10 @@ def test_cloud_share_by_hand(built: Path) -> None:
     # 5 in use, 3 fit, 2 of them on the cloud = 66.7% < 70%; ceil(0.7 * 3) - 2 = 1 to move
     assert rows["department:O4"][:5] == [5, 1, 1, 3, 2]
     assert rows["department:O4"][5] == pytest.approx(2 / 3) and rows["department:O4"][6:] == [1, False]
-    # the county: 19 systems, NRET retired -> 18 in use, NQUI classified, S2B excluded -> 16 fit;
-    # on the cloud N04, NNB, S1A, S1B (电子政务云平台) = 4 -> 25%; ceil(0.7 * 16) - 4 = 8 to move
-    assert rows["county"] == [18, 1, 1, 16, 4, 0.25, 8, False]
+    # the county: 21 systems, NRET retired -> 20 in use, NQUI classified, S2B excluded -> 18 fit;
+    # on the cloud N04, NNB, S1A, S1B (电子政务云平台) = 4 -> 22.2%; ceil(0.7 * 18) - 4 = 9 to move
+    assert rows["county"][:5] == [20, 1, 1, 18, 4]
+    assert rows["county"][5] == pytest.approx(4 / 18) and rows["county"][6:] == [9, False]
 
 
 def test_portfolio_suggests_one_action_with_its_reason(built: Path) -> None:

@@ -1,6 +1,8 @@
 -- Every logged access of the delivered access logs (系统访问日志) up to the as-of date, once (a
 -- log id delivered again counts once), with its kind: login, logout, query, export, change or
--- other. Business use is a successful query, export or change.
+-- other. Business use is a successful access that is not a login or logout: a query, export or
+-- change, and also an action of no known kind (a log's own action codes must not make a busy
+-- system look idle).
 with logs as (
 
     select *
@@ -22,7 +24,7 @@ final as (
         account,
         {{ systems_action_kind('action') }} as kind,
         {{ systems_failed('result') }} as is_failed,
-        {{ systems_action_kind('action') }} in ('query', 'export', 'change') and not {{ systems_failed('result') }} as is_business
+        {{ systems_action_kind('action') }} not in ('login', 'logout') and not {{ systems_failed('result') }} as is_business
     from logs
 
 )

@@ -32,11 +32,11 @@ known as (
 
 resource_items as (
 
-    -- one row per named resource: ledgers separate them with ；;，, | or line breaks (、 joins
-    -- the parts of one resource name: 低保、特困供养对象信息)
+    -- one row per named resource: ledgers separate them with ；;，,、/| or line breaks (both
+    -- sides of a comparison are split alike, so a name written with 、 still matches itself)
     select system_code, item, {{ systems_resource_key('item') }} as resource_key
     from (
-        select system_code, trim(unnest(string_split_regex(data_resources, '[；;，,|\n\r]+'))) as item
+        select system_code, trim(unnest(string_split_regex(data_resources, '[；;，,、/|\n\r]+'))) as item
         from ledger
     ) t
     where item <> ''
@@ -79,6 +79,8 @@ final as (
             as is_level_excluded,
         ledger.status,
         not coalesce(regexp_matches(ledger.status, {{ sql_literal(systems_setting('retired_status_pattern')) }}), false) as is_in_use,
+        coalesce(regexp_matches(ledger.status, {{ sql_literal(systems_setting('not_live_status_pattern')) }}), false)
+            or coalesce(ledger.launched > {{ as_of_date() }}, false) as is_not_live,
         ledger.annual_cost,
         coalesce(resources.data_resources, []::varchar[]) as data_resources,
         coalesce(resources.resource_keys, []::varchar[]) as resource_keys,

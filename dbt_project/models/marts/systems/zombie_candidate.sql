@@ -4,8 +4,9 @@
 --                checking it still answers);
 --   replaced:    has a newer system of the same owner holding the same data, doing the work
 --                the old one no longer does.
--- Never a zombie: a system launched within the idle window (or not yet live), and a system with
--- a yearly rhythm (a month of heavy use by many accounts within the rhythm window). Every row
+-- Never a zombie: a system launched within the idle window or not yet live (launch date after the
+-- as-of date, or a status the setting not_live_status_pattern names), and a system with a yearly
+-- rhythm (a month of heavy use by many accounts within the rhythm window). Every row
 -- carries its reasons; a system kept by a disposition stays listed as kept, not as new.
 {%- set idle_days = systems_setting('idle_days') %}
 with ledger as (
@@ -30,10 +31,12 @@ systems as (
 
 eligible as (
 
-    -- listed as in use, live for longer than the idle window, without a yearly rhythm
+    -- listed as in use and live (not under construction), launched before the idle window,
+    -- without a yearly rhythm
     select *
     from systems
     where is_in_use
+      and not is_not_live
       and (launched is null or launched <= {{ as_of_date() }} - interval ({{ idle_days }}) day)
       and not has_heavy_month
 
@@ -71,7 +74,10 @@ flagged as (
         replacements.replaced_by_launched,
         replacements.replaced_by_business,
         replacements.replaced_overlap,
-        last_business is null or last_business <= {{ as_of_date() }} - interval ({{ idle_days }}) day as is_idle,
+        -- idle only where the delivered logs span the whole window: logs begun last month say
+        -- nothing about six months
+        (last_business is null or last_business <= {{ as_of_date() }} - interval ({{ idle_days }}) day)
+            and coalesce(first_logged <= {{ as_of_date() }} - interval ({{ idle_days }}) day, false) as is_idle,
         accesses_window > 0
             and logins_window >= {{ systems_setting('login_only_share') }} * accesses_window
             and accounts_window <= {{ systems_setting('login_only_max_accounts') }} as is_login_only,
@@ -95,7 +101,7 @@ candidates as (
                 '连续' || date_diff('day', last_business, {{ as_of_date() }}) || '天无业务访问（查询、导出、修改）：最后一次业务访问 '
                 || strftime(last_business, '%Y-%m-%d') || '；闲置阈值 {{ idle_days }} 天'
             when is_idle then
-                '访问日志中没有任何业务访问（查询、导出、修改）' || coalesce('，日志起于 ' || strftime(first_logged, '%Y-%m-%d'), '，未收到访问日志')
+                '访问日志中没有任何业务访问（查询、导出、修改），日志起于 ' || strftime(first_logged, '%Y-%m-%d')
                 || '；闲置阈值 {{ idle_days }} 天' end,
             case when is_login_only then
                 '近{{ idle_days }}天仅有登录：' || accesses_window || ' 次访问中 ' || logins_window || ' 次为登录，来自 '
