@@ -12,7 +12,7 @@ near-misses a rule must tell apart:
   the same job on the same data), `names_alike` (the same system built twice under nearly the
   same name);
 - near-misses: `yearly_rhythm` (an annual-report system: one heavy month, idle since), `not_live`
-  (launched within the idle window, or not yet), `quiet` (two accounts querying every week),
+  (launched within the idle window, or under construction / on trial with no launch date), `quiet` (two accounts querying every week),
   `retired` (listed as no longer in use), `names_alike_data_not` (alike names, other data),
   `overlap_only` (the same data used for another job: few records, another name and function).
 
@@ -183,9 +183,10 @@ def _plan(ctx: Context) -> list[dict[str, Any]]:
             if kind == "yearly_rhythm":
                 row.update(name=f"{s}年报{a}系统", pattern="yearly")
             elif kind == "not_live":
-                row.update(pattern="new", launched=ctx.as_of - timedelta(days=int(rng.integers(-60, 150))))
-                if row["launched"] > ctx.as_of:
-                    row["status"] = "建设中"
+                if rng.random() < 0.5:  # launched within the idle window, still finding its users
+                    row.update(pattern="new", launched=ctx.as_of - timedelta(days=int(rng.integers(20, 150))))
+                else:  # under construction or on trial: no launch date yet, nobody logged
+                    row.update(pattern="none", launched=None, status=str(rng.choice(["建设中", "试运行"])))
             elif kind == "quiet":
                 row["pattern"] = "quiet"
             elif kind == "retired":
@@ -284,6 +285,8 @@ def _events(ctx: Context, systems: pl.DataFrame, rng: np.random.Generator) -> pl
     parts: list[pl.DataFrame] = []
     for row in systems.iter_rows(named=True):
         pattern, dept = row["pattern"], row["department"]
+        if row["launched"] is None:
+            continue
         live_from = max(0, (row["launched"] - start).days)
         if pattern in ("none",) or live_from >= days:
             continue
