@@ -97,7 +97,7 @@ class SystemsSettings(BaseModel):
     not_live_status_pattern: str = Field(min_length=1)
     cloud_deployment_pattern: str = Field(min_length=1)
     cloud_target: float = Field(gt=0, le=1)
-    cloud_excluded_protection_levels: list[str]
+    cloud_excluded_protection_grades: list[int]
 
 
 class Settings(BaseSettings):

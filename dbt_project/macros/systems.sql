@@ -9,12 +9,6 @@
 {%- endmacro %}
 
 
-{#- A list setting as a SQL list of string literals. -#}
-{% macro systems_list_literal(name) -%}
-    [{%- for value in (systems_setting(name) or []) -%}{{ sql_literal(value) }}{{ ", " if not loop.last }}{%- endfor -%}]::varchar[]
-{%- endmacro %}
-
-
 {#- A data resource name reduced to what identifies it: half-width, no whitespace, no bracketed
     remark (（双公示）), without the trailing words 信息/数据/资源/库/表 that ledgers add or drop at
     will ("户籍人口信息" and "户籍人口数据" are one resource). -#}
@@ -77,9 +71,23 @@
 {%- endmacro %}
 
 
-{#- A logged access that failed (denied, error): it shows someone tried, not that work was done. -#}
-{% macro systems_failed(expr) -%}
-    coalesce(regexp_matches(lower({{ expr }}), '失败|错误|异常|拒绝|超时|fail|error|denied|refused|timeout'), false)
+{#- A logged access that failed (denied, error, an HTTP 4xx/5xx status), by its result or, when
+    the log has no result, by its action ("登录失败"): someone tried, no work was done. -#}
+{% macro systems_failed(result, action) -%}
+    coalesce(regexp_matches(lower({{ result }}), '失败|错误|异常|拒绝|超时|fail|error|denied|refused|timeout|^\s*[45][0-9][0-9]\s*$'), false)
+        or coalesce(regexp_matches(lower({{ action }}), '失败|fail|denied'), false)
+{%- endmacro %}
+
+
+{#- The grade of a protection level as delivered (三级, 第三级, 等保三级, 3级, 3) as a number 1-5,
+    null when it names none. -#}
+{% macro systems_protection_grade(expr) -%}
+    coalesce(
+        list_position(['一', '二', '三', '四', '五'], nullif(regexp_extract({{ expr }}, '([一二三四五])\s*级', 1), '')),
+        try_cast(nullif(regexp_extract({{ expr }}, '([1-5])\s*级', 1), '') as integer),
+        list_position(['一', '二', '三', '四', '五'], nullif(regexp_extract({{ expr }}, '^\s*([一二三四五])\s*$', 1), '')),
+        try_cast(nullif(regexp_extract({{ expr }}, '^\s*([1-5])\s*$', 1), '') as integer)
+    )
 {%- endmacro %}
 
 

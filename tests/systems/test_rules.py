@@ -53,7 +53,7 @@ def _county() -> Crafted:
     c.every("S1B", YEAR_START, AS_OF_DAY, 5, STAFF[:3], ["查询", "登录"])
     c.system("S2A", "社会救助核查系统", "B", "低保对象；特困人员", records=5000)
     c.every("S2A", YEAR_START, AS_OF_DAY, 2, STAFF, ["view", "LOGIN", "update"])
-    c.system("S2B", "困难群众核查平台", "D", "低保对象；特困人员；临时救助", records=1000, level="四级",
+    c.system("S2B", "困难群众核查平台", "D", "低保对象；特困人员；临时救助", records=1000, level="等保4级",
              deployment="政务云")
     c.every("S2B", YEAR_START, AS_OF_DAY, 6, STAFF[:3], ["查询"])
     # near-misses of shadows: names alike but other data; the same data for another job
@@ -138,7 +138,7 @@ def test_cloud_share_by_hand(built: Path) -> None:
     rows = {unit: rest for unit, *rest in query(
         built, "select unit_id, systems_in_use, systems_classified, systems_level_excluded, systems_fit, "
                "systems_fit_on_cloud, cloud_share, systems_to_move, meets_target from lib_systems.cloud_migration")}
-    # department D: Z04 (local), N04 (cloud), NQUI (classified), S2B (等保四级), NNB (cloud):
+    # department D: Z04 (local), N04 (cloud), NQUI (classified), S2B (等保4级), NNB (cloud):
     # 5 in use, 3 fit, 2 of them on the cloud = 66.7% < 70%; ceil(0.7 * 3) - 2 = 1 to move
     assert rows["department:O4"][:5] == [5, 1, 1, 3, 2]
     assert rows["department:O4"][5] == pytest.approx(2 / 3) and rows["department:O4"][6:] == [1, False]

@@ -23,8 +23,8 @@ final as (
         date_trunc('month', cast(accessed_at as date))::date as month,
         account,
         {{ systems_action_kind('action') }} as kind,
-        {{ systems_failed('result') }} as is_failed,
-        {{ systems_action_kind('action') }} not in ('login', 'logout') and not {{ systems_failed('result') }} as is_business
+        {{ systems_failed('result', 'action') }} as is_failed,
+        {{ systems_action_kind('action') }} not in ('login', 'logout') and not {{ systems_failed('result', 'action') }} as is_business
     from logs
 
 )

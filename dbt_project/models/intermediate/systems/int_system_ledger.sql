@@ -75,8 +75,9 @@ final as (
         ledger.database,
         ledger.protection_level,
         coalesce(ledger.classified, false) as is_classified,
-        coalesce(list_contains({{ systems_list_literal('cloud_excluded_protection_levels') }}, regexp_replace(ledger.protection_level, '[\s\x{3000}]+', '', 'g')), false)
-            as is_level_excluded,
+        {{ systems_protection_grade('ledger.protection_level') }} as protection_grade,
+        coalesce(list_contains({{ (systems_setting('cloud_excluded_protection_grades') or []) | list }}::integer[],
+                               {{ systems_protection_grade('ledger.protection_level') }}), false) as is_level_excluded,
         ledger.status,
         not coalesce(regexp_matches(ledger.status, {{ sql_literal(systems_setting('retired_status_pattern')) }}), false) as is_in_use,
         coalesce(regexp_matches(ledger.status, {{ sql_literal(systems_setting('not_live_status_pattern')) }}), false)
