@@ -86,6 +86,7 @@ class SystemsSettings(BaseModel):
     rhythm_months: int = Field(ge=1)
     rhythm_min_accounts: int = Field(ge=1)
     rhythm_min_accesses: int = Field(ge=1)
+    rhythm_min_peak_share: float = Field(gt=0, le=1)
     replaced_min_overlap: float = Field(gt=0, le=1)
     replaced_max_activity_share: float = Field(ge=0, le=1)
     shadow_min_overlap: float = Field(gt=0, le=1)

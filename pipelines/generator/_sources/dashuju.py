@@ -3,8 +3,8 @@
 Planted for the systems library, the ways idle and duplicated systems happen, each with the
 near-misses a rule must tell apart:
 
-- zombie systems (listed as in use, with a maintenance contract): `idle` (nobody has done any
-  work in it for over half a year, some never in the logged year), `login_only` (only its
+- zombie systems (listed as in use, with a maintenance contract): `idle` (used steadily for
+  months, then nobody has done any work in it for over half a year; some never in the logged year), `login_only` (only its
   administrator's login checks, with the odd test query), `replaced` (a newer system of the same
   owner holding the same data took over; a few look-ups of old records remain);
 - shadow systems (both in use): `department_copy` (a department's own copy of a county system:
@@ -161,8 +161,11 @@ def _plan(ctx: Context) -> list[dict[str, Any]]:
             d, s, a = next(pool)
             row = _system(d, f"{s}{a}系统", resources(s, a), old_launch(), records(), is_zombie=True, zombie_kind=kind)
             if kind == "idle":
+                # used steadily for four months or more of the logged year, then abandoned (a
+                # system used a month and quiet since would look like a yearly rhythm), or idle
+                # for longer than the logs go back
                 row["pattern"] = "stopped" if rng.random() < 0.5 else "none"
-                row["stop_days"] = int(rng.integers(200, 350))
+                row["stop_days"] = int(rng.integers(200, 240))
             elif kind == "login_only":
                 row["pattern"] = "admin_login"
             else:

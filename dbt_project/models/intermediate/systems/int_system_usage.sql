@@ -1,6 +1,7 @@
 -- Each ledger system's use as the rules see it: the last access and the last business access,
 -- what happened in the idle window (the idle_days before the as-of date), and the busiest month
--- of the rhythm window (rhythm_months) by accounts doing business.
+-- of the rhythm window (rhythm_months) by accounts doing business, and whether it makes a yearly
+-- rhythm (heavy use by many accounts, holding most of the window's business).
 {%- set idle_days = systems_setting('idle_days') %}
 {%- set rhythm_months = systems_setting('rhythm_months') %}
 with events as (
@@ -46,7 +47,12 @@ monthly as (
 busiest as (
 
     -- the month of heaviest business use (most accounts, then most accesses) in the rhythm window
-    select system_code, month as busiest_month, accounts as busiest_month_accounts, business as busiest_month_business
+    select
+        system_code,
+        month as busiest_month,
+        accounts as busiest_month_accounts,
+        business as busiest_month_business,
+        business::double / sum(business) over (partition by system_code) as busiest_month_share
     from monthly
     qualify row_number() over (partition by system_code order by accounts desc, business desc, month desc) = 1
 
@@ -65,8 +71,12 @@ final as (
         busiest.busiest_month,
         coalesce(busiest.busiest_month_accounts, 0) as busiest_month_accounts,
         coalesce(busiest.busiest_month_business, 0) as busiest_month_business,
+        coalesce(busiest.busiest_month_share, 0) as busiest_month_share,
+        -- a yearly rhythm: a month of heavy use by many accounts that is a season (most of the
+        -- window's business), not one month of steady use that later stopped
         coalesce(busiest.busiest_month_accounts, 0) >= {{ systems_setting('rhythm_min_accounts') }}
-            and coalesce(busiest.busiest_month_business, 0) >= {{ systems_setting('rhythm_min_accesses') }} as has_heavy_month,
+            and coalesce(busiest.busiest_month_business, 0) >= {{ systems_setting('rhythm_min_accesses') }}
+            and coalesce(busiest.busiest_month_share, 0) >= {{ systems_setting('rhythm_min_peak_share') }} as has_heavy_month,
         log_span.first_logged,
         log_span.last_logged
     from {{ ref('int_system_ledger') }} ledger
