@@ -34,6 +34,10 @@ def run_build(settings: Settings) -> dict[str, int]:
     """Build every model that is not staging, then count the rows of each library table."""
     with record_stage("build", settings) as run:
         with connect(settings) as con:
+            # lib_systems reads the reviewers' decisions; the table exists before anyone decides
+            from pipelines.systems import ensure_dispositions_table
+
+            ensure_dispositions_table(con)
             run.rows_in = (
                 con.execute("select count(*) from er.person_xref").fetchone()[0]  # type: ignore[index]
                 if table_exists(con, "er.person_xref")

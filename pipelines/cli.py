@@ -357,6 +357,33 @@ def status() -> None:
                     console.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
+# --- information systems library: reviewers' dispositions of zombie and shadow candidates ---
+systems_app = typer.Typer(help="Information systems library (lib_systems): record reviewers' decisions.",
+                          no_args_is_help=True)
+app.add_typer(systems_app, name="systems")
+
+
+class SystemDisposition(StrEnum):
+    keep = "keep"
+    retire = "retire"
+    merge = "merge"
+
+
+@systems_app.command("disposition")
+def systems_disposition(
+    system_code: Annotated[str, typer.Argument(help="系统编号 of the ledger")],
+    disposition: Annotated[SystemDisposition, typer.Argument(help="keep, retire or merge")],
+    note: Annotated[str, typer.Option("--note", help="why (required)")],
+    by: Annotated[str, typer.Option("--by", help="who decided")],
+) -> None:
+    """Record a decision on a system (dq.system_dispositions, append-only); the next build shows it."""
+    from pipelines.systems import record_disposition
+
+    row = record_disposition(_settings(), system_code, disposition.value, note, by)
+    console.print(f"recorded: {row.system_code} {row.disposition} by {row.decided_by} "
+                  f"(#{row.disposition_id}); the next `govdata build` shows it in lib_systems")
+
+
 def main() -> None:
     """Console-script entry: expected failures print one line, tracebacks only with --debug."""
     try:

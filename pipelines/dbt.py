@@ -57,6 +57,8 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
         "county": settings.county.model_dump(mode="json"),
         "county_code": settings.county.code,
         "county_codes": settings.county.all_codes,
+        # thresholds of lib_systems (defaults.toml [systems], each with its reason)
+        "systems": settings.systems.model_dump(mode="json"),
     }
 
 

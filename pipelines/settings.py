@@ -93,6 +93,31 @@ class CountyProfile(BaseModel):
         return next((t.name for t in self.townships if t.code == code), None)
 
 
+class SystemsSettings(BaseModel):
+    """Thresholds of the information systems library (lib_systems); values and their reasons live
+    in defaults.toml only, dbt receives them as var `systems`."""
+
+    idle_days: int = Field(ge=1)
+    login_only_share: float = Field(gt=0, le=1)
+    login_only_max_accounts: int = Field(ge=0)
+    rhythm_months: int = Field(ge=1)
+    rhythm_min_accounts: int = Field(ge=1)
+    rhythm_min_accesses: int = Field(ge=1)
+    rhythm_min_peak_share: float = Field(gt=0, le=1)
+    replaced_min_overlap: float = Field(gt=0, le=1)
+    replaced_max_activity_share: float = Field(ge=0, le=1)
+    shadow_min_overlap: float = Field(gt=0, le=1)
+    shadow_records_ratio: float = Field(gt=0, le=1)
+    shadow_name_similarity: float = Field(gt=0, le=1)
+    function_terms: list[str]
+    generic_name_words: list[str]
+    retired_status_pattern: str = Field(min_length=1)
+    not_live_status_pattern: str = Field(min_length=1)
+    cloud_deployment_pattern: str = Field(min_length=1)
+    cloud_target: float = Field(gt=0, le=1)
+    cloud_excluded_protection_grades: list[int]
+
+
 class Settings(BaseSettings):
     """All run settings. Paths are relative to `root` unless absolute."""
 
@@ -141,6 +166,7 @@ class Settings(BaseSettings):
         2, ge=1, le=64, description="processes validating check suites side by side (1: in the stage's own process)"
     )
     county: CountyProfile
+    systems: SystemsSettings
 
     @classmethod
     def settings_customise_sources(

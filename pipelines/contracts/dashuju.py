@@ -43,6 +43,8 @@ SYSTEM_LEDGER = SourceContract(
         _c("protection_level", "等保级别", T.CODE, n=10),
         _c("status", "系统状态", T.CODE, n=10, d="在用 / 停用"),
         _c("annual_cost", "年运维费用（万元）", T.AMOUNT, n=20),
+        _c("classified", "是否涉密", T.BOOLEAN, n=10,
+           d="是 / 否; blank means not classified (a classified system never moves to the government cloud)"),
     ),
 )
 

@@ -22,6 +22,10 @@ LIBRARY_TABLES = {
         "enterprise_profile", "township_population_structure", "social_security_coverage",
         "tax_investment_by_industry",
     },
+    "lib_systems": {
+        "information_system", "system_activity", "zombie_candidate", "shadow_candidate", "cloud_migration",
+        "portfolio",
+    },
 }
 
 
