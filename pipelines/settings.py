@@ -7,6 +7,7 @@ inputs and these settings. The county itself is a profile here, never literals i
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
@@ -65,6 +66,18 @@ class CountyProfile(BaseModel):
     city_code: str = Field(pattern=r"^\d{4}$")
     historic_codes: list[HistoricCode]
     townships: list[Township]
+    departments: dict[str, str] = Field(
+        default_factory=dict,
+        description="department code -> its unified social credit code (the catalog's 提供方代码)",
+    )
+
+    @field_validator("departments")
+    @classmethod
+    def _credit_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        for department, code in value.items():
+            if not re.fullmatch(r"[0-9A-HJ-NP-RTUW-Y]{18}", code):
+                raise ValueError(f"department {department}: {code!r} is not an 18-character unified social credit code")
+        return value
 
     @property
     def all_codes(self) -> list[str]:
@@ -92,7 +105,10 @@ class Settings(BaseSettings):
     truth: Path = Field(Path("data/truth"), description="generator truth (never read by stages)")
     reports: Path = Field(Path("data/reports"), description="reports and Data Docs")
     open_dir: Path = Field(Path("data/open"), description="open data released to the public")
-    share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
+    share_dir: Path = Field(Path("data/share"), description="share packages per consumer department")
+    catalog_dir: Path = Field(Path("data/catalog"), description="resource catalog exports (XLSX, DCAT JSON)")
+    requests_dir: Path = Field(Path("data/requests"), description="share requests, one YAML file each")
+    approvals_dir: Path = Field(Path("data/approvals"), description="providers' approvals: <department>/<file>.yaml")
     as_of: date = Field(date(2026, 11, 1), description="as-of date every stage uses")
     scale: Scale = Field(Scale.SMALL, description="sample county size")
     seed: int = Field(20261101, description="random seed of the sample county")
@@ -153,6 +169,18 @@ class Settings(BaseSettings):
     @property
     def share_path(self) -> Path:
         return self.path(self.share_dir)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path(self.catalog_dir)
+
+    @property
+    def requests_path(self) -> Path:
+        return self.path(self.requests_dir)
+
+    @property
+    def approvals_path(self) -> Path:
+        return self.path(self.approvals_dir)
 
 
 _ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}

@@ -14,7 +14,8 @@ import pytest
 from pipelines.settings import Settings, load_settings
 
 _ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
-             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE")
+             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE",
+             "GOVDATA_CATALOG_DIR", "GOVDATA_REQUESTS_DIR", "GOVDATA_APPROVALS_DIR")
 _AIRFLOW_HOME = pytest.StashKey[Path]()
 
 
@@ -29,6 +30,9 @@ def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
         "GOVDATA_REPORTS": str(tmp_path / "reports"),
         "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
         "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
+        "GOVDATA_CATALOG_DIR": str(tmp_path / "catalog"),
+        "GOVDATA_REQUESTS_DIR": str(tmp_path / "requests"),
+        "GOVDATA_APPROVALS_DIR": str(tmp_path / "approvals"),
         "GOVDATA_SCALE": "tiny",
     }
     for key in _ISOLATED:
