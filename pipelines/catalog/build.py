@@ -78,6 +78,7 @@ def _scores(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], float]:
             select stage, arg_max(run_id, evaluated_at) as run_id from dq.results group by stage
         )
         select case when r.source is not null and r.stage = 'staging' then 'raw.' || r.source
+                    when r."table" like '%.%' then r."table"
                     else r.library || '.' || r."table" end as resource_table,
                r.dimension,
                round(sum(r.elements_evaluated - r.unexpected_count) / nullif(sum(r.elements_evaluated), 0), 4)

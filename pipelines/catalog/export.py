@@ -36,6 +36,8 @@ def workbook_path(folder: Path, as_of: date) -> Path:
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()  # 发布日期 as YYYY-MM-DD text, as the template writes it
     return value
 
 
