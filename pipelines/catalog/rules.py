@@ -113,6 +113,8 @@ def check(
         rank = SharingType(spec.sharing_type).rank if _in(spec.sharing_type, SHARING_TYPES) else 0
         for item in spec.items:
             at = f"{where} item {item.name}"
+            if not item.name_zh.strip():
+                violations.append(f"{at}: 信息项名称 is missing (a mart column's description starts with it)")
             if item.data_type not in DATA_TYPE_CODES:
                 violations.append(f"{at}: 数据类型 is missing or not a template code ({item.data_type!r})")
             if not item.length or item.length <= 0:

@@ -161,7 +161,7 @@ def _mart_column_type(name: str) -> ColumnType:
 def _zh_name(description: str) -> str:
     """The Chinese name a column's description starts with (up to the first space or bracket)."""
     text = (description or "").strip()
-    for stop in (" (", "（", " ", "("):
+    for stop in (" (", " ", "("):
         if stop in text:
             text = text.split(stop)[0]
     return text

@@ -16,9 +16,9 @@ from pipelines.contracts.schema import SharingType
 from pipelines.share.files import Approval, Loaded, ShareRequest
 from pipelines.standards.masking import MASKED_SENSITIVITIES
 
-GRANTED, PARTIAL, REFUSED, EXPIRED, WITHDRAWN, MALFORMED = (
-    "granted", "partial", "refused", "expired", "withdrawn", "malformed")
-STATUSES = (GRANTED, PARTIAL, REFUSED, EXPIRED, WITHDRAWN, MALFORMED)
+GRANTED, PARTIAL, REFUSED, EXPIRED, WITHDRAWN, MALFORMED, HELD = (
+    "granted", "partial", "refused", "expired", "withdrawn", "malformed", "held")
+STATUSES = (GRANTED, PARTIAL, REFUSED, EXPIRED, WITHDRAWN, MALFORMED, HELD)
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,19 @@ def decide(
     return Decision(**base, status=status, reason=reason, approval=approval, items=tuple(items))
 
 
+def hold(decision: Decision, closed: set[str]) -> Decision:
+    """A request that would be served from a library whose quality gate is closed is held."""
+    if not decision.serves_package or decision.resource is None:
+        return decision
+    library = decision.resource.table.split(".")[0]
+    if library not in closed:
+        return decision
+    from dataclasses import replace
+
+    return replace(decision, status=HELD,
+                   reason=f"the {library} quality gate is closed: no new package; an earlier one stays as it was")
+
+
 def decide_all(
     requests: Sequence[Loaded],
     resources: Mapping[str, ResourceSpec],
@@ -182,7 +195,7 @@ def decide_all(
     out = []
     for loaded in requests:
         decision = decide(loaded, resources, departments, approvals, as_of, seen)
-        if decision.status != MALFORMED or loaded.model is not None and decision.request_id not in seen:
+        if loaded.model is not None:
             seen.setdefault(decision.request_id, loaded.relative)
         out.append(decision)
     return out

@@ -15,7 +15,7 @@ from pipelines.catalog import Catalog
 from pipelines.catalog.sources import department_names
 from pipelines.settings import Settings
 from pipelines.share import log
-from pipelines.share.decide import Decision, decide_all
+from pipelines.share.decide import HELD, Decision, decide_all, hold
 from pipelines.share.files import load_approvals, load_requests
 from pipelines.share.package import existing_packages, write_package
 
@@ -40,13 +40,30 @@ create table if not exists {REQUESTS_TABLE} (
 """
 
 
-def share_with(con: duckdb.DuckDBPyConnection, settings: Settings, catalog: Catalog, run_id: str) -> dict[str, Any]:
-    """Decide every request of `settings.requests_path` against `catalog` and act on it."""
+def closed_libraries(con: duckdb.DuckDBPyConnection, settings: Settings, catalog: Catalog) -> set[str]:
+    """Libraries whose data-quality gate is closed: nothing of them is shared (as nothing of them
+    is opened) until a check passes again."""
+    from pipelines.quality import gate_status
+
+    libraries = {s.table.split(".")[0] for s in catalog.specs if s.table.startswith("lib_")}
+    return {lib for lib in libraries if not gate_status(con, lib, settings)}
+
+
+def share_with(
+    con: duckdb.DuckDBPyConnection, settings: Settings, catalog: Catalog, run_id: str,
+    held: set[str] | None = None,
+) -> dict[str, Any]:
+    """Decide every request of `settings.requests_path` against `catalog` and act on it.
+
+    Requests for a resource of a library in `held` (quality gate closed; by default asked of
+    `dq.gate`) are decided `held`: no package is written and an earlier one stays as it was.
+    """
+    held = closed_libraries(con, settings, catalog) if held is None else held
     root = settings.root
     requests = load_requests(settings.requests_path, root)
     approvals = load_approvals(settings.approvals_path, root)
     resources = {s.code: s for s in catalog.specs if s.code}
-    decisions = decide_all(requests, resources, department_names(), approvals, settings.as_of)
+    decisions = [hold(d, held) for d in decide_all(requests, resources, department_names(), approvals, settings.as_of)]
     share_root = settings.share_path
     before = existing_packages(share_root)
     entries: list[log.Entry] = []
@@ -72,8 +89,9 @@ def share_with(con: duckdb.DuckDBPyConnection, settings: Settings, catalog: Cata
                 "manifest_sha256": written["manifest_sha256"],
             }))
         rows.append(_row(run_id, settings, decision, package, count))
+    kept = {(d.requester, d.request_id) for d in decisions if d.status == HELD}
     for (consumer, request_id), folder in sorted(before.items()):
-        if (consumer, request_id) in served:
+        if (consumer, request_id) in served or (consumer, request_id) in kept:
             continue
         why = next((f"{d.status}: {d.reason}" for d in decisions if d.request_id == request_id),
                     "its request file is gone")

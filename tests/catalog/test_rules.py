@@ -66,3 +66,14 @@ def test_a_provider_without_a_credit_code_is_named(tmp_settings: Settings) -> No
     codes = {k: v for k, v in tmp_settings.county.departments.items() if k != "gongan"}
     violations = check(all_specs(), department_names(), codes)
     assert violations and all("提供方代码 of 'gongan'" in v for v in violations)
+
+
+def test_every_library_column_has_its_chinese_name_first_in_dbt_docs() -> None:
+    """dbt docs (`make dbt-docs`) show a column's description: for every catalogued library column
+    it starts with the 信息项名称 the catalog uses."""
+    import re
+
+    for spec in all_specs():
+        if spec.table.startswith("lib_"):
+            for item in spec.items:
+                assert re.search(r"[\u4e00-\u9fff]", item.name_zh), f"{spec.table}.{item.name}: {item.name_zh!r}"

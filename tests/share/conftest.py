@@ -58,7 +58,8 @@ class ShareEnv:
         self.runs = 0
 
     def request(self, request_id: str, requester: str, source: str, items: list[str], **extra: Any) -> Path:
-        body = {"request_id": request_id, "requester": requester, "resource": code(source), "items": items,
+        resource = source if "/" in source else code(source)  # a source name or a resource code
+        body = {"request_id": request_id, "requester": requester, "resource": resource, "items": items,
                 "purpose": "核对", "legal_basis": "《社会救助暂行办法》第十一条",
                 "period": {"from": (self.as_of - timedelta(days=30)).isoformat(),
                            "to": (self.as_of + timedelta(days=30)).isoformat()}} | extra
@@ -76,11 +77,13 @@ class ShareEnv:
         path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
         return path
 
-    def share(self) -> dict[str, Any]:
+    def share(self, held: set[str] | None = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+        """Decide every request; `held=None` asks dq.gate which libraries are held (as publish does)."""
         from pipelines.share.stage import share_with
 
         self.runs += 1
-        return share_with(self.con, self.settings, self.catalog, f"run-{self.runs}")
+        return share_with(self.con, self.settings, self.catalog, f"run-{self.runs}",
+                          held=None if held is None else set(held))
 
     def decisions(self) -> dict[str, tuple[str, str]]:
         rows = self.con.execute(

@@ -131,3 +131,13 @@ def test_catalog_summary_for_the_report(share_env) -> None:
         summary["packages"][0]["resource"]).code, "rows": 1}]
     assert summary["log_head"]["seq"] == 3 and len(summary["log_head"]["sha256"]) == 64
     assert catalog_summary(duckdb.connect(), "x")["requests"] is None  # not run yet
+
+
+def test_a_library_whose_quality_gate_is_closed_is_not_shared(share_env) -> None:
+    env = share_env
+    indicator = next(s for s in env.catalog.specs if s.table == "lib_macro.indicator_fact")
+    env.request("R-LIB", "fagai", indicator.code, [indicator.items[0].name])
+    env.share(held=None)  # no check has run: dq.gate says nothing, so the library's gate is closed
+    status, reason = env.decisions()["R-LIB"]
+    assert status == "held" and "lib_macro quality gate is closed" in reason
+    assert not (env.settings.share_path / "fagai").exists()
