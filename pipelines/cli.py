@@ -168,7 +168,8 @@ def build() -> None:
 
 @app.command()
 def publish() -> None:
-    """Publish the open data (aggregates, no personal data) of libraries whose gate is open."""
+    """Publish the open data (aggregates, no personal data) of libraries whose gate is open, the
+    resource catalog, and share packages for the requests the catalog allows."""
     from pipelines.publish import run_publish
 
     with console.status("publishing"):
@@ -201,6 +202,8 @@ def _print_outputs(settings: Any) -> None:
         {
             "warehouse": settings.warehouse_path,
             "open data": settings.open_path,
+            "resource catalog": settings.catalog_path,
+            "share packages": settings.share_path,
             "reports": settings.reports_path,
         },
     )

@@ -129,7 +129,7 @@ def catalog_and_share(con: duckdb.DuckDBPyConnection, settings: Settings, run_id
     from pipelines.catalog import publish_catalog
     from pipelines.share.stage import share_with
 
-    catalog, summary = publish_catalog(con, settings)
+    catalog, summary = publish_catalog(con, settings, run_id)
     shared = share_with(con, settings, catalog, run_id)
     return {
         "catalog": f"{summary['resources']} resources, {summary['items']} items -> {summary['workbook']}",

@@ -21,14 +21,17 @@ from pipelines.settings import Settings
 __all__ = ["Catalog", "CatalogError", "ResourceSpec", "all_specs", "build_catalog", "check", "publish_catalog", "run_catalog"]
 
 
-def publish_catalog(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[Catalog, dict[str, Any]]:
-    """Build, check, store and export the catalog on an open (writable) connection."""
+def publish_catalog(
+    con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str | None = None
+) -> tuple[Catalog, dict[str, Any]]:
+    """Build, check, store and export the catalog on an open (writable) connection; the exports
+    name the chain run that built them (`run_id`)."""
     catalog = build_catalog(con, settings)
     write_tables(con, catalog)
     folder = settings.catalog_path
     folder.mkdir(parents=True, exist_ok=True)
-    workbook = write_workbook(catalog, folder, settings.as_of)
-    dcat = write_json(catalog, folder, settings.as_of, settings.county.name)
+    workbook = write_workbook(catalog, folder, settings.as_of, run_id)
+    dcat = write_json(catalog, folder, settings.as_of, settings.county.name, run_id)
     kinds = catalog.resources.group_by("类").len().sort("类")
     summary: dict[str, Any] = {
         "resources": catalog.resources.height,
@@ -45,6 +48,6 @@ def run_catalog(settings: Settings) -> dict[str, Any]:
     from pipelines.warehouse import connect, record_stage
 
     with record_stage("catalog", settings) as run, connect(settings) as con:
-        catalog, summary = publish_catalog(con, settings)
+        catalog, summary = publish_catalog(con, settings, run.chain_run_id)
         run.rows_out = catalog.resources.height
     return summary

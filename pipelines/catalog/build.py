@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import duckdb
@@ -162,7 +161,3 @@ def write_tables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     resources, items = catalog.resources, catalog.items  # noqa: F841 - read by DuckDB by name
     con.execute("create or replace table catalog.resources as select * from resources")
     con.execute("create or replace table catalog.items as select * from items")
-
-
-def as_of_text(value: date) -> str:
-    return value.isoformat()

@@ -66,7 +66,7 @@ def _sheet(wb: Workbook, title: str, groups: list[tuple[str, str]], frame: pl.Da
     ws.auto_filter.ref = f"A2:{get_column_letter(len(groups))}{max(2, frame.height + 2)}"
 
 
-def write_workbook(catalog: Catalog, folder: Path, as_of: date) -> Path:
+def write_workbook(catalog: Catalog, folder: Path, as_of: date, run_id: str | None = None) -> Path:
     """The catalog workbook: resources and items sheets, template headers in the first two rows,
     header frozen, filters on. Earlier workbooks of the folder are removed (one catalog)."""
     wb = Workbook()
@@ -76,6 +76,7 @@ def write_workbook(catalog: Catalog, folder: Path, as_of: date) -> Path:
     stamp = datetime(as_of.year, as_of.month, as_of.day)
     wb.properties.created = wb.properties.modified = stamp  # the as-of date, not the clock
     wb.properties.creator = "govdata"
+    wb.properties.identifier = run_id  # the chain run that built it
     buffer = io.BytesIO()
     wb.save(buffer)
     target = workbook_path(folder, as_of)
@@ -86,7 +87,7 @@ def write_workbook(catalog: Catalog, folder: Path, as_of: date) -> Path:
     return target
 
 
-def dcat(catalog: Catalog, as_of: date, county: str) -> dict[str, Any]:
+def dcat(catalog: Catalog, as_of: date, county: str, run_id: str | None = None) -> dict[str, Any]:
     """The catalog as DCAT-AP JSON-LD; each dataset keeps the national template's fields under
     `cn:` (their template names), so nothing of the national catalog is lost in translation."""
     items = catalog.items.partition_by("信息资源代码", as_dict=True)
@@ -131,12 +132,13 @@ def dcat(catalog: Catalog, as_of: date, county: str) -> dict[str, Any]:
         "@type": "dcat:Catalog",
         "dct:title": {"@language": "zh", "@value": f"{county}政务信息资源目录"},
         "dct:issued": {"@type": "xsd:date", "@value": as_of.isoformat()},
+        "cn:run_id": run_id,
         "dcat:dataset": datasets,
     }
 
 
-def write_json(catalog: Catalog, folder: Path, as_of: date, county: str) -> Path:
+def write_json(catalog: Catalog, folder: Path, as_of: date, county: str, run_id: str | None = None) -> Path:
     target = folder / "catalog.json"
-    text = json.dumps(dcat(catalog, as_of, county), ensure_ascii=False, indent=1, default=str)
+    text = json.dumps(dcat(catalog, as_of, county, run_id), ensure_ascii=False, indent=1, default=str)
     write_atomically(target, text.encode("utf-8"))
     return target

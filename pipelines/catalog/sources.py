@@ -23,7 +23,7 @@ from pipelines.catalog.template import (
 )
 from pipelines.contracts import SourceContract, all_contracts
 from pipelines.contracts.schema import Column, ColumnType, Sensitivity
-from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.settings import PROJECT_ROOT
 
 MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
 
@@ -233,7 +233,3 @@ def department_names(contracts: Iterable[SourceContract] | None = None) -> dict[
     """Department code -> its Chinese name (from the contracts, their one home)."""
     chosen = all_contracts() if contracts is None else tuple(contracts)
     return {c.department: c.department_zh for c in chosen}
-
-
-def provider_code(settings: Settings, department: str) -> str | None:
-    return settings.county.departments.get(department)

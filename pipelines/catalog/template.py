@@ -31,7 +31,9 @@ RESOURCE_FIELDS: tuple[tuple[str, str], ...] = (
 )
 # What the warehouse knows beside the template (after its fields, under one group header).
 WAREHOUSE_GROUP = "数据仓库信息"
-DIMENSIONS = ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性")  # GB/T 36344, as dq.scores names them
+# GB/T 36344 dimensions as the checks name them (pipelines.quality.declarations, a heavy import;
+# a test keeps the two equal)
+DIMENSIONS = ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性")
 WAREHOUSE_FIELDS: tuple[str, ...] = ("数据表", "记录数", "最近交付日期", *(f"{d}得分" for d in DIMENSIONS))
 
 # Item fields (信息项信息) in order, after the resource they belong to.

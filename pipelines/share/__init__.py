@@ -20,7 +20,7 @@ def run_share(settings: Settings) -> dict[str, Any]:
     from pipelines.warehouse import connect, record_stage
 
     with record_stage("share", settings) as run, connect(settings) as con:
-        catalog, _ = publish_catalog(con, settings)
+        catalog, _ = publish_catalog(con, settings, run.chain_run_id)
         outcome = share_with(con, settings, catalog, run.chain_run_id)
         run.rows_out = outcome["packages"]
     return outcome

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from typing import Any
 
@@ -137,7 +136,3 @@ def _row(run_id: str, settings: Settings, d: Decision, package: str | None, coun
         "approval_file": d.approval.relative if d.approval else None,
         "package": package, "row_count": count,
     }
-
-
-def manifest_of(path: Any) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -77,3 +77,10 @@ def test_every_library_column_has_its_chinese_name_first_in_dbt_docs() -> None:
         if spec.table.startswith("lib_"):
             for item in spec.items:
                 assert re.search(r"[\u4e00-\u9fff]", item.name_zh), f"{spec.table}.{item.name}: {item.name_zh!r}"
+
+
+def test_score_dimensions_are_the_quality_checks_dimensions() -> None:
+    from pipelines.catalog.template import DIMENSIONS
+    from pipelines.quality.declarations import DIMENSIONS as CHECKED
+
+    assert DIMENSIONS == CHECKED

@@ -141,3 +141,23 @@ def test_a_library_whose_quality_gate_is_closed_is_not_shared(share_env) -> None
     status, reason = env.decisions()["R-LIB"]
     assert status == "held" and "lib_macro quality gate is closed" in reason
     assert not (env.settings.share_path / "fagai").exists()
+
+
+def test_cli_verify_exits_non_zero_naming_the_file(share_env) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    env = share_env
+    env.request("R-1", "zhujian", IB, ["uscc", "name"])
+    env.share()
+    env.con.execute("checkpoint")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["share", "verify"])
+    assert ok.exit_code == 0, ok.output
+    (env.settings.share_path / "zhujian" / "R-1" / "data.parquet").write_bytes(b"not the data")
+    bad = runner.invoke(app, ["share", "verify"])
+    assert bad.exit_code == 1
+    assert "zhujian/R-1/data.parquet: SHA-256 does not match the manifest" in bad.output
+    listed = runner.invoke(app, ["share", "list"])
+    assert "zhujian" in listed.output and "R-1" in listed.output
