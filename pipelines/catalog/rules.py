@@ -108,6 +108,8 @@ def check(
         for related in spec.related:
             if related not in tables:
                 violations.append(f"{where}: 关联资源代码: {related!r} is not a catalogued resource")
+        for name in spec.unknown_overrides:
+            violations.append(f"{where}: item {name}: its own 共享类型 is declared but the resource has no such column")
         if not spec.items:
             violations.append(f"{where}: 信息项 none: a resource lists its items")
         rank = SharingType(spec.sharing_type).rank if _in(spec.sharing_type, SHARING_TYPES) else 0

@@ -80,6 +80,7 @@ class ResourceSpec:
     update_cycle: str | None
     related: tuple[str, ...]
     items: tuple[ItemSpec, ...] = field(default_factory=tuple)
+    unknown_overrides: tuple[str, ...] = ()  # per-item attributes naming no column (a rule names them)
 
     @property
     def classification_code(self) -> str | None:
@@ -119,10 +120,6 @@ def contract_spec(contract: SourceContract) -> ResourceSpec:
             column_type=column.type,
             column=column.name_zh,  # raw tables keep the headers as delivered
         ))
-    unknown = [name for name in overrides if name not in {c.name for c in contract.columns}]
-    for name in unknown:  # an override of a column the contract lacks: kept so a rule names it
-        items.append(ItemSpec(name=name, name_zh="", data_type=None, length=None, sensitivity="",
-                              sharing_type="(override of a missing column)"))
     return ResourceSpec(
         table=contract.raw_table,
         origin=f"pipelines/contracts/{contract.department}.py",
@@ -143,6 +140,7 @@ def contract_spec(contract: SourceContract) -> ResourceSpec:
         update_cycle=contract.update_cycle.name_zh,
         related=(),
         items=tuple(items),
+        unknown_overrides=tuple(n for n in overrides if n not in {c.name for c in contract.columns}),
     )
 
 

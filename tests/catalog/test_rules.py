@@ -45,6 +45,8 @@ CASES = [
         for c in get_contract(BASE).columns)}, None, "item issuer: 数据长度 is missing"),
     ("items match the warehouse", {}, ["居住证编号", "姓名"], "not in the warehouse table"),
     ("no sharing attributes", {"sharing": None}, None, "共享类型 None"),
+    ("an override names a column", {"sharing": _sharing(items={"salary": ItemSharing(sharing_type=SharingType.CONDITIONAL)})},
+     None, "item salary: its own 共享类型 is declared but the resource has no such column"),
 ]
 
 
