@@ -92,12 +92,8 @@ class SharingType(StrEnum):
     NOT_SHARED = "不予共享"
 
     @property
-    def code(self) -> str:
-        """The template's code: 1, 2, 3."""
-        return str(self.rank)
-
-    @property
     def rank(self) -> int:
+        """The template's code (1, 2, 3), which also orders them by restriction."""
         return {"无条件共享": 1, "有条件共享": 2, "不予共享": 3}[self.value]
 
 
@@ -115,10 +111,6 @@ class OpenAttribute(StrEnum):
     OPEN = "无条件开放"
     CONDITIONAL = "有条件开放"
     NOT_OPEN = "不予开放"
-
-    @property
-    def rank(self) -> int:
-        return {"无条件开放": 1, "有条件开放": 2, "不予开放": 3}[self.value]
 
 
 class ItemSharing(BaseModel):
