@@ -81,7 +81,7 @@ SUBSISTENCE = SourceContract(
 
 SOCIAL_ORG = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="social_organization", table_zh="社会组织登记信息",
-    sharing=Sharing(sequence=3, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，法定代表人证件号码不予开放", items={"legal_rep_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验")}),
+    sharing=Sharing(sequence=3, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，法定代表人证件号码不予开放", items={"legal_rep_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="社会组织名录，每年全量 (social groups, private non-enterprise units, foundations)",
     file_pattern=r"^社会组织.*\.xlsx$", format="xlsx", sheets=("社会组织名录",),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("uscc",),

@@ -26,7 +26,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 ENTERPRISE = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="enterprise", table_zh="企业登记信息",
-    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，法定代表人证件号码不予开放", items={"legal_rep_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验")}),
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，法定代表人证件号码不予开放", items={"legal_rep_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="企业登记信息，每季度全量 (one row per enterprise, registered or deregistered)",
     file_pattern=r"^企业登记.*\.csv$", format="csv", encoding="utf-8-sig",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("uscc",),
@@ -56,7 +56,7 @@ ENTERPRISE = SourceContract(
 
 INDIVIDUAL_BUSINESS = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="individual_business", table_zh="个体工商户登记信息",
-    sharing=Sharing(sequence=2, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，经营者证件号码不予开放", items={"operator_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验")}),
+    sharing=Sharing(sequence=2, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，经营者证件号码不予开放", items={"operator_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="个体工商户登记信息，每季度全量 (business and its operator)",
     file_pattern=r"^个体工商户.*\.csv$", format="csv", encoding="gbk",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("uscc",),
