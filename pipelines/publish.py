@@ -125,11 +125,20 @@ def _library_present(con: duckdb.DuckDBPyConnection, library: str) -> bool:
 
 
 def catalog_and_share(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> dict[str, str]:
-    """The resource catalog (rules checked, tables and exports written) and sharing by it."""
-    from pipelines.catalog import publish_catalog
+    """The resource catalog (rules checked, tables and exports written) and sharing by it.
+
+    A catalog whose sources break its rules is refused (the violations named; `govdata catalog`
+    shows them all) and nothing is shared by it; the open data above is published regardless.
+    """
+    from pipelines.catalog import CatalogError, publish_catalog
     from pipelines.share.stage import share_with
 
-    catalog, summary = publish_catalog(con, settings, run_id)
+    try:
+        catalog, summary = publish_catalog(con, settings, run_id)
+    except CatalogError as exc:
+        first = "; ".join(exc.violations[:3])
+        return {"catalog": f"refused: {len(exc.violations)} rule(s) broken: {first}",
+                "share": "skipped: no catalog to share by"}
     shared = share_with(con, settings, catalog, run_id)
     return {
         "catalog": f"{summary['resources']} resources, {summary['items']} items -> {summary['workbook']}",

@@ -91,7 +91,8 @@ def _scores(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], float]:
 
 def build_catalog(con: duckdb.DuckDBPyConnection, settings: Settings, specs: Sequence[ResourceSpec] | None = None) -> Catalog:
     """Check the rules (raising CatalogError naming every violation) and build the frames."""
-    chosen = tuple(all_specs() if specs is None else specs)
+    marts = settings.root / "dbt_project" / "models" / "marts"  # the project's own marts
+    chosen = tuple(all_specs(marts=marts) if specs is None else specs)
     names = department_names()
     columns = warehouse_columns(con)
     violations = check(chosen, names, settings.county.departments, columns)

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from pipelines.catalog.errors import CatalogError
 from pipelines.catalog.sources import ResourceSpec
 from pipelines.catalog.template import (
     DATA_TYPE_CODES,
@@ -26,20 +27,11 @@ from pipelines.catalog.template import (
     UPDATE_CYCLES,
 )
 from pipelines.contracts.schema import SharingType
-from pipelines.errors import GovdataError
 from pipelines.standards.credit_code import is_valid_credit_code
 
+__all__ = ["BASIS", "CatalogError", "check"]
+
 BASIS = re.compile(r"《[^》]+》|〔\d{4}〕|第[一二三四五六七八九十百零〇\d]+条")
-
-
-class CatalogError(GovdataError):
-    """The catalog's sources break its rules; the message lists every violation."""
-
-    def __init__(self, violations: Sequence[str]) -> None:
-        self.violations = list(violations)
-        shown = "\n  ".join(self.violations[:50])
-        more = f"\n  ... and {len(self.violations) - 50} more" if len(self.violations) > 50 else ""
-        super().__init__(f"the resource catalog breaks {len(self.violations)} rule(s):\n  {shown}{more}")
 
 
 def _in(value: object, allowed: Sequence[str]) -> bool:

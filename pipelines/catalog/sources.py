@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from pipelines.catalog.classification import DEPARTMENT_TOPIC, classification_code, resource_code
+from pipelines.catalog.errors import CatalogError
 from pipelines.catalog.template import (
     contract_type_code,
     format_type_of,
@@ -216,7 +217,12 @@ def mart_specs(marts: Path = MARTS) -> list[ResourceSpec]:
     """Every mart of every `marts/<library>/_<library>__models.yml`."""
     specs = []
     for path in sorted(marts.glob("*/_*__models.yml")):
-        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or []:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            reason = " ".join(str(exc).split())
+            raise CatalogError([f"{path}: not valid YAML, its resources cannot be catalogued: {reason}"]) from None
+        for model in document.get("models") or []:
             specs.append(mart_spec(path, model))
     return specs
 

@@ -86,3 +86,17 @@ def test_score_dimensions_are_the_quality_checks_dimensions() -> None:
     from pipelines.quality.declarations import DIMENSIONS as CHECKED
 
     assert DIMENSIONS == CHECKED
+
+
+def test_publish_refuses_a_catalog_that_breaks_its_rules_and_shares_nothing(tmp_settings: Settings) -> None:
+    import duckdb
+
+    from pipelines.publish import catalog_and_share
+
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute('create table raw.gongan__residence_permit ("居住证编号" varchar, "签发机关" varchar)')
+    outcome = catalog_and_share(con, tmp_settings, "run-x")
+    assert outcome["catalog"].startswith("refused: 1 rule(s) broken: raw.gongan__residence_permit")
+    assert outcome["share"].startswith("skipped")
+    assert not tmp_settings.catalog_path.exists()
