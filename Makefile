@@ -70,4 +70,4 @@ lock: setup
 		cat constraints.txt.new) > constraints.txt && rm constraints.txt.new
 
 clean:
-	rm -rf data/warehouse data/reports data/open data/share airflow_home dbt_project/target
+	rm -rf data/warehouse data/reports data/open data/share data/catalog airflow_home dbt_project/target

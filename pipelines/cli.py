@@ -70,12 +70,14 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
 ) -> None:
     """Write a sample county into the landing folder (development and demos only)."""
-    from pipelines.generator import generate as run_generate
+    from pipelines.generator import generate as run_generate, write_share_samples
 
     settings = _settings()
     with console.status(f"generating a {scale or settings.scale} county"):
         summary = run_generate(settings, scale=scale.value if scale else None, seed=seed)
     console.print(summary)
+    samples = write_share_samples(settings)
+    console.print(f"{samples} sample share requests and approvals -> {settings.requests_path}, {settings.approvals_path}")
 
 
 @app.command()
@@ -264,7 +266,8 @@ def findings_disposition(
 
 @app.command()
 def publish() -> None:
-    """Publish the open data (aggregates, no personal data) of libraries whose gate is open."""
+    """Publish the open data (aggregates, no personal data) of libraries whose gate is open, the
+    resource catalog, and share packages for the requests the catalog allows."""
     from pipelines.publish import run_publish
 
     with console.status("publishing"):
@@ -303,6 +306,8 @@ def _print_outputs(settings: Any) -> None:
         {
             "warehouse": settings.warehouse_path,
             "open data": settings.open_path,
+            "resource catalog": settings.catalog_path,
+            "share packages": settings.share_path,
             "reports": settings.reports_path,
         },
     )
@@ -382,6 +387,83 @@ def systems_disposition(
     row = record_disposition(_settings(), system_code, disposition.value, note, by)
     console.print(f"recorded: {row.system_code} {row.disposition} by {row.decided_by} "
                   f"(#{row.disposition_id}); the next `govdata build` shows it in lib_systems")
+# --- the resource catalog and sharing by it (pipelines.catalog, pipelines.share) -------------
+catalog_app = typer.Typer(help="The government information resource catalog (政务信息资源目录).",
+                          invoke_without_command=True)
+share_app = typer.Typer(help="Sharing between departments by the catalog: requests, approvals, packages, log.",
+                        invoke_without_command=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(share_app, name="share")
+
+
+@catalog_app.callback()
+def catalog(ctx: typer.Context) -> None:
+    """Build the catalog from the marts' meta and the contracts (rules checked); export XLSX and DCAT JSON."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipelines.catalog import run_catalog
+
+    with console.status("building the resource catalog"):
+        _print_mapping("catalog", run_catalog(_settings()))
+
+
+@share_app.callback()
+def share(ctx: typer.Context) -> None:
+    """Decide every request by the catalog; write granted packages, remove withdrawn or expired ones."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipelines.share import run_share
+
+    with console.status("deciding share requests"):
+        _print_mapping("share", run_share(_settings()))
+
+
+@share_app.command("verify")
+def share_verify(
+    head: Annotated[str | None, typer.Option(help="a log head auditors were given (SHA-256): it must still be in the log")] = None,
+) -> None:
+    """Recompute the share log's hash chain and every package's file hashes; exit 1 at the first mismatch."""
+    from pipelines.share.audit import verify
+    from pipelines.warehouse import connect
+
+    settings = _settings()
+    with connect(settings, read_only=True) as con:
+        problems = verify(con, settings, head)
+    if problems:
+        err_console.print(f"[red]mismatch:[/red] {problems[0]}", highlight=False, soft_wrap=True)
+        for line in problems[1:20]:
+            err_console.print(f"  also: {line}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print("share log chain and every package verified")
+
+
+@share_app.command("list")
+def share_list(
+    run_id: Annotated[str | None, typer.Option(help="a chain run id (default: the latest)")] = None,
+) -> None:
+    """Per consumer department: what it receives (masked or clear) and why, and what was refused."""
+    from pipelines.share.audit import list_shares
+    from pipelines.warehouse import connect
+
+    settings = _settings()
+    with connect(settings, read_only=True) as con:
+        rows = list_shares(con, run_id)
+    if not rows:
+        console.print("no share requests decided yet")
+        return
+    consumer = object()
+    for row in rows:
+        if row["consumer"] != consumer:
+            consumer = row["consumer"]
+            console.print(f"[bold]{consumer or '(unknown requester)'}[/bold]")
+        rows_text = f", {row['rows']} rows in {row['package']}" if row["package"] else ""
+        console.print(f"  {row['request_id']}: {row['resource'] or '-'} {row['status']}{rows_text}", highlight=False)
+        for line in row["receives"]:
+            console.print(f"    receives {line}", highlight=False, soft_wrap=True)
+        for line in row["refused"]:
+            console.print(f"    refused  {line}", highlight=False, soft_wrap=True)
+        if not row["receives"] and not row["refused"]:
+            console.print(f"    {row['reason']}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Publish: open data for the public (aggregates, no personal data) from libraries whose
 data-quality gate is open. A library whose gate is closed is refused: nothing of it is written,
-and what was published before stays as it was."""
+and what was published before stays as it was. Then the resource catalog and sharing between
+departments by it (pipelines.catalog, pipelines.share)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,7 @@ def run_publish(settings: Settings) -> dict[str, str]:
                 files.extend((target.with_suffix(".csv"), target.with_suffix(".json")))
                 written_rows += frame.height
                 outcome[dataset.name] = f"{frame.height} rows -> {target}.csv"
+            outcome.update(catalog_and_share(con, settings, run.chain_run_id))
         run.rows_out = written_rows
         _emit_lineage(settings, run.chain_run_id, read, files)
         refused = [name for name, text in outcome.items() if text.startswith("refused")]
@@ -142,3 +144,25 @@ def _library_present(con: duckdb.DuckDBPyConnection, library: str) -> bool:
         "select count(*) from information_schema.tables where table_schema = ?", [library]
     ).fetchone()
     return bool(row and row[0])
+
+
+def catalog_and_share(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> dict[str, str]:
+    """The resource catalog (rules checked, tables and exports written) and sharing by it.
+
+    A catalog whose sources break its rules is refused (the violations named; `govdata catalog`
+    shows them all) and nothing is shared by it; the open data above is published regardless.
+    """
+    from pipelines.catalog import CatalogError, publish_catalog
+    from pipelines.share.stage import share_with
+
+    try:
+        catalog, summary = publish_catalog(con, settings, run_id)
+    except CatalogError as exc:
+        first = "; ".join(exc.violations[:3])
+        return {"catalog": f"refused: {len(exc.violations)} rule(s) broken: {first}",
+                "share": "skipped: no catalog to share by"}
+    shared = share_with(con, settings, catalog, run_id)
+    return {
+        "catalog": f"{summary['resources']} resources, {summary['items']} items -> {summary['workbook']}",
+        **{f"share: {key}": str(value) for key, value in shared.items()},
+    }

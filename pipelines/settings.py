@@ -7,6 +7,7 @@ inputs and these settings. The county itself is a profile here, never literals i
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
@@ -83,6 +84,19 @@ class CountyProfile(BaseModel):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
         return value
 
+    departments: dict[str, str] = Field(
+        default_factory=dict,
+        description="department code -> its unified social credit code (the catalog's 提供方代码)",
+    )
+
+    @field_validator("departments")
+    @classmethod
+    def _credit_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        for department, code in value.items():
+            if not re.fullmatch(r"[0-9A-HJ-NP-RTUW-Y]{18}", code):
+                raise ValueError(f"department {department}: {code!r} is not an 18-character unified social credit code")
+        return value
+
     @property
     def all_codes(self) -> list[str]:
         """Every county code that was ever valid, current one included."""
@@ -138,7 +152,10 @@ class Settings(BaseSettings):
     lineage_dir: Path = Field(Path("data/lineage"), description="folder of OpenLineage events (file transport)")
     lineage_url: str = Field("", description="an OpenLineage server (e.g. Marquez) to send events to instead of files")
     logs: Path = Field(Path("data/logs"), description="one log file per `govdata run` (and dbt's logs under dbt/)")
-    share_dir: Path = Field(Path("data/share"), description="share packages per consumer (reserved: nothing writes them yet)")
+    share_dir: Path = Field(Path("data/share"), description="share packages per consumer department")
+    catalog_dir: Path = Field(Path("data/catalog"), description="resource catalog exports (XLSX, DCAT JSON)")
+    requests_dir: Path = Field(Path("data/requests"), description="share requests, one YAML file each")
+    approvals_dir: Path = Field(Path("data/approvals"), description="providers' approvals: <department>/<file>.yaml")
     dispositions_dir: Path = Field(
         Path("data/dispositions"), description="auditors' dispositions CSV files the findings stage applies"
     )
@@ -251,6 +268,18 @@ class Settings(BaseSettings):
     @property
     def dispositions_path(self) -> Path:
         return self.path(self.dispositions_dir)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path(self.catalog_dir)
+
+    @property
+    def requests_path(self) -> Path:
+        return self.path(self.requests_dir)
+
+    @property
+    def approvals_path(self) -> Path:
+        return self.path(self.approvals_dir)
 
 
 _ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}

@@ -15,7 +15,7 @@ from pipelines.settings import Settings, load_settings
 
 _ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
              "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE", "GOVDATA_LOGS", "GOVDATA_DISPOSITIONS_DIR",
-             "GOVDATA_LINEAGE_DIR")
+             "GOVDATA_LINEAGE_DIR", "GOVDATA_CATALOG_DIR", "GOVDATA_REQUESTS_DIR", "GOVDATA_APPROVALS_DIR")
 _AIRFLOW_HOME = pytest.StashKey[Path]()
 
 
@@ -31,6 +31,9 @@ def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
         "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
         "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
         "GOVDATA_DISPOSITIONS_DIR": str(tmp_path / "dispositions"),
+        "GOVDATA_CATALOG_DIR": str(tmp_path / "catalog"),
+        "GOVDATA_REQUESTS_DIR": str(tmp_path / "requests"),
+        "GOVDATA_APPROVALS_DIR": str(tmp_path / "approvals"),
         "GOVDATA_SCALE": "tiny",
         "GOVDATA_LOGS": str(tmp_path / "logs"),
         "GOVDATA_LINEAGE_DIR": str(tmp_path / "lineage"),

@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -25,6 +26,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 SYSTEM_LEDGER = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="information_system", table_zh="政务信息系统台账",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.NOT_OPEN),
     description="全区政务信息系统台账，每年全量 (one row per system)",
     file_pattern=r"^信息系统台账.*\.xlsx$", format="xlsx", sheets=("系统台账",),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("system_code",),
@@ -50,6 +52,7 @@ SYSTEM_LEDGER = SourceContract(
 
 ACCESS_LOG = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="access_log", table_zh="系统访问日志",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.NOT_SHARED, condition="《中华人民共和国网络安全法》第二十一条：网络日志仅供安全审计留存，不作共享", open_attribute=OpenAttribute.NOT_OPEN),
     description="各系统访问日志，按月汇交 (one row per logged access)",
     file_pattern=r"^访问日志.*\.csv$", format="csv", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("log_id",),

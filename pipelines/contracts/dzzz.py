@@ -10,6 +10,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -47,6 +48,7 @@ def _columns(holder_type: ColumnType, holder_sensitivity: Sensitivity) -> tuple[
 
 PERSON_LICENCE = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="person_licence", table_zh="自然人电子证照",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="持证主体授权或依法履职核验证照时共享", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月新签发的自然人电子证照元数据 (GB/T 36901)",
     file_pattern=r"^电子证照_自然人.*\.jsonl$", format="jsonl", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("licence_id",),
@@ -56,6 +58,7 @@ PERSON_LICENCE = SourceContract(
 
 ORG_LICENCE = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="org_licence", table_zh="法人电子证照",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="证照名称、编号和持证单位可开放"),
     description="每月新签发的法人电子证照元数据 (GB/T 36901)",
     file_pattern=r"^电子证照_法人.*\.jsonl$", format="jsonl", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("licence_id",),

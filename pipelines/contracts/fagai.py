@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 INVESTMENT_PROJECT = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="investment_project", table_zh="固定资产投资项目",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="已公示的项目信息可开放"),
     description="在库固定资产投资项目，每季度全量 (one row per project)",
     file_pattern=r"^固定资产投资项目.*\.xlsx$", format="xlsx", sheets=("项目库",),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("project_code",),

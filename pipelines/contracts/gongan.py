@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 PERSONAL = Sensitivity.PERSONAL
 SENSITIVE = Sensitivity.SENSITIVE
@@ -18,6 +19,7 @@ HOUSEHOLD_REGISTER = SourceContract(
     department_zh="县公安局",
     table="household_register",
     table_zh="户籍人口信息",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于身份核验、待遇审核和人口统计，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="常住户籍人口，每季度全量导出 (one row per registered resident)",
     file_pattern=r"^户籍人口.*\.csv$",
     format="csv",
@@ -72,6 +74,7 @@ RESIDENCE_PERMIT = SourceContract(
     department_zh="县公安局",
     table="residence_permit",
     table_zh="居住证办理信息",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于流动人口服务和管理，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月办理的居住证 (non-registered residents who applied for a residence permit)",
     file_pattern=r"^居住证办理.*\.xlsx$",
     format="xlsx",

@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -25,6 +26,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 ACCOUNT = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="account", table_zh="用水户档案",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于实有人口和空置房核查，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="用水户档案，每年全量 (one row per metered account, towns with piped water)",
     file_pattern=r"^用水户.*\.json$", format="json", encoding="utf-8",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("account_no",),
@@ -44,6 +46,7 @@ ACCOUNT = SourceContract(
 
 CONSUMPTION = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="consumption", table_zh="月度用水量",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.CONDITIONAL, condition="用于经济运行监测和统计数据核查", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月抄表水量 (one row per account and month)",
     file_pattern=r"^月度水量.*\.csv$", format="csv", encoding="gb18030",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("account_no", "month"),

@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -25,6 +26,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 STUDENT = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="student", table_zh="中小学学籍信息",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于教育补助和入学资格审核，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="在校生学籍，每学年全量，小学/初中/高中各一个工作表 (student and guardian)",
     file_pattern=r"^学籍信息.*\.xlsx$", format="xlsx", sheets=("小学", "初中", "高中"),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("student_no",),

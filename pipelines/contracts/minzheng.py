@@ -10,6 +10,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 MARRIAGE = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="marriage_registration", table_zh="婚姻登记信息",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于婚姻状况核验，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月婚姻登记，结婚和离婚各一个工作表 (one row per registration, both parties)",
     file_pattern=r"^婚姻登记.*\.xlsx$", format="xlsx", sheets=("结婚登记", "离婚登记"),
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY,
@@ -56,6 +58,7 @@ MARRIAGE = SourceContract(
 
 SUBSISTENCE = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="subsistence_allowance", table_zh="最低生活保障金发放",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于社会救助审核和死亡人员待遇核查，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN, items={"bank_account": ItemSharing(sharing_type=SharingType.NOT_SHARED, condition="《社会救助暂行办法》：救助对象银行账户仅用于资金发放，不予共享")}),
     description="每月低保金发放明细 (one row per household head per month)",
     file_pattern=r"^低保发放.*\.csv$", format="csv", encoding="gbk",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY,
@@ -79,6 +82,7 @@ SUBSISTENCE = SourceContract(
 
 SOCIAL_ORG = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="social_organization", table_zh="社会组织登记信息",
+    sharing=Sharing(sequence=3, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，法定代表人证件号码不予开放", items={"legal_rep_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="社会组织名录，每年全量 (social groups, private non-enterprise units, foundations)",
     file_pattern=r"^社会组织.*\.xlsx$", format="xlsx", sheets=("社会组织名录",),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("uscc",),
@@ -105,6 +109,7 @@ SOCIAL_ORG = SourceContract(
 
 DEATH_CREMATION = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="death_cremation", table_zh="死亡火化信息",
+    sharing=Sharing(sequence=4, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于死亡人员待遇停发和户籍注销核查，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="殡仪馆每月火化登记 (one row per cremation)",
     file_pattern=r"^殡葬火化.*\.csv$", format="csv", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("cremation_no",),
@@ -130,6 +135,7 @@ DEATH_CREMATION = SourceContract(
 
 ADDRESS_REGISTER = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="address_register", table_zh="标准地名地址",
+    sharing=Sharing(sequence=5, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.OPEN),
     description="标准地名地址库，含坐标 (one row per standard address, WGS 84)",
     file_pattern=r"^标准地址.*\.csv$", format="csv", encoding="utf-8-sig",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("address_code",),

@@ -10,6 +10,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 INSURED = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="insured_person", table_zh="养老保险参保人员",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于社会保险待遇核查，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="参保人员信息，每季度全量 (employees, rural and urban residents, pensioners)",
     file_pattern=r"^参保人员.*\.csv$", format="csv", encoding="gb18030",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("personal_no",),
@@ -53,6 +55,7 @@ INSURED = SourceContract(
 
 PAYMENTS = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="payments", table_zh="社保缴费及待遇发放",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于社会保险待遇核查和审计，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月缴费和养老金发放明细 (one row per person, month and business type)",
     file_pattern=r"^社保缴费发放.*\.csv$", format="csv", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY,

@@ -84,6 +84,66 @@ class UpdateCycle(StrEnum):
         }[self.value]
 
 
+class SharingType(StrEnum):
+    """共享类型 of the 2017 catalog guideline, least to most restrictive (value: its name)."""
+
+    UNCONDITIONAL = "无条件共享"
+    CONDITIONAL = "有条件共享"
+    NOT_SHARED = "不予共享"
+
+    @property
+    def rank(self) -> int:
+        """The template's code (1, 2, 3), which also orders them by restriction."""
+        return {"无条件共享": 1, "有条件共享": 2, "不予共享": 3}[self.value]
+
+
+class SharingMethod(StrEnum):
+    """共享方式."""
+
+    PLATFORM = "共享平台方式"  # interface or exchange platform
+    EMAIL = "邮件方式"
+    MEDIA = "介质方式"  # offline media
+
+
+class OpenAttribute(StrEnum):
+    """开放属性 (Shandong's wording), least to most restrictive."""
+
+    OPEN = "无条件开放"
+    CONDITIONAL = "有条件开放"
+    NOT_OPEN = "不予开放"
+
+
+class ItemSharing(BaseModel):
+    """A column's own sharing and open attributes where they differ from its resource's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sharing_type: SharingType | None = None
+    condition: str = Field("", description="for 有条件共享: who may receive it; for 不予共享: the basis")
+    open_attribute: OpenAttribute | None = None
+
+
+class Sharing(BaseModel):
+    """A source table's catalog attributes: how it is shared between departments and opened.
+
+    The catalog (pipelines.catalog) reads these and checks its rules on every build (a
+    conditional resource names its condition, a refused one cites its basis, ...), so a contract
+    can be written with them wrong and be told exactly what is wrong.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    sequence: int = Field(ge=1, description="顺序码: number of the resource within its classification")
+    sharing_type: SharingType
+    condition: str = Field("", description="共享条件 (有条件共享) or the legal/policy basis (不予共享)")
+    method: SharingMethod = SharingMethod.PLATFORM
+    open_attribute: OpenAttribute = OpenAttribute.NOT_OPEN
+    open_condition: str = ""
+    items: dict[str, ItemSharing] = Field(
+        default_factory=dict, description="per-column overrides, by the column's English name"
+    )
+
+
 FileFormat = Literal["csv", "xlsx", "json", "jsonl", "geojson"]
 PartyKind = Literal["person", "org"]
 
@@ -162,6 +222,7 @@ class SourceContract(BaseModel):
     parties: tuple[Party, ...] = ()
     columns: tuple[Column, ...]
     description: str = ""
+    sharing: Sharing | None = Field(None, description="catalog sharing and open attributes (共享/开放属性)")
 
     @model_validator(mode="after")
     def _check(self) -> SourceContract:

@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 ENTERPRISE = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="enterprise", table_zh="企业登记信息",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，法定代表人证件号码不予开放", items={"legal_rep_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="企业登记信息，每季度全量 (one row per enterprise, registered or deregistered)",
     file_pattern=r"^企业登记.*\.csv$", format="csv", encoding="utf-8-sig",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("uscc",),
@@ -55,6 +57,7 @@ ENTERPRISE = SourceContract(
 
 INDIVIDUAL_BUSINESS = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="individual_business", table_zh="个体工商户登记信息",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="登记信息按规定公开，经营者证件号码不予开放", items={"operator_id": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="个体工商户登记信息，每季度全量 (business and its operator)",
     file_pattern=r"^个体工商户.*\.csv$", format="csv", encoding="gbk",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("uscc",),
@@ -81,6 +84,7 @@ INDIVIDUAL_BUSINESS = SourceContract(
 
 ANNUAL_REPORT = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="annual_report", table_zh="企业年度报告",
+    sharing=Sharing(sequence=3, sharing_type=SharingType.CONDITIONAL, condition="用于市场监管、统计和信用监管", open_attribute=OpenAttribute.NOT_OPEN),
     description="企业年报，每年一次 (one row per enterprise and report year)",
     file_pattern=r"^企业年报.*\.jsonl$", format="jsonl", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.YEARLY, key=("uscc", "report_year"),

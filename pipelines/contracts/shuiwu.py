@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 TAXPAYER = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="taxpayer", table_zh="纳税人登记信息",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="用于市场主体登记比对和信用监管，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="纳税人登记信息，每季度全量 (enterprises and individual businesses)",
     file_pattern=r"^纳税人登记.*\.xlsx$", format="xlsx", sheets=("纳税人信息",),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY, key=("taxpayer_id",),
@@ -53,6 +55,7 @@ TAXPAYER = SourceContract(
 
 MONTHLY_TAX = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="monthly_tax", table_zh="税收入库明细",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.NOT_SHARED, condition="《中华人民共和国税收征收管理法》第八条：纳税人的涉税信息依法保密", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月税收入库明细 (one row per taxpayer, period and tax item)",
     file_pattern=r"^税收入库.*\.csv$", format="csv", encoding="gb18030",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY,

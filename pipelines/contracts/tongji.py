@@ -8,6 +8,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -24,6 +25,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 INDICATOR = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="indicator", table_zh="主要统计指标",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.OPEN, open_condition="统计局发布后开放"),
     description="乡镇（街道）和全区主要指标，按期上报 (one row per area, indicator and period)",
     file_pattern=r"^主要统计指标.*\.xlsx$", format="xlsx", sheets=("乡镇（街道）", "全区"),
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.QUARTERLY,

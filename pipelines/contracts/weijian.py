@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -25,6 +26,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 BIRTH = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="birth_certificate", table_zh="出生医学证明",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于出生登记和户籍申报核验，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月签发的出生医学证明 (newborn, mother and father)",
     file_pattern=r"^出生医学证明.*\.json$", format="json", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("certificate_no",),
@@ -54,6 +56,7 @@ BIRTH = SourceContract(
 
 DEATH = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="death_certificate", table_zh="死亡医学证明",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于户籍注销和待遇停发核查，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN, items={"cause": ItemSharing(sharing_type=SharingType.NOT_SHARED, condition="《中华人民共和国基本医疗卫生与健康促进法》第九十二条：个人健康信息不予共享")}),
     description="每月死亡医学证明推断书 (one row per death certified)",
     file_pattern=r"^死亡医学证明.*\.jsonl$", format="jsonl", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("certificate_no",),
@@ -76,6 +79,7 @@ DEATH = SourceContract(
 
 CLINIC = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="medical_institution", table_zh="医疗机构执业登记",
+    sharing=Sharing(sequence=3, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="执业登记信息按规定公开"),
     description="医疗机构名录，每年全量 (hospitals, township health centres, clinics)",
     file_pattern=r"^医疗机构.*\.xlsx$", format="xlsx", sheets=("医疗机构",),
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("licence_no",),

@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 CREDIT_LIST = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="credit_list", table_zh="红黑名单",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.OPEN, open_condition="公示期内公开（发改办财金〔2019〕527号）"),
     description="守信红名单和失信黑名单，每季度全量 (one row per listing)",
     file_pattern=r"^红黑名单.*\.json$", format="json", encoding="utf-8",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.QUARTERLY,

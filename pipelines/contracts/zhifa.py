@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -37,6 +38,7 @@ _PARTY = (
 
 PENALTY = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="penalty", table_zh="行政处罚信息（双公示）",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.CONDITIONAL, open_condition="公示期内公开（发改办财金〔2019〕527号），证件号码不予开放", items={"id_number": ItemSharing(sharing_type=SharingType.CONDITIONAL, condition="证件号码仅在提供方审批后用于身份核验", open_attribute=OpenAttribute.NOT_OPEN)}),
     description="每月行政处罚决定，按双公示数据标准 (the party punished and its legal representative)",
     file_pattern=r"^行政处罚.*\.xlsx$", format="xlsx", sheets=("行政处罚",),
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("decision_no",),

@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 PROPERTY = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="property_registration", table_zh="房屋产权登记",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.CONDITIONAL, condition="仅向依法履职需要核验该信息的政府部门共享，用于住房保障和不动产核查，须经提供方审批", open_attribute=OpenAttribute.NOT_OPEN),
     description="每月房屋不动产权登记 (owner and co-owner of each registered dwelling)",
     file_pattern=r"^不动产登记.*\.csv$", format="csv", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("certificate_no",),

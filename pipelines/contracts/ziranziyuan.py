@@ -9,6 +9,7 @@ from pipelines.contracts.schema import (
     SourceContract,
     UpdateCycle,
 )
+from pipelines.contracts.schema import ItemSharing, OpenAttribute, Sharing, SharingType  # noqa: F401 - catalog attributes
 
 T = ColumnType
 PUBLIC, INTERNAL, PERSONAL, SENSITIVE = (
@@ -26,6 +27,7 @@ def _c(name: str, zh: str, t: ColumnType = T.TEXT, *, req: bool = False, n: int 
 
 TOWNSHIP_BOUNDARY = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="township_boundary", table_zh="乡镇行政区界线",
+    sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.OPEN),
     description="乡镇（街道）界线面，WGS 84，每年一次 (one feature per township)",
     file_pattern=r"^乡镇界.*\.geojson$", format="geojson", encoding="utf-8",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("township_code",),
@@ -33,12 +35,13 @@ TOWNSHIP_BOUNDARY = SourceContract(
         _c("township_code", "乡镇代码", T.DIVISION_CODE, req=True, n=12, s=PUBLIC),
         _c("township_name", "乡镇名称", req=True, n=50, s=PUBLIC),
         _c("area_km2", "面积（平方公里）", T.DECIMAL, n=20, s=PUBLIC),
-        _c("geometry", "geometry", T.GEOMETRY, req=True, n=None, s=PUBLIC),
+        _c("geometry", "geometry", T.GEOMETRY, req=True, n=1_000_000, s=PUBLIC),
     ),
 )
 
 LAND_PARCEL = SourceContract(
     department=DEPT, department_zh=DEPT_ZH, table="land_parcel", table_zh="宗地",
+    sharing=Sharing(sequence=2, sharing_type=SharingType.CONDITIONAL, condition="用于规划、投资项目和税源管理", open_attribute=OpenAttribute.NOT_OPEN),
     description="国有建设用地和集体土地宗地，WGS 84，每年一次 (one feature per parcel)",
     file_pattern=r"^宗地.*\.geojson$", format="geojson", encoding="utf-8",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("parcel_code",),
@@ -52,7 +55,7 @@ LAND_PARCEL = SourceContract(
         _c("area_m2", "面积（平方米）", T.DECIMAL, n=20, s=PUBLIC),
         _c("right_type", "权利类型", n=30, s=PUBLIC),
         _c("registered", "登记日期", T.DATE, n=20, s=PUBLIC, event_of=("owner",)),
-        _c("geometry", "geometry", T.GEOMETRY, req=True, n=None, s=PUBLIC),
+        _c("geometry", "geometry", T.GEOMETRY, req=True, n=1_000_000, s=PUBLIC),
     ),
 )
 

@@ -16,6 +16,9 @@ What it writes:
   parties `int_person_records` / `int_org_records` will hold), `defects` (file, line, column as
   delivered, kind, GB/T 36344 dimension, expected outcome), `authenticity_cases` and `systems`.
 
+`write_share_samples(settings)` (called by `govdata generate` after `generate`) writes sample share
+requests and approvals of every kind into the settings' requests and approvals folders.
+
 Mess kinds and their expected outcomes are listed in `_mess.KINDS`. The same settings, scale and
 seed give byte-identical files. Scales: tiny (~2,000 residents), small (~20,000), county
 (550,000) are built whole; city (6,000,000) is built in shards of 500,000 residents (blocks of
@@ -25,5 +28,6 @@ do with tiny).
 """
 
 from pipelines.generator._run import GenerateSummary, generate
+from pipelines.generator._share_samples import write_share_samples
 
-__all__ = ["GenerateSummary", "generate"]
+__all__ = ["GenerateSummary", "generate", "write_share_samples"]

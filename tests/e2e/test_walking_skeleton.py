@@ -19,7 +19,13 @@ from pipelines.settings import Settings
 pytestmark = pytest.mark.e2e
 
 # Append-only audit tables: they record wall-clock times and run ids by design.
-AUDIT_TABLES = {"meta.runs", "raw.ingest_ledger", "meta.reconciliation"}  # the last: counts per run id
+AUDIT_TABLES = {
+    "meta.runs",
+    "raw.ingest_ledger",
+    "meta.reconciliation",  # counts per run id
+    "catalog.share_requests",  # decisions per run id
+    "catalog.share_log",  # append-only, hash-chained
+}
 AUDIT_SCHEMAS = {"dq"}
 
 
@@ -57,7 +63,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Generate a tiny county, read the truth, hide it, run everything twice through Airflow."""
     import os
 
-    from pipelines.generator import generate
+    from pipelines.generator import generate, write_share_samples
     from pipelines.orchestrate import run_all
     from pipelines.settings import load_settings
 
@@ -70,6 +76,9 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "GOVDATA_OPEN_DIR": str(base / "open"),
         "GOVDATA_SHARE_DIR": str(base / "share"),
         "GOVDATA_DISPOSITIONS_DIR": str(base / "dispositions"),
+        "GOVDATA_CATALOG_DIR": str(base / "catalog"),
+        "GOVDATA_REQUESTS_DIR": str(base / "requests"),
+        "GOVDATA_APPROVALS_DIR": str(base / "approvals"),
         "GOVDATA_SCALE": "tiny",
         "GOVDATA_LOGS": str(base / "logs"),
         "GOVDATA_LINEAGE_DIR": str(base / "lineage"),
@@ -79,6 +88,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     try:
         settings: Settings = load_settings()
         generate(settings)
+        write_share_samples(settings)  # as `govdata generate` does
         truth = {
             name: pl.read_parquet(settings.truth_path / f"{name}.parquet")
             for name in ("person_records", "defects")

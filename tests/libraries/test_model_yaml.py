@@ -13,14 +13,16 @@ import pytest
 import yaml
 
 MARTS = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
+# The catalog fields in meta.catalog (their values are checked by the catalog's rules:
+# tests/catalog/test_rules.py); the code is derived from classification + sequence.
 CATALOG_FIELDS = {
-    "resource_name", "resource_code", "classification", "provider", "format", "update_cycle",
-    "sharing_type", "sharing_condition", "sharing_method", "open_attribute", "related_resource_codes",
+    "resource_name", "classification", "sequence", "provider", "format", "update_cycle",
+    "sharing_type", "sharing_method", "open_attribute", "related",
 }
-FORMATS = {"电子文件", "电子表格", "数据库", "图形图像", "流媒体", "自描述格式"}
+FORMATS = {"电子文件", "电子表格", "数据库", "图形图像", "流媒体", "自描述格式", "服务接口"}
 UPDATE_CYCLES = {"实时", "每日", "每周", "每月", "每季度", "每年"}
 SHARING_TYPES = {"无条件共享", "有条件共享", "不予共享"}
-OPEN_ATTRIBUTES = {"开放", "有条件开放", "不予开放"}
+OPEN_ATTRIBUTES = {"无条件开放", "有条件开放", "不予开放"}
 SENSITIVITIES = {"public", "internal", "personal", "sensitive"}
 
 
@@ -49,7 +51,8 @@ def test_mart_is_a_catalog_resource_with_an_enforced_contract(path: Path, model:
     assert config["contract"]["enforced"] is True
     catalog = config["meta"]["catalog"]
     assert CATALOG_FIELDS <= set(catalog), CATALOG_FIELDS - set(catalog)
-    assert re.fullmatch(r"\d{6}-[A-Z]{2}-\d{4}", catalog["resource_code"])
+    assert re.fullmatch(r"(基础|主题)信息资源/[^/]+/[^/]+", catalog["classification"])
+    assert isinstance(catalog["sequence"], int)
     assert catalog["format"] in FORMATS
     assert catalog["update_cycle"] in UPDATE_CYCLES
     assert catalog["sharing_type"] in SHARING_TYPES
@@ -71,9 +74,11 @@ def test_every_column_has_type_description_and_sensitivity(path: Path, model: di
     assert {"type": "not_null"} in first.get("constraints", []), f"{model['name']}.{first['name']}"
 
 
-def test_resource_codes_are_unique_and_related_codes_exist() -> None:
-    codes = [m["config"]["meta"]["catalog"]["resource_code"] for _, m in MODELS]
-    assert len(codes) == len(set(codes))
+def test_resources_are_unique_and_related_resources_exist() -> None:
+    keys = [(m["config"]["meta"]["catalog"]["classification"], m["config"]["meta"]["catalog"]["sequence"])
+            for _, m in MODELS]
+    assert len(keys) == len(set(keys))
+    tables = {f"{m['config']['schema']}.{m['name']}" for _, m in MODELS}
     for _, model in MODELS:
-        for related in model["config"]["meta"]["catalog"]["related_resource_codes"]:
-            assert related in codes, f"{model['name']} relates to unknown {related}"
+        for related in model["config"]["meta"]["catalog"]["related"]:
+            assert related in tables, f"{model['name']} relates to unknown {related}"
