@@ -3,10 +3,13 @@ checked against what was crafted, and with the tables of later stages missing or
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines.errors import GovdataError
 from pipelines.report import NOT_RUN, SECTIONS, resolve_run
+from pipelines.report._run import write_report
 from pipelines.report._reconciliation import mask_raw_text, store
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -156,15 +159,63 @@ def test_a_section_whose_tables_are_missing_is_not_run_yet(tmp_settings: Setting
     assert result["status"] == "not_run" and result["missing"]
 
 
-def test_later_sections_count_their_tables_once_they_exist(session) -> None:
-    con, context = session
+def _craft_systems(con) -> None:
     con.execute("create schema if not exists lib_systems")
-    for table in ("information_system", "zombie_candidate", "shadow_candidate"):
-        con.execute(f"create table lib_systems.{table} (system_code varchar)")
-    con.execute("insert into lib_systems.information_system values ('S1'), ('S2')")
+    con.execute("create table lib_systems.information_system (system_code varchar)")
+    con.execute("insert into lib_systems.information_system values ('S1'), ('S2'), ('S3'), ('S4')")
+    con.execute(
+        "create table lib_systems.zombie_candidate (system_code varchar, system_name varchar, owner varchar, "
+        "reasons varchar[], last_business_activity date, annual_cost decimal(38,6), review_status varchar)"
+    )
+    con.execute(
+        "insert into lib_systems.zombie_candidate values "
+        "('S1', '旧审批系统', '县行政审批服务局', ['400 天无业务访问 no business activity for 400 days'], '2025-09-27', 12.5, 'new'), "
+        "('S2', '值班系统', '县应急管理局', ['仅 1 个账号登录 logins of 1 account only'], null, 3.0, 'keep')"
+    )
+    con.execute(
+        "create table lib_systems.shadow_candidate (system_code_a varchar, system_code_b varchar, "
+        "system_name_a varchar, system_name_b varchar, overlap double, reasons varchar[], "
+        "primary_system_code varchar, secondary_system_code varchar, secondary_annual_cost decimal(38,6), "
+        "review_status varchar)"
+    )
+    con.execute(
+        "insert into lib_systems.shadow_candidate values ('S3', 'S4', '人口库', '人口信息库', 0.8, "
+        "['数据资源重合 0.8 overlap', '名称相近 names alike'], 'S3', 'S4', 7.25, 'new')"
+    )
+    con.execute(
+        "create table lib_systems.cloud_migration (scope varchar, unit varchar, systems_in_use bigint, "
+        "systems_classified bigint, systems_level_excluded bigint, systems_fit bigint, systems_fit_on_cloud bigint, "
+        "cloud_share double, target_share double, systems_to_move bigint, meets_target boolean)"
+    )
+    con.execute(
+        "insert into lib_systems.cloud_migration values "
+        "('county', '茌平区', 4, 1, 0, 3, 2, 0.6667, 0.7, 1, false), "
+        "('department', '县行政审批服务局', 2, 0, 0, 2, 2, 1.0, 0.7, 0, true)"
+    )
+
+
+def test_systems_section_shows_candidates_evidence_savings_and_cloud_share(session) -> None:
+    con, context = session
+    _craft_systems(con)
     systems = section(con, context, "systems")
-    assert systems["status"] == "ok"
-    assert systems["tables"][0] == {"table": "lib_systems.information_system", "rows": 2}
+    assert systems["status"] == "ok" and systems["systems"] == 4
+    assert [z["system_code"] for z in systems["zombies"]] == ["S1", "S2"]  # costliest first
+    assert systems["zombies"][0]["reasons"] == ["400 天无业务访问 no business activity for 400 days"]
+    # a candidate kept by the reviewers saves nothing
+    assert systems["savings_zombies"] == 12.5 and systems["savings_shadows"] == 7.25
+    assert systems["zombies"][1]["review_label"] == "保留 kept"
+    assert systems["county"]["cloud_share"] == 0.6667 and systems["county"]["systems_to_move"] == 1
+    assert [d["unit"] for d in systems["departments"]] == ["县行政审批服务局"]
+
+
+def test_systems_section_is_rendered_with_its_evidence(tmp_settings: Settings) -> None:
+    craft(tmp_settings)
+    with connect(tmp_settings) as con:
+        _craft_systems(con)
+    outputs = write_report(tmp_settings)
+    page = Path(outputs["report"]).read_text(encoding="utf-8")
+    assert '<td class="n" id="systems-zombies">2</td>' in page
+    assert "400 天无业务访问" in page and "数据资源重合 0.8 overlap" in page and "66.7%" in page
 
 
 def test_a_warehouse_with_only_runs_has_every_section_empty_or_not_run(tmp_settings: Settings) -> None:
@@ -193,3 +244,34 @@ def test_an_empty_dq_results_table_gives_empty_scores(tmp_settings: Settings) ->
     assert scores["checks"] == [] and scores["checks_total"] == 0
     assert scores["departments"]["rows"] == []
     assert summary["gates"] == [] and all(c["checks"] == 0 for c in summary["scores"].values())
+
+
+def test_catalog_section_shows_resources_requests_packages_and_the_log_head_of_its_run(session) -> None:
+    from datetime import date
+
+    from pipelines.share import log
+    from pipelines.share.stage import _DDL as REQUESTS_DDL
+
+    con, context = session
+    con.execute('create table catalog.resources ("类" varchar, "共享类型" varchar)')
+    con.execute("insert into catalog.resources values ('基础信息资源', '有条件共享'), ('部门信息资源', '有条件共享'), "
+                "('部门信息资源', '不予共享')")
+    con.execute("create table catalog.items (code varchar)")
+    con.execute(REQUESTS_DDL)
+    con.execute(
+        "insert into catalog.share_requests (run_id, as_of, request_id, request_file, requester, resource_code, "
+        "status, reason, package, row_count) values "
+        f"('{context.run_id}', '2026-11-01', 'R1', 'r1.yaml', 'minzheng', '101001/00001', 'granted', 'ok', 'minzheng/R1', 42), "
+        f"('{context.run_id}', '2026-11-01', 'R2', 'r2.yaml', 'minzheng', '101001/00001', 'refused', 'no approval', null, null), "
+        "('an-earlier-run', '2026-11-01', 'R0', 'r0.yaml', 'jiaoyu', '101001/00001', 'granted', 'ok', 'jiaoyu/R0', 7)"
+    )
+    entry = log.Entry("decision", "R1", "minzheng", "gongan", "101001/00001", {"status": "granted"})
+    seq, digest = log.append(con, [entry], context.run_id, date(2026, 11, 1))
+    log.append(con, [log.Entry("decision", "R9", "x", "y", None, {})], "a-later-run", date(2026, 11, 2))
+    catalog = section(con, context, "catalog")
+    assert catalog["status"] == "ok" and catalog["resources"] == 3
+    assert catalog["by_sharing_type"] == [{"type": "不予共享", "count": 1}, {"type": "有条件共享", "count": 2}]
+    assert catalog["requests"] == [{"status": "granted", "count": 1}, {"status": "refused", "count": 1}]
+    assert catalog["packages"] == [{"consumer": "minzheng", "request_id": "R1", "resource": "101001/00001", "rows": 42}]
+    # the head as of this run, not the log's current head (a rebuilt report stays the same)
+    assert catalog["log_head"] == {"seq": seq, "sha256": digest}
