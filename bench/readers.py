@@ -563,6 +563,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true",
                         help="peak memory of each reader on the biggest workbook (child processes)")
     args = parser.parse_args(argv)
+    try:
+        import fastexcel  # noqa: F401
+        import python_calamine  # noqa: F401
+    except ImportError as exc:
+        parser.error(f"{exc.name} is not installed: .venv/bin/python -m pip install "
+                     "python-calamine fastexcel (into the venv only; not a project dependency)")
 
     sets = {"fixtures": fixtures(args.random_books)}
     if args.landing:
