@@ -139,6 +139,28 @@ def _emit_lineage(settings: Settings, chain_run_id: str, read: list[str], files:
         )
 
 
+def _emit_share_lineage(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
+    """Each share package the run wrote, and the table it was cut from (`pipelines.lineage`)."""
+    from pipelines import lineage
+    from pipelines.share.stage import REQUESTS_TABLE
+
+    packages = con.execute(
+        f"select resource_table, package from {REQUESTS_TABLE} "
+        "where run_id = ? and package is not null and resource_table is not null order by package",
+        [run_id],
+    ).fetchall()
+    if not packages:
+        return
+    folders = [settings.share_path / package for _, package in packages]
+    lineage.emit_stage(
+        settings,
+        "share",
+        run_id,
+        inputs=[lineage.table_dataset(settings, table) for table, _ in packages],
+        outputs=[lineage.file_dataset(folder / name) for folder in folders for name in ("data.parquet", "data.csv")],
+    )
+
+
 def _library_present(con: duckdb.DuckDBPyConnection, library: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = ?", [library]
@@ -162,6 +184,7 @@ def catalog_and_share(con: duckdb.DuckDBPyConnection, settings: Settings, run_id
         return {"catalog": f"refused: {len(exc.violations)} rule(s) broken: {first}",
                 "share": "skipped: no catalog to share by"}
     shared = share_with(con, settings, catalog, run_id)
+    _emit_share_lineage(con, settings, run_id)
     return {
         "catalog": f"{summary['resources']} resources, {summary['items']} items -> {summary['workbook']}",
         **{f"share: {key}": str(value) for key, value in shared.items()},
