@@ -16,6 +16,7 @@ from typing import Any
 from airflow.sdk import Asset
 
 from pipelines.orchestrate import WAREHOUSE_POOL
+from pipelines.settings import parsing_settings
 
 START_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -34,7 +35,7 @@ def alert_task_failed(context: Mapping[str, Any]) -> None:
         log_location=_log_location(ti),
         run_id=current_run_id(),
     )
-    send_alert(_parse_settings(), alert)
+    send_alert(parsing_settings(), alert)
 
 
 def alert_gates_closed(context: Mapping[str, Any], summary: Mapping[str, Any]) -> None:
@@ -113,8 +114,7 @@ def chain_run(context: Mapping[str, Any]) -> Iterator[str]:
     run_id = run_id_from_context(context)
     as_of = None
     if configured_as_of() == LOGICAL_DATE:
-        zone = _county_timezone()
-        as_of = as_of_from_context(context, zone)
+        as_of = as_of_from_context(context, parsing_settings().county.timezone)
     saved = os.environ.get("GOVDATA_AS_OF")
     if as_of:
         os.environ["GOVDATA_AS_OF"] = as_of
@@ -138,21 +138,11 @@ def chain_run(context: Mapping[str, Any]) -> Iterator[str]:
             accessor.extra = extra
 
 
-def _county_timezone() -> str:
-    return _parse_settings().county.timezone
-
-
-def _parse_settings():  # noqa: ANN202
-    from pipelines.settings import parsing_settings
-
-    return parsing_settings()
-
-
 def ingest_schedule():  # noqa: ANN201 - an Airflow timetable
     """The chain's schedule: the ingest DAG on the settings' cron in the county's time zone."""
     from airflow.sdk import CronTriggerTimetable
 
-    parsed = _parse_settings()
+    parsed = parsing_settings()
     return CronTriggerTimetable(parsed.ingest_schedule, timezone=parsed.county.timezone)
 
 

@@ -68,12 +68,9 @@ def run_id_from_context(context: Mapping[str, Any]) -> str:
     `govdata run` set for its process; an id derived from this Airflow DAG run (the first DAG of a
     scheduled chain: the same for all of its tasks, mapped ones included).
     """
-    events = context.get("triggering_asset_events") or {}
-    for asset_events in _values(events):
-        for event in asset_events or []:
-            extra = getattr(event, "extra", None) or {}
-            if extra.get(EXTRA_KEY):
-                return str(extra[EXTRA_KEY])
+    carried = _from_triggering_events(context, EXTRA_KEY)
+    if carried:
+        return carried
     if current_run_id():
         return current_run_id()  # type: ignore[return-value]
     dag_run = context.get("dag_run")
@@ -91,11 +88,9 @@ def as_of_from_context(context: Mapping[str, Any], timezone: str) -> str | None:
     """
     from zoneinfo import ZoneInfo
 
-    for asset_events in _values(context.get("triggering_asset_events") or {}):
-        for event in asset_events or []:
-            extra = getattr(event, "extra", None) or {}
-            if extra.get(AS_OF_KEY):
-                return str(extra[AS_OF_KEY])
+    carried = _from_triggering_events(context, AS_OF_KEY)
+    if carried:
+        return carried
     dag_run = context.get("dag_run")
     moment = context.get("logical_date") or getattr(dag_run, "logical_date", None) or getattr(dag_run, "run_after", None)
     if moment is None:
@@ -105,8 +100,12 @@ def as_of_from_context(context: Mapping[str, Any], timezone: str) -> str | None:
     return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def _values(events: Any) -> list[Any]:
-    try:
-        return list(events.values())
-    except AttributeError:
-        return []
+def _from_triggering_events(context: Mapping[str, Any], key: str) -> str | None:
+    """`key` of the `extra` of an Asset event that triggered this DAG run, if one carries it."""
+    events = context.get("triggering_asset_events") or {}
+    for asset_events in events.values() if hasattr(events, "values") else []:
+        for event in asset_events or []:
+            extra = getattr(event, "extra", None) or {}
+            if extra.get(key):
+                return str(extra[key])
+    return None
