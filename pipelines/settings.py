@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -132,6 +132,15 @@ class SystemsSettings(BaseModel):
     cloud_excluded_protection_grades: list[int]
 
 
+class SparkSettings(BaseModel):
+    """The Spark session of the distributed path (`engine = "spark"`); values and reasons in defaults.toml."""
+
+    master: str = Field(min_length=1)
+    driver_memory: str = Field(min_length=1)
+    shuffle_partitions: int = Field(ge=1)
+    lake: Path
+
+
 class Settings(BaseSettings):
     """All run settings. Paths are relative to `root` unless absolute."""
 
@@ -182,8 +191,12 @@ class Settings(BaseSettings):
     check_workers: int = Field(
         2, ge=1, le=64, description="processes validating check suites side by side (1: in the stage's own process)"
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="what runs stage, resolve and build: DuckDB on this machine, or a Spark session"
+    )
     county: CountyProfile
     systems: SystemsSettings
+    spark: SparkSettings
 
     @classmethod
     def settings_customise_sources(
@@ -280,6 +293,10 @@ class Settings(BaseSettings):
     @property
     def approvals_path(self) -> Path:
         return self.path(self.approvals_dir)
+
+    @property
+    def lake_path(self) -> Path:
+        return self.path(self.spark.lake)
 
 
 _ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}
