@@ -13,8 +13,9 @@ validity ended the week its holder was deregistered, a county total off by one u
 Planted rows carry a hidden `__case_ref` (`<case id>|<role>`; several joined by `;`), which the
 writer turns into the file and line of each evidence row (`Emitted.case_rows`); the truth
 `authenticity_cases` lists every case (these and the builders' own) with its expected outcome
-(`flagged` or `not_flagged`) and its evidence rows. Cases are planted in a whole-county run, not
-in the shards of a city run.
+(`flagged` or `not_flagged`) and its evidence rows. A sharded (city) run plants them too: the
+planter moves from shard to shard (`use`), planting the cases about residents in each shard in
+proportion to its residents, and those about organisations and statistics once.
 """
 
 from __future__ import annotations
@@ -60,19 +61,10 @@ def _months_before(m: date, n: int) -> date:
 class Planter:
     """Plants cases into deliveries as they pass (one planter per generate run)."""
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.rng = ctx.rng("authenticity")
+    def __init__(self, ctx: Context, share: float = 1.0) -> None:
         self.cases: list[dict[str, Any]] = []
         self.keys = _FIRST_KEY
-        persons = ctx.population.persons
-        dead = persons.filter(pl.col("death_date").is_not_null() & (pl.col("death_date") <= ctx.as_of))
-        self.death = dict(zip(dead["person_id"].to_list(), dead["death_date"].to_list(), strict=True))
-        self.persons = persons
-        scale = max(ctx.factor / (20_000 / 550_000), 0.1)  # 1.0 at small
-        self.quota = {rule: max(3, int(round(n * scale))) for rule, n in {
-            "dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
-            "business_power_mismatch": 36, "near": 20}.items()}
+        self.use(ctx, share)
         # what later deliveries need from earlier ones
         self.pension_overrun: dict[str, dict[str, Any]] = {}  # person -> template row, months left, case
         self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
@@ -88,6 +80,30 @@ class Planter:
         self.home_plan: dict[str, str] = {}
         self.licensed: set[str] = set()
         self.home_case: dict[str, str] = {}
+        self.pensioners: dict[str, dict[str, Any]] = {}  # person -> insured row (employee scheme pensioners)
+        self.first_payment_month: date | None = None
+        self.allowance_overrun: dict[str, dict[str, Any]] = {}
+        self.allowance_death_month: set[str] = set()
+        self.builder_allowance_overrun: set[str] = set()
+
+    def use(self, ctx: Context, share: float = 1.0) -> None:
+        """Plant into the deliveries of `ctx` from now on: the whole county, or one shard of a
+        sharded run holding `share` of the residents (quotas of cases about residents shrink to
+        it; the cases keep their numbering across shards)."""
+        self.ctx = ctx
+        self.rng = ctx.rng("authenticity")
+        persons = ctx.population.persons
+        dead = persons.filter(pl.col("death_date").is_not_null() & (pl.col("death_date") <= ctx.as_of))
+        self.death = dict(zip(dead["person_id"].to_list(), dead["death_date"].to_list(), strict=True))
+        self.persons = persons
+        scale = max(ctx.factor / (20_000 / 550_000), 0.1)  # 1.0 at small
+        self.quota = {rule: max(3, int(round(n * scale * (share if rule != "business_power_mismatch" else 1.0))))
+                      for rule, n in {"dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
+                                      "business_power_mismatch": 36, "near": 20}.items()}
+        self.allowance_heads = []
+        self.meter_plan = {}
+        self.home_plan = {}
+        self.home_case = {}
 
     # --- bookkeeping -------------------------------------------------------------------------
 
@@ -127,8 +143,6 @@ class Planter:
     # --- dispatch ----------------------------------------------------------------------------
 
     def plant(self, delivery: Delivery) -> Delivery:
-        if self.ctx.shard is not None:
-            return delivery
         handler = getattr(self, "_" + delivery.contract.source, None)
         if handler is not None and delivery.frame.height:
             handler(delivery)
@@ -136,12 +150,46 @@ class Planter:
 
     # --- rule 1: a pension kept being paid after the death ------------------------------------
 
+    def _renshe__insured_person(self, d: Delivery) -> None:
+        # the bureau's pensioners of the employee scheme (their personal numbers), as listed
+        rows = d.frame.filter((pl.col("insurance_type") == "企业职工基本养老保险")
+                              & pl.col("status").is_in(["待遇领取", "终止"]) & pl.col(party("self")).is_not_null())
+        for row in rows.select("personal_no", "name", "id_number", "insurance_type", party("self")).iter_rows(named=True):
+            self.pensioners.setdefault(row[party("self")], row)
+
+    def _pension_before_window(self, d: Delivery, m: date, pensions: pl.DataFrame) -> None:
+        """Families who kept drawing the pension of someone who died before this year's files:
+        the payments run on from the first month delivered (a year or more after the death)."""
+        self.first_payment_month = m
+        if pensions.height == 0:
+            return
+        template = {k: v for k, v in pensions.row(0, named=True).items() if k not in (KEY, CASE_REF)}
+        listed = set(pensions[party("self")].to_list())
+        last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
+        for person in sorted(self.pensioners):
+            death = self.death.get(person)
+            if (death is None or person in listed or person in self.pension_overrun or last_month
+                    or not (_months_before(m, 14) <= death < _months_before(m, 3))):
+                continue
+            if self.rng.random() >= 0.75:
+                continue
+            insured = self.pensioners[person]
+            row = {**template, "personal_no": insured["personal_no"], "name": insured["name"],
+                   "id_number": insured["id_number"], "insurance_type": insured["insurance_type"],
+                   "amount": f"{float(self.rng.uniform(1800, 4200)):.2f}", party("self"): person}
+            case = self.case("benefits_after_death", d.contract.source, "person", person,
+                             f"pension drawn for a year and more after death on {death}", True)
+            self.pension_overrun[person] = {"row": row, "case": case, "left": int(self.rng.integers(6, 13))}
+            self.pension_death_month[person] = case
+
     def _renshe__payments(self, d: Delivery) -> None:
         m = d.period
         if m is None:
             return
         frame = d.frame
         pensions = frame.filter(pl.col("business_type") == "待遇发放")
+        if self.first_payment_month is None:
+            self._pension_before_window(d, m, pensions)
         persons = pensions[party("self")].to_list()
         # the builder's own overruns (a row for a month after the death month) are its cases
         for person in persons:
@@ -176,7 +224,7 @@ class Planter:
             if death is None or date(death.year, death.month, 1) != m or person in self.pension_death_month:
                 continue
             self.pension_template[person] = {k: v for k, v in row.items() if k != KEY and k != CASE_REF}
-            overrun = not last_month and self.rng.random() < 0.6
+            overrun = not last_month and self.rng.random() < 0.75
             if overrun:
                 case = self.case("benefits_after_death", d.contract.source, "person", person,
                                  f"pension drawn after death on {death}", True)
@@ -196,6 +244,43 @@ class Planter:
     def _minzheng__subsistence_allowance(self, d: Delivery) -> None:
         if d.period is not None and d.current:
             self.allowance_heads = d.frame[party("self")].drop_nulls().unique(maintain_order=True).to_list()
+        m = d.period
+        if m is None or d.replaced:
+            return  # a file redelivered corrected: the correction carries the month
+        self._allowance_after_death(d, m)
+
+    def _allowance_after_death(self, d: Delivery, m: date) -> None:
+        """A household's allowance paid on after its head died (the village did not report the
+        death); near-miss: the allowance of the month of death."""
+        frame = d.frame
+        rows = []
+        for person in frame[party("self")].drop_nulls().unique(maintain_order=True).to_list():
+            death = self.death.get(person)
+            if death is not None and date(death.year, death.month, 1) < m and person not in self.allowance_overrun:
+                self.builder_allowance_overrun.add(person)  # the builder's own case
+        for person, plan in self.allowance_overrun.items():
+            if plan["left"] <= 0:
+                continue
+            rows.append({**plan["row"], "month": f"{m:%Y%m}", CASE_REF: f"{plan['case']}|payment_after_death"})
+            plan["left"] -= 1
+        last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
+        for row in frame.filter(pl.col(party("self")).is_not_null()).unique(party("self"), keep="first",
+                                                                          maintain_order=True).iter_rows(named=True):
+            person = row[party("self")]
+            death = self.death.get(person)
+            if (death is None or date(death.year, death.month, 1) != m or person in self.allowance_death_month
+                    or person in self.builder_allowance_overrun):
+                continue
+            self.allowance_death_month.add(person)
+            overrun = not last_month and self.rng.random() < 0.75
+            case = self.case("benefits_after_death", d.contract.source, "person", person,
+                             f"subsistence allowance drawn after death on {death}" if overrun
+                             else f"allowance of the month of death {death}", overrun)
+            if overrun:
+                template = {k: v for k, v in row.items() if k not in (KEY, CASE_REF)}
+                self.allowance_overrun[person] = {"row": template, "case": case, "left": int(self.rng.integers(1, 5))}
+            self.tag(d, pl.col(party("self")) == person, f"{case}|payment_in_death_month")
+        self.append(d, rows)
 
     def _zhujian__property_registration(self, d: Delivery) -> None:
         m = d.period
@@ -292,7 +377,8 @@ class Planter:
             self.tag(d, pl.col("account_no") == row["account_no"], f"{case}|meter_account")
 
     def _business_meters(self, d: Delivery) -> None:
-        if self.enterprises is None or self.enterprises.height == 0:
+        # organisations are county-wide: a sharded run plants their meters in the first shard only
+        if self.enterprises is None or self.enterprises.height == 0 or not self.ctx.first_shard:
             return
         orgs = self.enterprises.unique(party("self"), keep="first", maintain_order=True)
         ids = orgs[party("self")].to_list()
@@ -330,7 +416,7 @@ class Planter:
     def _gongdian__consumption(self, d: Delivery) -> None:
         self._zero_homes(d, "kwh")
         m = d.period
-        if m is None or not self.business_accounts:
+        if m is None or not self.business_accounts or not self.ctx.first_shard:
             return
         rows = []
         for acc in self.business_accounts:
@@ -410,7 +496,10 @@ class Planter:
         sums = frame.filter(~pl.col("__county")).group_by("indicator").agg(pl.col("__v").sum())
         agree = totals.join(sums, on="indicator", suffix="_sum").filter(
             ((pl.col("__v") - pl.col("__v_sum")).abs() < 0.05) & pl.col("indicator").is_in(additive))
-        names = agree["indicator"].to_list()
+        # the inflated indicator is one with townships large enough to inflate
+        sizable = frame.filter(~pl.col("__county") & (pl.col("__v") > 10)).group_by("indicator").len()
+        size = dict(sizable.iter_rows())
+        names = sorted(agree["indicator"].to_list(), key=lambda n: (-size.get(n, 0), additive.index(n)))
         if len(names) < 2:
             return
         flagged, near = names[0], names[1]
