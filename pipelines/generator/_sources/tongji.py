@@ -5,7 +5,7 @@ Additive township indicators should sum to the county's; investment should agree
 project library, registered population with the household register and the number of
 enterprises with the market regulator's register. A few reported figures do not, as planted
 authenticity cases: two county totals per report that are not the sum of their townships, and
-per report one township whose registered population and one whose enterprise count the office
+per report two townships whose registered population and one whose enterprise count the office
 over- or under-reported.
 """
 
@@ -113,16 +113,16 @@ def indicators(ctx: Context) -> Iterator[Delivery]:
                 indicator=pl.lit(name), unit=pl.lit(unit), value=value.round(1 if unit != "人" else 0)))
         tw = pl.concat(rows)
         # Planted: one township's registered population contradicts the household register
-        # (over-reported one month, under-reported the next), by far more than the 5% a
-        # count can drift between the period's end and the register's snapshot; and another
-        # township's number of enterprises contradicts the market regulator's register the same
-        # way. The county total adds up the reported figures, so only the comparison with the
+        # in two townships (over-reported one month, under-reported the next), by far more than
+        # the 5% a count can drift between the period's end and the register's snapshot; and a
+        # third township's number of enterprises contradicts the market regulator's register the
+        # same way. The county total adds up the reported figures, so only the comparison with the
         # registers finds them.
         factor = 1.18 if i % 2 == 0 else 0.82
         planted_cross = pl.repeat(False, tw.height, eager=True)
         taken: list[str] = []
         cross_cases: list[tuple[str, str]] = []
-        for case_ind in ("户籍人口", "企业法人单位数"):
+        for case_ind in ("户籍人口", "企业法人单位数", "户籍人口"):
             reported_rows = tw.filter((pl.col("indicator") == case_ind) & ~pl.col("township_code").is_in(taken))
             case_tw = townships["township_code"][int(rng.integers(0, townships.height))]
             reported = reported_rows.filter(pl.col("township_code") == case_tw)["value"].fill_null(0).sum()
