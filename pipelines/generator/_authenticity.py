@@ -80,6 +80,8 @@ class Planter:
         self.home_plan: dict[str, str] = {}
         self.licensed: set[str] = set()
         self.home_case: dict[str, str] = {}
+        self.licence_holders: set[str] | None = None
+        self.owners: set[str] = set()  # owners and co-owners of the property registrations seen
         self.pensioners: dict[str, dict[str, Any]] = {}  # person -> insured row (employee scheme pensioners)
         self.first_payment_month: date | None = None
         self.allowance_overrun: dict[str, dict[str, Any]] = {}
@@ -287,6 +289,9 @@ class Planter:
         if m is None:
             return
         template = {k: v for k, v in d.frame.row(0, named=True).items() if k not in (KEY, CASE_REF)}
+        for role in ("owner", "co_owner"):
+            if party(role) in d.frame.columns:
+                self.owners |= set(d.frame[party(role)].drop_nulls().to_list())
         months = 12
         rows = []
         end = min(_month_after(m), self.ctx.as_of + timedelta(days=1))
@@ -306,7 +311,13 @@ class Planter:
         if self.allowance_heads and _month_after(m) > self.ctx.as_of - timedelta(days=62):
             heads = [h for h in self.rng.permutation(self.allowance_heads) if h not in self.death]
             n = self.quota["allowance_eligibility"]
-            for i, head in enumerate(heads[: n + n // 2]):
+            # a near-miss household owns nothing else: no member bought a home this year (with
+            # one, the modest flat would take the household above the floor area, a real conflict)
+            persons = self.persons.select("person_id", "household_id")
+            owning = set(persons.filter(pl.col("person_id").is_in(list(self.owners)))["household_id"].to_list())
+            household = dict(persons.filter(pl.col("person_id").is_in(heads)).iter_rows())
+            near = [h for h in heads[n:] if household.get(h) not in owning][: n // 2]
+            for i, head in enumerate(heads[:n] + near):
                 flagged = i < n
                 area = float(self.rng.uniform(180, 300)) if flagged else float(self.rng.uniform(50, 120))
                 when = m + timedelta(days=int(self.rng.integers(0, max(1, (end - m).days))))
@@ -460,9 +471,15 @@ class Planter:
         self.licensed |= set(d.frame[party("holder")].drop_nulls().to_list())
         if m is None:
             return
-        # organisations holding no other licence: the near-miss is about this one alone
+        # organisations holding no other licence (this year's licences of the approval bureau and
+        # their e-licences, which stay valid after a deregistration): the near-miss is about
+        # this one alone
+        if self.licence_holders is None:
+            from pipelines.generator._sources.credit import licence_events
+
+            self.licence_holders = set(licence_events(self.ctx)["org_id"].to_list())
         orgs = self.ctx.orgs.filter(
-            ~pl.col("org_id").is_in(list(self.licensed))
+            ~pl.col("org_id").is_in(list(self.licensed | self.licence_holders))
             & pl.col("deregistered_date").is_not_null() & (pl.col("deregistered_date") > _month_after(m))
             & (pl.col("deregistered_date") < self.ctx.as_of - timedelta(days=45)))
         template = {k: v for k, v in d.frame.row(0, named=True).items() if k not in (KEY, CASE_REF)}
