@@ -183,7 +183,8 @@ RULE = Rule(
     dimension="准确性",
     severity="low",
     entity_kind="department",
-    description="部门按年上报的金额数量足够且跨越数量级时，首位数字偏离本福特分布或整百数异常偏多（筛查线索，不是证据）。",
+    description="部门按年上报的金额数量足够且跨越数量级时，首位数字偏离本福特分布（MAD 超过不符合分档且经多重比较校正的卡方检验显著）"
+                "或整百数异常偏多（筛查线索，不是证据）。",
     requires=(),
     detect=detect,
     params={
