@@ -64,29 +64,15 @@ class Planter:
     def __init__(self, ctx: Context, share: float = 1.0) -> None:
         self.cases: list[dict[str, Any]] = []
         self.keys = _FIRST_KEY
-        self.use(ctx, share)
-        # what later deliveries need from earlier ones
-        self.pension_overrun: dict[str, dict[str, Any]] = {}  # person -> template row, months left, case
-        self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
-        self.builder_overrun: set[str] = set()
-        self.allowance_heads: list[str] = []
+        # what later deliveries need from earlier ones (about organisations: the whole run)
         self.enterprises: pl.DataFrame | None = None
         self.reporting: set[str] = set()
         self.taxed: set[str] = set()
-        self.meter_plan: dict[str, tuple[str, str]] = {}  # account no -> (case id, how)
         self.frozen: dict[str, str] = {}
         self.business_accounts: list[dict[str, Any]] = []
-        self.pension_template: dict[str, dict[str, Any]] = {}
-        self.home_plan: dict[str, str] = {}
         self.licensed: set[str] = set()
-        self.home_case: dict[str, str] = {}
         self.licence_holders: set[str] | None = None
-        self.owners: set[str] = set()  # owners and co-owners of the property registrations seen
-        self.pensioners: dict[str, dict[str, Any]] = {}  # person -> insured row (employee scheme pensioners)
-        self.first_payment_month: date | None = None
-        self.allowance_overrun: dict[str, dict[str, Any]] = {}
-        self.allowance_death_month: set[str] = set()
-        self.builder_allowance_overrun: set[str] = set()
+        self.use(ctx, share)
 
     def use(self, ctx: Context, share: float = 1.0) -> None:
         """Plant into the deliveries of `ctx` from now on: the whole county, or one shard of a
@@ -102,10 +88,21 @@ class Planter:
         self.quota = {rule: max(3, int(round(n * scale * (share if rule != "business_power_mismatch" else 1.0))))
                       for rule, n in {"dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
                                       "business_power_mismatch": 36, "near": 20}.items()}
-        self.allowance_heads = []
-        self.meter_plan = {}
-        self.home_plan = {}
-        self.home_case = {}
+        # about the residents of this context (a shard's files are parts of the county's)
+        self.pension_overrun: dict[str, dict[str, Any]] = {}  # person -> template row, months left, case
+        self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
+        self.builder_overrun: set[str] = set()
+        self.pension_template: dict[str, dict[str, Any]] = {}
+        self.pensioners: dict[str, dict[str, Any]] = {}  # person -> insured row (employee scheme pensioners)
+        self.first_payment_month: date | None = None
+        self.allowance_heads: list[str] = []
+        self.allowance_overrun: dict[str, dict[str, Any]] = {}
+        self.allowance_death_month: set[str] = set()
+        self.builder_allowance_overrun: set[str] = set()
+        self.owners: set[str] = set()  # owners and co-owners of the property registrations seen
+        self.meter_plan: dict[str, tuple[str, str]] = {}  # account no -> (case id, how)
+        self.home_plan: dict[str, str] = {}
+        self.home_case: dict[str, str] = {}
 
     # --- bookkeeping -------------------------------------------------------------------------
 

@@ -122,7 +122,8 @@ def indicators(ctx: Context) -> Iterator[Delivery]:
         planted_cross = pl.repeat(False, tw.height, eager=True)
         taken: list[str] = []
         cross_cases: list[tuple[str, str]] = []
-        for case_ind in ("户籍人口", "企业法人单位数", "户籍人口"):
+        # (enterprises first: few townships have enough of them to compare, and it takes the largest)
+        for case_ind in ("企业法人单位数", "户籍人口", "户籍人口"):
             reported_rows = tw.filter((pl.col("indicator") == case_ind) & ~pl.col("township_code").is_in(taken))
             case_tw = townships["township_code"][int(rng.integers(0, townships.height))]
             reported = reported_rows.filter(pl.col("township_code") == case_tw)["value"].fill_null(0).sum()
