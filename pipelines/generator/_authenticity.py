@@ -271,7 +271,10 @@ class Planter:
                     or person in self.builder_allowance_overrun):
                 continue
             self.allowance_death_month.add(person)
-            overrun = not last_month and self.rng.random() < 0.75
+            # a month that went through Excel lost its ID and account numbers: the next months'
+            # rows are not copies of those
+            damaged = any(isinstance(row.get(k), str) and "E+" in row[k] for k in ("id_number", "bank_account"))
+            overrun = not last_month and self.rng.random() < 0.75 and not damaged
             case = self.case("benefits_after_death", d.contract.source, "person", person,
                              f"subsistence allowance drawn after death on {death}" if overrun
                              else f"allowance of the month of death {death}", overrun)
