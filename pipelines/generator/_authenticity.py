@@ -93,8 +93,6 @@ class Planter:
         self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
         self.builder_overrun: set[str] = set()
         self.pension_template: dict[str, dict[str, Any]] = {}
-        self.pensioners: dict[str, dict[str, Any]] = {}  # person -> insured row (employee scheme pensioners)
-        self.first_payment_month: date | None = None
         self.allowance_heads: list[str] = []
         self.allowance_overrun: dict[str, dict[str, Any]] = {}
         self.allowance_death_month: set[str] = set()
@@ -149,46 +147,12 @@ class Planter:
 
     # --- rule 1: a pension kept being paid after the death ------------------------------------
 
-    def _renshe__insured_person(self, d: Delivery) -> None:
-        # the bureau's pensioners of the employee scheme (their personal numbers), as listed
-        rows = d.frame.filter((pl.col("insurance_type") == "企业职工基本养老保险")
-                              & pl.col("status").is_in(["待遇领取", "终止"]) & pl.col(party("self")).is_not_null())
-        for row in rows.select("personal_no", "name", "id_number", "insurance_type", party("self")).iter_rows(named=True):
-            self.pensioners.setdefault(row[party("self")], row)
-
-    def _pension_before_window(self, d: Delivery, m: date, pensions: pl.DataFrame) -> None:
-        """Families who kept drawing the pension of someone who died before this year's files:
-        the payments run on from the first month delivered (a year or more after the death)."""
-        self.first_payment_month = m
-        if pensions.height == 0:
-            return
-        template = {k: v for k, v in pensions.row(0, named=True).items() if k not in (KEY, CASE_REF)}
-        listed = set(pensions[party("self")].to_list())
-        last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
-        for person in sorted(self.pensioners):
-            death = self.death.get(person)
-            if (death is None or person in listed or person in self.pension_overrun or last_month
-                    or not (_months_before(m, 14) <= death < _months_before(m, 3))):
-                continue
-            if self.rng.random() >= 0.75:
-                continue
-            insured = self.pensioners[person]
-            row = {**template, "personal_no": insured["personal_no"], "name": insured["name"],
-                   "id_number": insured["id_number"], "insurance_type": insured["insurance_type"],
-                   "amount": f"{float(self.rng.uniform(1800, 4200)):.2f}", party("self"): person}
-            case = self.case("benefits_after_death", d.contract.source, "person", person,
-                             f"pension drawn for a year and more after death on {death}", True)
-            self.pension_overrun[person] = {"row": row, "case": case, "left": int(self.rng.integers(6, 13))}
-            self.pension_death_month[person] = case
-
     def _renshe__payments(self, d: Delivery) -> None:
         m = d.period
         if m is None:
             return
         frame = d.frame
         pensions = frame.filter(pl.col("business_type") == "待遇发放")
-        if self.first_payment_month is None:
-            self._pension_before_window(d, m, pensions)
         persons = pensions[party("self")].to_list()
         # the builder's own overruns (a row for a month after the death month) are its cases
         for person in persons:
@@ -253,13 +217,14 @@ class Planter:
         death); near-miss: the allowance of the month of death."""
         frame = d.frame
         rows = []
-        for person in frame[party("self")].drop_nulls().unique(maintain_order=True).to_list():
+        paid = set(frame[party("self")].drop_nulls().to_list())
+        for person in paid:
             death = self.death.get(person)
             if death is not None and date(death.year, death.month, 1) < m and person not in self.allowance_overrun:
                 self.builder_allowance_overrun.add(person)  # the builder's own case
         for person, plan in self.allowance_overrun.items():
-            if plan["left"] <= 0:
-                continue
+            if plan["left"] <= 0 or person in paid:
+                continue  # (the builder keeps paying this household itself)
             rows.append({**plan["row"], "month": f"{m:%Y%m}", CASE_REF: f"{plan['case']}|payment_after_death"})
             plan["left"] -= 1
         last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
