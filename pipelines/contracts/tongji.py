@@ -28,7 +28,7 @@ INDICATOR = SourceContract(
     sharing=Sharing(sequence=1, sharing_type=SharingType.UNCONDITIONAL, open_attribute=OpenAttribute.OPEN, open_condition="统计局发布后开放"),
     description="乡镇（街道）和全区主要指标，按期上报 (one row per area, indicator and period)",
     file_pattern=r"^主要统计指标.*\.xlsx$", format="xlsx", sheets=("乡镇（街道）", "全区"),
-    delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.QUARTERLY,
+    delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY,
     key=("division_code", "indicator", "period"),
     columns=(
         _c("division_code", "区划代码", T.DIVISION_CODE, req=True, n=12, s=PUBLIC),

@@ -13,8 +13,9 @@ validity ended the week its holder was deregistered, a county total off by one u
 Planted rows carry a hidden `__case_ref` (`<case id>|<role>`; several joined by `;`), which the
 writer turns into the file and line of each evidence row (`Emitted.case_rows`); the truth
 `authenticity_cases` lists every case (these and the builders' own) with its expected outcome
-(`flagged` or `not_flagged`) and its evidence rows. Cases are planted in a whole-county run, not
-in the shards of a city run.
+(`flagged` or `not_flagged`) and its evidence rows. A sharded (city) run plants them too: the
+planter moves from shard to shard (`use`), planting the cases about residents in each shard in
+proportion to its residents, and those about organisations and statistics once.
 """
 
 from __future__ import annotations
@@ -60,33 +61,45 @@ def _months_before(m: date, n: int) -> date:
 class Planter:
     """Plants cases into deliveries as they pass (one planter per generate run)."""
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.rng = ctx.rng("authenticity")
+    def __init__(self, ctx: Context, share: float = 1.0) -> None:
         self.cases: list[dict[str, Any]] = []
         self.keys = _FIRST_KEY
+        # what later deliveries need from earlier ones (about organisations: the whole run)
+        self.enterprises: pl.DataFrame | None = None
+        self.reporting: set[str] = set()
+        self.taxed: set[str] = set()
+        self.frozen: dict[str, str] = {}
+        self.business_accounts: list[dict[str, Any]] = []
+        self.licensed: set[str] = set()
+        self.licence_holders: set[str] | None = None
+        self.use(ctx, share)
+
+    def use(self, ctx: Context, share: float = 1.0) -> None:
+        """Plant into the deliveries of `ctx` from now on: the whole county, or one shard of a
+        sharded run holding `share` of the residents (quotas of cases about residents shrink to
+        it; the cases keep their numbering across shards)."""
+        self.ctx = ctx
+        self.rng = ctx.rng("authenticity")
         persons = ctx.population.persons
         dead = persons.filter(pl.col("death_date").is_not_null() & (pl.col("death_date") <= ctx.as_of))
         self.death = dict(zip(dead["person_id"].to_list(), dead["death_date"].to_list(), strict=True))
         self.persons = persons
         scale = max(ctx.factor / (20_000 / 550_000), 0.1)  # 1.0 at small
-        self.quota = {rule: max(3, int(round(n * scale))) for rule, n in {
-            "dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
-            "business_power_mismatch": 36, "near": 20}.items()}
-        # what later deliveries need from earlier ones
+        self.quota = {rule: max(3, int(round(n * scale * (share if rule != "business_power_mismatch" else 1.0))))
+                      for rule, n in {"dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
+                                      "business_power_mismatch": 36, "near": 20}.items()}
+        # about the residents of this context (a shard's files are parts of the county's)
         self.pension_overrun: dict[str, dict[str, Any]] = {}  # person -> template row, months left, case
         self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
         self.builder_overrun: set[str] = set()
-        self.allowance_heads: list[str] = []
-        self.enterprises: pl.DataFrame | None = None
-        self.reporting: set[str] = set()
-        self.taxed: set[str] = set()
-        self.meter_plan: dict[str, tuple[str, str]] = {}  # account no -> (case id, how)
-        self.frozen: dict[str, str] = {}
-        self.business_accounts: list[dict[str, Any]] = []
         self.pension_template: dict[str, dict[str, Any]] = {}
+        self.allowance_heads: list[str] = []
+        self.allowance_overrun: dict[str, dict[str, Any]] = {}
+        self.allowance_death_month: set[str] = set()
+        self.builder_allowance_overrun: set[str] = set()
+        self.owners: set[str] = set()  # owners and co-owners of the property registrations seen
+        self.meter_plan: dict[str, tuple[str, str]] = {}  # account no -> (case id, how)
         self.home_plan: dict[str, str] = {}
-        self.licensed: set[str] = set()
         self.home_case: dict[str, str] = {}
 
     # --- bookkeeping -------------------------------------------------------------------------
@@ -127,8 +140,6 @@ class Planter:
     # --- dispatch ----------------------------------------------------------------------------
 
     def plant(self, delivery: Delivery) -> Delivery:
-        if self.ctx.shard is not None:
-            return delivery
         handler = getattr(self, "_" + delivery.contract.source, None)
         if handler is not None and delivery.frame.height:
             handler(delivery)
@@ -176,7 +187,7 @@ class Planter:
             if death is None or date(death.year, death.month, 1) != m or person in self.pension_death_month:
                 continue
             self.pension_template[person] = {k: v for k, v in row.items() if k != KEY and k != CASE_REF}
-            overrun = not last_month and self.rng.random() < 0.6
+            overrun = not last_month and self.rng.random() < 0.75
             if overrun:
                 case = self.case("benefits_after_death", d.contract.source, "person", person,
                                  f"pension drawn after death on {death}", True)
@@ -196,12 +207,56 @@ class Planter:
     def _minzheng__subsistence_allowance(self, d: Delivery) -> None:
         if d.period is not None and d.current:
             self.allowance_heads = d.frame[party("self")].drop_nulls().unique(maintain_order=True).to_list()
+        m = d.period
+        if m is None or d.replaced:
+            return  # a file redelivered corrected: the correction carries the month
+        self._allowance_after_death(d, m)
+
+    def _allowance_after_death(self, d: Delivery, m: date) -> None:
+        """A household's allowance paid on after its head died (the village did not report the
+        death); near-miss: the allowance of the month of death."""
+        frame = d.frame
+        rows = []
+        paid = set(frame[party("self")].drop_nulls().to_list())
+        for person in paid:
+            death = self.death.get(person)
+            if death is not None and date(death.year, death.month, 1) < m and person not in self.allowance_overrun:
+                self.builder_allowance_overrun.add(person)  # the builder's own case
+        for person, plan in self.allowance_overrun.items():
+            if plan["left"] <= 0 or person in paid:
+                continue  # (the builder keeps paying this household itself)
+            rows.append({**plan["row"], "month": f"{m:%Y%m}", CASE_REF: f"{plan['case']}|payment_after_death"})
+            plan["left"] -= 1
+        last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
+        for row in frame.filter(pl.col(party("self")).is_not_null()).unique(party("self"), keep="first",
+                                                                          maintain_order=True).iter_rows(named=True):
+            person = row[party("self")]
+            death = self.death.get(person)
+            if (death is None or date(death.year, death.month, 1) != m or person in self.allowance_death_month
+                    or person in self.builder_allowance_overrun):
+                continue
+            self.allowance_death_month.add(person)
+            # a month that went through Excel lost its ID and account numbers: the next months'
+            # rows are not copies of those
+            damaged = any(isinstance(row.get(k), str) and "E+" in row[k] for k in ("id_number", "bank_account"))
+            overrun = not last_month and self.rng.random() < 0.75 and not damaged
+            case = self.case("benefits_after_death", d.contract.source, "person", person,
+                             f"subsistence allowance drawn after death on {death}" if overrun
+                             else f"allowance of the month of death {death}", overrun)
+            if overrun:
+                template = {k: v for k, v in row.items() if k not in (KEY, CASE_REF)}
+                self.allowance_overrun[person] = {"row": template, "case": case, "left": int(self.rng.integers(1, 5))}
+            self.tag(d, pl.col(party("self")) == person, f"{case}|payment_in_death_month")
+        self.append(d, rows)
 
     def _zhujian__property_registration(self, d: Delivery) -> None:
         m = d.period
         if m is None:
             return
         template = {k: v for k, v in d.frame.row(0, named=True).items() if k not in (KEY, CASE_REF)}
+        for role in ("owner", "co_owner"):
+            if party(role) in d.frame.columns:
+                self.owners |= set(d.frame[party(role)].drop_nulls().to_list())
         months = 12
         rows = []
         end = min(_month_after(m), self.ctx.as_of + timedelta(days=1))
@@ -221,7 +276,13 @@ class Planter:
         if self.allowance_heads and _month_after(m) > self.ctx.as_of - timedelta(days=62):
             heads = [h for h in self.rng.permutation(self.allowance_heads) if h not in self.death]
             n = self.quota["allowance_eligibility"]
-            for i, head in enumerate(heads[: n + n // 2]):
+            # a near-miss household owns nothing else: no member bought a home this year (with
+            # one, the modest flat would take the household above the floor area, a real conflict)
+            persons = self.persons.select("person_id", "household_id")
+            owning = set(persons.filter(pl.col("person_id").is_in(list(self.owners)))["household_id"].to_list())
+            household = dict(persons.filter(pl.col("person_id").is_in(heads)).iter_rows())
+            near = [h for h in heads[n:] if household.get(h) not in owning][: n // 2]
+            for i, head in enumerate(heads[:n] + near):
                 flagged = i < n
                 area = float(self.rng.uniform(180, 300)) if flagged else float(self.rng.uniform(50, 120))
                 when = m + timedelta(days=int(self.rng.integers(0, max(1, (end - m).days))))
@@ -292,7 +353,8 @@ class Planter:
             self.tag(d, pl.col("account_no") == row["account_no"], f"{case}|meter_account")
 
     def _business_meters(self, d: Delivery) -> None:
-        if self.enterprises is None or self.enterprises.height == 0:
+        # organisations are county-wide: a sharded run plants their meters in the first shard only
+        if self.enterprises is None or self.enterprises.height == 0 or not self.ctx.first_shard:
             return
         orgs = self.enterprises.unique(party("self"), keep="first", maintain_order=True)
         ids = orgs[party("self")].to_list()
@@ -330,7 +392,7 @@ class Planter:
     def _gongdian__consumption(self, d: Delivery) -> None:
         self._zero_homes(d, "kwh")
         m = d.period
-        if m is None or not self.business_accounts:
+        if m is None or not self.business_accounts or not self.ctx.first_shard:
             return
         rows = []
         for acc in self.business_accounts:
@@ -374,9 +436,15 @@ class Planter:
         self.licensed |= set(d.frame[party("holder")].drop_nulls().to_list())
         if m is None:
             return
-        # organisations holding no other licence: the near-miss is about this one alone
+        # organisations holding no other licence (this year's licences of the approval bureau and
+        # their e-licences, which stay valid after a deregistration): the near-miss is about
+        # this one alone
+        if self.licence_holders is None:
+            from pipelines.generator._sources.credit import licence_events
+
+            self.licence_holders = set(licence_events(self.ctx)["org_id"].to_list())
         orgs = self.ctx.orgs.filter(
-            ~pl.col("org_id").is_in(list(self.licensed))
+            ~pl.col("org_id").is_in(list(self.licensed | self.licence_holders))
             & pl.col("deregistered_date").is_not_null() & (pl.col("deregistered_date") > _month_after(m))
             & (pl.col("deregistered_date") < self.ctx.as_of - timedelta(days=45)))
         template = {k: v for k, v in d.frame.row(0, named=True).items() if k not in (KEY, CASE_REF)}
@@ -410,7 +478,10 @@ class Planter:
         sums = frame.filter(~pl.col("__county")).group_by("indicator").agg(pl.col("__v").sum())
         agree = totals.join(sums, on="indicator", suffix="_sum").filter(
             ((pl.col("__v") - pl.col("__v_sum")).abs() < 0.05) & pl.col("indicator").is_in(additive))
-        names = agree["indicator"].to_list()
+        # the inflated indicator is one with townships large enough to inflate
+        sizable = frame.filter(~pl.col("__county") & (pl.col("__v") > 10)).group_by("indicator").len()
+        size = dict(sizable.iter_rows())
+        names = sorted(agree["indicator"].to_list(), key=lambda n: (-size.get(n, 0), additive.index(n)))
         if len(names) < 2:
             return
         flagged, near = names[0], names[1]

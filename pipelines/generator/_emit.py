@@ -252,6 +252,7 @@ class StreamEmitter:
         self.defects = ParquetAppender(truth / "defects.parquet", DEFECT_COLUMNS)
         self.pending_defects: list[pl.DataFrame] = []
         self.buffered = 0  # defect and record rows held in memory
+        self.case_rows: list[pl.DataFrame] = []  # evidence rows of planted authenticity cases
 
     def _hold(self, rows: int) -> None:
         """Count rows held in memory; past `BUFFER`, write defects out and spill records."""
@@ -329,6 +330,12 @@ class StreamEmitter:
             defects = defects.filter(pl.col("line").is_not_null())
         if defects.height:
             self.pending_defects.append(defects)
+        if not stream.truncate:
+            from pipelines.generator._authenticity import case_rows
+
+            planted = case_rows(delivery, lines)
+            if planted is not None and planted.height:
+                self.case_rows.append(planted)
         held = defects.height
         if stream.current and not stream.replaced and not stream.truncate:
             records = _records(delivery, lines.alias("row_id"))

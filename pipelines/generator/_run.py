@@ -54,6 +54,9 @@ COUNTY_WIDE: tuple[Builder, ...] = (
     minzheng.build_organisations, weijian.build_organisations, shichang.build, shuiwu.build, tongji.build,
     fagai.build, ziranziyuan.build, credit.build_organisations, dashuju.build,
 )
+# County-wide sources a sharded run builds before the shards: the planted cases about residents'
+# business meters (in the first shard) need to know which enterprises report and pay tax.
+EARLY: tuple[Builder, ...] = (shichang.build, shuiwu.build)
 # Residents per shard when a scale is generated in shards (one shard's rows are in memory at a
 # time); scales not listed are generated whole.
 SHARD_RESIDENTS: dict[Scale, int] = {Scale.CITY: 500_000}
@@ -206,32 +209,43 @@ def _generate_sharded(settings: Settings, scale: Scale, seed: int, per_shard: in
         systems: list[pl.DataFrame] = []
         counters: dict[str, dict[object, int]] = {}
         counts = []
+        orgs = organisations.orgs
+        reps = pl.concat([orgs["legal_rep_id"], orgs["former_legal_rep_id"]]).drop_nulls().unique()
+        representatives = pl.concat([pl.scan_parquet(p).filter(pl.col("person_id").is_in(reps.implode())).collect()
+                                     for p, _ in files])
+        wide = Context(settings=settings, scale=scale, seed=seed, geo=geo,
+                       population=Population(representatives, pl.DataFrame()), organisations=organisations,
+                       cases=cases, systems=systems, counters=counters)
+        # The planter moves with the run: county-wide sources, each shard, county-wide again.
+        planter = Planter(wide)
+        for builder in EARLY:
+            for delivery in builder(wide):
+                emitter.add(planter.plant(delivery))
         for index, (persons_file, households_file) in enumerate(files):
             part = Population(pl.read_parquet(persons_file), pl.read_parquet(households_file))
             ctx = Context(settings=settings, scale=scale, seed=seed, geo=geo, population=part,
                           organisations=organisations, cases=cases, systems=systems, shard=index,
                           counters=counters)
+            planter.use(ctx, share=int(part.persons["resident"].sum()) / max(1, residents))
             counts.append(tongji.registered_counts(ctx))
             for builder in PER_SHARD:
                 for delivery in builder(ctx):
-                    emitter.add(delivery)
+                    emitter.add(planter.plant(delivery))
             del ctx, part
-        orgs = organisations.orgs
-        reps = pl.concat([orgs["legal_rep_id"], orgs["former_legal_rep_id"]]).drop_nulls().unique()
-        representatives = pl.concat([pl.scan_parquet(p).filter(pl.col("person_id").is_in(reps.implode())).collect()
-                                     for p, _ in files])
-        ctx = Context(settings=settings, scale=scale, seed=seed, geo=geo,
-                      population=Population(representatives, pl.DataFrame()), organisations=organisations,
-                      cases=cases, systems=systems, counters=counters, registered=tongji.add_counts(counts))
+        ctx = wide
+        ctx.registered = tongji.add_counts(counts)
+        planter.use(ctx)
         for builder in COUNTY_WIDE:
+            if builder in EARLY:
+                continue
             for delivery in builder(ctx):
-                emitter.add(delivery)
+                emitter.add(planter.plant(delivery))
         totals = emitter.close()
         _concat_parquet([p for p, _ in files], truth / "persons.parquet")
         _concat_parquet([h for _, h in files], truth / "households.parquet")
     orgs.write_parquet(truth / "orgs.parquet")
     _write_cases_and_systems(ctx)
-    Planter(ctx).write_truth(truth, [])  # a sharded run plants no cases of its own: the same columns
+    planter.write_truth(truth, emitter.case_rows)
     return GenerateSummary(
         scale=scale.value, seed=seed, as_of=settings.as_of.isoformat(), landing=landing, truth=truth,
         residents=residents, organisations=orgs.height, files=totals.files,

@@ -135,3 +135,77 @@ def test_benford_screen_flags_fabricated_amounts_not_natural_ones(crafted: Craft
     assert found.findings["finding_key"].to_list() == ["shuiwu__monthly_tax|amount|2026|benford"]
     ev = found.evidence
     assert 0 < ev.height <= 20 and set(ev["source_file"]) == {"shuiwu/2026.csv"}
+
+
+def test_indicator_against_the_enterprise_register(crafted: Crafted) -> None:
+    """The reported number of enterprises of a township against the legal-entity library's
+    enterprises seated there that existed at the period's end: one founded after it, one
+    deregistered before it, a shop (not an enterprise) and another township's do not count."""
+    crafted.add(ENTERPRISE, file="shichang/2026-10-05/企业登记_20261005.csv", sha="eeeeeeeeeeee", uscc="91X",
+                name="甲公司", status="存续", delivered=date(2026, 10, 5))
+    orgs = [("371503101", date(2010, 1, 1), "存续", None)] * 80 + [
+        ("371503101", date(2026, 12, 1), "存续", None),  # founded after the period
+        ("371503101", date(2010, 1, 1), "注销", date(2026, 3, 1)),  # deregistered before its end
+        ("371503102", date(2010, 1, 1), "存续", None),
+    ]
+    for i, (township, established, status, deregistered) in enumerate(orgs):
+        crafted.add("lib_legal_entity.organization", source="shichang__enterprise", org_id=f"O{i}", org_kind="企业",
+                    township_code=township, established=established, registration_status=status,
+                    deregistered_date=deregistered)
+    crafted.add("lib_legal_entity.organization", source="shichang__individual_business", org_id="S1",
+                org_kind="个体工商户", township_code="371503101", established=date(2010, 1, 1),
+                registration_status="存续")
+    kept = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                       division_level="township", indicator="企业法人单位数", period="2026年1-6月",
+                       period_end=date(2026, 6, 30), unit="个", value=82, is_additive=True)  # within 5% of 80
+    under = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                        division_level="township", indicator="企业法人单位数", period="2026年1-9月",
+                        period_end=date(2026, 9, 30), unit="个", value=66, is_additive=True)
+    found = detect(crafted, "indicator_against_sources")
+    assert found.findings["finding_key"].to_list() == ["371503101|企业法人单位数|2026年1-9月"]
+    measured = json.loads(found.findings["measured"][0])
+    assert (measured["reported"], measured["computed"], measured["direction"]) == (66.0, 80, "低报")
+    assert measured["administrative_source"] == "shichang__enterprise"
+    assert [h["period"] for h in measured["history"]] == ["2026年1-6月", "2026年1-9月"]
+    ev = found.evidence
+    assert ev.filter(pl.col("role") == "reported")["record_id"].to_list() == [under] != [kept]
+    admin = ev.filter(pl.col("role") == "administrative_count").row(0, named=True)
+    assert (admin["source"], admin["source_file"]) == ("shichang__enterprise", "shichang/2026-10-05/企业登记_20261005.csv")
+
+
+def test_benford_screen_leaves_amounts_bunched_within_an_order_of_magnitude_alone(crafted: Crafted) -> None:
+    """Amounts whose middle two-thirds lie within one order of magnitude (most customers' bills
+    alike, a few large ones) are not Benford-distributed even though their extremes span several
+    orders; natural as they are, they are not screened."""
+    rng = np.random.default_rng(3)
+    bunched = np.round(np.concatenate([10 ** rng.normal(3.4, 0.2, 2600), 10 ** rng.uniform(1, 6, 400)]), 2)
+    with duckdb.connect(str(crafted.path)) as con:
+        frame = pl.DataFrame({"amount": bunched}).with_row_index("i", offset=2)
+        con.register("v", frame)
+        con.execute("""insert into staging.stg_shuiwu__monthly_tax
+            (row_id, source_file, source_line, delivery_date, is_current, taxpayer_id, period_start, amount)
+            select 'shuiwu__monthly_tax:bbbbbbbbbbbb:' || i, 'shuiwu/2025.csv', i, date '2025-06-01', true,
+                   '91X', date '2025-05-01', amount from v""")
+        con.unregister("v")
+    from pipelines.findings.rules.benford_screen import BENFORD, digit_tests
+
+    counts = {d: 0 for d in BENFORD}
+    for value in bunched:
+        counts[int(f"{value:e}"[0])] += 1
+    mad, _ = digit_tests(counts)
+    assert mad > 0.015 and np.percentile(bunched, 99) / np.percentile(bunched, 1) > 100  # what the old screen flagged
+    found = detect(crafted, "benford_screen")
+    assert found.findings.is_empty() and found.note == "0 department-years screened"
+
+
+def test_benford_tests_false_alarm_level() -> None:
+    """The chi-square tail (8 degrees of freedom) at its textbook critical values, and the
+    digit tests on counts exactly as Benford's law expects them."""
+    from pipelines.findings.rules.benford_screen import BENFORD, binomial_sf, chi_square_sf_8, digit_tests
+
+    assert abs(chi_square_sf_8(15.507) - 0.05) < 1e-4
+    assert abs(chi_square_sf_8(20.090) - 0.01) < 1e-4
+    assert chi_square_sf_8(0) == 1.0
+    mad, p = digit_tests({d: round(100_000 * share) for d, share in BENFORD.items()})
+    assert mad < 1e-5 and p > 0.99
+    assert binomial_sf(10, 1000, 0.01) > 0.4 and binomial_sf(150, 1000, 0.01) < 1e-12

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -160,6 +161,43 @@ def test_planted_evidence_names_the_delivered_row(truth: Path, parsed: list[Pars
         assert row["权利人证件号码"] == persons[case["entity_id"]]
 
 
+def test_every_planted_evidence_row_is_delivered(truth: Path, parsed: list[Parsed]) -> None:
+    """Every evidence row of a planted case (generator-planted, with file and line) is a row of a
+    delivered file, in a whole run and a sharded one alike."""
+    cases = pl.read_parquet(truth / "authenticity_cases.parquet").explode("evidence").drop_nulls("evidence")
+    lines = {(p.relative, line) for p in parsed for line in p.rows["_line"].to_list()}
+    rows = cases.select(pl.col("evidence").struct.field("file"), pl.col("evidence").struct.field("line"))
+    assert rows.height
+    missing = [r for r in rows.iter_rows() if r not in lines]
+    assert not missing, missing[:5]
+
+
+def test_near_misses_hold_no_other_contradiction(truth: Path, parsed: list[Parsed]) -> None:
+    """A near-miss is about its own rows only: an organisation whose licence ended the week it was
+    deregistered holds no other licence; a subsistence household with one modest flat owns no
+    other registered property (either would make it a real contradiction, not a near-miss)."""
+    cases = pl.read_parquet(truth / "authenticity_cases.parquet").filter(pl.col("expected") == "not_flagged")
+    orgs = dict(pl.read_parquet(truth / "orgs.parquet", columns=["org_id", "uscc"]).iter_rows())
+    persons = pl.read_parquet(truth / "persons.parquet", columns=["person_id", "household_id", "id_number"])
+    evidence = {(e["file"], e["line"]) for ev in cases["evidence"].to_list() for e in ev}
+    licences = cases.filter(pl.col("rule") == "licence_after_deregistration")["entity_id"].to_list()
+    households = persons.filter(pl.col("person_id").is_in(
+        cases.filter(pl.col("rule") == "allowance_eligibility")["entity_id"].implode()))["household_id"]
+    members = set(persons.filter(pl.col("household_id").is_in(households.implode()))["id_number"].to_list())
+    assert licences and members
+    codes = {orgs[o] for o in licences}
+    for p in parsed:
+        columns = {"shenpi__licence": ["uscc"], "dzzz__org_licence": ["holder_code"],
+                   "zhujian__property_registration": ["owner_id", "co_owner_id"]}.get(p.contract.source, [])
+        watched = codes if p.contract.source != "zhujian__property_registration" else members
+        for column in columns:
+            header = _header_of(p, column)
+            if header is None:
+                continue
+            for value, line in p.rows.select(header, "_line").iter_rows():
+                assert value not in watched or (p.relative, line) in evidence, (p.relative, line, value)
+
+
 def test_zombie_systems_have_no_recent_access(truth: Path, parsed: list[Parsed], tiny_county: GenerateSummary) -> None:
     """Planted zombies look as the issue describes them in the delivered logs, and every shadow
     holds its original's data (spelled as its own department does)."""
@@ -229,11 +267,14 @@ def _number(value: str | None) -> float | None:
 
 
 def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: pl.DataFrame,
-                                                tiny_county: GenerateSummary) -> None:
+                                                tiny_county: GenerateSummary, truth: Path) -> None:
     """Every planted `indicator_inconsistent` cell contradicts what it is checked against: a
-    county total off the sum of its townships by more than 1%, or a township's registered
+    county total off the sum of its townships by more than rounding explains, a township's registered
     population off the household register's count (status 正常, snapshot delivered last before
-    the indicators) by more than 5%. Totals not planted add up."""
+    the indicators) by more than 5%, or its number of enterprises off the enterprises registered
+    there at the period's end by more than 5%. Totals not planted add up, and enterprise counts
+    not planted are the register's. The bureau reports monthly: twelve reports, each with two
+    totals, two townships' population and one township's enterprises planted."""
     from pipelines.settings import load_settings
 
     codes = load_settings().county.all_codes
@@ -248,7 +289,13 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
         counts[p.relative.split("/")[1]] = dict(p.rows.filter(pl.col(status) == "正常").group_by(
             township=pl.col(division).str.slice(6, 3)).len().iter_rows())
     indicator_files = [p for p in parsed if p.contract.source == "tongji__indicator"]
-    assert len(indicator_files) == 4 and len(planted) == 8
+    assert len(indicator_files) == 12 and len(planted) == 12 * 5
+    # the planter's townships inflated after the total was added up: their totals are off too
+    inflated = pl.read_parquet(truth / "authenticity_cases.parquet").filter(
+        (pl.col("rule") == "indicator_sum_mismatch") & (pl.col("expected") == "flagged")).explode("evidence").drop_nulls(
+        "evidence").filter(pl.col("evidence").struct.field("role") == "county_total")
+    planted |= {(e["file"], e["line"]) for e in inflated["evidence"].to_list()}
+    orgs = pl.read_parquet(truth / "orgs.parquet").filter(pl.col("category") == "enterprise")
     found = set()
     for p in indicator_files:
         rows = p.rows.select(
@@ -262,8 +309,11 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
         for code, indicator, unit, value, line in rows.filter(pl.col("code").str.len_chars() == 6).iter_rows():
             if unit not in ("人", "万元"):
                 continue
-            parts = towns.filter(pl.col("indicator") == indicator)["value"].sum()
-            off = abs(value / parts - 1) > 0.01
+            township_values = towns.filter(pl.col("indicator") == indicator)["value"]
+            parts = township_values.sum()
+            # beyond what rounding each value to its last digit can explain
+            step = 1.0 if unit == "人" else 0.1
+            off = abs(value - parts) > (township_values.len() + 1) * step / 2 + 1e-6
             assert off == ((p.relative, line) in planted), (p.relative, indicator, value, parts)
             found |= {(p.relative, line)} if off else set()
         for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "户籍人口").iter_rows():
@@ -271,6 +321,21 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
             if (p.relative, line) in planted:
                 assert abs(value / counted - 1) > 0.05, (p.relative, code, value, counted)
                 found.add((p.relative, line))
+        period = p.rows[_header_of(p, "period")][0]
+        year = int(period[:4])
+        months = re.search(r"(\d+)月$", period)
+        end = date(year, 12, 31) if months is None else (
+            date(year + (int(months[1]) == 12), int(months[1]) % 12 + 1, 1) - timedelta(days=1))
+        existing = orgs.filter((pl.col("established") <= end)
+                               & (pl.col("deregistered_date").is_null() | (pl.col("deregistered_date") > end)))
+        registered = dict(existing.group_by(pl.col("township_code").str.slice(6, 3)).len().iter_rows())
+        for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "企业法人单位数").iter_rows():
+            counted = registered.get(code[6:], 0)
+            if (p.relative, line) in planted:
+                assert abs(value / counted - 1) > 0.05, (p.relative, code, value, counted)
+                found.add((p.relative, line))
+            else:
+                assert value == counted, (p.relative, code, value, counted)
     assert found == planted and current in codes
 
 

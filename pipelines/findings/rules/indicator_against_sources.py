@@ -2,9 +2,12 @@
 the administrative sources behind it, beyond a tolerance, with the direction (over- or
 under-reported) and the same comparison for every other period (its history).
 
-Implemented comparisons (each needs the source it is computed from):
+Implemented comparisons (each needs the source it is computed from; a missing source skips it):
 - 户籍人口 (registered population) against the household register: residents with status 正常 in
   the register snapshot nearest the period's end.
+- 企业法人单位数 (number of enterprises) against the legal-entity library: enterprises (the market
+  regulator's register) with their seat in the township, established by the period's end and not
+  deregistered or revoked by then.
 """
 
 from __future__ import annotations
@@ -14,26 +17,39 @@ import json
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
+from pipelines.findings.sources import ended
 
 FACTS = "lib_macro.indicator_fact"
 REGISTER = "staging.stg_gongan__household_register"
+ORGANIZATIONS = "lib_legal_entity.organization"
+ENTERPRISES = "staging.stg_shichang__enterprise"
+
+COMPARED = ("indicator", "division_code", "period", "period_end", "unit", "reported", "source", "record_id",
+            "source_file", "line", "computed", "admin_source", "admin_file", "admin_sha", "admin_detail")
 
 
-def detect(rule: Rule, ctx: RuleContext) -> Detection:
-    division = ctx.current_division("r.division_code")
-    rows = ctx.con.execute(f"""
-    with reported as (
+def _reported(indicator_param: str) -> str:
+    return f"""
+    reported as (
         select division_code, indicator, period, period_end, unit, cast(value as double) as reported, source,
                row_id as record_id, source_file, cast(source_line as varchar) as line
         from {FACTS}
-        where division_level = 'township' and indicator = $indicator and value is not null and period_end is not null
-    ),
+        where division_level = 'township' and indicator = {indicator_param} and value is not null
+          and period_end is not null
+    )"""
+
+
+def _population(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
+    """Reported registered population against the register snapshot nearest the period's end."""
+    division = ctx.current_division("r.division_code")
+    return ctx.con.execute(f"""
+    with {_reported('$indicator')},
     snapshots as (
         select delivery_date, min(source_file) as source_file, min(split_part(row_id, ':', 2)) as sha
         from {REGISTER} group by delivery_date
     ),
     nearest as (
-        select r.*, s.delivery_date as snapshot_date, s.source_file as snapshot_file, s.sha
+        select r.*, s.delivery_date as snapshot_date, s.source_file as admin_file, s.sha as admin_sha
         from reported r join snapshots s on abs(date_diff('day', s.delivery_date, r.period_end)) <= $max_gap
         qualify row_number() over (partition by r.division_code, r.indicator, r.period
                                    order by abs(date_diff('day', s.delivery_date, r.period_end)), s.delivery_date desc) = 1
@@ -43,12 +59,51 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         from {REGISTER} r where coalesce(trim(r.status), '正常') = '正常'
         group by all
     )
-    select n.*, coalesce(c.computed, 0) as computed
+    select n.*, coalesce(c.computed, 0) as computed, 'gongan__household_register' as admin_source,
+           '户籍快照 ' || cast(n.snapshot_date as varchar) || '：该乡镇户籍状态正常 '
+               || cast(coalesce(c.computed, 0) as varchar) || ' 人' as admin_detail
     from nearest n left join counts c on c.delivery_date = n.snapshot_date and c.township = n.division_code
-    order by n.division_code, n.period_end
-    """, {"indicator": rule.p("indicator"), "max_gap": rule.p("max_snapshot_gap_days")}).pl()
-    if rows.is_empty():
+    """, {"indicator": rule.p("population_indicator"), "max_gap": rule.p("max_snapshot_gap_days")}).pl()
+
+
+def _enterprises(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
+    """Reported number of enterprises against the legal-entity library's enterprises in the
+    township that existed at the period's end."""
+    return ctx.con.execute(f"""
+    with {_reported('$indicator')},
+    enterprises as (
+        select township_code, established,
+               case when {ended('registration_status')} then coalesce(deregistered_date, date '1900-01-01')
+                    else deregistered_date end as ended_on
+        from {ORGANIZATIONS}
+        where org_kind = '企业' and township_code is not null
+    ),
+    register as (
+        select max(delivery_date) as delivery_date, arg_max(source_file, delivery_date) as admin_file,
+               arg_max(split_part(row_id, ':', 2), delivery_date) as admin_sha
+        from {ENTERPRISES}
+    )
+    select r.*,
+           (select count(*) from enterprises e
+            where e.township_code = r.division_code and (e.established is null or e.established <= r.period_end)
+              and (e.ended_on is null or e.ended_on > r.period_end)) as computed,
+           'shichang__enterprise' as admin_source, g.admin_file, g.admin_sha,
+           '法人库：该乡镇 ' || cast(r.period_end as varchar) || ' 时存续的企业' as admin_detail
+    from reported r cross join register g
+    """, {"indicator": rule.p("enterprise_indicator")}).pl().with_columns(
+        admin_detail=pl.format("{} {} 家", "admin_detail", "computed"))
+
+
+def detect(rule: Rule, ctx: RuleContext) -> Detection:
+    frames = []
+    if not ctx.has(REGISTER):
+        frames.append(_population(rule, ctx))
+    if not ctx.has(ORGANIZATIONS, ENTERPRISES):
+        frames.append(_enterprises(rule, ctx))
+    frames = [f.select([pl.col(c) for c in COMPARED]) for f in frames if f.height]
+    if not frames:
         return Detection.empty()
+    rows = pl.concat(frames, how="vertical_relaxed").sort("indicator", "division_code", "period_end")
     tolerance = rule.p("tolerance")
     rows = rows.with_columns(
         deviation=pl.when(pl.col("computed") > 0).then(pl.col("reported") / pl.col("computed") - 1).otherwise(None)
@@ -56,23 +111,24 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         direction=pl.when(pl.col("deviation") > 0).then(pl.lit("高报")).otherwise(pl.lit("低报")),
         flagged=(pl.col("deviation").abs() > tolerance) & (pl.col("computed") >= rule.p("min_computed")),
     )
-    history = rows.group_by("division_code", maintain_order=True).agg(
+    history = rows.group_by("division_code", "indicator", maintain_order=True).agg(
         pl.struct("period", pl.col("deviation").round(4), "reported", "computed").alias("history"))
-    flagged = rows.filter(pl.col("flagged")).join(history, on="division_code", how="left", maintain_order="left")
+    flagged = rows.filter(pl.col("flagged")).join(history, on=["division_code", "indicator"], how="left",
+                                                  maintain_order="left")
     if flagged.is_empty():
         return Detection.empty()
     flagged = flagged.with_columns(finding_key=pl.format("{}|{}|{}", "division_code", "indicator", "period"))
     measured = [
         json.dumps({"indicator": r["indicator"], "period": r["period"], "reported": r["reported"],
                     "computed": r["computed"], "deviation": round(r["deviation"], 4), "direction": r["direction"],
-                    "snapshot": str(r["snapshot_date"]), "history": r["history"]}, ensure_ascii=False)
+                    "administrative_source": r["admin_source"], "history": r["history"]}, ensure_ascii=False)
         for r in flagged.iter_rows(named=True)
     ]
     findings = flagged.select(
         "finding_key",
         entity_kind=pl.lit("area"),
         entity_id="division_code",
-        summary=pl.format("{}「{}」上报 {} {}，户籍登记 {} {}，{} {}%", "period", "indicator",
+        summary=pl.format("{}「{}」上报 {} {}，部门登记 {} {}，{} {}%", "period", "indicator",
                           pl.col("reported").cast(pl.Int64).cast(pl.String), "unit", "computed", "unit", "direction",
                           (pl.col("deviation").abs() * 100).round(1).cast(pl.String)),
         amount=pl.lit(None, pl.Float64),
@@ -82,13 +138,11 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
                               source_file="source_file", line="line",
                               detail=pl.format("{} {} 上报 {} {}", "period", "indicator",
                                                pl.col("reported").cast(pl.String), "unit"))
-    register = flagged.select("finding_key", role=pl.lit("administrative_count"),
-                              source=pl.lit("gongan__household_register"),
-                              record_id=pl.format("gongan__household_register:{}:*", pl.col("sha").str.slice(0, 12)),
-                              source_file="snapshot_file", line=pl.lit("*"),
-                              detail=pl.format("户籍快照 {}：该乡镇户籍状态正常 {} 人", pl.col("snapshot_date").cast(pl.String),
-                                               "computed"))
-    return Detection(findings, pl.concat([reported, register]))
+    administrative = flagged.select(
+        "finding_key", role=pl.lit("administrative_count"), source="admin_source",
+        record_id=pl.format("{}:{}:*", "admin_source", pl.col("admin_sha").str.slice(0, 12)),
+        source_file="admin_file", line=pl.lit("*"), detail="admin_detail")
+    return Detection(findings, pl.concat([reported, administrative]))
 
 
 RULE = Rule(
@@ -97,13 +151,14 @@ RULE = Rule(
     dimension="准确性",
     severity="medium",
     entity_kind="area",
-    description="乡镇（街道）上报的户籍人口与户籍库同期在册人数相差超过容差，附高报或低报方向及各期对比。",
-    requires=(FACTS, REGISTER),
+    description="乡镇（街道）上报的户籍人口、企业法人单位数与户籍库、法人库同期在册数相差超过容差，附高报或低报方向及各期对比。",
+    requires=(FACTS,),
     detect=detect,
     params={
-        "indicator": Param("户籍人口", "统计报表中可由户籍库直接核算的指标"),
-        "tolerance": Param(0.05, "统计期末与户籍快照日期不同，人口在两者之间的自然变动不超过 5%"),
+        "population_indicator": Param("户籍人口", "统计报表中可由户籍库直接核算的指标"),
+        "enterprise_indicator": Param("企业法人单位数", "统计报表中可由法人库（市场监管登记）直接核算的指标"),
+        "tolerance": Param(0.05, "统计期末与户籍快照日期不同，人口和企业在两者之间的自然变动不超过 5%"),
         "max_snapshot_gap_days": Param(100, "户籍库按季度全量交付：取离统计期末最近、相隔不超过一个季度的快照"),
-        "min_computed": Param(50, "在册不足 50 人的乡镇，几个人的出入就超过 5%，不作比较"),
+        "min_computed": Param(50, "在册不足 50 个的乡镇，几个的出入就超过 5%，不作比较"),
     },
 )

@@ -77,6 +77,12 @@ def licence_events(ctx: Context) -> pl.DataFrame:
     decision = np.where(planted, dereg - rng.integers(20, 120, n).astype("timedelta64[D]"), decision)
     ok = gets & (decision > np.datetime64(start)) & (np.isnat(dereg) | (decision < dereg)) & (
         holders["established"].to_numpy().astype("datetime64[D]") < decision)
+    # Every licence granted before its holder's deregistration stays valid (nobody cancels it):
+    # each is a contradiction, the planted ones and those an organisation happened to get. The
+    # case is one the registers show: a deregistration at least a month before the as-of date
+    # (the registry's quarterly snapshot shows it; a later one is not delivered yet).
+    visible = ~np.isnat(dereg) & (dereg < np.datetime64(ctx.as_of - timedelta(days=30)))
+    planted = ok & visible
     kind = rng.integers(0, len(LICENCES), n)
     long_term = rng.random(n) < 0.3
     frame = holders.with_columns(

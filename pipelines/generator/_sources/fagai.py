@@ -27,7 +27,9 @@ def projects(ctx: Context) -> pl.DataFrame:
     firms = ctx.orgs.filter((pl.col("category") == "enterprise") & pl.col("deregistered_date").is_null())
     n = max(12, int(900 * ctx.factor))
     owner = rng.choice(firms.height, n, replace=firms.height < n)
-    total = np.round(rng.lognormal(8, 1.1, n), 1)  # 万元
+    # 万元: from a few tens of 万元 (a village road) to several 亿元 (a plant), spanning four orders
+    # of magnitude the way investment amounts do (and so, naturally, close to Benford's law)
+    total = np.round(rng.lognormal(7.3, 1.7, n), 1)
     start_offset = rng.integers(-700, 300, n)
     start = pl.lit(ctx.as_of - timedelta(days=365)) + pl.duration(days=pl.Series(start_offset))
     templates = pl.Series(KINDS[rng.integers(0, len(KINDS), n)])

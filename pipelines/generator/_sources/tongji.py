@@ -1,8 +1,12 @@
 """Statistics (县统计局): township and county indicators by period, as reported.
 
+The bureau reports monthly (统计月报: the year to date; January's report is the year before).
 Additive township indicators should sum to the county's; investment should agree with the
-project library and registered population with the household register. A few reported figures
-do not, as planted authenticity cases.
+project library, registered population with the household register and the number of
+enterprises with the market regulator's register. A few reported figures do not, as planted
+authenticity cases: two county totals per report that are not the sum of their townships, and
+per report two townships whose registered population and one whose enterprise count the office
+over- or under-reported.
 """
 
 from __future__ import annotations
@@ -26,17 +30,27 @@ TOWNSHIP_INDICATORS = {
     "规模以上工业增加值": ("万元", True, 3.1),
     "社会消费品零售总额": ("万元", True, 1.6),
     "一般公共预算收入": ("万元", True, 0.35),
+    "企业法人单位数": ("个", True, None),
 }
 COUNTY_ONLY = {"地区生产总值": ("亿元", None), "农村居民人均可支配收入": ("元", None)}
 
 
 def _period(d: date) -> tuple[str, date, int]:
-    """The period a delivery on `d` reports: last year in January, else year to date."""
-    if d.month <= 3:
+    """The period a monthly report delivered on `d` covers: last year in January, else the year
+    to the end of the month before (February's report is January's alone)."""
+    if d.month == 1:
         return f"{d.year - 1}年", date(d.year - 1, 12, 31), d.year - 1
-    end_month = {4: 3, 5: 3, 6: 3, 7: 6, 8: 6, 9: 6, 10: 9, 11: 9, 12: 9}[d.month]
+    end_month = d.month - 1
     end = c.month_end(date(d.year, end_month, 1))
-    return f"{d.year}年1-{end_month}月", end, d.year
+    label = f"{d.year}年1月" if end_month == 1 else f"{d.year}年1-{end_month}月"
+    return label, end, d.year
+
+
+def enterprise_counts(ctx: Context, end: date) -> pl.DataFrame:
+    """Enterprises registered and not deregistered at `end`, per township (township_code, __enterprises)."""
+    orgs = ctx.orgs.filter((pl.col("category") == "enterprise") & (pl.col("established") <= end)
+                           & (pl.col("deregistered_date").is_null() | (pl.col("deregistered_date") > end)))
+    return orgs.group_by("township_code", maintain_order=True).len().rename({"len": "__enterprises"})
 
 
 def _period_ends(ctx: Context) -> list[date]:
@@ -80,12 +94,17 @@ def indicators(ctx: Context) -> Iterator[Delivery]:
         counts = registered_all.filter(pl.col("end") == end).select("township_code", "len")
         done = proj.with_columns(__done=completed_in_year(proj, year, end)).group_by("township_code", maintain_order=True).agg(
             pl.col("__done").sum())
+        enterprises = enterprise_counts(ctx, end)
         rows = []
         for j, (name, (unit, _, per_head)) in enumerate(TOWNSHIP_INDICATORS.items()):
             t = townships.select("township_code", "township_name").join(counts, on="township_code", how="left", maintain_order="left").join(
-                done, on="township_code", how="left", maintain_order="left").with_columns(pl.col("len").fill_null(0), pl.col("__done").fill_null(0))
+                done, on="township_code", how="left", maintain_order="left").join(
+                enterprises, on="township_code", how="left", maintain_order="left").with_columns(
+                pl.col("len").fill_null(0), pl.col("__done").fill_null(0), pl.col("__enterprises").fill_null(0))
             if name == "户籍人口":
                 value = t["len"].cast(pl.Float64)
+            elif name == "企业法人单位数":
+                value = t["__enterprises"].cast(pl.Float64)
             elif name == "固定资产投资":
                 value = t["__done"]
             else:
@@ -94,29 +113,41 @@ def indicators(ctx: Context) -> Iterator[Delivery]:
                 indicator=pl.lit(name), unit=pl.lit(unit), value=value.round(1 if unit != "人" else 0)))
         tw = pl.concat(rows)
         # Planted: one township's registered population contradicts the household register
-        # (over-reported one quarter, under-reported the next), by far more than the 5% a
-        # count can drift between the period's end and the register's snapshot. The county
-        # total adds up the reported figures, so only the comparison with the register finds it.
-        case_tw = townships["township_code"][int(rng.integers(0, townships.height))]
-        case_ind = "户籍人口"
+        # in two townships (over-reported one month, under-reported the next), by far more than
+        # the 5% a count can drift between the period's end and the register's snapshot; and a
+        # third township's number of enterprises contradicts the market regulator's register the
+        # same way. The county total adds up the reported figures, so only the comparison with the
+        # registers finds them.
         factor = 1.18 if i % 2 == 0 else 0.82
-        population = tw.filter(pl.col("indicator") == case_ind)
-        reported = population.filter(pl.col("township_code") == case_tw)["value"].fill_null(0).sum()
-        if round(reported * factor) == reported:
-            # A township with (almost) nobody registered cannot be misreported by a factor:
-            # take the most populous one instead.
-            case_tw = population.sort("value", "township_code", descending=[True, False])["township_code"][0]
-        planted_cross = (tw["township_code"] == case_tw) & (tw["indicator"] == case_ind)
+        planted_cross = pl.repeat(False, tw.height, eager=True)
+        taken: list[str] = []
+        cross_cases: list[tuple[str, str]] = []
+        # (enterprises first: few townships have enough of them to compare, and it takes the largest)
+        for case_ind in ("企业法人单位数", "户籍人口", "户籍人口"):
+            reported_rows = tw.filter((pl.col("indicator") == case_ind) & ~pl.col("township_code").is_in(taken))
+            case_tw = townships["township_code"][int(rng.integers(0, townships.height))]
+            reported = reported_rows.filter(pl.col("township_code") == case_tw)["value"].fill_null(0).sum()
+            if case_tw in taken or reported < 60 or round(reported * factor) == reported:
+                # A township with (almost) nobody registered cannot be misreported by a factor,
+                # and one township holds one misreport: take the largest other township instead.
+                case_tw = reported_rows.sort("value", "township_code", descending=[True, False])["township_code"][0]
+            taken.append(case_tw)
+            cross_cases.append((case_tw, case_ind))
+            planted_cross = planted_cross | ((tw["township_code"] == case_tw) & (tw["indicator"] == case_ind))
+            ctx.add_cases("indicator_contradicts_source", contract.source, "indicator",
+                          pl.Series([f"{case_tw}|{case_ind}|{label}"]), f"reported x{factor} of the register")
         tw = tw.with_columns(value=pl.when(planted_cross).then((pl.col("value") * factor).round(0)).otherwise(pl.col("value")))
-        ctx.add_cases("indicator_contradicts_source", contract.source, "indicator",
-                      pl.Series([f"{case_tw}|{case_ind}|{label}"]), f"reported x{factor} of the household register")
         totals = tw.group_by("indicator", maintain_order=True).agg(pl.col("value").sum(), pl.col("unit").first())
-        # Planted: the county total of one indicator is not the sum of its townships.
-        sum_case = list(TOWNSHIP_INDICATORS)[2 + i % 3]
-        totals = totals.with_columns(value=pl.when(pl.col("indicator") == sum_case).then(
-            (pl.col("value") * 1.08).round(1)).otherwise(pl.col("value").round(1)))
-        ctx.add_cases("indicator_sum_mismatch", contract.source, "indicator",
-                      pl.Series([f"{county.code}|{sum_case}|{label}"]), "county total is 1.08 x the sum of townships")
+        # Planted: the county totals of two indicators are not the sums of their townships.
+        flows = list(TOWNSHIP_INDICATORS)[2:5]
+        sum_cases = {flows[i % 3]: 1.08, flows[(i + 1) % 3]: 0.93}
+        totals = totals.with_columns(value=pl.col("value").round(1))
+        for sum_case, sum_factor in sum_cases.items():
+            totals = totals.with_columns(value=pl.when(pl.col("indicator") == sum_case).then(
+                (pl.col("value") * sum_factor).round(1)).otherwise(pl.col("value")))
+            ctx.add_cases("indicator_sum_mismatch", contract.source, "indicator",
+                          pl.Series([f"{county.code}|{sum_case}|{label}"]),
+                          f"county total is {sum_factor} x the sum of townships")
         gdp = float(totals.filter(pl.col("indicator") == "规模以上工业增加值")["value"][0]) * 2.6 / 10000
         income = float(round(rng.normal(21000, 800) * fraction, 0))
         extra = pl.DataFrame({"indicator": list(COUNTY_ONLY), "value": [round(gdp, 2), income],
@@ -126,8 +157,9 @@ def indicators(ctx: Context) -> Iterator[Delivery]:
         sheet_t = tw.with_columns(__sheet=pl.lit(0))
         sheet_c = county_rows.with_columns(__sheet=pl.lit(1))
         both = pl.concat([sheet_t, sheet_c], how="diagonal_relaxed").with_columns(
-            __case=(pl.col("township_code") == case_tw) & (pl.col("indicator") == case_ind)
-            | ((pl.col("township_code") == county.code) & (pl.col("indicator") == sum_case)))
+            __case=pl.any_horizontal(
+                *[(pl.col("township_code") == t) & (pl.col("indicator") == ind) for t, ind in cross_cases],
+                *[(pl.col("township_code") == county.code) & (pl.col("indicator") == ind) for ind in sum_cases]))
         frame = c.keyed(both.select(
             division_code=pl.col("township_code"),
             division_name=pl.col("township_name"),
