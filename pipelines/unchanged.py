@@ -147,8 +147,10 @@ def _ledger_digest(con: duckdb.DuckDBPyConnection) -> str:
 
 
 _TABLE_DIGESTS: dict[tuple[str, str, str, int, int], str] = {}
-"""Content digests by (database, schema, table, table oid, rows) within one stage's call: a
-table the stage did not replace is not hashed again for its fingerprint after the work."""
+"""Content digests by (database, schema, table, table oid, rows) within one stage's call, so the
+fingerprint after the work does not hash again what the stage read (no stage replaces or
+changes a table it reads; DuckDB's table oids are not stable across connections, so the cache
+is emptied at every call)."""
 
 
 def _tables_digest(con: duckdb.DuckDBPyConnection, reads: tuple[tuple[str, str], ...]) -> str:

@@ -65,17 +65,14 @@ def stage(tmp_settings: Settings) -> _Resolve:
 
 def test_a_rerun_with_nothing_new_is_skipped_and_returns_the_previous_summary(stage: _Resolve) -> None:
     first = stage.run()
-    with connect(stage.settings, read_only=True) as con:
-        oid = con.execute("select table_oid from duckdb_tables() where table_name = 'person_xref'").fetchone()
     second = stage.run()
-    assert stage.runs == 1
+    assert stage.runs == 1  # the work was not done again
     assert second == first
     outcomes = _outcomes(stage.settings)
     assert [o for o, _ in outcomes] == ["success", "skipped"]
     first_run_id = _run_ids(stage.settings)[0]
     assert first_run_id in outcomes[1][1]  # the skipped row names the run whose outputs stand
-    with connect(stage.settings, read_only=True) as con:  # not rebuilt
-        assert con.execute("select table_oid from duckdb_tables() where table_name = 'person_xref'").fetchone() == oid
+    with connect(stage.settings, read_only=True) as con:
         rows = con.execute("select rows_in, rows_out from meta.runs where outcome = 'skipped'").fetchone()
     assert rows == (2, 2)
 
