@@ -31,7 +31,14 @@ def library_tables(con: object) -> list[tuple[str, str]]:
 
 
 def run_build(settings: Settings) -> dict[str, int]:
-    """Build every model that is not staging, then count the rows of each library table."""
+    """Build every model that is not staging, then count the rows of each library table;
+    skipped when nothing it reads changed since its last run (`pipelines.unchanged`)."""
+    from pipelines.unchanged import run_unless_unchanged
+
+    return run_unless_unchanged("build", settings, lambda: _run_build(settings))
+
+
+def _run_build(settings: Settings) -> dict[str, int]:
     with record_stage("build", settings) as run:
         with connect(settings) as con:
             # lib_systems reads the reviewers' decisions; the table exists before anyone decides

@@ -30,11 +30,24 @@ def dbt_target_path() -> Path:
     return Path(os.environ.get("GOVDATA_DBT_TARGET") or DBT_PROJECT / "target")
 
 
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """The variables dbt's profile reads (dbt_project/profiles.yml): the warehouse, and the
+    DuckDB memory limit and spill folder of its connection (`Settings.duckdb_config`, the same
+    every other warehouse connection gets)."""
+    config = settings.duckdb_config()
+    return {
+        "GOVDATA_DBT_WAREHOUSE": str(settings.warehouse_path),
+        "GOVDATA_DBT_MEMORY_LIMIT": config["memory_limit"],
+        "GOVDATA_DBT_TEMP_DIRECTORY": config["temp_directory"],
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
 @contextmanager
 def _environment(settings: Settings) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in ("GOVDATA_DBT_WAREHOUSE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
-    os.environ["GOVDATA_DBT_WAREHOUSE"] = str(settings.warehouse_path)
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+    values = dbt_environment(settings)
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
     try:
         yield
     finally:

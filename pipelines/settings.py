@@ -191,6 +191,17 @@ class Settings(BaseSettings):
     check_workers: int = Field(
         2, ge=1, le=64, description="processes validating check suites side by side (1: in the stage's own process)"
     )
+    duckdb_memory_limit: str = Field(
+        "8GB",
+        pattern=r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)\s*$",
+        description="DuckDB's memory limit on every warehouse connection (e.g. 8GB, 512MiB); beyond it DuckDB spills",
+    )
+    duckdb_temp_directory: Path = Field(
+        Path(""), description="where DuckDB spills what exceeds its memory limit; empty: <warehouse file>.tmp beside it"
+    )
+    skip_unchanged: bool = Field(
+        True, description="a stage whose inputs, settings and code are those of its last successful run is skipped"
+    )
     engine: Literal["duckdb", "spark"] = Field(
         "duckdb", description="what runs stage, resolve and build: DuckDB on this machine, or a Spark session"
     )
@@ -293,6 +304,24 @@ class Settings(BaseSettings):
     @property
     def approvals_path(self) -> Path:
         return self.path(self.approvals_dir)
+
+    def duckdb_temp_path(self, database: Path | None = None) -> Path:
+        """The spill folder: the setting, or DuckDB's own default for a database file
+        (`<file>.tmp` beside it; the warehouse's unless another file is named)."""
+        if str(self.duckdb_temp_directory) in ("", "."):
+            database = Path(database) if database is not None else self.warehouse_path
+            return database.with_name(database.name + ".tmp")
+        return self.path(self.duckdb_temp_directory)
+
+    def duckdb_config(self, database: Path | None = None) -> dict[str, str]:
+        """The DuckDB configuration every warehouse connection gets (`pipelines.warehouse`, the
+        check workers, dbt's profile): one place, so a bigger input spills instead of failing.
+        The same file gets the same configuration in every connection (DuckDB refuses a second
+        configuration of a file one process holds open)."""
+        return {
+            "memory_limit": self.duckdb_memory_limit.strip(),
+            "temp_directory": str(self.duckdb_temp_path(database)),
+        }
 
     @property
     def lake_path(self) -> Path:

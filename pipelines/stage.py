@@ -39,7 +39,14 @@ def staging_costs(raw_rows: dict[str, int]) -> dict[str, float]:
 
 
 def run_stage(settings: Settings) -> dict[str, int]:
-    """Regenerate the contract-derived dbt files, then build staging and the record models."""
+    """Regenerate the contract-derived dbt files, then build staging and the record models;
+    skipped when nothing it reads changed since its last run (`pipelines.unchanged`)."""
+    from pipelines.unchanged import run_unless_unchanged
+
+    return run_unless_unchanged("stage", settings, lambda: _run_stage(settings))
+
+
+def _run_stage(settings: Settings) -> dict[str, int]:
     with record_stage("stage", settings) as run:
         dbt_codegen.write()
         ensure_raw_tables(settings)

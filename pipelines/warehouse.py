@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,13 +43,17 @@ _RUNS_MIGRATE = "alter table meta.runs add column if not exists chain_run_id var
 
 
 def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, creating it, its folder and the base schemas when writable."""
+    """Open the warehouse file, creating it, its folder and the base schemas when writable.
+
+    Every connection gets the settings' DuckDB memory limit and spill folder
+    (`Settings.duckdb_config`), so a larger input spills instead of failing.
+    """
     settings = settings or get_settings()
     path = settings.warehouse_path
     if read_only:
-        return open_reader(str(path))
+        return open_reader(str(path), settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=settings.duckdb_config())
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(_RUNS_DDL)
@@ -56,14 +61,16 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb
     return con
 
 
-def open_reader(path: str) -> duckdb.DuckDBPyConnection:
+def open_reader(path: str, settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection, or a plain one when this process already holds the file open
     read-write (DuckDB refuses a second configuration of the same file in one process, which
-    happens when all stages run in one process under `dag.test()`)."""
+    happens when all stages run in one process under `dag.test()`). It gets the settings'
+    memory limit and spill folder like every other connection."""
+    config = (settings or get_settings()).duckdb_config(Path(path))
     try:
-        return duckdb.connect(path, read_only=True)
+        return duckdb.connect(path, read_only=True, config=config)
     except duckdb.ConnectionException:
-        return duckdb.connect(path)
+        return duckdb.connect(path, config=config)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -89,6 +96,14 @@ class StageRun:
     """The run of the whole chain this stage belongs to (its own when it runs alone)."""
 
 
+_LAST_RUN_IDS: dict[str, str] = {}
+
+
+def last_stage_run_id(stage: str) -> str | None:
+    """The `meta.runs` run id of the latest run of `stage` this process recorded."""
+    return _LAST_RUN_IDS.get(stage)
+
+
 @contextmanager
 def record_stage(stage: str, settings: Settings | None = None) -> Iterator[StageRun]:
     """Append one `meta.runs` row for a stage run, whether it succeeds or fails.
@@ -99,6 +114,7 @@ def record_stage(stage: str, settings: Settings | None = None) -> Iterator[Stage
     """
     settings = settings or get_settings()
     run = StageRun(stage=stage, run_id=uuid.uuid4().hex[:16])
+    _LAST_RUN_IDS[stage] = run.run_id
     started = utc_now()
     clock = time.perf_counter()
     outcome = "success"

@@ -21,6 +21,7 @@ import yaml
 
 from pipelines.quality.declarations import expectations_dir, gate_policy
 from pipelines.settings import Settings, get_settings
+from pipelines.warehouse import connect
 
 HEADER = """\
 # Accepted failure rates per check (check id -> share of evaluated elements that failed), measured
@@ -72,7 +73,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     settings = get_settings()
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         rates = measure(con)
     note = args.note or f"scale {settings.scale.value}, seed {settings.seed}, as of {settings.as_of}"
     if args.merge:

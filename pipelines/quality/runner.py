@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import date
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -31,6 +32,7 @@ import pyarrow as pa
 
 from pipelines import progress
 from pipelines.errors import GovdataError
+from pipelines.settings import Settings, get_settings
 from pipelines.quality.declarations import COUNT_MISSING, DIMENSION_EN, Check, GatePolicy, Suite, quote
 
 log = logging.getLogger(__name__)
@@ -469,14 +471,21 @@ def _warm_worker() -> None:
 
 
 def _validate_in_worker(
-    warehouse: str, suite: Suite, chunk_rows: int, finishing: Finishing | None, threads: int
+    warehouse: str,
+    suite: Suite,
+    chunk_rows: int,
+    finishing: Finishing | None,
+    threads: int,
+    config: dict[str, str] | None = None,
 ) -> SuiteOutcome:
     """One suite in a worker process: the worker's own read-only connection (on `threads`
-    DuckDB threads) and GX context."""
+    DuckDB threads, with the settings' memory limit and spill folder `config`) and GX context."""
     _warm_worker()
     if "con" not in _WORKER:
         try:
-            _WORKER["con"] = duckdb.connect(warehouse, read_only=True, config={"threads": threads})
+            _WORKER["con"] = duckdb.connect(
+                warehouse, read_only=True, config={**(config or {}), "threads": threads}
+            )
         except duckdb.Error as exc:
             raise WarehouseLocked(str(exc).splitlines()[0]) from None
     return _finished(run_suite(_WORKER["runner"], _WORKER["con"], suite, chunk_rows), finishing)
@@ -519,6 +528,7 @@ def validate_suites(
     sizes: list[int] | None = None,
     finishing: Finishing | None = None,
     pool: ProcessPoolExecutor | None = None,
+    settings: Settings | None = None,
 ) -> list[SuiteOutcome]:
     """Validate every suite, in declared order of the outcomes; with `workers` > 1, suites are
     spread over that many processes, each reading the warehouse read-only (DuckDB allows many
@@ -529,23 +539,31 @@ def validate_suites(
     for writing, e.g. `dag.test()` of several stages), everything is validated here instead.
     With `finishing`, each suite is finished (Data Docs page, masked failing records) where it
     was validated. `pool` is a `worker_pool(workers)` already started, else one is started here.
+    Every connection gets the DuckDB memory limit and spill folder of `settings` (the
+    environment's settings without it).
     """
     if not suites:
         return []
+    settings = settings or get_settings()
+    config = settings.duckdb_config(Path(warehouse))
     if workers > 1 and len(suites) > 1:
         try:
             if pool is not None:
-                return _validate_side_by_side(pool, warehouse, suites, chunk_rows, workers, sizes, finishing)
+                return _validate_side_by_side(
+                    pool, warehouse, suites, chunk_rows, workers, sizes, finishing, config
+                )
             with worker_pool(min(workers, len(suites))) as started:
                 assert started is not None
-                return _validate_side_by_side(started, warehouse, suites, chunk_rows, workers, sizes, finishing)
+                return _validate_side_by_side(
+                    started, warehouse, suites, chunk_rows, workers, sizes, finishing, config
+                )
         except WarehouseLocked as exc:
             log.info("validating in the stage's process: %s", exc)
     from pipelines.warehouse import open_reader
 
     runner = GxRunner()
     outcomes: list[SuiteOutcome] = []
-    with open_reader(warehouse) as con:
+    with open_reader(warehouse, settings) as con:
         for suite in suites:
             outcomes.append(_finished(run_suite(runner, con, suite, chunk_rows), finishing))
             progress.advance("checks", len(outcomes), len(suites), "suites")
@@ -560,6 +578,7 @@ def _validate_side_by_side(
     workers: int,
     sizes: list[int] | None,
     finishing: Finishing | None,
+    config: dict[str, str] | None = None,
 ) -> list[SuiteOutcome]:
     """The suites spread over the pool's processes, largest first (so no large suite starts last
     while the other workers idle); outcomes in declared order."""
@@ -567,7 +586,8 @@ def _validate_side_by_side(
     # the cores shared out: DuckDB threads beyond them only cost switching (measured at county:
     # two workers of two threads each on two cores took 10% more CPU than of one thread each)
     threads = max(1, (os.cpu_count() or 1) // workers)
-    futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, finishing, threads) for i in order}
+    futures = {i: pool.submit(_validate_in_worker, warehouse, suites[i], chunk_rows, finishing, threads, config)
+               for i in order}
     try:
         for done, _ in enumerate(as_completed(futures.values()), start=1):
             progress.advance("checks", done, len(suites), "suites")

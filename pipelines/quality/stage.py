@@ -89,7 +89,9 @@ def _validate(
     (Data Docs page, masked failing records) in the process that validated it."""
     finishing = Finishing(run_id=run_id, as_of=settings.as_of)
     workers = settings.check_workers if pool is not None else 1
-    return validate_suites(str(settings.warehouse_path), suites, chunk_rows, workers, sizes, finishing, pool)
+    return validate_suites(
+        str(settings.warehouse_path), suites, chunk_rows, workers, sizes, finishing, pool, settings
+    )
 
 
 def _plan(
@@ -144,7 +146,14 @@ def _docs(
 
 
 def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
-    """Run every staging suite (one per staging model) and record the results."""
+    """Run every staging suite (one per staging model) and record the results; skipped when
+    nothing it reads changed since its last run (`pipelines.unchanged`)."""
+    from pipelines.unchanged import run_unless_unchanged
+
+    return run_unless_unchanged("check_staging", settings, lambda: _check_staging(settings, chunk_rows))
+
+
+def _check_staging(settings: Settings, chunk_rows: int) -> dict[str, int | str]:
     with record_stage("check_staging", settings) as run:
         clock = _Clock()
         # the workers start (importing GX) while the suites are planned
@@ -165,7 +174,14 @@ def check_staging(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> d
 
 
 def check_libraries(settings: Settings, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> dict[str, int | str]:
-    """Run every library suite, record the results and decide each library's gate."""
+    """Run every library suite, record the results and decide each library's gate; skipped when
+    nothing it reads changed since its last run (`pipelines.unchanged`)."""
+    from pipelines.unchanged import run_unless_unchanged
+
+    return run_unless_unchanged("check_libraries", settings, lambda: _check_libraries(settings, chunk_rows))
+
+
+def _check_libraries(settings: Settings, chunk_rows: int) -> dict[str, int | str]:
     from pipelines.quality.gate import write_gates
 
     with record_stage("check_libraries", settings) as run:

@@ -101,9 +101,16 @@ def _with_persistent_ids(pairs: pl.DataFrame, ids: pl.DataFrame, id_col: str) ->
 
 def run_resolve(settings: Settings | None = None) -> dict[str, int]:
     """The resolve stage, recorded in meta.runs (rows in: records read; rows out: crosswalk rows)."""
-    from pipelines.warehouse import record_stage
+    from pipelines.unchanged import run_unless_unchanged
 
     settings = settings or get_settings()
+    # skipped when the records and everything else it depends on are as at its last run
+    return run_unless_unchanged("resolve", settings, lambda: _run_resolve(settings))
+
+
+def _run_resolve(settings: Settings) -> dict[str, int]:
+    from pipelines.warehouse import record_stage
+
     with record_stage("resolve", settings) as run:
         counts = _resolve_warehouse(settings)
         run.rows_in = counts.get("rows_in")

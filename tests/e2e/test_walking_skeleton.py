@@ -25,6 +25,7 @@ AUDIT_TABLES = {
     "meta.reconciliation",  # counts per run id
     "catalog.share_requests",  # decisions per run id
     "catalog.share_log",  # append-only, hash-chained
+    "meta.stage_inputs",  # each stage's attempts with their input fingerprints (pipelines.unchanged)
 }
 AUDIT_SCHEMAS = {"dq"}
 
@@ -98,11 +99,19 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         shown: list[str] = []
         outcome = run_all(settings, progress=shown.append)
         first = _table_checksums(settings.warehouse_path)
-        run_all(settings, progress=lambda _: None)
+        # the second run does every stage again (so it shows they rerun identically) ...
+        os.environ["GOVDATA_SKIP_UNCHANGED"] = "false"
+        try:
+            run_all(load_settings(), progress=lambda _: None)
+        finally:
+            os.environ.pop("GOVDATA_SKIP_UNCHANGED", None)
         second = _table_checksums(settings.warehouse_path)
+        # ... the third, with nothing new delivered, skips what did not change (pipelines.unchanged)
+        run_all(settings, progress=lambda _: None)
+        third = _table_checksums(settings.warehouse_path)
         assert not settings.truth_path.exists()
         yield {"settings": settings, "truth": truth, "first": first, "second": second,
-               "outcome": outcome, "shown": shown}
+               "outcome": outcome, "shown": shown, "third": third}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -193,7 +202,7 @@ def test_open_data_and_report_are_written(pipeline_run: dict) -> None:
         chains = [r for (r,) in con.execute(
             "select chain_run_id from meta.runs where stage = 'report' group by 1 order by min(started_at)"
         ).fetchall()]
-    assert len(chains) == 2
+    assert len(chains) == 3
     for chain in chains:
         folder = settings.reports_path / chain
         assert {p.name for p in folder.iterdir()} >= {"index.html", "report.json", "findings.xlsx"}
@@ -211,15 +220,15 @@ def test_status_shows_every_stage(pipeline_run: dict) -> None:
 
 
 def test_every_stage_of_a_run_names_the_chain_run_id(pipeline_run: dict) -> None:
-    """`govdata run` creates one id per chain: every stage row of a chain carries it, and the
-    two chains of the fixture have different ids."""
+    """`govdata run` creates one id per chain: every stage row of a chain carries it (a skipped
+    stage's too), and the three chains of the fixture have different ids."""
     settings = pipeline_run["settings"]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         chains = con.execute(
             "select chain_run_id, list(distinct stage order by stage) from meta.runs "
             "group by chain_run_id order by min(started_at)"
         ).fetchall()
-    assert len(chains) == 2, chains
+    assert len(chains) == 3, chains
     for _, stages in chains:
         assert {"ingest", "stage", "resolve", "build", "check_libraries", "findings", "publish", "report", "run"} <= set(stages)
 
@@ -266,3 +275,33 @@ def test_lineage_follows_a_library_table_back_to_its_landing_files(pipeline_run:
     # and forward to what was published
     open_csv = str((settings.open_path / "population_by_township.csv").resolve())
     assert start in upstream.get(("file", open_csv), set())
+
+
+SKIPPABLE = ("stage", "check_staging", "resolve", "build", "check_libraries")
+
+
+def test_a_rerun_with_nothing_new_skips_the_unchanged_stages_and_changes_nothing(pipeline_run: dict) -> None:
+    """The third chain (no new delivery): standardising, resolving, building and checking are
+    skipped (meta.runs says so and names the run whose outputs stand), no check result is
+    added, every table is identical, and the report of that chain still shows the gates and
+    checks in force."""
+    settings = pipeline_run["settings"]
+    assert pipeline_run["third"] == pipeline_run["second"]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        chains = [c for (c,) in con.execute(
+            "select chain_run_id from meta.runs where stage = 'report' group by 1 order by min(started_at)"
+        ).fetchall()]
+        last = dict(con.execute(
+            "select stage, outcome from meta.runs where chain_run_id = ?", [chains[-1]]
+        ).fetchall())
+        messages = [m for (m,) in con.execute(
+            "select message from meta.runs where chain_run_id = ? and outcome = 'skipped'", [chains[-1]]
+        ).fetchall()]
+        checked = con.execute("select count(distinct run_id) from dq.results").fetchone()[0]  # type: ignore[index]
+    assert {stage: last[stage] for stage in SKIPPABLE} == dict.fromkeys(SKIPPABLE, "skipped")
+    assert all(m.startswith("skipped: inputs, settings and code unchanged since run ") for m in messages)
+    assert {last[s] for s in ("ingest", "findings", "publish", "report")} == {"success"}
+    assert checked == 4  # two check stages in each of the first two chains, none in the third
+    report = (settings.reports_path / chains[-1] / "report.json").read_text(encoding="utf-8")
+    assert '"lib_population"' in report
+

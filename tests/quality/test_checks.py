@@ -117,7 +117,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         write_source(con, "minzheng__subsistence_allowance", allowance)
         before = _checksums(con)
     first = check_staging(settings)
-    second = check_staging(settings)
+    # checked again on purpose (nothing changed, so it would be skipped: pipelines.unchanged)
+    second = check_staging(settings.model_copy(update={"skip_unchanged": False}))
     with connect(settings) as con:
         after = _checksums(con)
     return {"settings": settings, "first": first, "second": second, "before": before, "after": after}

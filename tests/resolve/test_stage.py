@@ -48,7 +48,8 @@ def test_stage_writes_er_tables_and_reruns_identically(tmp_settings: Settings) -
     assert {"comparison", "level", "label", "m", "u", "weight"} <= set(model.columns)
     assert "prior" in model["comparison"].to_list()
 
-    run_resolve(tmp_settings)
+    # resolved again on purpose (nothing changed, so it would be skipped: pipelines.unchanged)
+    run_resolve(tmp_settings.model_copy(update={"skip_unchanged": False}))
     assert _table(tmp_settings, "select * from er.person_xref order by all").equals(xref)
     log = _table(tmp_settings, "select event, count(*) as n from er.person_id_log group by event")
     assert log.to_dicts() == [{"event": "new", "n": 40}]
