@@ -9,7 +9,8 @@ adapter the standards module's docstring allows.
 Derived columns (persons):
     name_n      normalised name (half-width, no spaces, unified middle dot, simplified)
     name_py0..2 up to three pinyin readings of the name (heteronym surnames: 单 shan/dan)
-    id_n        normalised ID number (15 -> 18 digits, X upper-cased, half-width)
+    id_n        normalised ID number (15 -> 18 digits, X upper-cased, half-width); null for a
+                number in floating-point notation (3.71503E+17), which identifies nobody
     id_valid    checksum-valid with a real birth date (GB 11643)
     dob         birth date YYYYMMDD: as delivered when parseable and not after the as-of date,
                 else from a valid ID number
@@ -193,6 +194,10 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
     names = per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")})
     readings = start_pinyin(names["name_n"])
     ids = frame.select(X.normalise_id_number_expr("id_number").alias("id_n"))
+    # a number a spreadsheet turned into floating point (3.71503E+17) keeps six to fifteen
+    # digits of eighteen: every such copy of a county's numbers looks alike, so it identifies
+    # nobody; the record is treated as one without an ID number
+    ids = ids.with_columns(pl.when(~pl.col("id_n").str.contains(r"^[0-9.]+[eE]\+?[0-9]+$")).then(pl.col("id_n")).alias("id_n"))
     ids = ids.with_columns(
         X.id_valid_expr("id_n", as_of).alias("id_valid"),
         _ymd(X.id_birth_date_expr("id_n")).alias("_id_dob"),

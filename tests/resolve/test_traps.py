@@ -356,6 +356,19 @@ def test_a_birth_date_after_the_as_of_date_does_not_keep_a_certificate_apart() -
     assert same("bt1", "bt2#self")
 
 
+FLOATING_IDS = trap(
+    [
+        # an allowance list kept in a spreadsheet that turned every ID number into 3.72524E+17
+        {"source": "allowance", "record_id": f"fl{i}", "name": "李亮", "id_number": "3.72524E+17", "phone": f"1383518{i:04d}"}
+        for i in range(4)
+    ]
+)
+
+
+def test_id_numbers_a_spreadsheet_turned_into_floating_point_join_nobody() -> None:
+    assert distinct("fl0", "fl1", "fl2", "fl3")
+
+
 def test_every_record_gets_exactly_one_entity() -> None:
     xref = person_xref()
     assert xref.select("source", "record_id").is_duplicated().sum() == 0
