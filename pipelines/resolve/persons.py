@@ -67,7 +67,8 @@ def person_config() -> ResolverConfig:
         name="name",
         agree_levels={"id_number": 2, "birth_date": 3, "phone": 2, "address": 3},
         # records with neither ID number nor birth date (utility accounts, hand-kept lists):
-        # linked on a name that sounds the same at one house or phone, when that is unique
+        # linked on a name that sounds the same at one house (their own, or for a bare name the
+        # house of the row it is named in) or phone, when that is unique
         sparse_columns=("id_n", "dob"),
         sound_columns=SOUND,
         unique_evidence=(
