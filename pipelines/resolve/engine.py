@@ -81,6 +81,9 @@ class UniqueEvidence:
         rule: short name written to the pair audit's `rule` column.
         reason: the audit's reason text for pairs it links.
         place: the shared column (e.g. `addr_n`, `phone_n`).
+        sparse_place: if set, the sparse record's place is read from this column instead, and
+            compared with the other records' `place` (a family contact named on a death record
+            carries no address; the row's address, `row_addr_n`, is where to look for them).
     """
 
     rule: str
@@ -88,6 +91,7 @@ class UniqueEvidence:
     place: str
     max_people: int = 12
     max_expected: float = 0.1
+    sparse_place: str | None = None
 
 
 _OPS = {
@@ -163,7 +167,8 @@ class ResolverConfig:
                 if c and c not in cols:
                     cols.append(c)
         for c in (*(self.identifier or ()), *self.sparse_columns, *self.sound_columns,
-                  *(rule.place for rule in self.unique_evidence)):
+                  *(rule.place for rule in self.unique_evidence),
+                  *(rule.sparse_place for rule in self.unique_evidence if rule.sparse_place)):
             if c not in cols:
                 cols.append(c)
         return cols
@@ -543,6 +548,27 @@ def _attach(labels: np.ndarray, left: np.ndarray, right: np.ndarray, sparse: np.
     return out
 
 
+def _place_codes(cols: Columns, rule: UniqueEvidence, sparse: np.ndarray) -> np.ndarray:
+    """Each record's place under a unique-evidence rule, as codes of `rule.place`: with a
+    `sparse_place`, sparse records are placed by that column instead (its values looked up
+    among the place's values; a value no other record has places nobody)."""
+    (codes,) = cols.codes(rule.place)
+    if rule.sparse_place is None:
+        return codes
+    out = codes.copy()
+    out[sparse] = MISSING
+    at = np.flatnonzero(sparse)
+    theirs = cols.frame[rule.sparse_place].gather(at)
+    wanted = pl.DataFrame({"at": at, "v": theirs}).drop_nulls("v")
+    if wanted.height == 0:
+        return out
+    values = cols.values(rule.place)
+    lookup = pl.DataFrame({"v": pl.Series(values, dtype=pl.String), "code": np.arange(len(values), dtype=np.int64)})
+    found = wanted.join(lookup, on="v")
+    out[found["at"].to_numpy()] = found["code"].to_numpy()
+    return out
+
+
 def unique_evidence_links(
     frame: pl.DataFrame,
     cols: Columns,
@@ -571,7 +597,7 @@ def unique_evidence_links(
     # Only places where a sparse record sits, and only sounds a sparse record has, matter: the
     # rest of the county is left out before any group-by.
     slots = cols.codes(*config.sound_columns)
-    places = [cols.codes(rule.place)[0] for rule in config.unique_evidence]
+    places = [_place_codes(cols, rule, sparse) for rule in config.unique_evidence]
     sparse_key = np.zeros(max((int(c.max(initial=-1)) for c in slots), default=-1) + 1, dtype=bool)
     for c in slots:
         sparse_key[c[sparse & (c >= 0)]] = True

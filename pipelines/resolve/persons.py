@@ -5,7 +5,8 @@ Blocking keys (any one agreeing makes a pair a candidate):
     parts (area / birth year-month / the rest), with the pinyin where the parts are common
     (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
-    pinyin + phone tail; near-sound key + address; birth date + phone; birth date + address (a newborn's
+    pinyin + phone tail; near-sound key + address (or the address of the row a bare name is
+    named in); birth date + phone; birth date + address (a newborn's
     birth record without a name); phone + address (a household).
 Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
 张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
@@ -49,7 +50,9 @@ def person_config() -> ResolverConfig:
         *(BlockingRule(f"pinyin{i}_dob", (p, "dob")) for i, p in enumerate(PINYIN)),
         BlockingRule("name_phone", ("name_n", "phone_n")),
         BlockingRule("pinyin_phone_tail", ("name_py0", "phone_tail")),
-        BlockingRule("sound_address", ("name_snd", "addr_n"), masks=("name",)),
+        # house_n is the address, or for a bare name (a death record's family contact) the
+        # address of the row it is named in
+        BlockingRule("sound_address", ("name_snd", "house_n"), masks=("name", "address")),
         BlockingRule("dob_phone", ("dob", "phone_n")),
         # a newborn's birth record may have no name yet; a household shares phone and address
         BlockingRule("dob_address", ("dob", "addr_n")),
@@ -64,7 +67,8 @@ def person_config() -> ResolverConfig:
         name="name",
         agree_levels={"id_number": 2, "birth_date": 3, "phone": 2, "address": 3},
         # records with neither ID number nor birth date (utility accounts, hand-kept lists):
-        # linked on a name that sounds the same at one house or phone, when that is unique
+        # linked on a name that sounds the same at one house (their own, or for a bare name the
+        # house of the row it is named in) or phone, when that is unique
         sparse_columns=("id_n", "dob"),
         sound_columns=SOUND,
         unique_evidence=(
@@ -72,6 +76,13 @@ def person_config() -> ResolverConfig:
                 "unique_name_address",
                 "no ID number or birth date: the only person at the house whose name sounds the same",
                 "addr_n",
+            ),
+            UniqueEvidence(
+                "unique_name_household",
+                "no address, ID number or birth date of its own: the only person whose name sounds the same"
+                " at the house of the record it is named in (a death record's family contact)",
+                "addr_n",
+                sparse_place="row_addr_n",
             ),
             UniqueEvidence(
                 "unique_name_phone",

@@ -8,7 +8,7 @@ it), resolves each kind with the same engine as `govdata resolve`, and writes sc
 * `er.person_pairs`, `er.org_pairs`: every compared candidate pair with its comparison vector,
   weight, probability, decision, reason and, for linked pairs, the `rule` that linked them
   (`match_weight`, `same_identifier`, `identical_content`, `unique_name_address`,
-  `unique_name_phone`); replaced on every run.
+  `unique_name_household`, `unique_name_phone`); replaced on every run.
 * `er.person_match_model`, `er.org_match_model`: the fitted model (m, u and weight of every
   comparison level, and the prior), so that a pair's weight can be read off its levels.
 * `er.person_id_map`, `er.org_id_map` (+ `_id_keys`, `_id_log`): persistent, see `idmap`.

@@ -9,16 +9,24 @@ adapter the standards module's docstring allows.
 Derived columns (persons):
     name_n      normalised name (half-width, no spaces, unified middle dot, simplified)
     name_py0..2 up to three pinyin readings of the name (heteronym surnames: 单 shan/dan)
-    id_n        normalised ID number (15 -> 18 digits, X upper-cased, half-width)
+    id_n        normalised ID number (15 -> 18 digits, X upper-cased, half-width); null for a
+                number in floating-point notation (3.71503E+17), which identifies nobody
     id_valid    checksum-valid with a real birth date (GB 11643)
-    dob         birth date YYYYMMDD: as delivered when parseable, else from a valid ID number
-    dob_given   the delivered birth date alone (null when `dob` came from the ID number)
+    dob         birth date YYYYMMDD: as delivered when parseable and not after the as-of date,
+                else from a valid ID number
+    dob_given   the delivered birth date alone (null when `dob` came from the ID number; a
+                date after the as-of date is a keying error, not a birth date, so it is null)
     gender_n    GB/T 2261.1 code 1/2: from a valid ID number, else as delivered
     phone_n     digits-only phone number
     name_snd0..2 near-sound keys of the readings (zh/z, ch/c, sh/s, -ng/-n merged), and
                 `name_snd` their distinct list (a blocking key)
     addr_n      address without any province/city/county prefix, simplified, no spaces, one
                 spelling of the house-number suffix
+    row_addr_n  for a record with no address, ID number or birth date of its own (a death
+                record's family contact, a parent whose ID number is missing): the address of the
+                delivered row it is named in, when the row's other parties give exactly one
+                (`row_address`); null otherwise
+    house_n     `addr_n`, else `row_addr_n` (a blocking key: a same-sounding name at a house)
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
     id_ab, id_ac, id_bc  pairs of the ID's three parts (area / birth year-month / the rest): one
                 mistyped digit spoils one part, so two of these keys still agree
@@ -36,6 +44,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from pipelines import standards
@@ -185,6 +194,10 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
     names = per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")})
     readings = start_pinyin(names["name_n"])
     ids = frame.select(X.normalise_id_number_expr("id_number").alias("id_n"))
+    # a number a spreadsheet turned into floating point (3.71503E+17) keeps six to fifteen
+    # digits of eighteen: every such copy of a county's numbers looks alike, so it identifies
+    # nobody; the record is treated as one without an ID number
+    ids = ids.with_columns(pl.when(~pl.col("id_n").str.contains(r"^[0-9.]+[eE]\+?[0-9]+$")).then(pl.col("id_n")).alias("id_n"))
     ids = ids.with_columns(
         X.id_valid_expr("id_n", as_of).alias("id_valid"),
         _ymd(X.id_birth_date_expr("id_n")).alias("_id_dob"),
@@ -195,7 +208,10 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
             frame,
             ids,
             names,
-            per_distinct(frame, "birth_date", {"_dob": _ymd(X.parse_date_expr("birth_date"))}),
+            per_distinct(frame, "birth_date", {"_dob": _ymd(X.parse_date_expr("birth_date"))}).with_columns(
+                # a birth date after the as-of date cannot be one (a mistyped year): no evidence
+                pl.when(pl.col("_dob") <= as_of.strftime("%Y%m%d")).then(pl.col("_dob")).alias("_dob")
+            ),
             per_distinct(frame, "gender", {"_gender": gender_expr(pl.col("gender"))}),
             per_distinct(frame, "phone", {"phone_n": X.normalise_phone_expr("phone")}),
             per_distinct(frame, "address", {"addr_n": address_expr(pl.col("address"))}),
@@ -214,8 +230,47 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         pl.col("id_n").str.slice(6).alias("id_bc"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
+    out = out.with_columns(row_addr_n=row_address(out))
+    out = out.with_columns(house_n=pl.coalesce("addr_n", "row_addr_n"))
     out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
     return out.with_columns(sound_keys([f"name_py{i}" for i in range(PINYIN_SLOTS)], "name_snd"))
+
+
+def row_address(std: pl.DataFrame) -> pl.Series:
+    """The address of the delivered row a record is named in, for records that carry no address,
+    ID number or birth date of their own (null for every other record).
+
+    A row can name several parties (`record_id` = `<row id>#<role>`, see the design's "Record
+    identity"): a death record names the deceased, with an address, and a family contact, with
+    a name and perhaps a phone; a birth certificate names the child, with the family's address,
+    and the parents. The row's address is the household the contact or parent was named in: not
+    their own address (they may live elsewhere), but the one place where the resolver can look
+    for a person of that name (`persons.person_config`, rule `unique_name_household`). When the
+    row's other parties give two different addresses (a marriage's husband and wife), the row
+    says nothing. Only the rows holding such a record are looked at.
+    """
+    bare = (
+        pl.col("addr_n").is_null() & pl.col("id_n").is_null() & pl.col("dob").is_null()
+        & pl.col("name_n").is_not_null() & pl.col("record_id").str.contains("#", literal=True)
+    )
+    row = pl.col("record_id").str.replace(r"#[^#]*$", "")
+    out = pl.repeat(None, std.height, dtype=pl.String, eager=True).alias("row_addr_n")
+    at = np.flatnonzero(std.select(bare).to_series().fill_null(False).to_numpy())
+    if len(at) == 0:
+        return out
+    wanted = std[at].select("source", row.alias("_row"), _at=pl.Series(at))
+    addresses = (
+        std.select("source", "record_id", "addr_n")
+        .filter(pl.col("source").is_in(wanted["source"].unique().implode()) & pl.col("addr_n").is_not_null())
+        .select("source", row.alias("_row"), "addr_n")
+        .join(wanted, on=["source", "_row"], how="semi")
+        .group_by("source", "_row")
+        .agg(pl.col("addr_n").unique().alias("_a"))
+        .filter(pl.col("_a").list.len() == 1)
+        .select("source", "_row", pl.col("_a").list.first().alias("row_addr_n"))
+    )
+    found = wanted.join(addresses, on=["source", "_row"])
+    return out.scatter(found["_at"], found["row_addr_n"]) if found.height else out
 
 
 # Sounds a listener cannot tell apart in many accents, and a clerk types either way: retroflex

@@ -37,7 +37,10 @@ def _ymd(iso: str | None) -> str | None:
 def test_id_numbers_follow_the_fixture() -> None:
     rows = cases("id_number")
     std = _persons(id_number=[c["raw"] for c in rows])
-    assert std["id_n"].to_list() == [c["normalised"] for c in rows]
+    # a number in floating-point notation (a spreadsheet's 3.71503E+17) is no identifier
+    floating = [c["normalised"] is not None and "E+" in c["normalised"].upper() for c in rows]
+    assert any(floating)
+    assert std["id_n"].to_list() == [None if f else c["normalised"] for c, f in zip(rows, floating, strict=True)]
     assert std["id_valid"].to_list() == [c["valid"] for c in rows]
     # with no delivered birth date or gender, a valid number supplies them
     assert std["dob"].to_list() == [_ymd(c["birth_date"]) if c["valid"] else None for c in rows]
@@ -47,7 +50,22 @@ def test_id_numbers_follow_the_fixture() -> None:
 def test_dates_follow_the_fixture() -> None:
     rows = cases("date")
     std = _persons(birth_date=[c["raw"] for c in rows])
-    assert std["dob"].to_list() == [_ymd(c["date"]) for c in rows]
+    # a parsed date after the as-of date is no birth date (a mistyped year): it is dropped
+    expected = [_ymd(c["date"]) if c["date"] is None or c["date"] <= FIXTURE_AS_OF.isoformat() else None for c in rows]
+    assert std["dob"].to_list() == expected
+    assert any(c["date"] and c["date"] > FIXTURE_AS_OF.isoformat() for c in rows)
+
+
+def test_a_birth_date_after_the_as_of_date_gives_way_to_the_id_number() -> None:
+    as_of = date(2026, 11, 1)
+    frame = pl.DataFrame(
+        {"source": ["f"] * 3, "record_id": ["0", "1", "2"], "name": ["张三"] * 3, "id_number": ["11010519491231002X", None, None],
+         "gender": [None] * 3, "birth_date": ["2062-06-01", "2026-06-01", "2062-06-01"], "phone": [None] * 3, "address": [None] * 3},
+    )
+    std = standardise_persons(frame, as_of=as_of)
+    # the valid ID number's birth date, not the impossible one; a plausible date is kept
+    assert std["dob"].to_list() == ["19491231", "20260601", None]
+    assert std["dob_given"].to_list() == [None, "20260601", None]
 
 
 def test_phones_follow_the_fixture() -> None:
@@ -124,3 +142,19 @@ def test_any_division_prefix_and_house_number_suffix_are_standardised() -> None:
     assert addr[6] == addr[7] == "振兴街道府前社区温陈路75号9号楼1单元403号"
     assert addr[8] == "王区村5号"  # a village named 王区 is not a district
     assert addr[9] == "温陈街道金牛湖社区湖滨路101号"
+
+
+def test_a_bare_name_takes_the_address_of_the_row_it_is_named_in_when_the_row_gives_one() -> None:
+    rows = {
+        "record_id": ["d1#self", "d1#family_contact", "m1#husband", "m1#wife", "m2#husband", "m2#wife", "u1#holder", "d2#family_contact"],
+        "name": ["韩秀英", "韩建军", "赵一", "钱二", "孙三", "李四", "周五", "吴六"],
+        "id_number": ["11010519491231002X", None, "11010519491231002X", None, "11010519491231002X", None, None, None],
+        "address": ["茌平区杜郎口镇韩庄村12号", None, "韩屯镇一村1号", "韩屯镇二村2号", "博平镇三村3号", None, "胡屯镇四村4号", None],
+    }
+    n = len(rows["name"])
+    frame = pl.DataFrame({"source": ["s"] * n, **rows, "gender": [None] * n, "birth_date": [None] * n, "phone": [None] * n}, schema_overrides={"id_number": pl.String, "address": pl.String})
+    std = standardise_persons(frame, as_of=date(2026, 11, 1))
+    # the contact gets the deceased's address; a wife whose husband gave one address gets it; a
+    # record with its own address keeps only its own; a row with no address gives none
+    assert std["row_addr_n"].to_list() == [None, "杜郎口镇韩庄村12号", None, None, None, "博平镇三村3号", None, None]
+    assert std["house_n"].to_list() == ["杜郎口镇韩庄村12号", "杜郎口镇韩庄村12号", "韩屯镇一村1号", "韩屯镇二村2号", "博平镇三村3号", "博平镇三村3号", "胡屯镇四村4号", None]

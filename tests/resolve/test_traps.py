@@ -299,6 +299,76 @@ def test_a_common_name_at_a_large_building_is_not_linked_on_name_and_building_al
     assert distinct("bdw1", "bdw2")
 
 
+_DEAD_HOME = "山东省聊城市茌平区杜郎口镇韩庄村12号"
+DEATH_CONTACTS = trap(
+    [
+        _register("dh1", "韩秀英", "37152319400606122", address=_DEAD_HOME),
+        _register("dh2", "韩建军", "37152319650909121", address=_DEAD_HOME),
+        # the cremation record: the deceased with her address, her son as the family contact
+        # (a name, no phone, no address of his own)
+        {"source": "cremation", "record_id": "dc1#self", "name": "韩秀英", "id_number": id18("37152319400606122"), "address": "茌平县杜郎口镇韩庄村12号"},
+        {"source": "cremation", "record_id": "dc1#family_contact", "name": "韓 建軍"},
+        # a second household where two people sound like the contact: no link
+        _register("dq1", "蒋立新", "37152319380303111", address="博平镇蒋庄村40号"),
+        _register("dq2", "蒋利新", "37152319620404112", address="博平镇蒋庄村40号"),
+        _register("dq3", "蒋丽欣", "37152319880505222", address="博平镇蒋庄村40号"),
+        {"source": "cremation", "record_id": "dc2#self", "name": "蒋立新", "id_number": id18("37152319380303111"), "address": "博平镇蒋庄村40号"},
+        {"source": "cremation", "record_id": "dc2#family_contact", "name": "蒋立鑫"},
+        # a contact named on a row without an address: nothing to look in
+        _register("dn1", "褚明远", "37152319550505131", address="韩屯镇褚楼村6号"),
+        {"source": "cremation", "record_id": "dc3#self", "name": "褚德福", "id_number": id18("37152319300101131")},
+        {"source": "cremation", "record_id": "dc3#family_contact", "name": "褚明远"},
+    ]
+)
+
+
+def test_a_family_contact_links_to_the_only_same_sounding_person_at_the_deceased_s_house() -> None:
+    assert same("dh2", "dc1#family_contact")
+    assert same("dh1", "dc1#self")
+    assert distinct("dh1", "dh2")
+    pairs = person_resolution().pairs.filter(pl.col("decision") == "match")
+    rule = pairs.filter(
+        pl.col("left_record_id").is_in(["dh2", "dc1#family_contact"]) & pl.col("right_record_id").is_in(["dh2", "dc1#family_contact"])
+    )["rule"].to_list()
+    assert rule == ["unique_name_household"]
+
+
+def test_a_family_contact_is_not_linked_when_two_people_at_the_house_sound_the_same() -> None:
+    assert distinct("dq2", "dq3", "dc2#family_contact")
+    assert distinct("dq1", "dc2#family_contact")
+
+
+def test_a_family_contact_on_a_row_without_an_address_is_not_linked_on_the_name_alone() -> None:
+    assert distinct("dn1", "dc3#family_contact")
+
+
+BIRTH_TYPO = trap(
+    [
+        _register("bt1", "冯浩然", "37152320260615131", birth_date="2026-06-15", address="冯官屯镇冯庄村77号"),
+        # the certificate's year mistyped into the future, its month kept
+        {"source": "birth_certificate", "record_id": "bt2#self", "name": "冯浩然", "birth_date": "2062-06-01",
+         "gender": "男", "address": "茌平区冯官屯镇冯庄村77号"},
+    ]
+)
+
+
+def test_a_birth_date_after_the_as_of_date_does_not_keep_a_certificate_apart() -> None:
+    assert same("bt1", "bt2#self")
+
+
+FLOATING_IDS = trap(
+    [
+        # an allowance list kept in a spreadsheet that turned every ID number into 3.72524E+17
+        {"source": "allowance", "record_id": f"fl{i}", "name": "李亮", "id_number": "3.72524E+17", "phone": f"1383518{i:04d}"}
+        for i in range(4)
+    ]
+)
+
+
+def test_id_numbers_a_spreadsheet_turned_into_floating_point_join_nobody() -> None:
+    assert distinct("fl0", "fl1", "fl2", "fl3")
+
+
 def test_every_record_gets_exactly_one_entity() -> None:
     xref = person_xref()
     assert xref.select("source", "record_id").is_duplicated().sum() == 0
