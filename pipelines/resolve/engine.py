@@ -431,7 +431,9 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     # record's key and content.
     # One chunk per column: selections from a frame whose columns are chunked differently
     # copy every time (a frame built by joins and concatenations often is).
-    frame = records.rechunk().with_columns(
+    # Only the columns resolution reads (not the raw text beside the standard forms).
+    keep = set(resolution_columns(config))
+    frame = records.select([c for c in records.columns if c in keep]).rechunk().with_columns(
         pl.struct(["source", "record_id", *config.comparison_columns()]).hash(seed=3).alias("_h"),
     )
     rep = _collapse(frame, config)
@@ -546,6 +548,33 @@ def partition_count(records: int, config: ResolverConfig) -> int:
     `partition_records` (the config's, else the settings' `[resolve] partition_records`)."""
     size = config.partition_records or settings_partition_records()
     return max(1, -(-records // max(1, size)))
+
+
+def standardise_in_batches(
+    standardise: Callable[[pl.DataFrame, Any], pl.DataFrame], records: pl.DataFrame, as_of: Any, config: ResolverConfig
+) -> pl.DataFrame:
+    """`standardise(records, as_of)` a partition's worth of rows (`partition_records`) at a time.
+
+    Standardising works value by value (a record's standard form depends on that record
+    alone), so batches change nothing; but its temporaries (pinyin tables, regex results, the
+    raw and standard text side by side) are several times the size of its input, and at county
+    scale they, not the pairs, set the resolver's peak memory.
+    """
+    size = config.partition_records or settings_partition_records()
+    if records.height <= size:
+        return standardise(records, as_of)
+    parts = [standardise(records.slice(start, size), as_of).rechunk() for start in range(0, records.height, size)]
+    return pl.concat(parts, rechunk=True)
+
+
+def resolution_columns(config: ResolverConfig) -> list[str]:
+    """The columns `resolve` reads: the record key, every compared and blocking column."""
+    cols = ["source", "record_id", *config.comparison_columns()]
+    for rule in config.blocking:
+        cols.extend(rule.columns)
+    if config.collapse_on:
+        cols.append(config.collapse_on)
+    return list(dict.fromkeys(cols))
 
 
 def settings_partition_records() -> int:
