@@ -439,6 +439,8 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     rep = _collapse(frame, config)
     reps = np.flatnonzero(rep == np.arange(n))
     distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    # from here on every record is needed only by its key (the copies' audit, the labels)
+    frame = frame.select("source", "record_id")
     collapse_s = time.perf_counter() - clock
     core_labels, audit, stats, model, cols = (core_fn or _resolve_core)(distinct, config)
     stats["collapse_s"] = round(collapse_s, 3)
@@ -563,7 +565,8 @@ def standardise_in_batches(
     size = config.partition_records or settings_partition_records()
     if records.height <= size:
         return standardise(records, as_of)
-    parts = [standardise(records.slice(start, size), as_of).rechunk() for start in range(0, records.height, size)]
+    parts = [standardise(records.slice(start, size), as_of) for start in range(0, records.height, size)]
+    # one contiguous frame, so that `resolve` selects its columns without copying them
     return pl.concat(parts, rechunk=True)
 
 
