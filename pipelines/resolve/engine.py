@@ -23,6 +23,13 @@ Scale: identical records carrying an identifier (monthly payment rolls repeat a 
 times a year) are resolved once; blocking is sort-based on 64-bit key hashes; comparisons work
 on integer-coded columns and score each distinct pair of values once; EM runs on the distinct
 comparison patterns. Time grows with records and candidate pairs, both close to linear.
+
+Memory: records are standardised, and candidate pairs formed, compared, scored and decided, one
+partition at a time (`[resolve] partition_records`): a block belongs to the partition its key's
+hash falls in, so each partition's blocks are complete; the pairs of all partitions are gathered
+as packed 64-bit integers and made distinct once. The model is fitted once on every pair (EM
+counts distinct patterns, so `pipelines.spark.resolve` fits the same model from pattern counts
+gathered from its executors). Results do not depend on the number of partitions.
 """
 
 from __future__ import annotations

@@ -142,7 +142,6 @@ def resolve_on_spark(spark: SparkSession, records: DataFrame, kind: Kind, as_of:
     core = _SparkCore(spark, kind, config)
     resolution = resolve(std, config, core_fn=core)
     resolution.keys = keys_fn(std)
-    resolution.stats["engine"] = "spark"  # type: ignore[assignment]
     return resolution
 
 
