@@ -562,19 +562,34 @@ def partition_count(records: int, config: ResolverConfig) -> int:
 def standardise_in_batches(
     standardise: Callable[[pl.DataFrame, Any], pl.DataFrame], records: pl.DataFrame, as_of: Any, config: ResolverConfig
 ) -> pl.DataFrame:
-    """`standardise(records, as_of)` a partition's worth of rows (`partition_records`) at a time.
+    """`standardise(records, as_of)`, each distinct record content once, a partition's worth
+    (`partition_records`) of distinct contents at a time.
 
-    Standardising works value by value (a record's standard form depends on that record
-    alone), so batches change nothing; but its temporaries (pinyin tables, regex results, the
-    raw and standard text side by side) are several times the size of its input, and at county
-    scale they, not the pairs, set the resolver's peak memory.
+    Standardising works record by record (a record's standard form depends on its own values
+    alone), so neither batches nor repeats change the result; but its temporaries (pinyin
+    tables, regex results, raw and standard text side by side) are several times the size of
+    its input, and at county scale they, not the pairs, set the resolver's peak memory.
+    Departments repeat records (a payment roll lists a person every month), so standardising
+    each distinct content (all columns but `record_id`) once also saves time.
     """
     size = config.partition_records or settings_partition_records()
-    if records.height <= size:
+    content = [c for c in records.columns if c != "record_id"]
+    if records.height == 0 or "record_id" not in records.columns or not content:
         return standardise(records, as_of)
-    parts = [standardise(records.slice(start, size), as_of) for start in range(0, records.height, size)]
+    keyed = records.with_columns(pl.struct(content).hash(seed=13).alias("_content"))
+    distinct = keyed.unique("_content", keep="first", maintain_order=True)
+    if distinct.height == records.height and records.height <= size:
+        return standardise(records, as_of)
+    parts = []
+    for start in range(0, distinct.height, size):
+        batch = distinct.slice(start, size)
+        parts.append(standardise(batch.drop("_content"), as_of).with_columns(batch["_content"]))
+    std = pl.concat(parts, rechunk=True)
+    del parts, distinct
+    order = std.columns
+    out = keyed.select("_content", "record_id").join(std.drop("record_id"), on="_content", how="left", maintain_order="left")
     # one contiguous frame, so that `resolve` selects its columns without copying them
-    return pl.concat(parts, rechunk=True)
+    return out.select([c for c in order if c != "_content"]).rechunk()
 
 
 def resolution_columns(config: ResolverConfig) -> list[str]:
