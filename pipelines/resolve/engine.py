@@ -584,7 +584,7 @@ def standardise_in_batches(
     for start in range(0, distinct.height, size):
         batch = distinct.slice(start, size)
         parts.append(standardise(batch.drop("_content"), as_of).with_columns(batch["_content"]))
-    std = pl.concat(parts, rechunk=True)
+    std = pl.concat(parts, rechunk=False)  # the join below writes the one contiguous copy
     del parts, distinct
     order = std.columns
     out = keyed.select("_content", "record_id").join(std.drop("record_id"), on="_content", how="left", maintain_order="left")
