@@ -408,14 +408,14 @@ def ours_worker(spec: dict) -> dict:
     from pipelines.resolve.engine import resolve, standardise_in_batches
     from pipelines.resolve.orgs import org_config
     from pipelines.resolve.persons import person_config
-    from pipelines.resolve.standardise import standardise_orgs, standardise_persons
+    from pipelines.resolve.standardise import standardise_orgs, standardise_person_rows, with_row_addresses
 
     records = pl.read_parquet(spec["input"])
     clock = time.perf_counter()
     kind = spec["kind"]
     if kind == "persons":
         config = person_config()
-        std = standardise_in_batches(standardise_persons, records, None, config)
+        std = with_row_addresses(standardise_in_batches(standardise_person_rows, records, None, config))
     elif kind == "orgs":
         config = org_config()
         std = standardise_in_batches(standardise_orgs, records, None, config)

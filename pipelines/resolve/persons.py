@@ -25,7 +25,7 @@ from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, Na
 from pipelines.resolve.engine import KeepApart, ResolverConfig, UniqueEvidence, resolve
 from pipelines.resolve.engine import standardise_in_batches
 from pipelines.resolve.model import Resolution
-from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_persons
+from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_person_rows, with_row_addresses
 
 PINYIN = tuple(f"name_py{i}" for i in range(PINYIN_SLOTS))
 SOUND = tuple(f"name_snd{i}" for i in range(PINYIN_SLOTS))
@@ -128,7 +128,8 @@ def person_keys(std: pl.DataFrame) -> pl.DataFrame:
 def resolve_person_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Standardise raw person records and resolve them (see module docstring)."""
     config = person_config()
-    std = standardise_in_batches(standardise_persons, records, as_of, config)
+    # record by record in batches, then the row addresses across each delivered row's records
+    std = with_row_addresses(standardise_in_batches(standardise_person_rows, records, as_of, config))
     resolution = resolve(std, config)
     resolution.keys = person_keys(std)
     return resolution

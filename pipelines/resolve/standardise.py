@@ -188,7 +188,25 @@ def _as_of() -> date:
 
 
 def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
-    """Raw person records (all text) -> records with the derived comparison columns."""
+    """Raw person records (all text) -> records with the derived comparison columns.
+
+    The whole frame at once: `standardise_person_rows` record by record, then
+    `with_row_addresses`, which looks across the records of one delivered row.
+    """
+    return with_row_addresses(standardise_person_rows(records, as_of))
+
+
+def with_row_addresses(std: pl.DataFrame) -> pl.DataFrame:
+    """`row_addr_n` and `house_n` of standardised person records (`row_address`). Run on all
+    the records together: a row's parties must be in one frame, so batched or per-partition
+    standardising (`standardise_person_rows`) adds them afterwards."""
+    out = std.with_columns(row_addr_n=row_address(std))
+    return out.with_columns(house_n=pl.coalesce("addr_n", "row_addr_n"))
+
+
+def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
+    """The comparison columns each record gives by itself (its own values alone, so batches and
+    repeats do not change them); everything of `standardise_persons` but the row addresses."""
     as_of = as_of or _as_of()
     frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
     names = per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")})
@@ -230,8 +248,6 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
         pl.col("id_n").str.slice(6).alias("id_bc"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
-    out = out.with_columns(row_addr_n=row_address(out))
-    out = out.with_columns(house_n=pl.coalesce("addr_n", "row_addr_n"))
     out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
     return out.with_columns(sound_keys([f"name_py{i}" for i in range(PINYIN_SLOTS)], "name_snd"))
 

@@ -66,19 +66,21 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 
-def _kind(kind: Kind) -> tuple[ResolverConfig, Any, Any]:
-    """(config, standardiser, keys function) of a kind (imported here so workers build their
-    own: nothing but the kind's name is shipped to them)."""
+def _kind(kind: Kind) -> tuple[ResolverConfig, Any, Any, Any]:
+    """(config, record-by-record standardiser, keys function, whole-frame finisher) of a kind
+    (imported here so workers build their own: nothing but the kind's name is shipped to them).
+    The finisher runs on the driver over all standardised records: it looks across the records
+    of one delivered row, which a partition may split."""
     if kind == "persons":
         from pipelines.resolve.persons import person_config, person_keys
-        from pipelines.resolve.standardise import standardise_persons
+        from pipelines.resolve.standardise import standardise_person_rows, with_row_addresses
 
-        return person_config(), standardise_persons, person_keys
+        return person_config(), standardise_person_rows, person_keys, with_row_addresses
     if kind == "orgs":
         from pipelines.resolve.orgs import org_config, org_keys
         from pipelines.resolve.standardise import standardise_orgs
 
-        return org_config(), standardise_orgs, org_keys
+        return org_config(), standardise_orgs, org_keys, lambda std: std
     raise ValueError(f"resolve on Spark: kind must be persons or orgs, not {kind!r}")
 
 
@@ -116,7 +118,7 @@ def resolve_on_spark(spark: SparkSession, records: DataFrame, kind: Kind, as_of:
     """
     from pyspark.sql import functions as F
 
-    config, standardise, keys_fn = _kind(kind)
+    config, standardise, keys_fn, finish = _kind(kind)
     missing = [c for c in input_columns(kind) if c not in records.columns]
     if missing:
         from pipelines.resolve.api import ResolveInputError
@@ -128,7 +130,7 @@ def resolve_on_spark(spark: SparkSession, records: DataFrame, kind: Kind, as_of:
     std_arrow_schema = _arrow_schema(std_spark_schema)
 
     def standardise_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        _, fn, _ = _kind(kind)
+        _, fn, _, _ = _kind(kind)
         for batch in batches:
             frame = pl.from_arrow(pa.Table.from_batches([batch]))
             assert isinstance(frame, pl.DataFrame)
@@ -139,6 +141,7 @@ def resolve_on_spark(spark: SparkSession, records: DataFrame, kind: Kind, as_of:
     assert isinstance(std, pl.DataFrame)
     if std.height == 0:
         std = pl.DataFrame(schema=standardise(empty, as_of).schema)
+    std = finish(std)
     core = _SparkCore(spark, kind, config)
     resolution = resolve(std, config, core_fn=core)
     resolution.keys = keys_fn(std)

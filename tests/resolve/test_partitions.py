@@ -19,7 +19,12 @@ from pipelines.resolve.engine import partition_count, resolve, standardise_in_ba
 from pipelines.resolve.fellegi_sunter import fit_em, patterns
 from pipelines.resolve.orgs import org_config
 from pipelines.resolve.persons import person_config
-from pipelines.resolve.standardise import standardise_orgs, standardise_persons
+from pipelines.resolve.standardise import (
+    standardise_orgs,
+    standardise_person_rows,
+    standardise_persons,
+    with_row_addresses,
+)
 from tests.resolve.conftest import background_persons, frame, id18
 
 AS_OF = date(2026, 11, 1)
@@ -123,9 +128,27 @@ def test_partition_count_follows_the_setting() -> None:
 
 
 def test_standardising_distinct_contents_in_batches_equals_standardising_all() -> None:
-    """Repeated records (a payment roll) are standardised once; batches change nothing."""
-    records = pl.concat([background_persons(60), _traps()])
+    """Repeated records (a payment roll) are standardised once; batches change nothing, the row
+    addresses of bare names included (they look across a delivered row's records, which batches
+    split, so they are added over the whole frame afterwards)."""
+    records = pl.concat([background_persons(60), _traps(), _death_rows()], how="diagonal_relaxed")
     repeated = pl.concat([records, records.with_columns(pl.col("record_id") + "-copy")]).sample(fraction=1.0, shuffle=True, seed=5)
     config = dataclasses.replace(person_config(), partition_records=50)
-    batched = standardise_in_batches(standardise_persons, repeated, AS_OF, config)
-    assert batched.equals(standardise_persons(repeated, AS_OF))
+    batched = with_row_addresses(standardise_in_batches(standardise_person_rows, repeated, AS_OF, config))
+    whole = standardise_persons(repeated, AS_OF)
+    assert batched.equals(whole)
+    contacts = whole.filter(pl.col("record_id").str.contains("#contact"))
+    assert contacts.height == 2 * 3
+    # every contact, in whichever batch its deceased fell, has the deceased's address
+    assert contacts["row_addr_n"].null_count() == 0
+
+
+def _death_rows() -> pl.DataFrame:
+    """Death records naming a family contact by name alone (`<row id>#<role>` record ids)."""
+    rows = []
+    for i in range(3):
+        rows.append({"source": "weijian", "record_id": f"d{i}#deceased", "name": f"赵{'一二三'[i]}",
+                     "id_number": id18(f"37152319500101{i:03d}"), "birth_date": "1950-01-01",
+                     "address": f"菜屯镇赵庄村{i + 1}号"})
+        rows.append({"source": "weijian", "record_id": f"d{i}#contact", "name": f"赵{'四五六'[i]}"})
+    return frame(rows)
