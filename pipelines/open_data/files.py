@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def _round(coordinates: Any) -> Any:
-    if isinstance(coordinates, (int, float)):
+    if isinstance(coordinates, (int, float, Decimal)):
         return round(float(coordinates), COORDINATE_DECIMALS)
     return [_round(c) for c in coordinates]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
@@ -67,16 +68,20 @@ def listing_frame(catalog: Catalog, released: Mapping[str, dict[str, Any]], lice
 
 
 def _stable_zip(content: bytes, as_of: date) -> bytes:
-    """The workbook's zip with every entry dated the as-of date (openpyxl stamps the clock), so
-    a rerun writes the same bytes."""
+    """The workbook's zip with every entry dated the as-of date and its `modified` property the
+    as-of date (openpyxl stamps the clock on both when it saves), so a rerun writes the same bytes."""
     source = zipfile.ZipFile(io.BytesIO(content))
+    stamp = f"{as_of.isoformat()}T00:00:00Z".encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             stable = zipfile.ZipInfo(info.filename, date_time=(as_of.year, as_of.month, as_of.day, 0, 0, 0))
             stable.compress_type = zipfile.ZIP_DEFLATED
             stable.external_attr = info.external_attr
-            target.writestr(stable, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
+            target.writestr(stable, data)
     return out.getvalue()
 
 
