@@ -103,6 +103,7 @@ def publish_open_data(
     candidates: list[Candidate] = []
     keep: set[str] = set()
     problems: list[str] = []
+    checked: dict[str, OpenDataset] = {}
     names: frozenset[str] | None = None
 
     def row(ds: OpenDataset, action: str, reason: str = "", **kw: Any) -> releases.ReleaseRow:
@@ -128,6 +129,7 @@ def publish_open_data(
             rows.append(row(ds, "refused", reason))
             continue
         frame = _prepare(ds, con.execute(f"select * from {ds.table}").pl())
+        checked[ds.id] = ds
         found = structural_problems(ds, frame)
         if found:
             problems += found
@@ -143,9 +145,10 @@ def publish_open_data(
 
     if problems:
         refused = {p.split(":")[0].split(" ")[0] for p in problems}
-        for candidate in candidates:
-            if candidate.dataset.id in refused:
-                rows.append(row(candidate.dataset, "refused", "release checks failed"))
+        for dataset_id, ds in sorted(checked.items()):
+            if dataset_id in refused:
+                failed = [p for p in problems if p.split(":")[0].split(" ")[0] == dataset_id]
+                rows.append(row(ds, "refused", f"release checks failed: {failed[0]}"[:500]))
         releases.record(con, run_id, settings.as_of, rows)
         raise OpenDataRefused(problems)
 

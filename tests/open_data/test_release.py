@@ -168,6 +168,8 @@ def test_a_personal_column_by_sensitivity_and_record_level_person_data_are_refus
     message = str(raised.value)
     assert "record-level data about natural persons is not opened" in message and dataset_id("place") in message
     assert "column 统一社会信用代码 (uscc) is sensitive data and not a publicity field" in message
+    refused = project.execute("select dataset_id, action from catalog.open_releases order by 1")
+    assert refused == [(dataset_id("place"), "refused"), (dataset_id("firm"), "refused")]
 
 
 def test_a_library_whose_gate_is_closed_keeps_what_was_published(project, dataset_id, monkeypatch) -> None:
