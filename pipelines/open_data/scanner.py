@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import polars as pl
 
 from pipelines.standards.credit_code import is_valid_credit_code
@@ -280,12 +281,9 @@ def scan_frame(
     return hits
 
 
-def resident_names(con: object, exclude: Iterable[str] = ()) -> frozenset[str]:
-    """Residents' names from the population library (lib_population.person), minus words that are
-    also names of places or organisations in the release (a village called 王庄 is not a person)."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
+def resident_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Residents' names from the population library (lib_population.person), minus the names of
+    places the spatial library knows (a village called 王庄 is not a person)."""
     from pipelines.warehouse import table_exists
 
     if not table_exists(con, "lib_population.person"):
@@ -294,4 +292,11 @@ def resident_names(con: object, exclude: Iterable[str] = ()) -> frozenset[str]:
         "select distinct trim(name) from lib_population.person where name is not null and length(trim(name)) >= 2"
     ).fetchall()
     names = {n for (n,) in rows if n and _HAN_NAME.match(n)}
-    return frozenset(names - set(exclude))
+    places: set[str] = set()
+    if table_exists(con, "lib_spatial.division"):
+        places |= {n for (n,) in con.execute("select distinct division_name from lib_spatial.division").fetchall() if n}
+    if table_exists(con, "lib_spatial.standard_address"):
+        places |= {n for (n,) in con.execute(
+            "select distinct village_name from lib_spatial.standard_address union select distinct road "
+            "from lib_spatial.standard_address").fetchall() if n}
+    return frozenset(names - places)

@@ -143,3 +143,15 @@ def test_integer_columns_are_scanned_too() -> None:
     frame = pl.DataFrame({"count": [12, 40], "tel": [13812345678, 13912345678]})
     hits = scan_frame("ds", frame, {}, AS_OF)
     assert [(h.column, h.row) for h in hits] == [("tel", 1), ("tel", 2)]
+
+
+def test_residents_names_come_from_the_population_library_minus_place_names() -> None:
+    import duckdb
+
+    from pipelines.open_data.scanner import resident_names
+
+    con = duckdb.connect()
+    con.execute("create schema lib_population; create schema lib_spatial")
+    con.execute("create table lib_population.person as select * from (values ('张伟'), ('王庄'), ('A'), (null)) t(name)")
+    con.execute("create table lib_spatial.division as select '王庄' as division_name")
+    assert resident_names(con) == frozenset({"张伟"})
