@@ -7,8 +7,9 @@ select
     max(township_code)::varchar as township_code,
     max(township_name)::varchar as township_name,
     count(*)::bigint as standard_addresses,
-    round(avg(lon), 6)::double as lon,
-    round(avg(lat), 6)::double as lat
+    -- exact decimal sums: a double sum's order varies between threads, and so would its last digit
+    round(avg(lon::decimal(18, 9)), 6)::double as lon,
+    round(avg(lat::decimal(18, 9)), 6)::double as lat
 from {{ ref('standard_address') }}
 where village_code is not null
 group by village_code
