@@ -194,6 +194,9 @@ class Settings(BaseSettings):
     open_min_count: int = Field(
         5, ge=1, description="open data: counts from 1 to this minus 1 are suppressed (small cells identify people)"
     )
+    open_licence: str = Field(
+        "CC BY 4.0", description="open data: the licence every open dataset is released under (named in each)"
+    )
     check_workers: int = Field(
         2, ge=1, le=64, description="processes validating check suites side by side (1: in the stage's own process)"
     )

@@ -36,7 +36,7 @@ def warehouse_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
         """
         select table_schema || '.' || table_name, column_name
         from information_schema.columns
-        where (table_schema = 'raw' and table_name like '%\\_\\_%' escape '\\') or table_schema like 'lib\\_%' escape '\\'
+        where (table_schema = 'raw' and table_name like '%\\_\\_%' escape '\\') or table_schema like 'lib\\_%' escape '\\' or table_schema = 'open_data'
         order by table_schema, table_name, ordinal_position
         """
     ).fetchall()

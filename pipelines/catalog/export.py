@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,20 @@ def write_workbook(catalog: Catalog, folder: Path, as_of: date, run_id: str | No
     return target
 
 
-def dcat(catalog: Catalog, as_of: date, county: str, run_id: str | None = None) -> dict[str, Any]:
+def dcat(
+    catalog: Catalog,
+    as_of: date,
+    county: str,
+    run_id: str | None = None,
+    distributions: Mapping[str, list[dict[str, Any]]] | None = None,
+    licence: str | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
     """The catalog as DCAT-AP JSON-LD; each dataset keeps the national template's fields under
-    `cn:` (their template names), so nothing of the national catalog is lost in translation."""
+    `cn:` (their template names), so nothing of the national catalog is lost in translation.
+
+    The open-data release (pipelines.open_data) passes the files it published as each dataset's
+    `distributions` (by 信息资源代码), the `licence` they are under, and its catalog's `title`."""
     items = catalog.items.partition_by("信息资源代码", as_dict=True)
     datasets = []
     for row in catalog.resources.iter_rows(named=True):
@@ -121,6 +133,10 @@ def dcat(catalog: Catalog, as_of: date, county: str, run_id: str | None = None) 
             }],
             "cn:national": national,
         })
+        if distributions and code in distributions:
+            datasets[-1]["dcat:distribution"] = distributions[code]
+        if licence:
+            datasets[-1]["dct:license"] = licence
     return {
         "@context": {
             "dcat": "http://www.w3.org/ns/dcat#",
@@ -130,7 +146,7 @@ def dcat(catalog: Catalog, as_of: date, county: str, run_id: str | None = None) 
             "cn": "urn:govdata:catalog-template-2017#",
         },
         "@type": "dcat:Catalog",
-        "dct:title": {"@language": "zh", "@value": f"{county}政务信息资源目录"},
+        "dct:title": {"@language": "zh", "@value": title or f"{county}政务信息资源目录"},
         "dct:issued": {"@type": "xsd:date", "@value": as_of.isoformat()},
         "cn:run_id": run_id,
         "dcat:dataset": datasets,

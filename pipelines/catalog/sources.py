@@ -8,7 +8,7 @@ The specs here hold what those sources say, unvalidated (a mart's YAML can say a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from pipelines.contracts.schema import Column, ColumnType, Sensitivity
 from pipelines.settings import PROJECT_ROOT
 
 MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
+OPEN_DATA_SCHEMA = "open_data"  # the open datasets' dbt models (models/open_data/, beside marts/)
 
 
 @dataclass(frozen=True)
@@ -227,10 +228,27 @@ def mart_specs(marts: Path = MARTS) -> list[ResourceSpec]:
     return specs
 
 
+def open_data_specs(folder: Path) -> list[ResourceSpec]:
+    """Every open dataset of `models/open_data/_open_data__models.yml` (schema open_data): a
+    catalog resource of its own, declared like a mart."""
+    specs = []
+    for path in sorted(folder.glob("_*__models.yml")):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            reason = " ".join(str(exc).split())
+            raise CatalogError([f"{path}: not valid YAML, its resources cannot be catalogued: {reason}"]) from None
+        for model in document.get("models") or []:
+            spec = mart_spec(path, model)
+            specs.append(replace(spec, table=f"{OPEN_DATA_SCHEMA}.{model['name']}"))
+    return specs
+
+
 def all_specs(contracts: Iterable[SourceContract] | None = None, marts: Path = MARTS) -> list[ResourceSpec]:
-    """Every resource: the marts, then the department source tables, in a stable order."""
+    """Every resource: the marts, the open datasets (beside the marts), then the department
+    source tables, in a stable order."""
     chosen = all_contracts() if contracts is None else tuple(contracts)
-    return [*mart_specs(marts), *(contract_spec(c) for c in chosen)]
+    return [*mart_specs(marts), *open_data_specs(marts.parent / OPEN_DATA_SCHEMA), *(contract_spec(c) for c in chosen)]
 
 
 def department_names(contracts: Iterable[SourceContract] | None = None) -> dict[str, str]:

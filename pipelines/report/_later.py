@@ -96,7 +96,62 @@ def catalog_section(con: duckdb.DuckDBPyConnection, context: RunContext) -> dict
     }
 
 
+# What the release checks before anything is published (pipelines/open_data/stage.py, scanner.py);
+# shown with each report so auditors see what "nothing personal" was tested against.
+OPEN_DATA_CHECKS = (
+    "身份证号（18位，不论校验位；15位旧号） citizen ID numbers, 18 characters whatever their checksum, and legacy 15-digit ones",
+    "手机号和固定电话（含 +86、空格、连字符等写法） mobiles and landlines in any spelling",
+    "银行卡号（Luhn 校验） bank card numbers (Luhn)",
+    "车牌号 vehicle plates",
+    "电子邮箱 e-mail addresses",
+    "居民姓名（法定代表人、经营者、负责人等公示字段除外） residents' names outside the publicity fields",
+    "自然人个体记录一律不开放 record-level data about natural persons refused",
+    "小数抑制及二次抑制 small cells suppressed, with secondary suppression against subtraction",
+    "公式注入防护 formula-like cells neutralised",
+)
+ACTION_LABELS = {
+    "released": "已发布 released",
+    "withdrawn": "已撤回 withdrawn",
+    "refused": "拒绝发布 refused",
+    "skipped": "未构建 skipped",
+}
+
+
 def open_data_section(con: duckdb.DuckDBPyConnection, context: RunContext) -> dict[str, Any]:
-    """开放数据 Open data: what was released (the open data issue fills this section)."""
-    (n,) = con.execute("select count(*) from catalog.open_releases").fetchone()  # type: ignore[misc]
-    return {"tables": [{"table": "catalog.open_releases", "rows": int(n)}]}
+    """开放数据 Open data: what the release of this run published (datasets, rows, suppressed
+    cells, files with their hashes), withdrew or refused, and what every cell was checked for.
+
+    The release is the one of the publish stage in force at this run (its chain run id names the
+    rows of catalog.open_releases); a run whose publish did not release shows its latest release
+    before it, named as such.
+    """
+    publish = context.in_force("publish")
+    chain = publish.chain_run_id if publish else context.run_id
+    (exists,) = con.execute(  # type: ignore[misc]
+        "select count(*) from catalog.open_releases where run_id = ?", [chain]).fetchone()
+    if not exists:
+        row = con.execute("select run_id from catalog.open_releases order by as_of desc, run_id desc limit 1").fetchone()
+        chain = row[0] if row else chain
+    rows = rows_as_dicts(con.execute(
+        """
+        select dataset_id, resource_code, title, theme, action, reason, rows, suppressed_cells,
+               len(files) as files, list_sum([f.bytes for f in files]) as bytes,
+               [f.file || ' ' || f.sha256 for f in files if f.file = 'data.csv'][1] as csv_sha256
+        from catalog.open_releases where run_id = ?
+        order by action <> 'released', resource_code, dataset_id
+        """, [chain]))
+    for r in rows:
+        r["action_label"] = ACTION_LABELS.get(r["action"], r["action"])
+    released = [r for r in rows if r["action"] == "released"]
+    return {
+        "release_run": chain,
+        "datasets": rows,
+        "released": len(released),
+        "rows": sum(int(r["rows"] or 0) for r in released),
+        "suppressed_cells": sum(int(r["suppressed_cells"] or 0) for r in released),
+        "withdrawn": sum(1 for r in rows if r["action"] == "withdrawn"),
+        "refused": sum(1 for r in rows if r["action"] == "refused"),
+        "checks": list(OPEN_DATA_CHECKS),
+        "min_count": context.settings.open_min_count,
+        "licence": context.settings.open_licence,
+    }

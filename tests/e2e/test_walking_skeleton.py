@@ -26,6 +26,7 @@ AUDIT_TABLES = {
     "catalog.share_requests",  # decisions per run id
     "catalog.share_log",  # append-only, hash-chained
     "meta.stage_inputs",  # each stage's attempts with their input fingerprints (pipelines.unchanged)
+    "catalog.open_releases",  # what each run released, per run id
 }
 AUDIT_SCHEMAS = {"dq"}
 
@@ -57,6 +58,14 @@ def _table_checksums(path: Path) -> dict[str, tuple[int, str]]:
             ).fetchone()  # type: ignore[misc]
             sums[name] = (count, digest)
     return sums
+
+
+def _file_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under `folder` (the open data release)."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +108,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         shown: list[str] = []
         outcome = run_all(settings, progress=shown.append)
         first = _table_checksums(settings.warehouse_path)
+        open_first = _file_digests(settings.open_path)
         # the second run does every stage again (so it shows they rerun identically) ...
         os.environ["GOVDATA_SKIP_UNCHANGED"] = "false"
         try:
@@ -106,12 +116,14 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         finally:
             os.environ.pop("GOVDATA_SKIP_UNCHANGED", None)
         second = _table_checksums(settings.warehouse_path)
+        open_second = _file_digests(settings.open_path)
         # ... the third, with nothing new delivered, skips what did not change (pipelines.unchanged)
         run_all(settings, progress=lambda _: None)
         third = _table_checksums(settings.warehouse_path)
         assert not settings.truth_path.exists()
         yield {"settings": settings, "truth": truth, "first": first, "second": second,
-               "outcome": outcome, "shown": shown, "third": third}
+               "outcome": outcome, "shown": shown, "third": third,
+               "open_first": open_first, "open_second": open_second}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -188,15 +200,21 @@ def test_second_run_leaves_every_non_audit_table_identical(pipeline_run: dict) -
     assert first["lib_population.person"][0] > 0
 
 
+POPULATION_DATASET = "204007-00001"  # 主题信息资源/开放数据/人口, sequence 1
+
+
 def test_open_data_and_report_are_written(pipeline_run: dict) -> None:
     settings = pipeline_run["settings"]
-    open_csv = settings.open_path / "population_by_township.csv"
-    assert open_csv.exists()
-    frame = pl.read_csv(open_csv)
-    assert set(frame["township_code"].cast(pl.String)) == {t.code for t in settings.county.townships}
-    assert frame["population"].sum() > 0
+    folder = settings.open_path / POPULATION_DATASET
+    assert {p.name for p in folder.iterdir()} >= {"data.csv", "data.parquet", "dictionary.csv", "metadata.json"}
+    frame = pl.read_parquet(folder / "data.parquet")
+    townships = frame.filter(~pl.col("is_total"))
+    assert set(townships["township_code"]) == {t.code for t in settings.county.townships}
+    assert townships["population"].sum() > 0
     # an aggregate: no personal columns at all
     assert not {"name", "id_number", "phone", "address"} & set(frame.columns)
+    assert (folder / "data.csv").read_bytes().startswith("\ufeff乡镇（街道）代码,".encode())
+    assert (settings.open_path / "开放清单.xlsx").exists() and (settings.open_path / "catalog.json").exists()
     # the auditors' report of each chain run, `latest` pointing at the second one
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         chains = [r for (r,) in con.execute(
@@ -210,6 +228,56 @@ def test_open_data_and_report_are_written(pipeline_run: dict) -> None:
     assert latest.is_symlink() and latest.resolve() == (settings.reports_path / chains[-1]).resolve()
     page = (latest / "index.html").read_text(encoding="utf-8")
     assert "核对 Reconciliation" in page and chains[-1] in page
+
+
+def test_the_open_data_release_is_byte_identical_on_rerun_and_recorded(pipeline_run: dict) -> None:
+    settings = pipeline_run["settings"]
+    assert pipeline_run["open_first"] == pipeline_run["open_second"]
+    released = {ident for ident in pipeline_run["open_first"] if ident.endswith("/metadata.json")}
+    assert len(released) >= 10  # every open dataset of the plan's fields
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        runs = con.execute("select run_id, count(*) filter (where action = 'released') from catalog.open_releases "
+                           "group by 1 order by 1").fetchall()
+    # three chains (the third skips the unchanged stages but publishes again), each released all
+    assert len(runs) == 3 and {n for _, n in runs} == {len(released)}
+
+
+def test_open_geojson_is_valid_and_inside_the_county(pipeline_run: dict) -> None:
+    """The township boundaries and the village points: RFC 7946 FeatureCollections in WGS 84,
+    coordinates of at most 6 decimals, every village inside the townships' extent."""
+    import json
+
+    settings = pipeline_run["settings"]
+    shapes = [json.loads(p.read_text("utf-8")) for p in sorted(settings.open_path.glob("*/data.geojson"))]
+    assert len(shapes) >= 2
+
+    def points(geometry: dict) -> list[list[float]]:
+        coords, out = geometry["coordinates"], []
+        stack = [coords]
+        while stack:
+            item = stack.pop()
+            if item and isinstance(item[0], (int, float)):
+                out.append(item)
+            else:
+                stack.extend(item)
+        return out
+
+    kinds, extent = {}, None
+    for shape in shapes:
+        assert shape["type"] == "FeatureCollection" and shape["features"]
+        for feature in shape["features"]:
+            assert feature["type"] == "Feature" and isinstance(feature["properties"], dict)
+            if feature["geometry"] is None:
+                continue
+            kinds.setdefault(feature["geometry"]["type"], []).extend(points(feature["geometry"]))
+    for lon, lat in (p for ps in kinds.values() for p in ps):
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
+        assert round(lon, 6) == lon and round(lat, 6) == lat
+    polygon = kinds.get("Polygon", []) + kinds.get("MultiPolygon", [])
+    assert polygon and kinds.get("Point")
+    extent = (min(p[0] for p in polygon), max(p[0] for p in polygon), min(p[1] for p in polygon), max(p[1] for p in polygon))
+    outside = [p for p in kinds["Point"] if not (extent[0] <= p[0] <= extent[1] and extent[2] <= p[1] <= extent[3])]
+    assert not outside, outside[:5]
 
 
 def test_status_shows_every_stage(pipeline_run: dict) -> None:
@@ -273,7 +341,7 @@ def test_lineage_follows_a_library_table_back_to_its_landing_files(pipeline_run:
     assert any(f.startswith(f"{landing}/gongan/") for f in files), sorted(seen)[:30]
     assert table_dataset(settings, "raw.gongan__household_register") in seen
     # and forward to what was published
-    open_csv = str((settings.open_path / "population_by_township.csv").resolve())
+    open_csv = str((settings.open_path / POPULATION_DATASET / "data.csv").resolve())
     assert start in upstream.get(("file", open_csv), set())
 
 

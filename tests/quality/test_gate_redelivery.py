@@ -22,7 +22,55 @@ from quality.helpers import REGISTER, household_rows, make_ids, make_project, wr
 
 ACCEPTED_RATE = 0.02
 N = 1000
-OPEN_FILE = "population_by_township.csv"
+# The open dataset of the population library (its catalog code 204007/00001 as the folder name).
+OPEN_FILE = "204007-00001/data.csv"
+
+# The person mart and one open dataset built from it, declared with their catalog entries (the
+# release opens what the catalog allows).
+_CATALOG = """
+        catalog:
+          resource_name: {name}
+          classification: {classification}
+          sequence: 1
+          provider: dashuju
+          format: 数据库
+          update_cycle: 每季度
+          sharing_type: 无条件共享
+          sharing_method: 共享平台方式
+          open_attribute: {open}
+          related: {related}"""
+PERSON_MART_YAML = """
+version: 2
+models:
+  - name: person
+    description: "人口基础库·人员. Grain: one row per resolved person."
+    config:
+      schema: lib_population
+      meta:""" + _CATALOG.format(name="人口基础信息", classification="基础信息资源/人口/人口基本信息", open="不予开放",
+                                related="[]") + """
+    columns:
+""" + "".join(
+    f"      - {{name: {n}, data_type: {t}, description: {z}, meta: {{sensitivity: {s}, length: 20}}}}\n"
+    for n, t, z, s in [("person_id", "varchar", "人员标识", "internal"), ("id_number", "varchar", "公民身份号码", "sensitive"),
+                       ("id_number_source", "varchar", "来源", "internal"), ("name", "varchar", "姓名", "personal"),
+                       ("gender", "varchar", "性别", "personal"), ("birth_date", "date", "出生日期", "personal"),
+                       ("township_code", "varchar", "乡镇代码", "public"), ("register_status", "varchar", "户籍状态", "internal")]
+)
+OPEN_YAML = """
+version: 2
+models:
+  - name: population_by_township
+    description: "各乡镇（街道）户籍人口. Grain: one row per township."
+    config:
+      meta:""" + _CATALOG.format(name="各乡镇（街道）户籍人口", classification="主题信息资源/开放数据/人口", open="无条件开放",
+                                related="[lib_population.person]") + """
+        open:
+          grain: aggregate
+          suppress: {counts: [population]}
+    columns:
+      - {name: township_code, data_type: varchar, description: 乡镇代码, meta: {sensitivity: public, length: 12}}
+      - {name: population, data_type: bigint, description: 户籍人口, meta: {sensitivity: public}}
+"""
 
 
 def _register_delivery(day: date, bad: int) -> list[dict[str, Any]]:
@@ -48,6 +96,10 @@ def _deliver(settings: Settings, deliveries: list[list[dict[str, Any]]]) -> None
             for i, r in enumerate(x for x in rows if x["is_current"])
         ]
         write_table(con, "lib_population.person", person)
+        # what dbt builds from it in the open_data schema
+        con.execute("create schema if not exists open_data")
+        con.execute("create or replace table open_data.population_by_township as select township_code, "
+                    "count(*) as population from lib_population.person group by 1 order by 1")
 
 
 def _check_and_publish(settings: Settings) -> bool:
@@ -63,6 +115,10 @@ def _check_and_publish(settings: Settings) -> bool:
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     root = make_project(tmp_path / "project")
+    marts = root / "dbt_project" / "models"
+    (marts / "marts" / "population" / "_population__models.yml").write_text(PERSON_MART_YAML, encoding="utf-8")
+    (marts / "open_data").mkdir()
+    (marts / "open_data" / "_open_data__models.yml").write_text(OPEN_YAML, encoding="utf-8")
     check = f"stg_{REGISTER}:id_number_valid:id_number"
     (root / "expectations" / "baseline.yaml").write_text(
         f"measured_on: test\nrates:\n  {check}: {ACCEPTED_RATE}\n", encoding="utf-8"
@@ -72,6 +128,10 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "GOVDATA_WAREHOUSE": str(tmp_path / "warehouse" / "govdata.duckdb"),
         "GOVDATA_REPORTS": str(tmp_path / "reports"),
         "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
+        "GOVDATA_CATALOG_DIR": str(tmp_path / "catalog"),
+        "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
+        "GOVDATA_REQUESTS_DIR": str(tmp_path / "requests"),
+        "GOVDATA_APPROVALS_DIR": str(tmp_path / "approvals"),
         "GOVDATA_AS_OF": "2026-11-01",
     }
     for key, value in values.items():
