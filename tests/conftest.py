@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from pipelines.settings import Settings, load_settings
+from _env import govdata_env
 
-_ISOLATED = ("GOVDATA_WAREHOUSE", "GOVDATA_LANDING", "GOVDATA_TRUTH", "GOVDATA_REPORTS",
-             "GOVDATA_OPEN_DIR", "GOVDATA_SHARE_DIR", "GOVDATA_SCALE", "GOVDATA_LOGS", "GOVDATA_DISPOSITIONS_DIR",
-             "GOVDATA_LINEAGE_DIR", "GOVDATA_CATALOG_DIR", "GOVDATA_REQUESTS_DIR", "GOVDATA_APPROVALS_DIR")
 _AIRFLOW_HOME = pytest.StashKey[Path]()
 
 
@@ -23,26 +21,36 @@ _AIRFLOW_HOME = pytest.StashKey[Path]()
 def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Settings whose every path is under tmp_path (also exported as GOVDATA_* variables, so
     code that calls get_settings() and subprocesses see the same)."""
-    values = {
-        "GOVDATA_WAREHOUSE": str(tmp_path / "warehouse" / "govdata.duckdb"),
-        "GOVDATA_LANDING": str(tmp_path / "landing"),
-        "GOVDATA_TRUTH": str(tmp_path / "truth"),
-        "GOVDATA_REPORTS": str(tmp_path / "reports"),
-        "GOVDATA_OPEN_DIR": str(tmp_path / "open"),
-        "GOVDATA_SHARE_DIR": str(tmp_path / "share"),
-        "GOVDATA_DISPOSITIONS_DIR": str(tmp_path / "dispositions"),
-        "GOVDATA_CATALOG_DIR": str(tmp_path / "catalog"),
-        "GOVDATA_REQUESTS_DIR": str(tmp_path / "requests"),
-        "GOVDATA_APPROVALS_DIR": str(tmp_path / "approvals"),
-        "GOVDATA_SCALE": "tiny",
-        "GOVDATA_LOGS": str(tmp_path / "logs"),
-        "GOVDATA_LINEAGE_DIR": str(tmp_path / "lineage"),
-    }
-    for key in _ISOLATED:
-        monkeypatch.delenv(key, raising=False)
+    values = govdata_env(tmp_path)
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     yield load_settings()
+
+
+@pytest.fixture(scope="session")
+def generated_county(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Settings], None]:
+    """`generated_county(settings)` writes what `generate(settings)` writes into the settings'
+    landing and truth folders, copied from one generation per session (per worker under xdist)
+    for each distinct set of non-path settings. Generation is deterministic (same settings and
+    seed, byte-identical files: tests/generator/test_files.py), so the fixtures that run the
+    pipeline on a tiny county (e2e, libraries, report, quality, operations) need not each spend
+    a generation on the same files."""
+    from pipelines.generator import generate
+
+    paths = {name for name, field in Settings.model_fields.items() if field.annotation is Path}
+    generated: dict[str, Path] = {}
+
+    def copy_into(settings: Settings) -> None:
+        key = settings.model_dump_json(exclude=paths)
+        if key not in generated:
+            base = tmp_path_factory.mktemp("generated-county")
+            generate(settings.model_copy(update={"landing": base / "landing", "truth": base / "truth"}))
+            generated[key] = base
+        for name, target in (("landing", settings.landing_path), ("truth", settings.truth_path)):
+            shutil.rmtree(target, ignore_errors=True)  # generate() replaces both folders too
+            shutil.copytree(generated[key] / name, target)
+
+    return copy_into
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +66,32 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_AIRFLOW_HOME] = home
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # `make test` runs the suite in parallel workers (pytest-xdist): each has its own Airflow
+        # home (above) and its own dbt artefacts, so two workers' dbt runs never write the same
+        # manifest. One worker alone keeps dbt's default (or the caller's GOVDATA_DBT_TARGET).
+        os.environ["GOVDATA_DBT_TARGET"] = str(home / "dbt_target")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (`make test`), keep together what shares a fixture wider than a
+    test, so that each such fixture (a tiny county generated and run through the pipeline) is
+    built in one worker only: the tests of a module together (module fixtures), and the tests of a
+    folder whose conftest has a session or package fixture together (e.g. tests/libraries'
+    `library_run`, tests/generator's `tiny_county`). Without xdist this changes nothing."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    shared_root = Path(__file__).parent  # its session fixtures are cheap: built in every worker
+    for item in items:
+        group = item.nodeid.split("::", 1)[0]
+        fixtureinfo = getattr(item, "_fixtureinfo", None)
+        for defs in (fixtureinfo.name2fixturedefs.values() if fixtureinfo else ()):
+            used = defs[-1]  # the definition this test gets (a module may override a folder's)
+            folder = config.rootpath / used.baseid
+            if used.scope in ("session", "package") and used.baseid and folder != shared_root \
+                    and folder in (config.rootpath / group).parents:
+                group = used.baseid
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
