@@ -73,15 +73,24 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["GOVDATA_DBT_TARGET"] = str(home / "dbt_target")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup` (`make test`), keep together what shares a fixture wider than a
-    test, so that each such fixture (a tiny county generated and run through the pipeline) is
-    built in one worker only: the tests of a module together (module fixtures), and the tests of a
-    folder whose conftest has a session or package fixture together (e.g. tests/libraries'
-    `library_run`, tests/generator's `tiny_county`). Without xdist this changes nothing."""
-    if not config.pluginmanager.hasplugin("xdist"):
+    """In pytest-xdist's workers (`make test`: `-n 2 --dist loadgroup --no-loadscope-reorder`):
+
+    - keep together what shares a fixture wider than a test, so that each such fixture (a tiny
+      county run through the pipeline) is built in one worker only: the tests of a module
+      (module fixtures), and the tests of a folder whose conftest has a session or package
+      fixture they use (tests/libraries' `library_run`, tests/generator's `tiny_county`);
+    - hand out first the groups that run the pipeline on a generated county (`generated_county`,
+      or marked e2e): minutes each, they would otherwise be left for the end and leave the
+      other worker idle.
+
+    A run without workers keeps the collection as it is."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     shared_root = Path(__file__).parent  # its session fixtures are cheap: built in every worker
+    groups: dict[str, bool] = {}  # group -> runs the pipeline (in order of first appearance)
+    group_of: dict[str, str] = {}  # test -> group
     for item in items:
         group = item.nodeid.split("::", 1)[0]
         fixtureinfo = getattr(item, "_fixtureinfo", None)
@@ -92,6 +101,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     and folder in (config.rootpath / group).parents:
                 group = used.baseid
         item.add_marker(pytest.mark.xdist_group(group))
+        group_of[item.nodeid] = group
+        heavy = "generated_county" in item.fixturenames or item.get_closest_marker("e2e") is not None
+        groups[group] = groups.get(group, False) or heavy
+    first = [g for g, heavy in groups.items() if heavy]
+    rank = {g: i for i, g in enumerate(first + [g for g in groups if g not in first])}
+    items.sort(key=lambda item: rank[group_of[item.nodeid]])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
