@@ -3,11 +3,14 @@ touches the project's data/ folder or another test's warehouse."""
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,40 +76,59 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["GOVDATA_DBT_TARGET"] = str(home / "dbt_target")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+_TESTS = Path(__file__).parent
+_WIDE_FIXTURE = re.compile(r"""scope\s*=\s*["'](session|package)["']""")
+
+
+@functools.cache
+def _shares_wide_fixtures(folder: Path) -> bool:
+    """Whether the folder's conftest declares a session or package fixture (the root conftest's
+    are cheap and built in every worker)."""
+    conftest = folder / "conftest.py"
+    return folder != _TESTS and conftest.is_file() and bool(_WIDE_FIXTURE.search(conftest.read_text("utf-8")))
+
+
+def xdist_group_of(rootpath: Path, nodeid: str) -> str:
+    """The unit `make test` hands to one worker: a test's module, or the folder whose conftest
+    has a session or package fixture (tests/libraries' two-delivery build, tests/generator's
+    tiny county), so that each fixture wider than a test is built in one worker only."""
+    module = nodeid.split("::", 1)[0]
+    for folder in reversed((rootpath / module).parents):
+        if folder.is_relative_to(_TESTS) and _shares_wide_fixtures(folder):
+            return folder.relative_to(rootpath).as_posix()
+    return module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with the groups of `xdist_group_of`. (xdist's own loadgroup reads
+    xdist_group marks through a node-id suffix that pytest 9 no longer lets it set.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(config.rootpath, nodeid)
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In pytest-xdist's workers (`make test`: `-n 2 --dist loadgroup --no-loadscope-reorder`):
-
-    - keep together what shares a fixture wider than a test, so that each such fixture (a tiny
-      county run through the pipeline) is built in one worker only: the tests of a module
-      (module fixtures), and the tests of a folder whose conftest has a session or package
-      fixture they use (tests/libraries' `library_run`, tests/generator's `tiny_county`);
-    - hand out first the groups that run the pipeline on a generated county (`generated_county`,
-      or marked e2e): minutes each, they would otherwise be left for the end and leave the
-      other worker idle.
-
-    A run without workers keeps the collection as it is."""
+    """In pytest-xdist's workers (`make test`), put first the groups that run the pipeline on a
+    generated county (`generated_county`, or marked e2e): minutes each, left for the end they
+    would keep one worker busy while the other idles (`--no-loadscope-reorder` keeps this order).
+    A run without workers keeps the collection order."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    shared_root = Path(__file__).parent  # its session fixtures are cheap: built in every worker
-    groups: dict[str, bool] = {}  # group -> runs the pipeline (in order of first appearance)
-    group_of: dict[str, str] = {}  # test -> group
+    heavy: dict[str, bool] = {}  # group -> runs the pipeline, in order of first appearance
     for item in items:
-        group = item.nodeid.split("::", 1)[0]
-        fixtureinfo = getattr(item, "_fixtureinfo", None)
-        for defs in (fixtureinfo.name2fixturedefs.values() if fixtureinfo else ()):
-            used = defs[-1]  # the definition this test gets (a module may override a folder's)
-            folder = config.rootpath / used.baseid
-            if used.scope in ("session", "package") and used.baseid and folder != shared_root \
-                    and folder in (config.rootpath / group).parents:
-                group = used.baseid
-        item.add_marker(pytest.mark.xdist_group(group))
-        group_of[item.nodeid] = group
-        heavy = "generated_county" in item.fixturenames or item.get_closest_marker("e2e") is not None
-        groups[group] = groups.get(group, False) or heavy
-    first = [g for g, heavy in groups.items() if heavy]
-    rank = {g: i for i, g in enumerate(first + [g for g in groups if g not in first])}
-    items.sort(key=lambda item: rank[group_of[item.nodeid]])
+        group = xdist_group_of(config.rootpath, item.nodeid)
+        runs = "generated_county" in item.fixturenames or item.get_closest_marker("e2e") is not None
+        heavy[group] = heavy.get(group, False) or runs
+    order = [g for g, h in heavy.items() if h] + [g for g, h in heavy.items() if not h]
+    rank = {g: i for i, g in enumerate(order)}
+    items.sort(key=lambda item: rank[xdist_group_of(config.rootpath, item.nodeid)])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
