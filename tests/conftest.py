@@ -77,7 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["GOVDATA_DBT_TARGET"] = str(home / "dbt_target")
         main = sys.modules["__main__"]
         if getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
-            main.__file__ = str(Path(__file__).with_name("_worker_main.py"))  # why: that file
+            # execnet starts workers with `python -c`: see tests/_worker_main.py for why this matters
+            main.__file__ = str(Path(__file__).with_name("_worker_main.py"))
 
 
 _TESTS = Path(__file__).parent
