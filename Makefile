@@ -28,8 +28,11 @@ run: airflow-init
 	$(BIN)/govdata run
 	$(BIN)/govdata status
 
+# Tests run in TEST_WORKERS parallel processes (pytest-xdist; 2 = CI's cores, 0 = in this process);
+# tests sharing a fixture wider than one test stay in one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: setup browser-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The report's browser tests drive Debian's Chromium (Playwright, no browser download) and need a
 # CJK font. Installed with apt-get when missing and running as root; if that cannot be done the

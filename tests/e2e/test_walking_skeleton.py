@@ -8,6 +8,7 @@ provably runs without it.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ import polars as pl
 import pytest
 
 from pipelines.settings import Settings
+from _env import exported, govdata_env
 
 pytestmark = pytest.mark.e2e
 
@@ -69,35 +71,16 @@ def _file_digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory, generated_county: Callable[[Settings], None]) -> dict:
     """Generate a tiny county, read the truth, hide it, run everything twice through Airflow."""
-    import os
-
-    from pipelines.generator import generate, write_share_samples
+    from pipelines.generator import write_share_samples
     from pipelines.orchestrate import run_all
     from pipelines.settings import load_settings
 
     base = tmp_path_factory.mktemp("e2e")
-    env = {
-        "GOVDATA_WAREHOUSE": str(base / "warehouse" / "govdata.duckdb"),
-        "GOVDATA_LANDING": str(base / "landing"),
-        "GOVDATA_TRUTH": str(base / "truth"),
-        "GOVDATA_REPORTS": str(base / "reports"),
-        "GOVDATA_OPEN_DIR": str(base / "open"),
-        "GOVDATA_SHARE_DIR": str(base / "share"),
-        "GOVDATA_DISPOSITIONS_DIR": str(base / "dispositions"),
-        "GOVDATA_CATALOG_DIR": str(base / "catalog"),
-        "GOVDATA_REQUESTS_DIR": str(base / "requests"),
-        "GOVDATA_APPROVALS_DIR": str(base / "approvals"),
-        "GOVDATA_SCALE": "tiny",
-        "GOVDATA_LOGS": str(base / "logs"),
-        "GOVDATA_LINEAGE_DIR": str(base / "lineage"),
-    }  # Airflow's home is the test session's (tests/conftest.py)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with exported(govdata_env(base)):  # Airflow's home is the test session's (tests/conftest.py)
         settings: Settings = load_settings()
-        generate(settings)
+        generated_county(settings)  # what generate(settings) writes
         write_share_samples(settings)  # as `govdata generate` does
         truth = {
             name: pl.read_parquet(settings.truth_path / f"{name}.parquet")
@@ -110,11 +93,8 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         first = _table_checksums(settings.warehouse_path)
         open_first = _file_digests(settings.open_path)
         # the second run does every stage again (so it shows they rerun identically) ...
-        os.environ["GOVDATA_SKIP_UNCHANGED"] = "false"
-        try:
+        with exported({"GOVDATA_SKIP_UNCHANGED": "false"}):
             run_all(load_settings(), progress=lambda _: None)
-        finally:
-            os.environ.pop("GOVDATA_SKIP_UNCHANGED", None)
         second = _table_checksums(settings.warehouse_path)
         open_second = _file_digests(settings.open_path)
         # ... the third, with nothing new delivered, skips what did not change (pipelines.unchanged)
@@ -124,12 +104,6 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         yield {"settings": settings, "truth": truth, "first": first, "second": second,
                "outcome": outcome, "shown": shown, "third": third,
                "open_first": open_first, "open_second": open_second}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _current_register_file(settings: Settings) -> str:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import Settings, load_settings
+from _env import exported, govdata_env
 
 REGISTER_DEPARTMENT = "gongan"
 REGISTER_PREFIX = "户籍人口_"
@@ -118,24 +118,12 @@ def deliver_move(settings: Settings, standard_addresses: dict[str, str]) -> Move
 
 
 @pytest.fixture(scope="package")
-def library_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LibraryRun]:
-    from pipelines.generator import generate
-
+def library_run(tmp_path_factory: pytest.TempPathFactory,
+                generated_county: Callable[[Settings], None]) -> Iterator[LibraryRun]:
     base = tmp_path_factory.mktemp("libraries")
-    env = {
-        "GOVDATA_WAREHOUSE": str(base / "warehouse" / "govdata.duckdb"),
-        "GOVDATA_LANDING": str(base / "landing"),
-        "GOVDATA_TRUTH": str(base / "truth"),
-        "GOVDATA_REPORTS": str(base / "reports"),
-        "GOVDATA_OPEN_DIR": str(base / "open"),
-        "GOVDATA_SHARE_DIR": str(base / "share"),
-        "GOVDATA_SCALE": "tiny",
-    }
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
+    with exported(govdata_env(base)):
         settings = load_settings()
-        generate(settings)
+        generated_county(settings)  # what generate(settings) writes
         first_counts = _run_chain(settings)
         first = _snapshot(settings, base / "first.duckdb")
         with duckdb.connect(str(first), read_only=True) as con:
@@ -146,9 +134,3 @@ def library_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LibraryRun
         second = _snapshot(settings, base / "second.duckdb")
         yield LibraryRun(settings=settings, first_warehouse=first, second_warehouse=second,
                          first_counts=first_counts, second_counts=second_counts, mover=mover)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

@@ -8,10 +8,9 @@ cannot be had these tests skip and say why.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 
 from pipelines.report import SECTIONS
 from pipelines.settings import Settings, load_settings
+from _env import exported, govdata_env
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -41,11 +41,11 @@ pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
 
 
 @pytest.fixture(scope="module")
-def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def tiny_report(tmp_path_factory: pytest.TempPathFactory,
+                generated_county: Callable[[Settings], None]) -> Iterator[dict[str, Any]]:
     """A tiny county generated and run through every stage in this process (one chain run id),
     then its report written."""
     from pipelines.build import run_build
-    from pipelines.generator import generate
     from pipelines.ingest import ingest
     from pipelines.quality import check_libraries, check_staging
     from pipelines.report import run_report
@@ -54,20 +54,9 @@ def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     from pipelines.stage import run_stage
 
     base = tmp_path_factory.mktemp("report-tiny")
-    env = {
-        "GOVDATA_WAREHOUSE": str(base / "warehouse" / "govdata.duckdb"),
-        "GOVDATA_LANDING": str(base / "landing"),
-        "GOVDATA_TRUTH": str(base / "truth"),
-        "GOVDATA_REPORTS": str(base / "reports"),
-        "GOVDATA_OPEN_DIR": str(base / "open"),
-        "GOVDATA_SHARE_DIR": str(base / "share"),
-        "GOVDATA_SCALE": "tiny",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with exported(govdata_env(base)):
         settings: Settings = load_settings()
-        generate(settings)
+        generated_county(settings)  # what generate(settings) writes
         with chain_scope(new_run_id()) as run_id:
             ingest(settings)
             run_stage(settings)
@@ -77,12 +66,6 @@ def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             check_libraries(settings)
             outputs = run_report(settings)
         yield {"settings": settings, "run_id": run_id, "outputs": outputs, "page": Path(outputs["report"])}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
