@@ -33,6 +33,10 @@ def library_tables(con: object) -> list[tuple[str, str]]:
 def run_build(settings: Settings) -> dict[str, int]:
     """Build every model that is not staging, then count the rows of each library table."""
     with record_stage("build", settings) as run:
+        if settings.engine == "spark":  # the same models on Spark, libraries published as views
+            from pipelines.spark.stages import spark_build
+
+            return spark_build(settings, run)
         with connect(settings) as con:
             # lib_systems reads the reviewers' decisions; the table exists before anyone decides
             from pipelines.systems import ensure_dispositions_table

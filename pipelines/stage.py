@@ -41,6 +41,10 @@ def staging_costs(raw_rows: dict[str, int]) -> dict[str, float]:
 def run_stage(settings: Settings) -> dict[str, int]:
     """Regenerate the contract-derived dbt files, then build staging and the record models."""
     with record_stage("stage", settings) as run:
+        if settings.engine == "spark":  # the same models on Spark, from the raw tables' Parquet
+            from pipelines.spark.stages import spark_stage
+
+            return spark_stage(settings, run)
         dbt_codegen.write()
         ensure_raw_tables(settings)
         with connect(settings) as con:
