@@ -71,3 +71,14 @@ left join std_{{ ns.n }} on std_{{ ns.n }}.raw <=> source.{{ adapter.quote(colum
         {{ return([name]) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The variable-length text type: DuckDB's `varchar`; Spark's `string` (Spark's VARCHAR needs a
+    length). -#}
+{% macro varchar() -%}
+    {{- adapter.dispatch('varchar')() -}}
+{%- endmacro %}
+
+{% macro default__varchar() -%}varchar{%- endmacro %}
+
+{% macro spark__varchar() -%}string{%- endmacro %}

@@ -70,7 +70,8 @@ def register_lake_tables(spark: SparkSession, settings: Settings) -> int:
             continue
         spark.sql(f"drop table if exists raw.`{source}`")
         spark.sql(f"create table raw.`{source}` using parquet location '{_sql_path(folder)}'")
-        spark.sql(f"refresh table raw.`{source}`")
+        # a partitioned table's partitions (deliveries) are listed in the session's catalog
+        spark.sql(f"alter table raw.`{source}` recover partitions")
         count += 1
     for schema, table in lake_tables(settings):
         spark.sql(f"create database if not exists `{schema}`")

@@ -40,9 +40,14 @@ def spark_session(settings: Settings) -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - pyspark is a declared dependency
         raise SparkUnavailable(f"engine = spark needs pyspark: {exc}") from exc
+    import os
+    import sys
+
     lake = settings.lake_path
     lake.mkdir(parents=True, exist_ok=True)
     conf = settings.spark
+    # Python workers run this interpreter (the project's environment: Polars, the standards).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
         SparkSession.builder.master(conf.master)
         .appName("govdata")
@@ -52,5 +57,11 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.pyspark.python", sys.executable)
+        # Parquet the DuckDB side reads as plain TIMESTAMP (no time zone), like the warehouse's
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        # a table folder left by an earlier process (the catalog lives in the session) is replaced
+        .config("spark.sql.legacy.allowNonEmptyLocationInCTAS", "true")
         .getOrCreate()
     )
