@@ -141,6 +141,12 @@ class SparkSettings(BaseModel):
     lake: Path
 
 
+class ResolveSettings(BaseModel):
+    """Entity resolution's scale settings; values and their reasons in defaults.toml."""
+
+    partition_records: int = Field(500_000, ge=1000)
+
+
 class Settings(BaseSettings):
     """All run settings. Paths are relative to `root` unless absolute."""
 
@@ -197,6 +203,7 @@ class Settings(BaseSettings):
     county: CountyProfile
     systems: SystemsSettings
     spark: SparkSettings
+    resolve: ResolveSettings = Field(default_factory=ResolveSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -90,9 +90,23 @@ def block_pairs(idx: np.ndarray, key: np.ndarray, max_block: int) -> tuple[np.nd
     return np.minimum(a, b), np.maximum(a, b), skipped
 
 
-def rule_pairs(records: pl.DataFrame, rule: BlockingRule, link_only: bool) -> tuple[np.ndarray, np.ndarray, int]:
-    """Candidate pairs (l < r, unique) of one rule, and the number of skipped records."""
+def key_partition(key: np.ndarray, partitions: int) -> np.ndarray:
+    """The partition (0..partitions-1) of each block key: its 64-bit hash modulo the count.
+
+    A block lives wholly in one partition, so its pairs (and its size, which decides whether
+    it is skipped as oversized) are found there alone."""
+    return (key % np.uint64(max(1, partitions))).astype(np.int64)
+
+
+def rule_pairs(
+    records: pl.DataFrame, rule: BlockingRule, link_only: bool, part: int = 0, partitions: int = 1
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs (l < r, unique) of one rule, and the number of skipped records; with
+    `partitions` > 1 only from the blocks whose key falls in partition `part`."""
     idx, key = _keyed(records, rule)
+    if partitions > 1:
+        mine = key_partition(key, partitions) == part
+        idx, key = idx[mine], key[mine]
     left, right, skipped = block_pairs(idx, key, rule.max_block)
     keep = left != right
     if link_only:
@@ -107,7 +121,10 @@ _SIDE_BITS = (64 - _RULE_BITS) // 2  # up to 2^29 records
 
 
 def candidate_pairs(
-    records: pl.DataFrame, rules: tuple[BlockingRule, ...], link_only: bool = False
+    records: pl.DataFrame,
+    rules: tuple[BlockingRule, ...],
+    link_only: bool = False,
+    partitions: int = 1,
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """The union of all rules' pairs, each pair once.
 
@@ -116,6 +133,8 @@ def candidate_pairs(
             code) plus every blocking column.
         rules: the blocking rules, most specific first (the rule index is kept for the audit).
         link_only: only pairs from different sources (linking two files, not deduplicating).
+        partitions: form the pairs block partition by block partition (see `partition_pairs`),
+            so that the temporary arrays of pair formation stay the size of one partition.
 
     Returns:
         (`l, r, rule, rules` frame sorted by l, r, where `rule` is the first rule that found the
@@ -125,27 +144,68 @@ def candidate_pairs(
     is a single integer sort: pairs are the distinct values without the rule bits, and a pair's
     rules are the rule bits of its run.
     """
+    check_limits(records, rules)
+    parts: list[np.ndarray] = []
+    skipped: dict[str, int] = {rule.name: 0 for rule in rules}
+    for part in range(max(1, partitions)):
+        packed, part_skipped = partition_pairs(records, rules, link_only, part, partitions)
+        parts.append(packed)
+        for name, count in part_skipped.items():
+            skipped[name] += count
+    return union_pairs(parts, rules, skipped)
+
+
+def check_limits(records: pl.DataFrame, rules: tuple[BlockingRule, ...]) -> None:
+    """Rule and record counts must fit the 64-bit packing of (left, right, rule)."""
     if len(rules) > 1 << _RULE_BITS:
         raise ValueError(f"at most {1 << _RULE_BITS} blocking rules")
     if records.height >= 1 << _SIDE_BITS:
         raise ValueError(f"at most {1 << _SIDE_BITS} records per run")
-    parts: list[np.ndarray] = []
-    stats: dict[str, int] = {}
+
+
+def partition_pairs(
+    records: pl.DataFrame, rules: tuple[BlockingRule, ...], link_only: bool, part: int, partitions: int
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Every (pair, rule) of the blocks in one key partition, packed into 64-bit integers
+    (left, right, rule index; see `union_pairs`), and the records skipped per rule.
+
+    Record numbers are the `_i` of `records`, so partitions formed from different slices of the
+    same numbered records (a Spark group) pack into one shared space."""
     shift_l, shift_r = np.uint64(_SIDE_BITS + _RULE_BITS), np.uint64(_RULE_BITS)
+    parts: list[np.ndarray] = []
+    skipped: dict[str, int] = {}
     for index, rule in enumerate(rules):
-        left, right, skipped = rule_pairs(records, rule, link_only)
-        stats[f"pairs_{rule.name}"] = len(left)
-        stats[f"skipped_records_{rule.name}"] = skipped
+        left, right, count = rule_pairs(records, rule, link_only, part, partitions)
+        skipped[rule.name] = count
         parts.append((left.astype(np.uint64) << shift_l) | (right.astype(np.uint64) << shift_r) | np.uint64(index))
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)), skipped
+
+
+def union_pairs(
+    parts: list[np.ndarray], rules: tuple[BlockingRule, ...], skipped: dict[str, int]
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The distinct pairs of packed (pair, rule) integers from any number of partitions, with
+    the first rule that found each and the bit mask of all that did; per-rule statistics."""
     packed = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    stats: dict[str, int] = {}
     if len(packed) == 0:
+        for rule in rules:
+            stats[f"pairs_{rule.name}"] = 0
+            stats[f"skipped_records_{rule.name}"] = skipped.get(rule.name, 0)
         stats["candidate_pairs"] = 0
         return pl.DataFrame(schema=PAIR_INDEX), stats
+    shift_r = np.uint64(_RULE_BITS)
     pair = packed >> shift_r
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     rule_index = (packed & np.uint64((1 << _RULE_BITS) - 1)).astype(np.uint64)
     bits = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), rule_index), starts)
     unique_pairs = pair[starts]
+    del packed, pair
+    for index, rule in enumerate(rules):
+        # pairs found by the rule (a pair found twice by one rule, through two elements of a
+        # list key, counts once)
+        stats[f"pairs_{rule.name}"] = int(((bits >> np.uint64(index)) & np.uint64(1)).sum())
+        stats[f"skipped_records_{rule.name}"] = skipped.get(rule.name, 0)
     out = pl.DataFrame(
         {
             "l": (unique_pairs >> np.uint64(_SIDE_BITS)).astype(np.uint32),

@@ -28,7 +28,9 @@ comparison patterns. Time grows with records and candidate pairs, both close to 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -154,6 +156,10 @@ class ResolverConfig:
     fix_u: bool = True
     chunk_pairs: int = 2_000_000
     seed: int = 42
+    partition_records: int = 0
+    """Records per blocking partition (0: the settings' `[resolve] partition_records`): pairs
+    are formed, compared and scored partition by partition, so the temporary arrays stay the
+    size of one partition whatever the size of the input (see `_resolve_core`)."""
 
     def comparison_columns(self) -> list[str]:
         """Every record column the comparisons and rules read (in a stable order)."""
@@ -205,27 +211,43 @@ def score_pairs(
     levels: np.ndarray,
     model: FellegiSunterModel,
     config: ResolverConfig,
+    frequencies: dict[str, tuple[np.ndarray, float]] | None = None,
 ) -> np.ndarray:
     """Match weight (log2 odds, prior included) per pair, with term-frequency adjustments.
 
     Agreeing exactly on value v of relative frequency p_v is worth log2(sum_w p_w^2 / p_v) more
-    than agreeing on an average value (see `fellegi_sunter`); clipped to +-10.
+    than agreeing on an average value (see `fellegi_sunter`); clipped to +-10. Frequencies are
+    those of `cols` unless given (`term_frequencies` of the whole input, when `cols` holds only
+    one partition's records).
     """
     weights = model.weights(levels) + model.prior_weight
+    frequencies = frequencies if frequencies is not None else term_frequencies(cols, config)
     for k, comp in enumerate(config.comparisons):
-        if not comp.term_frequency:
+        if not comp.term_frequency or comp.term_frequency not in frequencies:
+            continue
+        (codes,) = cols.codes(comp.term_frequency)
+        p, sum_p2 = frequencies[comp.term_frequency]
+        top = (levels[:, k] == comp.n_levels - 1) & (codes[left] >= 0) & (codes[left] == codes[right])
+        adj = np.zeros(len(left))
+        adj[top] = np.log2(sum_p2 / p[codes[left[top]]])
+        weights += np.clip(adj, -10, 10)
+    return weights
+
+
+def term_frequencies(cols: Columns, config: ResolverConfig) -> dict[str, tuple[np.ndarray, float]]:
+    """Per term-frequency column: the relative frequency of each value (by `cols` code) and the
+    sum of their squares (columns with no value at all are left out)."""
+    out: dict[str, tuple[np.ndarray, float]] = {}
+    for comp in config.comparisons:
+        if not comp.term_frequency or comp.term_frequency in out:
             continue
         (codes,) = cols.codes(comp.term_frequency)
         present = codes[codes >= 0]
         if len(present) == 0:
             continue
         p = np.bincount(present).astype(np.float64) / len(present)
-        sum_p2 = float((p**2).sum())
-        top = (levels[:, k] == comp.n_levels - 1) & (codes[left] >= 0) & (codes[left] == codes[right])
-        adj = np.zeros(len(left))
-        adj[top] = np.log2(sum_p2 / p[codes[left[top]]])
-        weights += np.clip(adj, -10, 10)
-    return weights
+        out[comp.term_frequency] = (p, float((p**2).sum()))
+    return out
 
 
 def recordlinkage_ecm_weights(levels: np.ndarray, comparisons: list[Comparison]) -> np.ndarray:
@@ -392,12 +414,15 @@ def _collapse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
     return rep
 
 
-def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
+def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
     """Resolve standardised records (with `source`, `record_id` and the config's columns).
 
     Returns the crosswalk (input order kept), the audit table of compared pairs, run statistics
     and the fitted model. Identical records are collapsed first (see `_collapse`) and each copy
     appears in the audit table as a match with its representative.
+
+    `core_fn` replaces `_resolve_core` (same arguments and result): the Spark resolver passes its
+    distributed core, so collapsing, labelling and the audit of copies stay this code.
     """
     clock = time.perf_counter()
     n = records.height
@@ -411,9 +436,9 @@ def resolve(records: pl.DataFrame, config: ResolverConfig) -> Resolution:
     )
     rep = _collapse(frame, config)
     reps = np.flatnonzero(rep == np.arange(n))
-    core = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
     collapse_s = time.perf_counter() - clock
-    core_labels, audit, stats, model, cols = _resolve_core(core, config)
+    core_labels, audit, stats, model, cols = (core_fn or _resolve_core)(distinct, config)
     stats["collapse_s"] = round(collapse_s, 3)
 
     position = np.empty(n, dtype=np.int64)
@@ -455,7 +480,9 @@ def _resolve_core(
     frame = frame.with_columns(pl.Series("_src", Columns(frame).codes("source")[0].astype(np.uint32)))
     canonical = np.argsort(frame["_h"].to_numpy(), kind="stable")
     sources = frame["_src"].to_numpy()
-    pairs, stats = candidate_pairs(frame, config.blocking, link_only=config.link_only)
+    partitions = partition_count(n, config)
+    pairs, stats = candidate_pairs(frame, config.blocking, link_only=config.link_only, partitions=partitions)
+    stats["partitions"] = partitions
     timings["blocking_s"] = time.perf_counter() - clock
     left = pairs["l"].to_numpy().astype(np.int64)
     right = pairs["r"].to_numpy().astype(np.int64)
@@ -477,9 +504,9 @@ def _resolve_core(
     model.labels = [c.labels for c in comps]
     if config.training == "recordlinkage-ecm":
         weights = recordlinkage_ecm_weights(levels, comps)
+        match, reason, cannot = _decide(levels, weights, cols, left, right, config)
     else:
-        weights = score_pairs(cols, left, right, levels, model, config)
-    match, reason, cannot = _decide(levels, weights, cols, left, right, config)
+        weights, match, reason, cannot = score_and_decide(cols, left, right, levels, model, config, partitions)
     if config.one_to_one:
         kept = _one_to_one(left, right, weights, match, sources)
         reason[match & ~kept] = REASON_ONE_TO_ONE
@@ -502,18 +529,84 @@ def _resolve_core(
     labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids, rank)
     reason[refused] = REASON_CLUSTER
     if config.unique_evidence:
-        linked, why = unique_evidence_links(frame, cols, left, right, labels, sparse, config)
-        touched_reason = np.where(linked >= 0, len(FIXED_REASONS) + len(config.keep_apart) + linked, why)
-        update = touches & ((linked >= 0) | (why != REASON_SPARSE) | (reason == 1))
-        reason[update] = touched_reason[update]
-        match |= linked >= 0
-        labels = _attach(labels, left[linked >= 0], right[linked >= 0], sparse)
+        labels = link_sparse(frame, cols, left, right, labels, match, reason, sparse, touches, config)
     timings["cluster_s"] = time.perf_counter() - clock
 
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
     stats["matches"] = int((match & ~refused).sum())
     stats.update({k: round(v, 3) for k, v in timings.items()})
     return labels, audit, stats, model, cols
+
+
+DEFAULT_PARTITION_RECORDS = 500_000
+
+
+def partition_count(records: int, config: ResolverConfig) -> int:
+    """How many blocking partitions `records` distinct records are split into: one per
+    `partition_records` (the config's, else the settings' `[resolve] partition_records`)."""
+    size = config.partition_records or settings_partition_records()
+    return max(1, -(-records // max(1, size)))
+
+
+def settings_partition_records() -> int:
+    """`[resolve] partition_records` from the settings (the engine's default when the settings
+    cannot be read, e.g. a library caller without a project)."""
+    try:
+        from pipelines.settings import get_settings
+
+        return int(get_settings().resolve.partition_records)
+    except Exception:  # noqa: BLE001 - settings are optional for the engine as a library
+        return DEFAULT_PARTITION_RECORDS
+
+
+def score_and_decide(
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    levels: np.ndarray,
+    model: FellegiSunterModel,
+    config: ResolverConfig,
+    partitions: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights and decisions (`score_pairs`, `_decide`) in slices of about one partition's
+    pairs, so their temporaries (a dozen arrays per pair) stay bounded. Every pair's result
+    depends on that pair alone, so slicing changes nothing."""
+    total = len(left)
+    weights = np.empty(total, dtype=np.float64)
+    match = np.empty(total, dtype=bool)
+    reason = np.empty(total, dtype=np.int8)
+    cannot = np.empty(total, dtype=bool)
+    step = max(1, -(-total // max(1, partitions)))
+    frequencies = term_frequencies(cols, config)
+    for start in range(0, total, step):
+        stop = min(start + step, total)
+        part = slice(start, stop)
+        w = score_pairs(cols, left[part], right[part], levels[part], model, config, frequencies)
+        weights[part] = w
+        match[part], reason[part], cannot[part] = _decide(levels[part], w, cols, left[part], right[part], config)
+    return weights, match, reason, cannot
+
+
+def link_sparse(
+    frame: pl.DataFrame,
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    labels: np.ndarray,
+    match: np.ndarray,
+    reason: np.ndarray,
+    sparse: np.ndarray,
+    touches: np.ndarray,
+    config: ResolverConfig,
+) -> np.ndarray:
+    """After the others are clustered, link the sparse records by the unique-evidence rules:
+    updates `match` and `reason` of the pairs touching them in place, returns the labels."""
+    linked, why = unique_evidence_links(frame, cols, left, right, labels, sparse, config)
+    touched_reason = np.where(linked >= 0, len(FIXED_REASONS) + len(config.keep_apart) + linked, why)
+    update = touches & ((linked >= 0) | (why != REASON_SPARSE) | (reason == 1))
+    reason[update] = touched_reason[update]
+    match |= linked >= 0
+    return _attach(labels, left[linked >= 0], right[linked >= 0], sparse)
 
 
 def _sparse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:

@@ -94,8 +94,11 @@ class FellegiSunterModel:
         return pl.DataFrame(rows, schema={"comparison": pl.String, "level": pl.Int64, "label": pl.String, "m": pl.Float64, "u": pl.Float64, "weight": pl.Float64})
 
 
-def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct rows of a level matrix, their counts, and the pattern index of every row."""
+def patterns(levels: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of a level matrix, their counts, and the pattern index of every row.
+
+    With `weights`, each row stands for that many pairs (rows that are already pattern counts,
+    gathered from the partitions of a distributed run)."""
     if levels.shape[0] == 0:
         return levels, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     shifted = levels.astype(np.int64) + 1  # -1..9 -> 0..10
@@ -103,7 +106,7 @@ def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for k in range(levels.shape[1]):
         code = code * 16 + shifted[:, k]
     _, inverse, first = unique_inverse(code)
-    counts = np.bincount(inverse)
+    counts = np.bincount(inverse) if weights is None else np.bincount(inverse, weights=weights).astype(np.int64)
     return levels[first], counts, inverse
 
 
@@ -117,6 +120,7 @@ def fit_em(
     tol: float = 1e-7,
     m_init: list[np.ndarray] | None = None,
     fix_m: bool = False,
+    counts: np.ndarray | None = None,
 ) -> FellegiSunterModel:
     """Estimate prior, m and u by EM on the candidate pairs' comparison levels.
 
@@ -127,6 +131,7 @@ def fit_em(
         u_init: starting u per comparison (e.g. from random record pairs); default uniform-ish.
         fix_u: keep u at `u_init` (estimated from random pairs) and learn only m and the prior.
         max_iter, tol: EM stopping rule (change of the log-likelihood).
+        counts: pairs per row of `levels` (rows already aggregated to patterns); default one.
     """
     if levels.shape[0] == 0:
         m0 = m_init if m_init is not None else [default_m(c.n_levels) for c in comparisons]
@@ -134,7 +139,7 @@ def fit_em(
         return FellegiSunterModel(
             names=[c.name for c in comparisons], prior=prior, m=[np.asarray(x, float) for x in m0], u=[np.asarray(x, float) for x in u0]
         )
-    pats, counts, _ = patterns(levels)
+    pats, counts, _ = patterns(levels, counts)
     counts = counts.astype(np.float64)
     n_levels = [c.n_levels for c in comparisons]
     m = []
@@ -203,6 +208,7 @@ def fit_sessions(
     comparisons: list[Comparison],
     u: list[np.ndarray],
     total_pairs: float,
+    counts: np.ndarray | None = None,
 ) -> FellegiSunterModel:
     """Estimate m the way Splink does, then the share of matches among all pairs.
 
@@ -220,33 +226,38 @@ def fit_sessions(
         comparisons: the comparisons.
         u: u probabilities per comparison (from random pairs).
         total_pairs: number of record pairs in the whole population (n(n-1)/2 when deduplicating).
+        counts: pairs per row when the rows are (levels, rules) patterns rather than pairs (a
+            partitioned or distributed run gathers only those); default one per row.
     """
     k_count = len(comparisons)
     sums = [np.zeros(c.n_levels) for c in comparisons]
     weights = np.zeros(k_count)
+    pair_counts = np.ones(levels.shape[0], dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
     for rule, masked in enumerate(masks):
-        subset = levels[(rules_of_pair >> np.uint64(rule)) & np.uint64(1) == 1]
-        if subset.shape[0] < 50:
+        chosen = (rules_of_pair >> np.uint64(rule)) & np.uint64(1) == 1
+        subset = levels[chosen]
+        size = int(pair_counts[chosen].sum())
+        if size < 50:
             continue
         subset = subset.copy()
         for k in masked:
             subset[:, k] = MISSING
-        session = fit_em(subset, comparisons, prior=0.5, u_init=u, fix_u=True)
-        expected = session.prior * subset.shape[0]
+        session = fit_em(subset, comparisons, prior=0.5, u_init=u, fix_u=True, counts=None if counts is None else pair_counts[chosen])
+        expected = session.prior * size
         for k in range(k_count):
             if k in masked:
                 continue
             sums[k] += expected * session.m[k]
             weights[k] += expected
-    fallback = fit_em(levels, comparisons, prior=0.5, u_init=u, fix_u=True)
+    fallback = fit_em(levels, comparisons, prior=0.5, u_init=u, fix_u=True, counts=counts)
     m = [
         (sums[k] + M_PRIOR_STRENGTH * default_m(comparisons[k].n_levels)) / (weights[k] + M_PRIOR_STRENGTH)
         if weights[k] > 0
         else fallback.m[k]
         for k in range(k_count)
     ]
-    final = fit_em(levels, comparisons, prior=0.5, u_init=u, fix_u=True, m_init=m, fix_m=True)
-    matches = final.prior * levels.shape[0]
+    final = fit_em(levels, comparisons, prior=0.5, u_init=u, fix_u=True, m_init=m, fix_m=True, counts=counts)
+    matches = final.prior * int(pair_counts.sum())
     prior = float(np.clip(matches / max(total_pairs, 1.0), 1e-12, 0.5))
     return FellegiSunterModel(
         names=[c.name for c in comparisons], prior=prior, m=m, u=[np.asarray(x) for x in u], iterations=final.iterations
