@@ -58,6 +58,8 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.pyspark.python", sys.executable)
+        # workers forked from a daemon that has imported the standards (see worker_daemon)
+        .config("spark.python.daemon.module", "pipelines.spark.worker_daemon")
         # Parquet the DuckDB side reads as plain TIMESTAMP (no time zone), like the warehouse's
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
