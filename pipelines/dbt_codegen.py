@@ -212,7 +212,8 @@ def _records_sql(kind: str) -> str:
         + "-- in record_id order (record ids are unique): resolution reads the records in table order\n"
         + "-- (a rerun must compare the same pairs in the same order). One window over every column\n"
         + "-- costs less than ranking the ids alone and joining them back (measured at county scale).\n"
-        + "select records.*, row_number() over (order by record_id) as record_seq\n"
+        + "-- (bigint on every engine: Spark's row_number is an int)\n"
+        + "select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq\n"
         + "from records\n"
         + "order by record_seq\n"
     )

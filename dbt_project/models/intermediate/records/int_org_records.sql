@@ -308,6 +308,7 @@ with records as (
 -- in record_id order (record ids are unique): resolution reads the records in table order
 -- (a rerun must compare the same pairs in the same order). One window over every column
 -- costs less than ranking the ids alone and joining them back (measured at county scale).
-select records.*, row_number() over (order by record_id) as record_seq
+-- (bigint on every engine: Spark's row_number is an int)
+select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq
 from records
 order by record_seq
