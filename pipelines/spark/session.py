@@ -7,6 +7,7 @@ standardisers registered on it are visible to dbt's SQL models run in the same p
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.errors import GovdataError
@@ -48,12 +49,16 @@ def spark_session(settings: Settings) -> SparkSession:
     conf = settings.spark
     # Python workers run this interpreter (the project's environment: Polars, the standards).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    active = SparkSession.getActiveSession()
+    if active is not None and _warehouse_dir(active) != lake.resolve():
+        # the warehouse directory is fixed when a session starts: another lake needs a new one
+        active.stop()
     return (
         SparkSession.builder.master(conf.master)
         .appName("govdata")
         .config("spark.driver.memory", conf.driver_memory)
         .config("spark.sql.shuffle.partitions", str(conf.shuffle_partitions))
-        .config("spark.sql.warehouse.dir", str(lake))
+        .config("spark.sql.warehouse.dir", str(lake.resolve()))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -67,3 +72,9 @@ def spark_session(settings: Settings) -> SparkSession:
         .config("spark.sql.legacy.allowNonEmptyLocationInCTAS", "true")
         .getOrCreate()
     )
+
+
+def _warehouse_dir(spark: SparkSession) -> Path:
+    """The folder a running session keeps its managed tables in."""
+    value = spark.conf.get("spark.sql.warehouse.dir") or ""
+    return Path(value.removeprefix("file:")).resolve()

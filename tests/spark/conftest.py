@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -35,6 +36,18 @@ class SparkRun:
 def _require_java() -> None:
     if not java_available():
         pytest.skip("no Java runtime (`java` on PATH or JAVA_HOME): `make java-deps` installs openjdk-17-jre-headless")
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The process's Spark session (the settings' [spark], its lake in a temporary folder; Spark
+    keeps one session per process, so this is also the session `spark_run` builds on)."""
+    _require_java()
+    from pipelines.spark.session import spark_session
+
+    settings = load_settings()
+    lake = tmp_path_factory.mktemp("spark-session") / "lake"
+    return spark_session(settings.model_copy(update={"spark": settings.spark.model_copy(update={"lake": lake})}))
 
 
 @pytest.fixture(scope="session")
