@@ -405,7 +405,7 @@ def ours_worker(spec: dict) -> dict:
     import polars as pl
 
     from pipelines.resolve import febrl
-    from pipelines.resolve.engine import resolve
+    from pipelines.resolve.engine import resolve, standardise_in_batches
     from pipelines.resolve.orgs import org_config
     from pipelines.resolve.persons import person_config
     from pipelines.resolve.standardise import standardise_orgs, standardise_persons
@@ -414,9 +414,11 @@ def ours_worker(spec: dict) -> dict:
     clock = time.perf_counter()
     kind = spec["kind"]
     if kind == "persons":
-        std, config = standardise_persons(records), person_config()
+        config = person_config()
+        std = standardise_in_batches(standardise_persons, records, None, config)
     elif kind == "orgs":
-        std, config = standardise_orgs(records), org_config()
+        config = org_config()
+        std = standardise_in_batches(standardise_orgs, records, None, config)
     else:
         std, config = febrl.standardise(records), febrl.config(link_only=kind == "febrl4")
     std_s = time.perf_counter() - clock

@@ -23,6 +23,13 @@ Scale: identical records carrying an identifier (monthly payment rolls repeat a 
 times a year) are resolved once; blocking is sort-based on 64-bit key hashes; comparisons work
 on integer-coded columns and score each distinct pair of values once; EM runs on the distinct
 comparison patterns. Time grows with records and candidate pairs, both close to linear.
+
+Memory: records are standardised, and candidate pairs formed, compared, scored and decided, one
+partition at a time (`[resolve] partition_records`): a block belongs to the partition its key's
+hash falls in, so each partition's blocks are complete; the pairs of all partitions are gathered
+as packed 64-bit integers and made distinct once. The model is fitted once on every pair (EM
+counts distinct patterns, so `pipelines.spark.resolve` fits the same model from pattern counts
+gathered from its executors). Results do not depend on the number of partitions.
 """
 
 from __future__ import annotations
@@ -431,12 +438,16 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     # record's key and content.
     # One chunk per column: selections from a frame whose columns are chunked differently
     # copy every time (a frame built by joins and concatenations often is).
-    frame = records.rechunk().with_columns(
+    # Only the columns resolution reads (not the raw text beside the standard forms).
+    keep = set(resolution_columns(config))
+    frame = records.select([c for c in records.columns if c in keep]).rechunk().with_columns(
         pl.struct(["source", "record_id", *config.comparison_columns()]).hash(seed=3).alias("_h"),
     )
     rep = _collapse(frame, config)
     reps = np.flatnonzero(rep == np.arange(n))
     distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    # from here on every record is needed only by its key (the copies' audit, the labels)
+    frame = frame.select("source", "record_id")
     collapse_s = time.perf_counter() - clock
     core_labels, audit, stats, model, cols = (core_fn or _resolve_core)(distinct, config)
     stats["collapse_s"] = round(collapse_s, 3)
@@ -546,6 +557,49 @@ def partition_count(records: int, config: ResolverConfig) -> int:
     `partition_records` (the config's, else the settings' `[resolve] partition_records`)."""
     size = config.partition_records or settings_partition_records()
     return max(1, -(-records // max(1, size)))
+
+
+def standardise_in_batches(
+    standardise: Callable[[pl.DataFrame, Any], pl.DataFrame], records: pl.DataFrame, as_of: Any, config: ResolverConfig
+) -> pl.DataFrame:
+    """`standardise(records, as_of)`, each distinct record content once, a partition's worth
+    (`partition_records`) of distinct contents at a time.
+
+    Standardising works record by record (a record's standard form depends on its own values
+    alone), so neither batches nor repeats change the result; but its temporaries (pinyin
+    tables, regex results, raw and standard text side by side) are several times the size of
+    its input, and at county scale they, not the pairs, set the resolver's peak memory.
+    Departments repeat records (a payment roll lists a person every month), so standardising
+    each distinct content (all columns but `record_id`) once also saves time.
+    """
+    size = config.partition_records or settings_partition_records()
+    content = [c for c in records.columns if c != "record_id"]
+    if records.height == 0 or "record_id" not in records.columns or not content:
+        return standardise(records, as_of)
+    keyed = records.with_columns(pl.struct(content).hash(seed=13).alias("_content"))
+    distinct = keyed.unique("_content", keep="first", maintain_order=True)
+    if distinct.height == records.height and records.height <= size:
+        return standardise(records, as_of)
+    parts = []
+    for start in range(0, distinct.height, size):
+        batch = distinct.slice(start, size)
+        parts.append(standardise(batch.drop("_content"), as_of).with_columns(batch["_content"]))
+    std = pl.concat(parts, rechunk=True)
+    del parts, distinct
+    order = std.columns
+    out = keyed.select("_content", "record_id").join(std.drop("record_id"), on="_content", how="left", maintain_order="left")
+    # one contiguous frame, so that `resolve` selects its columns without copying them
+    return out.select([c for c in order if c != "_content"]).rechunk()
+
+
+def resolution_columns(config: ResolverConfig) -> list[str]:
+    """The columns `resolve` reads: the record key, every compared and blocking column."""
+    cols = ["source", "record_id", *config.comparison_columns()]
+    for rule in config.blocking:
+        cols.extend(rule.columns)
+    if config.collapse_on:
+        cols.append(config.collapse_on)
+    return list(dict.fromkeys(cols))
 
 
 def settings_partition_records() -> int:

@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio, string_similarity
 from pipelines.resolve.engine import KeepApart, ResolverConfig, resolve
+from pipelines.resolve.engine import standardise_in_batches
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_orgs
 
@@ -97,7 +98,8 @@ def org_keys(std: pl.DataFrame) -> pl.DataFrame:
 
 def resolve_org_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Standardise raw organisation records and resolve them (see module docstring)."""
-    std = standardise_orgs(records, as_of)
-    resolution = resolve(std, org_config())
+    config = org_config()
+    std = standardise_in_batches(standardise_orgs, records, as_of, config)
+    resolution = resolve(std, config)
     resolution.keys = org_keys(std)
     return resolution

@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio
 from pipelines.resolve.engine import KeepApart, ResolverConfig, UniqueEvidence, resolve
+from pipelines.resolve.engine import standardise_in_batches
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_persons
 
@@ -115,7 +116,8 @@ def person_keys(std: pl.DataFrame) -> pl.DataFrame:
 
 def resolve_person_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Standardise raw person records and resolve them (see module docstring)."""
-    std = standardise_persons(records, as_of)
-    resolution = resolve(std, person_config())
+    config = person_config()
+    std = standardise_in_batches(standardise_persons, records, as_of, config)
+    resolution = resolve(std, config)
     resolution.keys = person_keys(std)
     return resolution

@@ -142,7 +142,6 @@ def resolve_on_spark(spark: SparkSession, records: DataFrame, kind: Kind, as_of:
     core = _SparkCore(spark, kind, config)
     resolution = resolve(std, config, core_fn=core)
     resolution.keys = keys_fn(std)
-    resolution.stats["engine"] = "spark"  # type: ignore[assignment]
     return resolution
 
 
@@ -230,14 +229,15 @@ class _SparkCore:
                 schema=pair_arrow,
             )
 
-        entries = grouped.groupBy("part").applyInArrow(block, "l long, r long, rule long").persist()
+        # local checkpoints cut the lineage: later steps join these with their own ancestors
+        entries = grouped.groupBy("part").applyInArrow(block, "l long, r long, rule long").localCheckpoint()
         skipped_rows = entries.where(F.col("l") < 0).groupBy("r").agg(F.sum("rule").alias("n")).collect()
         pairs = (
             entries.where(F.col("l") >= 0)
             .groupBy("l", "r")
-            .agg(F.min("rule").alias("rule"), F.bit_or(F.shiftleft(F.lit(1).cast("long"), F.col("rule").cast("int"))).alias("rules"))
+            .agg(F.min("rule").alias("rule"), F.bit_or(F.expr("shiftleft(cast(1 as bigint), cast(rule as int))")).alias("rules"))
             .withColumn("q", F.col("l") % F.lit(shuffle))
-            .persist()
+            .localCheckpoint()
         )
         timings["blocking_s"] = time.perf_counter() - clock
 
@@ -246,7 +246,7 @@ class _SparkCore:
         k_count = len(config.comparisons)
         level_names = [f"lv{k}" for k in range(k_count)]
         ends = pairs.select("q", F.col("l").alias("_i")).union(pairs.select("q", F.col("r").alias("_i"))).distinct()
-        pair_recs = ends.join(recs, "_i").persist()
+        pair_recs = ends.join(recs, "_i").localCheckpoint()
         level_schema = "l long, r long, rule long, rules long, " + ", ".join(f"{c} byte" for c in level_names)
         level_arrow = pa.schema(
             [("l", pa.int64()), ("r", pa.int64()), ("rule", pa.int64()), ("rules", pa.int64()), *((c, pa.int8()) for c in level_names)]
@@ -280,7 +280,7 @@ class _SparkCore:
             .cogroup(pairs.groupBy("q"))
             .applyInArrow(compare, level_schema)
             .withColumn("q", F.col("l") % F.lit(shuffle))
-            .persist()
+            .localCheckpoint()
         )
         timings["compare_s"] = time.perf_counter() - clock
 
@@ -348,14 +348,14 @@ class _SparkCore:
             pair_recs.groupBy("q")
             .cogroup(compared.groupBy("q"))
             .applyInArrow(score, score_schema)
-            .persist()
+            .localCheckpoint()
         )
         timings["score_s"] = time.perf_counter() - clock
 
         # 4. clusters: components of the matches, rebuilt under the constraints where broken
         clock = time.perf_counter()
         links = scored.where(F.col("match") & ~F.col("touches")).select("l", "r")
-        comp = connected_components(links, "l", "r").persist()
+        comp = connected_components(links, "l", "r").localCheckpoint()
         attrs = spark.createDataFrame(
             pa.table({"node": np.arange(n, dtype=np.int64), "vid": valid_ids.astype(np.int64), "rank": rank.astype(np.int64)})
         )
@@ -450,6 +450,5 @@ class _SparkCore:
         stats["partitions"] = partitions
         stats["matches"] = int((match & ~refused).sum())
         stats.update({k: round(v, 3) for k, v in timings.items()})
-        for frame_ in (recs, entries, pairs, pair_recs, compared, scored, comp):
-            frame_.unpersist()
+        recs.unpersist()
         return labels, audit, stats, model, cols

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from pipelines.resolve.blocking import BlockingRule, candidate_pairs
-from pipelines.resolve.engine import partition_count, resolve
+from pipelines.resolve.engine import partition_count, resolve, standardise_in_batches
 from pipelines.resolve.fellegi_sunter import fit_em, patterns
 from pipelines.resolve.orgs import org_config
 from pipelines.resolve.persons import person_config
@@ -120,3 +120,12 @@ def test_partition_count_follows_the_setting() -> None:
     assert partition_count(1001, config) == 2
     assert partition_count(0, config) == 1
 
+
+
+def test_standardising_distinct_contents_in_batches_equals_standardising_all() -> None:
+    """Repeated records (a payment roll) are standardised once; batches change nothing."""
+    records = pl.concat([background_persons(60), _traps()])
+    repeated = pl.concat([records, records.with_columns(pl.col("record_id") + "-copy")]).sample(fraction=1.0, shuffle=True, seed=5)
+    config = dataclasses.replace(person_config(), partition_records=50)
+    batched = standardise_in_batches(standardise_persons, repeated, AS_OF, config)
+    assert batched.equals(standardise_persons(repeated, AS_OF))
