@@ -52,8 +52,8 @@ def test_spark_staging_equals_duckdb_staging_row_for_row(spark_run: SparkRun) ->
         for table in _staging_tables(con):
             duck = f'staging."{table}"'
             spark = _lake_relation(spark_run, "staging", table)
-            duck_columns = con.execute(f"select column_name, data_type from (describe {duck})").fetchall()
-            spark_columns = con.execute(f"select column_name, data_type from (describe select * from {spark})").fetchall()
+            duck_columns = con.execute(f"select column_name, column_type from (describe {duck})").fetchall()
+            spark_columns = con.execute(f"select column_name, column_type from (describe select * from {spark})").fetchall()
             if duck_columns != spark_columns:
                 mismatches.append(f"{table}: columns {set(duck_columns) ^ set(spark_columns)}")
                 continue
