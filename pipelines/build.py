@@ -40,6 +40,10 @@ def run_build(settings: Settings) -> dict[str, int]:
 
 def _run_build(settings: Settings) -> dict[str, int]:
     with record_stage("build", settings) as run:
+        if settings.engine == "spark":  # the same models on Spark, libraries published as views
+            from pipelines.spark.stages import spark_build
+
+            return spark_build(settings, run)
         with connect(settings) as con:
             # lib_systems reads the reviewers' decisions; the table exists before anyone decides
             from pipelines.systems import ensure_dispositions_table

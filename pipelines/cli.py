@@ -289,15 +289,42 @@ def report(
         _print_mapping("report", run_report(_settings(), run_id=run_id, pdf=pdf))
 
 
+class EngineChoice(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 @app.command()
-def run() -> None:
+def run(
+    engine: Annotated[
+        EngineChoice | None,
+        typer.Option(help="what runs stage, resolve and build (default: the `engine` setting)"),
+    ] = None,
+) -> None:
     """Run every stage in order through Airflow (dag.test(), no scheduler needed)."""
+    import os
+
     from pipelines.orchestrate import run_all
 
+    if engine is not None:  # a setting like any other: every stage of the chain reads it
+        os.environ["GOVDATA_ENGINE"] = engine.value
     settings = _settings()
     results = run_all(settings, progress=lambda msg: console.print(f"[bold]>[/bold] {msg}"))
     _print_mapping("run", results)
     _print_outputs(settings)
+
+
+@app.command("export-raw")
+def export_raw(
+    parquet: Annotated[Path, typer.Option("--parquet", help="folder to write <source>/delivery=<date>/ Parquet to")],
+) -> None:
+    """Write every raw table to Parquet, partitioned by source and delivery (the Spark path's input)."""
+    from pipelines.spark.export_raw import export_raw as run_export
+
+    settings = _settings()
+    with console.status(f"exporting raw tables to {parquet}"):
+        counts = run_export(settings, parquet)
+    _print_mapping(f"raw rows exported to {parquet}", {"sources": len(counts), "rows": sum(counts.values())})
 
 
 def _print_outputs(settings: Any) -> None:

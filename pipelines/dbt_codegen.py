@@ -176,7 +176,7 @@ def _records_sql(kind: str) -> str:
             cols = []
             for field in fields:
                 column = party.fields.get(field)
-                value = f"cast({column} as varchar)" if column else "cast(null as varchar)"
+                value = f"cast({column} as {{{{ varchar() }}}})" if column else "cast(null as {{ varchar() }})"
                 cols.append(f"        {value} as {field}")
             selects.append(
                 "    select\n"
@@ -189,13 +189,13 @@ def _records_sql(kind: str) -> str:
                 f"    from {{{{ ref('stg_{contract.source}') }}}}\n"
                 "    where is_current\n"
                 "      and coalesce("
-                + ", ".join(f"cast({c} as varchar)" for c in party.fields.values())
+                + ", ".join(f"cast({c} as {{{{ varchar() }}}})" for c in party.fields.values())
                 + ") is not null"
             )
     title = "person" if kind == "person" else "organisation"
     if not selects:  # no contract has such parties yet: an empty, typed relation
         typed = ", ".join(
-            f"cast(null as varchar) as {name}"
+            f"cast(null as {{{{ varchar() }}}}) as {name}"
             for name in ("source", "record_id", "role", *fields, "batch_id", "source_file", "source_line")
         )
         selects.append(f"    select {typed}, cast(null as date) as delivery_date where false")
@@ -212,7 +212,8 @@ def _records_sql(kind: str) -> str:
         + "-- in record_id order (record ids are unique): resolution reads the records in table order\n"
         + "-- (a rerun must compare the same pairs in the same order). One window over every column\n"
         + "-- costs less than ranking the ids alone and joining them back (measured at county scale).\n"
-        + "select records.*, row_number() over (order by record_id) as record_seq\n"
+        + "-- (bigint on every engine: Spark's row_number is an int)\n"
+        + "select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq\n"
         + "from records\n"
         + "order by record_seq\n"
     )

@@ -48,6 +48,10 @@ def run_stage(settings: Settings) -> dict[str, int]:
 
 def _run_stage(settings: Settings) -> dict[str, int]:
     with record_stage("stage", settings) as run:
+        if settings.engine == "spark":  # the same models on Spark, from the raw tables' Parquet
+            from pipelines.spark.stages import spark_stage
+
+            return spark_stage(settings, run)
         dbt_codegen.write()
         ensure_raw_tables(settings)
         with connect(settings) as con:

@@ -17,6 +17,12 @@
     the latest delivery of a snapshot comes from one aggregate (a window over the whole table
     would buffer every row). -#}
 {% macro stage_contract(source_name, table_name) -%}
+    {{- adapter.dispatch('stage_contract')(source_name, table_name) -}}
+{%- endmacro %}
+
+
+{#- DuckDB: each column's distinct values go to their list lookup function at once. -#}
+{% macro default__stage_contract(source_name, table_name) -%}
     {%- if not execute -%}{{ return('select * from ' ~ source(source_name, table_name)) }}{%- endif -%}
     {%- set node = source_node(source_name, table_name) -%}
     {%- if node is none -%}

@@ -112,6 +112,12 @@ def _run_resolve(settings: Settings) -> dict[str, int]:
     from pipelines.warehouse import record_stage
 
     with record_stage("resolve", settings) as run:
+        if settings.engine == "spark":  # the resolver on Spark (pipelines.spark.stages)
+            from pipelines.spark.stages import spark_resolve
+
+            counts = spark_resolve(settings, run)
+            _emit_lineage(settings, run.chain_run_id)
+            return counts
         counts = _resolve_warehouse(settings)
         run.rows_in = counts.get("rows_in")
         run.rows_out = counts.get("rows_out")

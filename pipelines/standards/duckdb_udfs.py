@@ -159,35 +159,9 @@ def register_udfs(
     the_county: CountyProfile = county
     the_date: date = as_of
 
-    unary: dict[str, tuple[Callable[[pl.Series], pl.Series], Any]] = {
-        "std_id_number": (X.normalise_id_number_series, T.VARCHAR),
-        "std_id_valid": (lambda s: X.id_issue_series(s, the_date).is_null(), T.BOOLEAN),
-        "std_id_issue": (lambda s: X.id_issue_series(s, the_date), T.VARCHAR),
-        "std_id_birth_date": (X.id_birth_date_series, T.DATE),
-        "std_id_gender": (X.id_gender_series, T.VARCHAR),
-        "std_credit_code": (X.normalise_credit_code_series, T.VARCHAR),
-        "std_credit_code_valid": (lambda s: X.credit_code_issue_series(s).is_null(), T.BOOLEAN),
-        "std_credit_code_issue": (X.credit_code_issue_series, T.VARCHAR),
-        "std_org_code": (X.normalise_org_code_series, T.VARCHAR),
-        "std_org_code_valid": (X.org_code_valid_series, T.BOOLEAN),
-        "std_division_valid": (lambda s: X.division_valid_series(s, the_county), T.BOOLEAN),
-        "std_division_current": (lambda s: X.division_current_series(s, the_county), T.VARCHAR),
-        "std_township": (lambda s: X.township_of_series(s, the_county), T.VARCHAR),
-        "std_date": (X.parse_date_series, T.DATE),
-        "std_gender": (X.normalise_gender_series, T.VARCHAR),
-        "std_boolean": (X.normalise_boolean_series, T.BOOLEAN),
-        "std_phone": (X.normalise_phone_series, T.VARCHAR),
-        "std_phone_valid": (lambda s: X.phone_issue_series(s).is_null(), T.BOOLEAN),
-        "std_phone_issue": (X.phone_issue_series, T.VARCHAR),
-        "std_simplified": (X.simplified_series, T.VARCHAR),
-        "std_halfwidth": (X.halfwidth_series, T.VARCHAR),
-        "std_name": (X.normalise_name_series, T.VARCHAR),
-        "std_text": (lambda s: s.to_frame("v").select(X.normalise_text_expr("v")).to_series(), T.VARCHAR),
-        "std_amount": (X.parse_amount_series, DECIMAL_AMOUNT),
-        "std_is_missing": (X.is_missing_series, T.BOOLEAN),
-    }
+    unary = unary_functions(the_county, the_date)
     for name, (fn, return_type) in unary.items():
-        _create(con, name, _unary(fn), [T.VARCHAR], return_type)
+        _create(con, name, _unary(fn), [T.VARCHAR], _DUCKDB_TYPES[return_type])
 
     def amount_from(values: Any, assumed_unit: Any) -> pa.Array:
         return _grouped(_amount_group, values, assumed_unit, None)
@@ -201,6 +175,46 @@ def register_udfs(
     for kind, (lookup, fields) in _lookups(the_county, the_date).items():
         struct = duckdb.struct_type({"raw": T.VARCHAR, **fields})
         _create(con, f"std_lookup_{kind}", _lookup_udf(lookup), [duckdb.list_type(T.VARCHAR)], duckdb.list_type(struct))
+
+
+# The result types of the unary functions, by name (`unary_functions`), as DuckDB types.
+_DUCKDB_TYPES: dict[str, Any] = {"VARCHAR": T.VARCHAR, "BOOLEAN": T.BOOLEAN, "DATE": T.DATE, "DECIMAL": DECIMAL_AMOUNT}
+
+
+def unary_functions(county: CountyProfile, as_of: date) -> dict[str, tuple[Callable[[pl.Series], pl.Series], str]]:
+    """The one-argument `std_*` functions: name -> (Polars series function, result type name).
+
+    The type names are `VARCHAR`, `BOOLEAN`, `DATE` and `DECIMAL` (DECIMAL(38, AMOUNT_SCALE));
+    each engine maps them to its own types, so DuckDB and Spark (`pipelines.spark.udfs`) register
+    the same series functions under the same names.
+    """
+    return {
+        "std_id_number": (X.normalise_id_number_series, "VARCHAR"),
+        "std_id_valid": (lambda s: X.id_issue_series(s, as_of).is_null(), "BOOLEAN"),
+        "std_id_issue": (lambda s: X.id_issue_series(s, as_of), "VARCHAR"),
+        "std_id_birth_date": (X.id_birth_date_series, "DATE"),
+        "std_id_gender": (X.id_gender_series, "VARCHAR"),
+        "std_credit_code": (X.normalise_credit_code_series, "VARCHAR"),
+        "std_credit_code_valid": (lambda s: X.credit_code_issue_series(s).is_null(), "BOOLEAN"),
+        "std_credit_code_issue": (X.credit_code_issue_series, "VARCHAR"),
+        "std_org_code": (X.normalise_org_code_series, "VARCHAR"),
+        "std_org_code_valid": (X.org_code_valid_series, "BOOLEAN"),
+        "std_division_valid": (lambda s: X.division_valid_series(s, county), "BOOLEAN"),
+        "std_division_current": (lambda s: X.division_current_series(s, county), "VARCHAR"),
+        "std_township": (lambda s: X.township_of_series(s, county), "VARCHAR"),
+        "std_date": (X.parse_date_series, "DATE"),
+        "std_gender": (X.normalise_gender_series, "VARCHAR"),
+        "std_boolean": (X.normalise_boolean_series, "BOOLEAN"),
+        "std_phone": (X.normalise_phone_series, "VARCHAR"),
+        "std_phone_valid": (lambda s: X.phone_issue_series(s).is_null(), "BOOLEAN"),
+        "std_phone_issue": (X.phone_issue_series, "VARCHAR"),
+        "std_simplified": (X.simplified_series, "VARCHAR"),
+        "std_halfwidth": (X.halfwidth_series, "VARCHAR"),
+        "std_name": (X.normalise_name_series, "VARCHAR"),
+        "std_text": (lambda s: s.to_frame("v").select(X.normalise_text_expr("v")).to_series(), "VARCHAR"),
+        "std_amount": (X.parse_amount_series, "DECIMAL"),
+        "std_is_missing": (X.is_missing_series, "BOOLEAN"),
+    }
 
 
 def _value(fn: Callable[[pl.Series], pl.Series]) -> Lookup:

@@ -9,19 +9,19 @@ with records as (
         'dashuju__information_system' as source,
         row_id || '#owner' as record_id,
         'owner' as role,
-        cast(owner as varchar) as name,
-        cast(owner_uscc as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(owner as {{ varchar() }}) as name,
+        cast(owner_uscc as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_dashuju__information_system') }}
     where is_current
-      and coalesce(cast(owner as varchar), cast(owner_uscc as varchar)) is not null
+      and coalesce(cast(owner as {{ varchar() }}), cast(owner_uscc as {{ varchar() }})) is not null
 
     union all
 
@@ -29,19 +29,19 @@ with records as (
         'dzzz__org_licence' as source,
         row_id || '#holder' as record_id,
         'holder' as role,
-        cast(holder as varchar) as name,
-        cast(holder_code as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(holder as {{ varchar() }}) as name,
+        cast(holder_code as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_dzzz__org_licence') }}
     where is_current
-      and coalesce(cast(holder as varchar), cast(holder_code as varchar)) is not null
+      and coalesce(cast(holder as {{ varchar() }}), cast(holder_code as {{ varchar() }})) is not null
 
     union all
 
@@ -49,19 +49,19 @@ with records as (
         'fagai__investment_project' as source,
         row_id || '#owner' as record_id,
         'owner' as role,
-        cast(owner as varchar) as name,
-        cast(owner_uscc as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(owner as {{ varchar() }}) as name,
+        cast(owner_uscc as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_fagai__investment_project') }}
     where is_current
-      and coalesce(cast(owner as varchar), cast(owner_uscc as varchar)) is not null
+      and coalesce(cast(owner as {{ varchar() }}), cast(owner_uscc as {{ varchar() }})) is not null
 
     union all
 
@@ -69,19 +69,19 @@ with records as (
         'minzheng__social_organization' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(address as varchar) as address,
-        cast(phone as varchar) as phone,
-        cast(established as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(address as {{ varchar() }}) as address,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(established as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__social_organization') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar), cast(established as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(legal_rep as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(established as {{ varchar() }})) is not null
 
     union all
 
@@ -89,19 +89,19 @@ with records as (
         'renshe__insured_person' as source,
         row_id || '#employer' as record_id,
         'employer' as role,
-        cast(employer as varchar) as name,
-        cast(employer_uscc as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(employer as {{ varchar() }}) as name,
+        cast(employer_uscc as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_renshe__insured_person') }}
     where is_current
-      and coalesce(cast(employer as varchar), cast(employer_uscc as varchar)) is not null
+      and coalesce(cast(employer as {{ varchar() }}), cast(employer_uscc as {{ varchar() }})) is not null
 
     union all
 
@@ -109,19 +109,19 @@ with records as (
         'shenpi__licence' as source,
         row_id || '#holder' as record_id,
         'holder' as role,
-        cast(party_name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(party_name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shenpi__licence') }}
     where is_current
-      and coalesce(cast(party_name as varchar), cast(uscc as varchar), cast(legal_rep as varchar)) is not null
+      and coalesce(cast(party_name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(legal_rep as {{ varchar() }})) is not null
 
     union all
 
@@ -129,19 +129,19 @@ with records as (
         'shichang__annual_report' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(address as varchar) as address,
-        cast(phone as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(address as {{ varchar() }}) as address,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shichang__annual_report') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(address as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -149,19 +149,19 @@ with records as (
         'shichang__enterprise' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(address as varchar) as address,
-        cast(phone as varchar) as phone,
-        cast(established as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(address as {{ varchar() }}) as address,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(established as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shichang__enterprise') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar), cast(established as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(legal_rep as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(established as {{ varchar() }})) is not null
 
     union all
 
@@ -169,19 +169,19 @@ with records as (
         'shichang__individual_business' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(operator as varchar) as legal_rep,
-        cast(address as varchar) as address,
-        cast(phone as varchar) as phone,
-        cast(established as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(operator as {{ varchar() }}) as legal_rep,
+        cast(address as {{ varchar() }}) as address,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(established as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shichang__individual_business') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(operator as varchar), cast(address as varchar), cast(phone as varchar), cast(established as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(operator as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(established as {{ varchar() }})) is not null
 
     union all
 
@@ -189,19 +189,19 @@ with records as (
         'shuiwu__monthly_tax' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(taxpayer_id as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(taxpayer_id as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shuiwu__monthly_tax') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(taxpayer_id as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(taxpayer_id as {{ varchar() }})) is not null
 
     union all
 
@@ -209,19 +209,19 @@ with records as (
         'shuiwu__taxpayer' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(taxpayer_id as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(address as varchar) as address,
-        cast(phone as varchar) as phone,
-        cast(registered as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(taxpayer_id as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(address as {{ varchar() }}) as address,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(registered as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shuiwu__taxpayer') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(taxpayer_id as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar), cast(registered as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(taxpayer_id as {{ varchar() }}), cast(legal_rep as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(registered as {{ varchar() }})) is not null
 
     union all
 
@@ -229,19 +229,19 @@ with records as (
         'weijian__medical_institution' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(address as varchar) as address,
-        cast(phone as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(address as {{ varchar() }}) as address,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_weijian__medical_institution') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(uscc as varchar), cast(legal_rep as varchar), cast(address as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(legal_rep as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -249,19 +249,19 @@ with records as (
         'xinyong__credit_list' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(subject_name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(subject_name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_xinyong__credit_list') }}
     where is_current
-      and coalesce(cast(subject_name as varchar), cast(uscc as varchar), cast(legal_rep as varchar)) is not null
+      and coalesce(cast(subject_name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(legal_rep as {{ varchar() }})) is not null
 
     union all
 
@@ -269,19 +269,19 @@ with records as (
         'zhifa__penalty' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(party_name as varchar) as name,
-        cast(uscc as varchar) as uscc,
-        cast(legal_rep as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(party_name as {{ varchar() }}) as name,
+        cast(uscc as {{ varchar() }}) as uscc,
+        cast(legal_rep as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_zhifa__penalty') }}
     where is_current
-      and coalesce(cast(party_name as varchar), cast(uscc as varchar), cast(legal_rep as varchar)) is not null
+      and coalesce(cast(party_name as {{ varchar() }}), cast(uscc as {{ varchar() }}), cast(legal_rep as {{ varchar() }})) is not null
 
     union all
 
@@ -289,25 +289,26 @@ with records as (
         'ziranziyuan__land_parcel' as source,
         row_id || '#owner' as record_id,
         'owner' as role,
-        cast(owner as varchar) as name,
-        cast(owner_uscc as varchar) as uscc,
-        cast(null as varchar) as legal_rep,
-        cast(null as varchar) as address,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as established,
+        cast(owner as {{ varchar() }}) as name,
+        cast(owner_uscc as {{ varchar() }}) as uscc,
+        cast(null as {{ varchar() }}) as legal_rep,
+        cast(null as {{ varchar() }}) as address,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as established,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_ziranziyuan__land_parcel') }}
     where is_current
-      and coalesce(cast(owner as varchar), cast(owner_uscc as varchar)) is not null
+      and coalesce(cast(owner as {{ varchar() }}), cast(owner_uscc as {{ varchar() }})) is not null
 
 )
 
 -- in record_id order (record ids are unique): resolution reads the records in table order
 -- (a rerun must compare the same pairs in the same order). One window over every column
 -- costs less than ranking the ids alone and joining them back (measured at county scale).
-select records.*, row_number() over (order by record_id) as record_seq
+-- (bigint on every engine: Spark's row_number is an int)
+select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq
 from records
 order by record_seq

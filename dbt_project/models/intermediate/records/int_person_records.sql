@@ -9,19 +9,19 @@ with records as (
         'dzzz__person_licence' as source,
         row_id || '#holder' as record_id,
         'holder' as role,
-        cast(holder as varchar) as name,
-        cast(holder_code as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(holder as {{ varchar() }}) as name,
+        cast(holder_code as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_dzzz__person_licence') }}
     where is_current
-      and coalesce(cast(holder as varchar), cast(holder_code as varchar)) is not null
+      and coalesce(cast(holder as {{ varchar() }}), cast(holder_code as {{ varchar() }})) is not null
 
     union all
 
@@ -29,19 +29,19 @@ with records as (
         'gongan__household_register' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(gender as varchar) as gender,
-        cast(birth_date as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(gender as {{ varchar() }}) as gender,
+        cast(birth_date as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_gongan__household_register') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(phone as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(gender as {{ varchar() }}), cast(birth_date as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -49,19 +49,19 @@ with records as (
         'gongan__residence_permit' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(gender as varchar) as gender,
-        cast(birth_date as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(residence_address as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(gender as {{ varchar() }}) as gender,
+        cast(birth_date as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(residence_address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_gongan__residence_permit') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(phone as varchar), cast(residence_address as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(gender as {{ varchar() }}), cast(birth_date as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(residence_address as {{ varchar() }})) is not null
 
     union all
 
@@ -69,19 +69,19 @@ with records as (
         'gongdian__account' as source,
         row_id || '#holder' as record_id,
         'holder' as role,
-        cast(holder as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(holder as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_gongdian__account') }}
     where is_current
-      and coalesce(cast(holder as varchar), cast(id_number as varchar), cast(address as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(holder as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -89,19 +89,19 @@ with records as (
         'gongshui__account' as source,
         row_id || '#holder' as record_id,
         'holder' as role,
-        cast(holder as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(holder as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_gongshui__account') }}
     where is_current
-      and coalesce(cast(holder as varchar), cast(id_number as varchar), cast(address as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(holder as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -109,19 +109,19 @@ with records as (
         'jiaoyu__student' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(gender as varchar) as gender,
-        cast(birth_date as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(gender as {{ varchar() }}) as gender,
+        cast(birth_date as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_jiaoyu__student') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(gender as {{ varchar() }}), cast(birth_date as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -129,19 +129,19 @@ with records as (
         'jiaoyu__student' as source,
         row_id || '#guardian' as record_id,
         'guardian' as role,
-        cast(guardian_name as varchar) as name,
-        cast(null as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(guardian_phone as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(guardian_name as {{ varchar() }}) as name,
+        cast(null as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(guardian_phone as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_jiaoyu__student') }}
     where is_current
-      and coalesce(cast(guardian_name as varchar), cast(guardian_phone as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(guardian_name as {{ varchar() }}), cast(guardian_phone as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -149,19 +149,19 @@ with records as (
         'minzheng__death_cremation' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(gender as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(gender as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__death_cremation') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(gender as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -169,19 +169,19 @@ with records as (
         'minzheng__death_cremation' as source,
         row_id || '#family_contact' as record_id,
         'family_contact' as role,
-        cast(family_name as varchar) as name,
-        cast(null as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(family_phone as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(family_name as {{ varchar() }}) as name,
+        cast(null as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(family_phone as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__death_cremation') }}
     where is_current
-      and coalesce(cast(family_name as varchar), cast(family_phone as varchar)) is not null
+      and coalesce(cast(family_name as {{ varchar() }}), cast(family_phone as {{ varchar() }})) is not null
 
     union all
 
@@ -189,19 +189,19 @@ with records as (
         'minzheng__marriage_registration' as source,
         row_id || '#husband' as record_id,
         'husband' as role,
-        cast(male_name as varchar) as name,
-        cast(male_id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(male_birth_date as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(male_address as varchar) as address,
+        cast(male_name as {{ varchar() }}) as name,
+        cast(male_id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(male_birth_date as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(male_address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__marriage_registration') }}
     where is_current
-      and coalesce(cast(male_name as varchar), cast(male_id_number as varchar), cast(male_birth_date as varchar), cast(male_address as varchar)) is not null
+      and coalesce(cast(male_name as {{ varchar() }}), cast(male_id_number as {{ varchar() }}), cast(male_birth_date as {{ varchar() }}), cast(male_address as {{ varchar() }})) is not null
 
     union all
 
@@ -209,19 +209,19 @@ with records as (
         'minzheng__marriage_registration' as source,
         row_id || '#wife' as record_id,
         'wife' as role,
-        cast(female_name as varchar) as name,
-        cast(female_id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(female_birth_date as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(female_address as varchar) as address,
+        cast(female_name as {{ varchar() }}) as name,
+        cast(female_id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(female_birth_date as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(female_address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__marriage_registration') }}
     where is_current
-      and coalesce(cast(female_name as varchar), cast(female_id_number as varchar), cast(female_birth_date as varchar), cast(female_address as varchar)) is not null
+      and coalesce(cast(female_name as {{ varchar() }}), cast(female_id_number as {{ varchar() }}), cast(female_birth_date as {{ varchar() }}), cast(female_address as {{ varchar() }})) is not null
 
     union all
 
@@ -229,19 +229,19 @@ with records as (
         'minzheng__social_organization' as source,
         row_id || '#legal_rep' as record_id,
         'legal_rep' as role,
-        cast(legal_rep as varchar) as name,
-        cast(legal_rep_id as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(legal_rep as {{ varchar() }}) as name,
+        cast(legal_rep_id as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__social_organization') }}
     where is_current
-      and coalesce(cast(legal_rep as varchar), cast(legal_rep_id as varchar)) is not null
+      and coalesce(cast(legal_rep as {{ varchar() }}), cast(legal_rep_id as {{ varchar() }})) is not null
 
     union all
 
@@ -249,19 +249,19 @@ with records as (
         'minzheng__subsistence_allowance' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_minzheng__subsistence_allowance') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -269,19 +269,19 @@ with records as (
         'renshe__insured_person' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(gender as varchar) as gender,
-        cast(birth_date as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(gender as {{ varchar() }}) as gender,
+        cast(birth_date as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_renshe__insured_person') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(phone as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(gender as {{ varchar() }}), cast(birth_date as {{ varchar() }}), cast(phone as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -289,19 +289,19 @@ with records as (
         'renshe__payments' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_renshe__payments') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }})) is not null
 
     union all
 
@@ -309,19 +309,19 @@ with records as (
         'shenpi__licence' as source,
         row_id || '#legal_rep' as record_id,
         'legal_rep' as role,
-        cast(legal_rep as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(legal_rep as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shenpi__licence') }}
     where is_current
-      and coalesce(cast(legal_rep as varchar), cast(id_number as varchar)) is not null
+      and coalesce(cast(legal_rep as {{ varchar() }}), cast(id_number as {{ varchar() }})) is not null
 
     union all
 
@@ -329,19 +329,19 @@ with records as (
         'shichang__enterprise' as source,
         row_id || '#legal_rep' as record_id,
         'legal_rep' as role,
-        cast(legal_rep as varchar) as name,
-        cast(legal_rep_id as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(legal_rep as {{ varchar() }}) as name,
+        cast(legal_rep_id as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shichang__enterprise') }}
     where is_current
-      and coalesce(cast(legal_rep as varchar), cast(legal_rep_id as varchar)) is not null
+      and coalesce(cast(legal_rep as {{ varchar() }}), cast(legal_rep_id as {{ varchar() }})) is not null
 
     union all
 
@@ -349,19 +349,19 @@ with records as (
         'shichang__individual_business' as source,
         row_id || '#operator' as record_id,
         'operator' as role,
-        cast(operator as varchar) as name,
-        cast(operator_id as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(operator as {{ varchar() }}) as name,
+        cast(operator_id as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shichang__individual_business') }}
     where is_current
-      and coalesce(cast(operator as varchar), cast(operator_id as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(operator as {{ varchar() }}), cast(operator_id as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -369,19 +369,19 @@ with records as (
         'shuiwu__taxpayer' as source,
         row_id || '#legal_rep' as record_id,
         'legal_rep' as role,
-        cast(legal_rep as varchar) as name,
-        cast(legal_rep_id as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(legal_rep as {{ varchar() }}) as name,
+        cast(legal_rep_id as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_shuiwu__taxpayer') }}
     where is_current
-      and coalesce(cast(legal_rep as varchar), cast(legal_rep_id as varchar)) is not null
+      and coalesce(cast(legal_rep as {{ varchar() }}), cast(legal_rep_id as {{ varchar() }})) is not null
 
     union all
 
@@ -389,19 +389,19 @@ with records as (
         'weijian__birth_certificate' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(child_name as varchar) as name,
-        cast(null as varchar) as id_number,
-        cast(child_gender as varchar) as gender,
-        cast(birth_date as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(child_name as {{ varchar() }}) as name,
+        cast(null as {{ varchar() }}) as id_number,
+        cast(child_gender as {{ varchar() }}) as gender,
+        cast(birth_date as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_weijian__birth_certificate') }}
     where is_current
-      and coalesce(cast(child_name as varchar), cast(child_gender as varchar), cast(birth_date as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(child_name as {{ varchar() }}), cast(child_gender as {{ varchar() }}), cast(birth_date as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -409,19 +409,19 @@ with records as (
         'weijian__birth_certificate' as source,
         row_id || '#mother' as record_id,
         'mother' as role,
-        cast(mother_name as varchar) as name,
-        cast(mother_id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(mother_name as {{ varchar() }}) as name,
+        cast(mother_id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_weijian__birth_certificate') }}
     where is_current
-      and coalesce(cast(mother_name as varchar), cast(mother_id_number as varchar)) is not null
+      and coalesce(cast(mother_name as {{ varchar() }}), cast(mother_id_number as {{ varchar() }})) is not null
 
     union all
 
@@ -429,19 +429,19 @@ with records as (
         'weijian__birth_certificate' as source,
         row_id || '#father' as record_id,
         'father' as role,
-        cast(father_name as varchar) as name,
-        cast(father_id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(father_name as {{ varchar() }}) as name,
+        cast(father_id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_weijian__birth_certificate') }}
     where is_current
-      and coalesce(cast(father_name as varchar), cast(father_id_number as varchar)) is not null
+      and coalesce(cast(father_name as {{ varchar() }}), cast(father_id_number as {{ varchar() }})) is not null
 
     union all
 
@@ -449,19 +449,19 @@ with records as (
         'weijian__death_certificate' as source,
         row_id || '#self' as record_id,
         'self' as role,
-        cast(name as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(gender as varchar) as gender,
-        cast(birth_date as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(address as varchar) as address,
+        cast(name as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(gender as {{ varchar() }}) as gender,
+        cast(birth_date as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(address as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_weijian__death_certificate') }}
     where is_current
-      and coalesce(cast(name as varchar), cast(id_number as varchar), cast(gender as varchar), cast(birth_date as varchar), cast(address as varchar)) is not null
+      and coalesce(cast(name as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(gender as {{ varchar() }}), cast(birth_date as {{ varchar() }}), cast(address as {{ varchar() }})) is not null
 
     union all
 
@@ -469,19 +469,19 @@ with records as (
         'zhifa__penalty' as source,
         row_id || '#legal_rep' as record_id,
         'legal_rep' as role,
-        cast(legal_rep as varchar) as name,
-        cast(id_number as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(legal_rep as {{ varchar() }}) as name,
+        cast(id_number as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_zhifa__penalty') }}
     where is_current
-      and coalesce(cast(legal_rep as varchar), cast(id_number as varchar)) is not null
+      and coalesce(cast(legal_rep as {{ varchar() }}), cast(id_number as {{ varchar() }})) is not null
 
     union all
 
@@ -489,19 +489,19 @@ with records as (
         'zhujian__property_registration' as source,
         row_id || '#owner' as record_id,
         'owner' as role,
-        cast(owner_name as varchar) as name,
-        cast(owner_id as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(phone as varchar) as phone,
-        cast(location as varchar) as address,
+        cast(owner_name as {{ varchar() }}) as name,
+        cast(owner_id as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(phone as {{ varchar() }}) as phone,
+        cast(location as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_zhujian__property_registration') }}
     where is_current
-      and coalesce(cast(owner_name as varchar), cast(owner_id as varchar), cast(location as varchar), cast(phone as varchar)) is not null
+      and coalesce(cast(owner_name as {{ varchar() }}), cast(owner_id as {{ varchar() }}), cast(location as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
 
     union all
 
@@ -509,25 +509,26 @@ with records as (
         'zhujian__property_registration' as source,
         row_id || '#co_owner' as record_id,
         'co_owner' as role,
-        cast(co_owner_name as varchar) as name,
-        cast(co_owner_id as varchar) as id_number,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as birth_date,
-        cast(null as varchar) as phone,
-        cast(null as varchar) as address,
+        cast(co_owner_name as {{ varchar() }}) as name,
+        cast(co_owner_id as {{ varchar() }}) as id_number,
+        cast(null as {{ varchar() }}) as gender,
+        cast(null as {{ varchar() }}) as birth_date,
+        cast(null as {{ varchar() }}) as phone,
+        cast(null as {{ varchar() }}) as address,
         batch_id,
         source_file,
         source_line,
         delivery_date
     from {{ ref('stg_zhujian__property_registration') }}
     where is_current
-      and coalesce(cast(co_owner_name as varchar), cast(co_owner_id as varchar)) is not null
+      and coalesce(cast(co_owner_name as {{ varchar() }}), cast(co_owner_id as {{ varchar() }})) is not null
 
 )
 
 -- in record_id order (record ids are unique): resolution reads the records in table order
 -- (a rerun must compare the same pairs in the same order). One window over every column
 -- costs less than ranking the ids alone and joining them back (measured at county scale).
-select records.*, row_number() over (order by record_id) as record_seq
+-- (bigint on every engine: Spark's row_number is an int)
+select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq
 from records
 order by record_seq
