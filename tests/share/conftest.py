@@ -94,7 +94,12 @@ class ShareEnv:
 
 @pytest.fixture
 def share_env(tmp_settings: Settings) -> Iterator[ShareEnv]:
-    con = duckdb.connect(str(tmp_settings.warehouse_path.parent.mkdir(parents=True) or tmp_settings.warehouse_path))
+    from pipelines.warehouse import connect
+
+    # the project's own connection (its memory limit and spill folder): DuckDB refuses a second
+    # connection in one process to a file already open with another configuration, and the CLI
+    # commands the tests invoke in this process open it the project's way
+    con = connect(tmp_settings)
     for source, rows in ROWS.items():
         _create(con, source, rows, tmp_settings.as_of - timedelta(days=10))
     yield ShareEnv(tmp_settings, con)
