@@ -34,17 +34,7 @@ standardised as (
 )
 
 select
-    {{ row_id(node.meta.source) }} as row_id,
-    source._batch_id as batch_id,
-    source._file as source_file,
-    source._line as source_line,
-    cast(source._delivery_date as date) as delivery_date,
-    {% if node.meta.delivery_mode == 'snapshot' -%}
-    cast(source._delivery_date as date) = (select max(cast(_delivery_date as date)) from source) as is_current,
-    {%- else -%}
-    true as is_current,
-    {%- endif %}
-    source._extras as extras
+    {{ stage_lineage_columns(node) }}
     {%- set ns = namespace(n=0) -%}
     {%- for column in columns %},
     {% if column.meta.standardiser in passthrough_standardisers() -%}

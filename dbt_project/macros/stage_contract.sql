@@ -48,17 +48,7 @@ std_{{ loop.index }} as (
 {%- endfor %}
 
 select
-    {{ row_id(node.meta.source) }} as row_id,
-    source._batch_id as batch_id,
-    source._file as source_file,
-    source._line as source_line,
-    cast(source._delivery_date as date) as delivery_date,
-    {% if node.meta.delivery_mode == 'snapshot' -%}
-    cast(source._delivery_date as date) = (select max(cast(_delivery_date as date)) from source) as is_current,
-    {%- else -%}
-    true as is_current,
-    {%- endif %}
-    source._extras as extras
+    {{ stage_lineage_columns(node) }}
     {%- set ns = namespace(n=0) -%}
     {%- for column in columns %},
     {% if column.meta.standardiser in passthrough_standardisers() -%}
@@ -129,4 +119,22 @@ left join std_{{ ns.n }} on std_{{ ns.n }}.raw is not distinct from source.{{ ad
     {%- else -%}
         {{ s }}.value as {{ name }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{# The lineage columns every staging model starts with (both engines' stage_contract): the
+   row's identity, its batch, file and line, its delivery date, whether it is in the current
+   snapshot, and the columns the contract did not name. #}
+{% macro stage_lineage_columns(node) -%}
+{{ row_id(node.meta.source) }} as row_id,
+    source._batch_id as batch_id,
+    source._file as source_file,
+    source._line as source_line,
+    cast(source._delivery_date as date) as delivery_date,
+    {% if node.meta.delivery_mode == 'snapshot' -%}
+    cast(source._delivery_date as date) = (select max(cast(_delivery_date as date)) from source) as is_current,
+    {%- else -%}
+    true as is_current,
+    {%- endif %}
+    source._extras as extras
 {%- endmacro %}

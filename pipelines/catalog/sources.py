@@ -216,32 +216,27 @@ def mart_spec(path: Path, model: Mapping[str, Any]) -> ResourceSpec:
 
 def mart_specs(marts: Path = MARTS) -> list[ResourceSpec]:
     """Every mart of every `marts/<library>/_<library>__models.yml`."""
-    specs = []
-    for path in sorted(marts.glob("*/_*__models.yml")):
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            reason = " ".join(str(exc).split())
-            raise CatalogError([f"{path}: not valid YAML, its resources cannot be catalogued: {reason}"]) from None
-        for model in document.get("models") or []:
-            specs.append(mart_spec(path, model))
-    return specs
+    return [mart_spec(path, model) for path in sorted(marts.glob("*/_*__models.yml")) for model in _models(path)]
+
+
+def _models(path: Path) -> list[dict]:
+    """The `models` of a dbt YAML file; a file that is not YAML is refused by name."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        reason = " ".join(str(exc).split())
+        raise CatalogError([f"{path}: not valid YAML, its resources cannot be catalogued: {reason}"]) from None
+    return list(document.get("models") or [])
 
 
 def open_data_specs(folder: Path) -> list[ResourceSpec]:
     """Every open dataset of `models/open_data/_open_data__models.yml` (schema open_data): a
     catalog resource of its own, declared like a mart."""
-    specs = []
-    for path in sorted(folder.glob("_*__models.yml")):
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            reason = " ".join(str(exc).split())
-            raise CatalogError([f"{path}: not valid YAML, its resources cannot be catalogued: {reason}"]) from None
-        for model in document.get("models") or []:
-            spec = mart_spec(path, model)
-            specs.append(replace(spec, table=f"{OPEN_DATA_SCHEMA}.{model['name']}"))
-    return specs
+    return [
+        replace(mart_spec(path, model), table=f"{OPEN_DATA_SCHEMA}.{model['name']}")
+        for path in sorted(folder.glob("_*__models.yml"))
+        for model in _models(path)
+    ]
 
 
 def all_specs(contracts: Iterable[SourceContract] | None = None, marts: Path = MARTS) -> list[ResourceSpec]:
