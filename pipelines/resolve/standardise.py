@@ -27,6 +27,10 @@ Derived columns (persons):
                 delivered row it is named in, when the row's other parties give exactly one
                 (`row_address`); null otherwise
     house_n     `addr_n`, else `row_addr_n` (a blocking key: a same-sounding name at a house)
+    issued_group, issued_n  for a record whose source issues one record per person in its role
+                (the optional input column `issued_key`, a certificate number): the source and
+                role (role = the `record_id` suffix after `#`), and that plus the key; null
+                otherwise. Two records of one group with different `issued_n` are two people
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
     id_ab, id_ac, id_bc  pairs of the ID's three parts (area / birth year-month / the rest): one
                 mistyped digit spoils one part, so two of these keys still agree
@@ -197,11 +201,14 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
 
 
 def with_row_addresses(std: pl.DataFrame) -> pl.DataFrame:
-    """`row_addr_n` and `house_n` of standardised person records (`row_address`). Run on all
+    """`row_addr_n` and `house_n` of standardised person records (`row_address`), and the
+    issued keys (`issued_exprs`). Run on all
     the records together: a row's parties must be in one frame, so batched or per-partition
     standardising (`standardise_person_rows`) adds them afterwards."""
     out = std.with_columns(row_addr_n=row_address(std))
-    return out.with_columns(house_n=pl.coalesce("addr_n", "row_addr_n"))
+    # the issued keys read the record's role from `record_id`, which batched standardising
+    # (one record per distinct content) does not keep apart: they are added here too
+    return out.with_columns(pl.coalesce("addr_n", "row_addr_n").alias("house_n"), *issued_exprs())
 
 
 def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
@@ -209,6 +216,8 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
     repeats do not change them); everything of `standardise_persons` but the row addresses."""
     as_of = as_of or _as_of()
     frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
+    if "issued_key" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("issued_key"))
     names = per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")})
     readings = start_pinyin(names["name_n"])
     ids = frame.select(X.normalise_id_number_expr("id_number").alias("id_n"))
@@ -250,6 +259,19 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
     out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
     return out.with_columns(sound_keys([f"name_py{i}" for i in range(PINYIN_SLOTS)], "name_snd"))
+
+
+def issued_exprs() -> list[pl.Expr]:
+    """`issued_group` (source and role) and `issued_n` (that and the key) of records carrying an
+    `issued_key`: one record per person is issued per source *and role* (a birth certificate's
+    child, not its parents), so the role, the `record_id` suffix after `#`, is part of both."""
+    key = pl.col("issued_key").str.strip_chars()
+    key = pl.when(key != "").then(key)
+    role = pl.when(pl.col("record_id").str.contains("#", literal=True)).then(
+        pl.col("record_id").str.extract(r"#([^#]*)$", 1)
+    ).otherwise(pl.lit(""))
+    group = pl.when(key.is_not_null()).then(pl.concat_str([pl.col("source"), role], separator="\x1f"))
+    return [group.alias("issued_group"), pl.concat_str([group, key], separator="\x1f").alias("issued_n")]
 
 
 def row_address(std: pl.DataFrame) -> pl.Series:
