@@ -468,6 +468,8 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     rep = _collapse(frame, config)
     reps = np.flatnonzero(rep == np.arange(n))
     distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    if any(rule.sparse_place for rule in config.unique_evidence):
+        distinct = distinct.with_columns(_row_mates(frame, rep, reps, config))
     # from here on every record is needed only by its key (the copies' audit, the labels)
     frame = frame.select("source", "record_id")
     collapse_s = time.perf_counter() - clock
@@ -483,6 +485,43 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
     stats.update({"records": n, "distinct_records": len(reps), "entities": int(xref["entity_id"].n_unique())})
     return Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats, model=model)
+
+
+def _row_mates(frame: pl.DataFrame, rep: np.ndarray, reps: np.ndarray, config: ResolverConfig) -> pl.Series:
+    """`_mates`: for each distinct record placed by a `sparse_place` (a bare name placed at the
+    house of the row it is named in), the distinct-record numbers of the row's other records
+    that carry an identifier or birth date (null for every other record).
+
+    Taken before collapsing: the row's deceased may be identical to their register entry and
+    collapsed onto it, and must still be known as the row's own party (`_without_row_parties`).
+    Rows are `record_id` = `<row id>#<role>`; only rows holding such a bare name are looked at."""
+    n = len(reps)
+    position = np.empty(len(rep), dtype=np.int64)
+    position[reps] = np.arange(n)
+    places = [rule.sparse_place for rule in config.unique_evidence if rule.sparse_place]
+    sparse = _sparse(frame, config)
+    placed = sparse & frame.select(pl.any_horizontal([pl.col(c).is_not_null() for c in places])).to_series().to_numpy()
+    out = pl.Series("_mates", [None] * n, dtype=pl.List(pl.Int64))  # null: not such a record
+    at = np.flatnonzero(placed)
+    if len(at) == 0:
+        return out
+    row = pl.col("record_id").str.replace(r"#[^#]*$", "")
+    wanted = frame[at].select("source", row.alias("_row"), _d=pl.Series(position[at]))
+    mates = (
+        frame.select("source", row.alias("_row"), _m=pl.Series(position[rep]), _s=pl.Series(sparse))
+        .filter(pl.col("source").is_in(wanted["source"].unique().implode()) & ~pl.col("_s"))
+        .join(wanted.select("source", "_row").unique(), on=["source", "_row"], how="semi")
+        .group_by("source", "_row")
+        .agg(pl.col("_m").unique())
+    )
+    found = wanted.join(mates, on=["source", "_row"]).unique("_d").select("_d", "_m")
+    if found.height == 0:
+        return out
+    return (
+        pl.DataFrame({"_d": np.arange(n, dtype=np.int64)})
+        .join(found, on="_d", how="left", maintain_order="left")["_m"]
+        .rename("_mates")
+    )
 
 
 def _copies_table(
@@ -940,7 +979,6 @@ def _without_row_parties(
     records' rows get their own count and target of identified people there (`n_id`,
     `id_label`) and `ok`; the identified records' rows keep the place-wide conditions but the
     count (a bare name's own view decides uniqueness for it)."""
-    row = pl.col("record_id").str.replace(r"#[^#]*$", "")
     specific = (pl.col("people") <= rule.max_people) & (pl.col("people") * pl.col("share") <= rule.max_expected)
     bare = ruled.filter(~pl.col("ident"))
     if bare.height == 0:
@@ -952,16 +990,13 @@ def _without_row_parties(
         .select("place", "key", pl.col("label").alias("cand"))
         .unique()
     )
+    # the people the row itself names (its other identified parties, `_row_mates`)
     at = bare["i"].unique().to_numpy()
-    keys = frame.select("source", "record_id").with_row_index("i")
-    own_rows = keys[at].select(pl.col("i").cast(pl.Int64), "source", row.alias("_row"))
-    # the people the row itself names (its other identified parties)
-    named = (
-        keys.select("source", row.alias("_row"), cand=pl.Series(labels.astype(np.int64)), ident=pl.Series(~sparse))
-        .filter("ident")
-        .join(own_rows.select("source", "_row").unique(), on=["source", "_row"], how="semi")
-    )
-    mates = own_rows.join(named, on=["source", "_row"]).select("i", "cand")
+    if "_mates" in frame.columns:
+        rows = pl.DataFrame({"i": at.astype(np.int64), "m": frame["_mates"].gather(at)}).explode("m").drop_nulls("m")
+        mates = rows.select("i", cand=pl.Series(labels.astype(np.int64)[rows["m"].to_numpy().astype(np.int64)], dtype=pl.Int64))
+    else:
+        mates = pl.DataFrame(schema={"i": pl.Int64, "cand": pl.Int64})
     own = (
         bare.select("i", "place", "key")
         .unique()
