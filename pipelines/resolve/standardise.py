@@ -21,7 +21,8 @@ Derived columns (persons):
     name_snd0..2 near-sound keys of the readings (zh/z, ch/c, sh/s, -ng/-n merged), and
                 `name_snd` their distinct list (a blocking key)
     addr_n      address without any province/city/county prefix, simplified, no spaces, one
-                spelling of the house-number suffix
+                spelling of the house-number suffix, the leading township under its current name
+                whatever level (乡 / 镇 / 街道) it is written with
     row_addr_n  for a record with no address, ID number or birth date of its own (a death
                 record's family contact, a parent whose ID number is missing): the address of the
                 delivered row it is named in, when the row's other parties give exactly one
@@ -156,6 +157,41 @@ _CITY = rf"(?:{_DIVISION_CHAR}{{2,4}}(?:市|地区|盟)|{_DIVISION_CHAR}{{2,9}}�
 _COUNTY = rf"(?:{_DIVISION_CHAR}{{1,4}}?(?:县|区|市|旗)|{_DIVISION_CHAR}{{2,9}}自治县)"
 DIVISION_PREFIX = rf"^(?:{_PROVINCE}?{_CITY}{_COUNTY}?|{_PROVINCE}{_COUNTY}?)"
 
+# Level words of a township-level division. A township renamed on promotion (乡 -> 镇 on
+# becoming a town, 镇 -> 街道 on becoming a subdistrict, a 1950s-80s 人民公社 -> 乡) keeps its
+# name: clerks keep writing the old level for years, and it is the same place.
+_TOWNSHIP_LEVELS = ("人民公社", "公社", "街道", "镇", "乡")
+
+
+@lru_cache(maxsize=8)
+def _township_renames(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """Regex of a leading township written at any level (`_TOWNSHIP_LEVELS`) and the current
+    name of each township's stem (杨官屯乡 -> stem 杨官屯 -> 杨官屯乡; 肖家庄乡 -> 肖家庄镇)."""
+    current: dict[str, str] = {}
+    for name in names:
+        for level in _TOWNSHIP_LEVELS:
+            if name.endswith(level) and len(name) > len(level) + 1:
+                current[name.removesuffix(level)] = name
+                break
+    stems = "|".join(re.escape(s) for s in sorted(current, key=len, reverse=True))
+    levels = "|".join(_TOWNSHIP_LEVELS)
+    return (f"^({stems})(?:{levels})" if stems else ""), current
+
+
+def township_expr(text: pl.Expr) -> pl.Expr:
+    """An address's leading township under the county profile's current name, whatever level
+    word it is written with (`_TOWNSHIP_LEVELS`): 肖家庄乡前进村8号 -> 肖家庄镇前进村8号 when
+    the profile's township is 肖家庄镇. Townships outside the profile are left as written."""
+    from pipelines.settings import get_settings
+
+    pattern, current = _township_renames(tuple(t.name for t in get_settings().county.townships))
+    if not pattern:
+        return text
+    stem = text.str.extract(pattern, 1)
+    named = stem.replace_strict(list(current), list(current.values()), default=None, return_dtype=pl.String)
+    return pl.when(named.is_not_null()).then(named + text.str.replace(pattern, "")).otherwise(text)
+
+
 _CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 
 
@@ -182,7 +218,7 @@ def address_expr(expr: pl.Expr) -> pl.Expr:
     stripped = text.str.replace(DIVISION_PREFIX, "").str.replace(_county_prefix(), "")
     # nothing but a number left (北京市海淀区1号): the divisions were the place, keep them
     stripped = pl.when((stripped == "") | stripped.str.contains(r"^[0-9]")).then(text).otherwise(stripped)
-    return house_number_expr(stripped)
+    return house_number_expr(township_expr(stripped))
 
 
 def _as_of() -> date:
