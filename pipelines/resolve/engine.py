@@ -508,8 +508,9 @@ def _row_mates(frame: pl.DataFrame, rep: np.ndarray, reps: np.ndarray, config: R
     row = pl.col("record_id").str.replace(r"#[^#]*$", "")
     wanted = frame[at].select("source", row.alias("_row"), _d=pl.Series(position[at]))
     mates = (
-        frame.select("source", row.alias("_row"), _m=pl.Series(position[rep]), _s=pl.Series(sparse))
+        frame.select("source", "record_id", _m=pl.Series(position[rep]), _s=pl.Series(sparse))
         .filter(pl.col("source").is_in(wanted["source"].unique().implode()) & ~pl.col("_s"))
+        .select("source", row.alias("_row"), "_m")
         .join(wanted.select("source", "_row").unique(), on=["source", "_row"], how="semi")
         .group_by("source", "_row")
         .agg(pl.col("_m").unique())
