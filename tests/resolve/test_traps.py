@@ -390,6 +390,14 @@ CERTIFICATES = trap(
         # ... and a hospital's list naming the baby by name and birth date alone, which would
         # chain the two certificates into one child
         {"source": "hospital", "record_id": "cn3", "name": "施梓涵", "birth_date": "2026-03-09", "gender": "男"},
+        # two certificates never compared with each other (one named, one not yet, in two
+        # villages), each like a clinic's record of the baby: the chain must not join them
+        {"source": "birth_certificate", "record_id": "cc1#self", "name": "魏思远", "birth_date": "2026-04-02",
+         "gender": "男", "address": "胡屯镇魏庄村14号", "issued_key": "Q371523260030"},
+        {"source": "birth_certificate", "record_id": "cc2#self", "name": None, "birth_date": "2026-04-02",
+         "gender": "男", "address": "杜郎口镇韦营村9号", "issued_key": "Q371523260031"},
+        {"source": "clinic", "record_id": "cc3", "name": "魏思远", "birth_date": "2026-04-02", "gender": "男",
+         "address": "杜郎口镇韦营村9号"},
         # one child with a birth certificate and a death certificate: different sources, one person
         {"source": "birth_certificate", "record_id": "cd1#self", "name": "秦雨泽", "birth_date": "2026-01-20",
          "gender": "男", "address": "韩屯镇秦庄村3号", "issued_key": "Q371523260020"},
@@ -412,6 +420,14 @@ def test_two_certificates_of_one_name_and_birth_date_stay_apart_even_through_a_c
     kept = pairs.filter(pl.col("left_record_id").is_in(["cn1#self", "cn2#self"]) & pl.col("right_record_id").is_in(["cn1#self", "cn2#self"]))
     assert kept["decision"].to_list() == ["non_match"]
     assert "one record per person" in kept["reason"].item()
+
+
+def test_two_certificates_never_compared_still_never_join_through_a_chain() -> None:
+    pairs = person_resolution().pairs
+    compared = pairs.filter(pl.col("left_record_id").is_in(["cc1#self", "cc2#self"]) & pl.col("right_record_id").is_in(["cc1#self", "cc2#self"]))
+    assert compared.height == 0  # only the clustering's bound can keep them apart
+    assert distinct("cc1#self", "cc2#self")
+    assert same("cc3", "cc1#self") or same("cc3", "cc2#self")
 
 
 def test_a_birth_and_a_death_certificate_may_describe_one_child() -> None:
