@@ -739,7 +739,7 @@ def _county_cases(specs: list[str]):  # noqa: ANN202
     import duckdb
     import polars as pl
 
-    from pipelines.resolve.model import ORG_COLUMNS, PERSON_COLUMNS
+    from pipelines.resolve.model import ORG_COLUMNS, PERSON_COLUMNS, read_columns
 
     for spec in specs:
         name, _, paths = spec.partition("=")
@@ -751,6 +751,8 @@ def _county_cases(specs: list[str]):  # noqa: ANN202
             ):
                 truth_path = Path(truth_dir) / truth_file
                 try:
+                    present = [c for (c,) in con.execute(f"select column_name from information_schema.columns where table_schema || '.' || table_name = '{table}'").fetchall()]
+                    cols = read_columns(kind, present)
                     frame = pl.from_arrow(con.execute(f"select {', '.join(f'cast({c} as varchar) as {c}' for c in cols)} from {table}").to_arrow_table())
                 except duckdb.Error:
                     continue

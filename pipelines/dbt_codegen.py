@@ -178,6 +178,12 @@ def _records_sql(kind: str) -> str:
                 column = party.fields.get(field)
                 value = f"cast({column} as {{{{ varchar() }}}})" if column else "cast(null as {{ varchar() }})"
                 cols.append(f"        {value} as {field}")
+            if kind == "person":
+                # the row's business key where the source issues one record per person in this
+                # role (Party.one_per_person): two such records with different keys are two people
+                issued = " || '|' || ".join(f"cast({k} as {{{{ varchar() }}}})" for k in contract.key)
+                value = issued if party.one_per_person else "cast(null as {{ varchar() }})"
+                cols.append(f"        {value} as issued_key")
             selects.append(
                 "    select\n"
                 f"        '{contract.source}' as source,\n"
@@ -196,7 +202,8 @@ def _records_sql(kind: str) -> str:
     if not selects:  # no contract has such parties yet: an empty, typed relation
         typed = ", ".join(
             f"cast(null as {{{{ varchar() }}}}) as {name}"
-            for name in ("source", "record_id", "role", *fields, "batch_id", "source_file", "source_line")
+            for name in ("source", "record_id", "role", *fields, *(("issued_key",) if kind == "person" else ()),
+                         "batch_id", "source_file", "source_line")
         )
         selects.append(f"    select {typed}, cast(null as date) as delivery_date where false")
     body = "\n\n    union all\n\n".join(selects)

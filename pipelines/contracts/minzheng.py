@@ -115,7 +115,8 @@ DEATH_CREMATION = SourceContract(
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("cremation_no",),
     parties=(
         Party(role="self", kind="person", fields={
-            "name": "name", "id_number": "id_number", "gender": "gender", "address": "address"}),
+            "name": "name", "id_number": "id_number", "gender": "gender", "address": "address"},
+            one_per_person=True),  # a deceased is cremated once
         Party(role="family_contact", kind="person", fields={"name": "family_name", "phone": "family_phone"}),
     ),
     columns=(

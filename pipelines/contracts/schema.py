@@ -194,6 +194,12 @@ class Party(BaseModel):
     """A party (person or organisation) a row holds, and which columns describe it.
 
     `fields` maps resolution-contract fields (PERSON_FIELDS / ORG_FIELDS) to column names.
+    `one_per_person` declares that the source issues at most one record per person in this role
+    (a birth certificate per child, a death certificate or a cremation per deceased): two of its
+    records in this role with different keys (`SourceContract.key`, the certificate number) are
+    two people, a fact no comparison of names and dates can establish (unnamed twins, two babies
+    of one name born on one day). The key reaches the resolver as `issued_key` of
+    `int_person_records`; the same key twice is the same record delivered again.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -201,6 +207,9 @@ class Party(BaseModel):
     role: str = Field(description="`self`, `applicant`, `spouse`, `guardian`, `legal_rep`, ...")
     kind: PartyKind
     fields: dict[str, str]
+    one_per_person: bool = Field(
+        False, description="the source issues at most one record per person in this role (see above)"
+    )
 
 
 class SourceContract(BaseModel):
@@ -241,6 +250,8 @@ class SourceContract(BaseModel):
             unknown = [c for c in party.fields.values() if c not in names]
             if bad or unknown:
                 raise ValueError(f"{self.source}: party {party.role}: bad fields {bad + unknown}")
+            if party.one_per_person and party.kind != "person":
+                raise ValueError(f"{self.source}: party {party.role}: one_per_person is for persons")
         roles = {p.role for p in self.parties}
         for col in self.columns:
             unknown_roles = [r for r in col.event_of if r not in roles]

@@ -31,9 +31,10 @@ BIRTH = SourceContract(
     file_pattern=r"^出生医学证明.*\.json$", format="json", encoding="utf-8",
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("certificate_no",),
     parties=(
+        # one certificate per child: two certificates are two children (unnamed twins)
         Party(role="self", kind="person", fields={
             "name": "child_name", "gender": "child_gender", "birth_date": "birth_date",
-            "address": "address"}),
+            "address": "address"}, one_per_person=True),
         Party(role="mother", kind="person", fields={
             "name": "mother_name", "id_number": "mother_id_number"}),
         Party(role="father", kind="person", fields={
@@ -62,7 +63,7 @@ DEATH = SourceContract(
     delivery_mode=DeliveryMode.INCREMENTAL, update_cycle=UpdateCycle.MONTHLY, key=("certificate_no",),
     parties=(Party(role="self", kind="person", fields={
         "name": "name", "id_number": "id_number", "gender": "gender", "birth_date": "birth_date",
-        "address": "address"}),),
+        "address": "address"}, one_per_person=True),),  # one certificate per deceased
     columns=(
         _c("certificate_no", "死亡医学证明编号", req=True, n=20),
         _c("name", "姓名", req=True, s=PERSONAL),

@@ -19,7 +19,7 @@ import polars as pl
 
 from pipelines.errors import GovdataError
 from pipelines.resolve.metrics import evaluate
-from pipelines.resolve.model import Kind, Resolution, input_columns
+from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
 
 
 class ResolveInputError(GovdataError):
@@ -27,7 +27,8 @@ class ResolveInputError(GovdataError):
 
 
 def _check(df: pl.DataFrame, kind: Kind, where: str = "input") -> pl.DataFrame:
-    """The contract columns as text (extra columns are ignored); a missing column is an error.
+    """The contract columns as text, and the optional ones present (`issued_key`); other extra
+    columns are ignored; a missing contract column is an error.
 
     Rows are never dropped or merged here: the result has one row per input row, in order, even
     when a `(source, record_id)` repeats.
@@ -35,7 +36,7 @@ def _check(df: pl.DataFrame, kind: Kind, where: str = "input") -> pl.DataFrame:
     missing = [c for c in input_columns(kind) if c not in df.columns]
     if missing:
         raise ResolveInputError(f"resolve {kind}: {where} lacks column(s) {', '.join(missing)}")
-    return df.select([pl.col(c).cast(pl.String) for c in input_columns(kind)])
+    return df.select([pl.col(c).cast(pl.String) for c in read_columns(kind, df.columns)])
 
 
 def resolve_persons(df: pl.DataFrame, as_of: date | None = None) -> Resolution:

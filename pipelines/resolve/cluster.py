@@ -64,7 +64,9 @@ def constrained_components(
         match: which pairs matched.
         cannot: which pairs must never end up in one cluster (kept-apart pairs).
         exclusive: per record the integer code of an identifier (-1 when absent) of which a
-            cluster may hold at most one distinct value (checksum-valid ID numbers).
+            cluster may hold at most one distinct value (checksum-valid ID numbers); a 2-D
+            array (records x k) holds k such identifiers, each bounded on its own (the ID
+            number, and the certificate number of each source issuing one record per person).
         rank: per record a canonical rank breaking ties between equally strong links, so that
             the result does not depend on the order of the input (default: record number).
 
@@ -85,12 +87,14 @@ def constrained_components(
     inner_cannot = cannot & (labels[left] == labels[right])
     bad_mask[labels[left[inner_cannot]]] = True
     if exclusive is not None:
-        has = exclusive >= 0
-        frame = pl.DataFrame({"label": labels[has], "vid": exclusive[has]})
-        multi = (
-            frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
-        )
-        bad_mask[multi] = True
+        exclusive = exclusive.reshape(len(exclusive), -1)
+        for j in range(exclusive.shape[1]):
+            has = exclusive[:, j] >= 0
+            frame = pl.DataFrame({"label": labels[has], "vid": exclusive[has, j]})
+            multi = (
+                frame.group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
+            )
+            bad_mask[multi] = True
     if not bad_mask.any():
         return labels, refused
 
@@ -106,7 +110,7 @@ def constrained_components(
         forbid.setdefault(b, set()).add(a)
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
-    ident: dict[int, int] = {}
+    ident: dict[int, tuple[int, ...]] = {}
 
     def find(x: int) -> int:
         root = x
@@ -116,17 +120,17 @@ def constrained_components(
             parent[x], x = root, parent[x]
         return root
 
-    def value(root: int) -> int:
+    def value(root: int) -> tuple[int, ...]:
         if root in ident:
             return ident[root]
-        return -1 if exclusive is None else int(exclusive[root])
+        return () if exclusive is None else tuple(int(v) for v in exclusive[root])
 
     for e in edges:
         a, b = find(int(left[e])), find(int(right[e]))
         if a == b:
             continue
         va, vb = value(a), value(b)
-        if va >= 0 and vb >= 0 and va != vb:
+        if any(x >= 0 and y >= 0 and x != y for x, y in zip(va, vb, strict=True)):
             refused[e] = True
             continue
         ma, mb = members.get(a, [a]), members.get(b, [b])
@@ -139,7 +143,7 @@ def constrained_components(
         parent[child] = root
         members[root] = ma + mb
         members.pop(child, None)
-        ident[root] = va if va >= 0 else vb
+        ident[root] = tuple(x if x >= 0 else y for x, y in zip(va, vb, strict=True))
     rebuilt = np.flatnonzero(bad_mask[labels])
     roots = np.fromiter((find(int(x)) for x in rebuilt), dtype=np.int64, count=len(rebuilt))
     labels = labels.copy()

@@ -16,6 +16,10 @@ data:
 * twins (same birth date and address, different names) stay apart, and so do records whose
   birth dates conflict beyond a slip (a household's namesakes), unless their ID numbers agree;
   such kept-apart pairs bind the clustering as cannot-links, like two valid identifiers;
+* a source that issues one record per person in a role (a birth certificate per child, a death
+  certificate per deceased) never describes one person twice: two of its records with different
+  keys (certificate numbers) never end up in one entity, directly or through a chain
+  (`ResolverConfig.issued`); the same key twice is one record delivered again;
 * organisations sharing a valid credit code always match (a renamed company keeps its code);
 * linking files that hold no duplicates themselves (FEBRL4) can require one-to-one links.
 
@@ -121,6 +125,10 @@ class ResolverConfig:
         blocking: blocking rules (most specific first).
         identifier: (column, valid-flag column) of the checksum identifier, if any: different
             valid identifiers never merge.
+        issued: (group column, key column) of records a source issues once per person (group:
+            the source and role; key: that and the certificate number): within a group, a
+            cluster holds at most one key, so two such records with different keys are two
+            people (a cannot-link, also through chains); records without a group are free.
         link_same_identifier: records sharing a checksum-valid identifier always match
             (organisations: a credit code is issued once and survives renaming).
         collapse_on: identical records with this column present are resolved once (see
@@ -151,6 +159,7 @@ class ResolverConfig:
     comparisons: tuple[Comparison, ...]
     blocking: tuple[BlockingRule, ...]
     identifier: tuple[str, str] | None = None
+    issued: tuple[str, str] | None = None
     link_same_identifier: bool = False
     collapse_on: str | None = None
     name: str | None = None
@@ -179,7 +188,7 @@ class ResolverConfig:
             for c in (*comp.columns(), comp.term_frequency):
                 if c and c not in cols:
                     cols.append(c)
-        for c in (*(self.identifier or ()), *self.sparse_columns, *self.sound_columns,
+        for c in (*(self.identifier or ()), *(self.issued or ()), *self.sparse_columns, *self.sound_columns,
                   *(rule.place for rule in self.unique_evidence),
                   *(rule.sparse_place for rule in self.unique_evidence if rule.sparse_place)):
             if c not in cols:
@@ -305,6 +314,12 @@ def _decide(
             same = valid[left] & valid[right] & (ids[left] == ids[right]) & ~match
             reason[same] = REASON_SAME_IDENTIFIER
             match |= same
+    if config.issued is not None:
+        group, key = cols.codes(*config.issued)
+        clash = (group[left] >= 0) & (group[left] == group[right]) & (key[left] != key[right])
+        reason[match & clash] = REASON_ISSUED
+        match &= ~clash
+        cannot |= clash
     if config.name is not None:
         evidence = np.zeros(len(weights), dtype=bool)
         for k, comp in enumerate(config.comparisons):
@@ -340,6 +355,7 @@ FIXED_REASONS = (
     "no ID number or birth date: linked only on a unique same-sounding name at a shared house or phone",
     "no ID number or birth date, and another person at the address or with the phone sounds the same",
     "no ID number or birth date, and the address or phone is shared by too many people (a building, a switchboard) for the name",
+    "the source issues one record per person: two of its records with different keys (certificate numbers) are two people",
 )
 REASON_SPARSE = 8
 REASON_AMBIGUOUS = 9
@@ -348,6 +364,7 @@ REASON_ONE_TO_ONE = 4
 REASON_CLUSTER = 5
 REASON_SAME_IDENTIFIER = 6
 REASON_IDENTICAL = 7
+REASON_ISSUED = 11
 
 
 def reasons(config: ResolverConfig) -> list[str]:
@@ -451,6 +468,8 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     rep = _collapse(frame, config)
     reps = np.flatnonzero(rep == np.arange(n))
     distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    if any(rule.sparse_place for rule in config.unique_evidence):
+        distinct = distinct.with_columns(_row_mates(frame, rep, reps, config))
     # from here on every record is needed only by its key (the copies' audit, the labels)
     frame = frame.select("source", "record_id")
     collapse_s = time.perf_counter() - clock
@@ -466,6 +485,44 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
     stats.update({"records": n, "distinct_records": len(reps), "entities": int(xref["entity_id"].n_unique())})
     return Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats, model=model)
+
+
+def _row_mates(frame: pl.DataFrame, rep: np.ndarray, reps: np.ndarray, config: ResolverConfig) -> pl.Series:
+    """`_mates`: for each distinct record placed by a `sparse_place` (a bare name placed at the
+    house of the row it is named in), the distinct-record numbers of the row's other records
+    that carry an identifier or birth date (null for every other record).
+
+    Taken before collapsing: the row's deceased may be identical to their register entry and
+    collapsed onto it, and must still be known as the row's own party (`_without_row_parties`).
+    Rows are `record_id` = `<row id>#<role>`; only rows holding such a bare name are looked at."""
+    n = len(reps)
+    position = np.empty(len(rep), dtype=np.int64)
+    position[reps] = np.arange(n)
+    places = [rule.sparse_place for rule in config.unique_evidence if rule.sparse_place]
+    sparse = _sparse(frame, config)
+    placed = sparse & frame.select(pl.any_horizontal([pl.col(c).is_not_null() for c in places])).to_series().to_numpy()
+    out = pl.Series("_mates", [None] * n, dtype=pl.List(pl.Int64))  # null: not such a record
+    at = np.flatnonzero(placed)
+    if len(at) == 0:
+        return out
+    row = pl.col("record_id").str.replace(r"#[^#]*$", "")
+    wanted = frame[at].select("source", row.alias("_row"), _d=pl.Series(position[at]))
+    mates = (
+        frame.select("source", "record_id", _m=pl.Series(position[rep]), _s=pl.Series(sparse))
+        .filter(pl.col("source").is_in(wanted["source"].unique().implode()) & ~pl.col("_s"))
+        .select("source", row.alias("_row"), "_m")
+        .join(wanted.select("source", "_row").unique(), on=["source", "_row"], how="semi")
+        .group_by("source", "_row")
+        .agg(pl.col("_m").unique())
+    )
+    found = wanted.join(mates, on=["source", "_row"]).unique("_d").select("_d", "_m")
+    if found.height == 0:
+        return out
+    return (
+        pl.DataFrame({"_d": np.arange(n, dtype=np.int64)})
+        .join(found, on="_d", how="left", maintain_order="left")["_m"]
+        .rename("_mates")
+    )
 
 
 def _copies_table(
@@ -530,10 +587,7 @@ def _resolve_core(
     timings["score_s"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    valid_ids = None
-    if config.identifier is not None:
-        id_col, valid_col = config.identifier
-        valid_ids = np.where(cols.flags(valid_col), cols.codes(id_col)[0], -1)
+    exclusive = exclusive_codes(cols, config)
     rank = np.empty(n, dtype=np.int64)
     rank[canonical] = np.arange(n)
     if config.unique_evidence:
@@ -542,10 +596,10 @@ def _resolve_core(
         sparse = _sparse(frame, config)
         touches = sparse[left] | sparse[right]
         match &= ~touches
-    labels, refused = constrained_components(n, left, right, weights, match, cannot, valid_ids, rank)
+    labels, refused = constrained_components(n, left, right, weights, match, cannot, exclusive, rank)
     reason[refused] = REASON_CLUSTER
     if config.unique_evidence:
-        labels = link_sparse(frame, cols, left, right, labels, match, reason, sparse, touches, config)
+        labels = link_sparse(frame, cols, left, right, labels, match, reason, sparse, touches, config, exclusive)
     timings["cluster_s"] = time.perf_counter() - clock
 
     audit = _pair_table(frame, pairs, levels, weights, match & ~refused, reason, config)
@@ -555,6 +609,25 @@ def _resolve_core(
 
 
 DEFAULT_PARTITION_RECORDS = 500_000
+
+
+def exclusive_codes(cols: Columns, config: ResolverConfig) -> np.ndarray | None:
+    """Per record, the codes of which a cluster may hold at most one distinct value (-1: none),
+    one column each: the checksum-valid identifier, and per issuing group (`config.issued`,
+    a source and role issuing one record per person) the record's key. A group gets a column
+    of its own because one person may well hold one record of each group (a birth and a death
+    certificate), never two of one."""
+    columns = []
+    if config.identifier is not None:
+        id_col, valid_col = config.identifier
+        columns.append(np.where(cols.flags(valid_col), cols.codes(id_col)[0], -1))
+    if config.issued is not None:
+        group, key = cols.codes(*config.issued)
+        for g in np.unique(group[group >= 0]):
+            columns.append(np.where(group == g, key, -1))
+    if not columns:
+        return None
+    return np.column_stack(columns).astype(np.int64)
 
 
 def partition_count(records: int, config: ResolverConfig) -> int:
@@ -657,10 +730,30 @@ def link_sparse(
     sparse: np.ndarray,
     touches: np.ndarray,
     config: ResolverConfig,
+    exclusive: np.ndarray | None = None,
 ) -> np.ndarray:
     """After the others are clustered, link the sparse records by the unique-evidence rules:
-    updates `match` and `reason` of the pairs touching them in place, returns the labels."""
+    updates `match` and `reason` of the pairs touching them in place, returns the labels.
+
+    The clustering's exclusive identifiers (`exclusive_codes`) hold here too: a linked group
+    that would hold two of one (two certificates of a source issuing one per person) keeps its
+    sparse records apart."""
     linked, why = unique_evidence_links(frame, cols, left, right, labels, sparse, config)
+    if exclusive is not None and (linked >= 0).any():
+        on = linked >= 0
+        trial = _attach(labels, left[on], right[on], sparse)
+        exclusive = exclusive.reshape(len(exclusive), -1)
+        broken = np.zeros(int(trial.max()) + 1, dtype=bool)
+        for j in range(exclusive.shape[1]):
+            has = exclusive[:, j] >= 0
+            multi = (
+                pl.DataFrame({"label": trial[has], "vid": exclusive[has, j]})
+                .group_by("label").agg(pl.col("vid").n_unique().alias("k")).filter(pl.col("k") > 1)["label"].to_numpy()
+            )
+            broken[multi] = True
+        drop = on & (broken[trial[left]] | broken[trial[right]])
+        linked[drop] = -1
+        why[drop] = REASON_ISSUED
     touched_reason = np.where(linked >= 0, len(FIXED_REASONS) + len(config.keep_apart) + linked, why)
     update = touches & ((linked >= 0) | (why != REASON_SPARSE) | (reason == 1))
     reason[update] = touched_reason[update]
@@ -799,7 +892,10 @@ def unique_evidence_links(
                 & (pl.col("people") * pl.col("share").fill_null(1.0 / people) <= rule.max_expected),
             )
         )
-        rows.append(members.join(groups.select("place", "key", "n_id", "id_label", "ok"), on=["place", "key"]).with_columns(rule=pl.lit(k)))
+        ruled = members.join(groups.select("place", "key", "n_id", "id_label", "ok", "people", "share"), on=["place", "key"])
+        if rule.sparse_place is not None:
+            ruled = _without_row_parties(frame, ruled, labels, sparse, rule)
+        rows.append(ruled.drop("people", "share").with_columns(rule=pl.lit(k)))
     rows_all = pl.concat(rows)
     # per sparse record and rule: ambiguous (a second same-sounding person at its place), else
     # the identified people its specific, unique evidence points to; a rule that is ambiguous
@@ -835,7 +931,10 @@ def unique_evidence_links(
     side = rows_all.select("i", "rule", "place", "key", "ok")
     shared = (
         tp.join(side.rename({"i": "l"}), on="l")
-        .join(side.select("i", "rule", "place", "key").rename({"i": "r"}), on=["r", "rule", "place", "key"], how="semi")
+        # both records' view of the evidence must hold (a bare name's view leaves out its row's
+        # other parties, see `_without_row_parties`)
+        .join(side.rename({"i": "r", "ok": "ok_r"}), on=["r", "rule", "place", "key"])
+        .with_columns(pl.col("ok") & pl.col("ok_r"))
         # a rule ambiguous for either record does not link them
         .join(rule_ambiguous.rename({"i": "l"}), on=["l", "rule"], how="anti")
         .join(rule_ambiguous.rename({"i": "r"}), on=["r", "rule"], how="anti")
@@ -867,6 +966,52 @@ def unique_evidence_links(
     why[p[amb & ~ok]] = REASON_AMBIGUOUS
     why[p[~amb & ~ok & (rule_of < 0) & shared["any_ok"].not_().to_numpy()]] = REASON_COMMON
     return linked, why
+
+
+def _without_row_parties(
+    frame: pl.DataFrame, ruled: pl.DataFrame, labels: np.ndarray, sparse: np.ndarray, rule: UniqueEvidence
+) -> pl.DataFrame:
+    """A bare name's evidence at the house of the row it is named in, leaving out the people
+    that row itself names: a death record's family contact is never the deceased, so when the
+    house holds two people of the contact's name (a father and son both 陈祥) and one is the
+    row's deceased, the other is the only candidate. Rows are `record_id` = `<row id>#<role>`.
+
+    `ruled` holds a rule's (record, place, sound) rows with the place-wide counts; the sparse
+    records' rows get their own count and target of identified people there (`n_id`,
+    `id_label`) and `ok`; the identified records' rows keep the place-wide conditions but the
+    count (a bare name's own view decides uniqueness for it)."""
+    specific = (pl.col("people") <= rule.max_people) & (pl.col("people") * pl.col("share") <= rule.max_expected)
+    bare = ruled.filter(~pl.col("ident"))
+    if bare.height == 0:
+        return ruled.with_columns(ok=specific)
+    # the identified people at each (place, sound) a bare name looks at
+    present = (
+        ruled.filter("ident")
+        .join(bare.select("place", "key").unique(), on=["place", "key"], how="semi")
+        .select("place", "key", pl.col("label").alias("cand"))
+        .unique()
+    )
+    # the people the row itself names (its other identified parties, `_row_mates`)
+    at = bare["i"].unique().to_numpy()
+    if "_mates" in frame.columns:
+        rows = pl.DataFrame({"i": at.astype(np.int64), "m": frame["_mates"].gather(at)}).explode("m").drop_nulls("m")
+        mates = rows.select("i", cand=pl.Series(labels.astype(np.int64)[rows["m"].to_numpy().astype(np.int64)], dtype=pl.Int64))
+    else:
+        mates = pl.DataFrame(schema={"i": pl.Int64, "cand": pl.Int64})
+    own = (
+        bare.select("i", "place", "key")
+        .unique()
+        .join(present, on=["place", "key"], how="left")
+        .join(mates, on=["i", "cand"], how="anti")
+        .group_by("i", "place", "key")
+        .agg(pl.col("cand").drop_nulls().n_unique().alias("n_own"), pl.col("cand").min().alias("label_own"))
+    )
+    out = ruled.join(own, on=["i", "place", "key"], how="left")
+    return out.with_columns(
+        n_id=pl.when(pl.col("ident")).then(pl.col("n_id")).otherwise(pl.col("n_own").cast(ruled.schema["n_id"])),
+        id_label=pl.when(pl.col("ident")).then(pl.col("id_label")).otherwise(pl.col("label_own")),
+        ok=pl.when(pl.col("ident")).then(specific).otherwise(specific & (pl.col("n_own") <= 1)),
+    ).drop("n_own", "label_own")
 
 
 def _pair_table(

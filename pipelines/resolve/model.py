@@ -34,11 +34,26 @@ ORG_COLUMNS: tuple[str, ...] = (
     "established",
 )
 KEY_COLUMNS: tuple[str, str] = ("source", "record_id")
+# Optional person column: the business key (certificate number) of a record whose source issues
+# one record per person in its role (`Party.one_per_person`: a birth certificate per child); two
+# records of one source and role with different keys are two people. Null or absent elsewhere.
+PERSON_OPTIONAL_COLUMNS: tuple[str, ...] = ("issued_key",)
 
 
 def input_columns(kind: Kind) -> tuple[str, ...]:
     """The columns an input of this kind must carry (all text)."""
     return PERSON_COLUMNS if kind == "persons" else ORG_COLUMNS
+
+
+def optional_columns(kind: Kind) -> tuple[str, ...]:
+    """Columns an input of this kind may carry and the resolver then uses (all text)."""
+    return PERSON_OPTIONAL_COLUMNS if kind == "persons" else ()
+
+
+def read_columns(kind: Kind, available: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The columns to read from an input holding `available`: the required ones and whichever
+    optional ones it has."""
+    return (*input_columns(kind), *(c for c in optional_columns(kind) if c in available))
 
 
 @dataclass

@@ -65,6 +65,8 @@ def person_config() -> ResolverConfig:
         blocking=blocking,
         collapse_on="id_n",
         identifier=("id_n", "id_valid"),
+        # a birth certificate per child, a death certificate per deceased (Party.one_per_person)
+        issued=("issued_group", "issued_n"),
         name="name",
         agree_levels={"id_number": 2, "birth_date": 3, "phone": 2, "address": 3},
         # records with neither ID number nor birth date (utility accounts, hand-kept lists):

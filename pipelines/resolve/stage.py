@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES, IdMapTables, assign_ids
-from pipelines.resolve.model import Kind, Resolution, input_columns
+from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
 from pipelines.settings import Settings, get_settings
 
 PERSON_RECORDS = "staging.int_person_records"
@@ -40,7 +40,11 @@ def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 
 def _read_records(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
     """The record table's contract columns as text (extra lineage columns are not needed)."""
-    cols = input_columns(kind)
+    schema, name = table.split(".")
+    present = [row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()]
+    cols = read_columns(kind, present)
     select = ", ".join(f"cast({c} as varchar) as {c}" for c in cols)
     frame = pl.from_arrow(con.execute(f"select {select} from {table}").to_arrow_table())
     assert isinstance(frame, pl.DataFrame)

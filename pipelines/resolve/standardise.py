@@ -21,12 +21,17 @@ Derived columns (persons):
     name_snd0..2 near-sound keys of the readings (zh/z, ch/c, sh/s, -ng/-n merged), and
                 `name_snd` their distinct list (a blocking key)
     addr_n      address without any province/city/county prefix, simplified, no spaces, one
-                spelling of the house-number suffix
+                spelling of the house-number suffix, the leading township under its current name
+                whatever level (乡 / 镇 / 街道) it is written with
     row_addr_n  for a record with no address, ID number or birth date of its own (a death
                 record's family contact, a parent whose ID number is missing): the address of the
                 delivered row it is named in, when the row's other parties give exactly one
                 (`row_address`); null otherwise
     house_n     `addr_n`, else `row_addr_n` (a blocking key: a same-sounding name at a house)
+    issued_group, issued_n  for a record whose source issues one record per person in its role
+                (the optional input column `issued_key`, a certificate number): the source and
+                role (role = the `record_id` suffix after `#`), and that plus the key; null
+                otherwise. Two records of one group with different `issued_n` are two people
     id_sorted   the ID's characters sorted (a blocking key that survives transposed digits)
     id_ab, id_ac, id_bc  pairs of the ID's three parts (area / birth year-month / the rest): one
                 mistyped digit spoils one part, so two of these keys still agree
@@ -152,6 +157,41 @@ _CITY = rf"(?:{_DIVISION_CHAR}{{2,4}}(?:市|地区|盟)|{_DIVISION_CHAR}{{2,9}}�
 _COUNTY = rf"(?:{_DIVISION_CHAR}{{1,4}}?(?:县|区|市|旗)|{_DIVISION_CHAR}{{2,9}}自治县)"
 DIVISION_PREFIX = rf"^(?:{_PROVINCE}?{_CITY}{_COUNTY}?|{_PROVINCE}{_COUNTY}?)"
 
+# Level words of a township-level division. A township renamed on promotion (乡 -> 镇 on
+# becoming a town, 镇 -> 街道 on becoming a subdistrict, a 1950s-80s 人民公社 -> 乡) keeps its
+# name: clerks keep writing the old level for years, and it is the same place.
+_TOWNSHIP_LEVELS = ("人民公社", "公社", "街道", "镇", "乡")
+
+
+@lru_cache(maxsize=8)
+def _township_renames(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """Regex of a leading township written at any level (`_TOWNSHIP_LEVELS`) and the current
+    name of each township's stem (杨官屯乡 -> stem 杨官屯 -> 杨官屯乡; 肖家庄乡 -> 肖家庄镇)."""
+    current: dict[str, str] = {}
+    for name in names:
+        for level in _TOWNSHIP_LEVELS:
+            if name.endswith(level) and len(name) > len(level) + 1:
+                current[name.removesuffix(level)] = name
+                break
+    stems = "|".join(re.escape(s) for s in sorted(current, key=len, reverse=True))
+    levels = "|".join(_TOWNSHIP_LEVELS)
+    return (f"^({stems})(?:{levels})" if stems else ""), current
+
+
+def township_expr(text: pl.Expr) -> pl.Expr:
+    """An address's leading township under the county profile's current name, whatever level
+    word it is written with (`_TOWNSHIP_LEVELS`): 肖家庄乡前进村8号 -> 肖家庄镇前进村8号 when
+    the profile's township is 肖家庄镇. Townships outside the profile are left as written."""
+    from pipelines.settings import get_settings
+
+    pattern, current = _township_renames(tuple(t.name for t in get_settings().county.townships))
+    if not pattern:
+        return text
+    stem = text.str.extract(pattern, 1)
+    named = stem.replace_strict(list(current), list(current.values()), default=None, return_dtype=pl.String)
+    return pl.when(named.is_not_null()).then(named + text.str.replace(pattern, "")).otherwise(text)
+
+
 _CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 
 
@@ -178,7 +218,7 @@ def address_expr(expr: pl.Expr) -> pl.Expr:
     stripped = text.str.replace(DIVISION_PREFIX, "").str.replace(_county_prefix(), "")
     # nothing but a number left (北京市海淀区1号): the divisions were the place, keep them
     stripped = pl.when((stripped == "") | stripped.str.contains(r"^[0-9]")).then(text).otherwise(stripped)
-    return house_number_expr(stripped)
+    return house_number_expr(township_expr(stripped))
 
 
 def _as_of() -> date:
@@ -197,11 +237,14 @@ def standardise_persons(records: pl.DataFrame, as_of: date | None = None) -> pl.
 
 
 def with_row_addresses(std: pl.DataFrame) -> pl.DataFrame:
-    """`row_addr_n` and `house_n` of standardised person records (`row_address`). Run on all
+    """`row_addr_n` and `house_n` of standardised person records (`row_address`), and the
+    issued keys (`issued_exprs`). Run on all
     the records together: a row's parties must be in one frame, so batched or per-partition
     standardising (`standardise_person_rows`) adds them afterwards."""
     out = std.with_columns(row_addr_n=row_address(std))
-    return out.with_columns(house_n=pl.coalesce("addr_n", "row_addr_n"))
+    # the issued keys read the record's role from `record_id`, which batched standardising
+    # (one record per distinct content) does not keep apart: they are added here too
+    return out.with_columns(pl.coalesce("addr_n", "row_addr_n").alias("house_n"), *issued_exprs())
 
 
 def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
@@ -209,6 +252,8 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
     repeats do not change them); everything of `standardise_persons` but the row addresses."""
     as_of = as_of or _as_of()
     frame = records.with_columns([pl.col(c).cast(pl.String) for c in records.columns])
+    if "issued_key" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("issued_key"))
     names = per_distinct(frame, "name", {"name_n": X.normalise_name_expr("name")})
     readings = start_pinyin(names["name_n"])
     ids = frame.select(X.normalise_id_number_expr("id_number").alias("id_n"))
@@ -250,6 +295,19 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
     out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
     return out.with_columns(sound_keys([f"name_py{i}" for i in range(PINYIN_SLOTS)], "name_snd"))
+
+
+def issued_exprs() -> list[pl.Expr]:
+    """`issued_group` (source and role) and `issued_n` (that and the key) of records carrying an
+    `issued_key`: one record per person is issued per source *and role* (a birth certificate's
+    child, not its parents), so the role, the `record_id` suffix after `#`, is part of both."""
+    key = pl.col("issued_key").str.strip_chars()
+    key = pl.when(key != "").then(key)
+    role = pl.when(pl.col("record_id").str.contains("#", literal=True)).then(
+        pl.col("record_id").str.extract(r"#([^#]*)$", 1)
+    ).otherwise(pl.lit(""))
+    group = pl.when(key.is_not_null()).then(pl.concat_str([pl.col("source"), role], separator="\x1f"))
+    return [group.alias("issued_group"), pl.concat_str([group, key], separator="\x1f").alias("issued_n")]
 
 
 def row_address(std: pl.DataFrame) -> pl.Series:

@@ -52,6 +52,7 @@ from pipelines.resolve.engine import (
     _sparse,
     _total_pairs,
     compare_pairs,
+    exclusive_codes,
     link_sparse,
     partition_count,
     resolve,
@@ -59,7 +60,7 @@ from pipelines.resolve.engine import (
     term_frequencies,
 )
 from pipelines.resolve.fellegi_sunter import fit_em, fit_sessions, u_from_random_pairs
-from pipelines.resolve.model import Kind, Resolution, input_columns
+from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
 from pipelines.spark.components import connected_components
 
 if TYPE_CHECKING:
@@ -124,8 +125,9 @@ def resolve_on_spark(spark: SparkSession, records: DataFrame, kind: Kind, as_of:
         from pipelines.resolve.api import ResolveInputError
 
         raise ResolveInputError(f"resolve {kind} on Spark: input lacks column(s) {', '.join(missing)}")
-    raw = records.select([F.col(c).cast("string").alias(c) for c in input_columns(kind)])
-    empty = pl.DataFrame(schema=dict.fromkeys(input_columns(kind), pl.String))
+    present = read_columns(kind, records.columns)
+    raw = records.select([F.col(c).cast("string").alias(c) for c in present])
+    empty = pl.DataFrame(schema=dict.fromkeys(present, pl.String))
     std_spark_schema = _spark_schema(standardise(empty, as_of))
     std_arrow_schema = _arrow_schema(std_spark_schema)
 
@@ -175,10 +177,10 @@ class _SparkCore:
             raise NotImplementedError("resolve on Spark: one-to-one linking (FEBRL-style) is local only")
 
         # record-level facts the cluster needs, by global record number
-        valid_ids = np.full(n, -1, dtype=np.int64)
-        if config.identifier is not None:
-            id_col, valid_col = config.identifier
-            valid_ids = np.where(cols.flags(valid_col), cols.codes(id_col)[0], -1)
+        # the engine's exclusive identifiers (valid ID number, one key per issuing group)
+        exclusive = exclusive_codes(cols, config)
+        vids = exclusive if exclusive is not None else np.full((n, 1), -1, dtype=np.int64)
+        vid_names = [f"vid{j}" for j in range(vids.shape[1])]
         rank = np.empty(n, dtype=np.int64)
         rank[canonical] = np.arange(n)
         needed = list(dict.fromkeys(["_i", "_src", *(c for r in rules for c in r.columns), *config.comparison_columns()]))
@@ -360,7 +362,7 @@ class _SparkCore:
         links = scored.where(F.col("match") & ~F.col("touches")).select("l", "r")
         comp = connected_components(links, "l", "r").localCheckpoint()
         attrs = spark.createDataFrame(
-            pa.table({"node": np.arange(n, dtype=np.int64), "vid": valid_ids.astype(np.int64), "rank": rank.astype(np.int64)})
+            pa.table({"node": np.arange(n, dtype=np.int64), **{v: vids[:, j] for j, v in enumerate(vid_names)}, "rank": rank.astype(np.int64)})
         )
         node_comp = comp.join(attrs, "node")
         broken_cannot = (
@@ -371,10 +373,12 @@ class _SparkCore:
             .where(F.col("cl") == F.col("cr"))
             .select(F.col("cl").alias("component"))
         )
-        broken_ids = (
-            node_comp.where(F.col("vid") >= 0).groupBy("component").agg(F.countDistinct("vid").alias("k")).where("k > 1").select("component")
-        )
-        broken = broken_cannot.union(broken_ids).distinct()
+        broken = broken_cannot
+        for v in vid_names:
+            broken = broken.union(
+                node_comp.where(F.col(v) >= 0).groupBy("component").agg(F.countDistinct(v).alias("k")).where("k > 1").select("component")
+            )
+        broken = broken.distinct()
         inner = (
             scored.where((F.col("match") & ~F.col("touches")) | F.col("cannot"))
             .select("l", "r", "weight", F.col("match") & ~F.col("touches"), "cannot")
@@ -383,8 +387,8 @@ class _SparkCore:
             .join(broken, "component")
             .join(comp.withColumnRenamed("node", "r").withColumnRenamed("component", "cr"), "r")
             .where(F.col("component") == F.col("cr"))
-            .join(attrs.toDF("l", "vid_l", "rank_l"), "l")
-            .join(attrs.toDF("r", "vid_r", "rank_r"), "r")
+            .join(attrs.toDF("l", *(f"{v}_l" for v in vid_names), "rank_l"), "l")
+            .join(attrs.toDF("r", *(f"{v}_r" for v in vid_names), "rank_r"), "r")
         )
         rebuilt_arrow = pa.schema([("node", pa.int64()), ("label", pa.int64()), ("l", pa.int64()), ("r", pa.int64())])
 
@@ -394,9 +398,10 @@ class _SparkCore:
             left, right = edges["l"].to_numpy(), edges["r"].to_numpy()
             nodes, local = np.unique(np.r_[left, right], return_inverse=True)
             ll, lr = local[: len(left)], local[len(left) :]
-            vid = np.empty(len(nodes), dtype=np.int64)
+            vid = np.empty((len(nodes), len(vid_names)), dtype=np.int64)
             rk = np.empty(len(nodes), dtype=np.int64)
-            vid[ll], vid[lr] = edges["vid_l"].to_numpy(), edges["vid_r"].to_numpy()
+            vid[ll] = edges.select(f"{v}_l" for v in vid_names).to_numpy()
+            vid[lr] = edges.select(f"{v}_r" for v in vid_names).to_numpy()
             rk[ll], rk[lr] = edges["rank_l"].to_numpy(), edges["rank_r"].to_numpy()
             labels, refused = constrained_components(
                 len(nodes), ll, lr, edges["weight"].to_numpy(), edges["link"].to_numpy().astype(bool),
@@ -436,7 +441,7 @@ class _SparkCore:
         if config.unique_evidence:
             sparse = _sparse(frame, config)
             touches = got["touches"].to_numpy().astype(bool)
-            labels = link_sparse(frame, cols, left, right, labels, match, reason, sparse, touches, config)
+            labels = link_sparse(frame, cols, left, right, labels, match, reason, sparse, touches, config, exclusive)
         timings["cluster_s"] = time.perf_counter() - clock
 
         from pipelines.resolve.engine import _pair_table

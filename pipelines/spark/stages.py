@@ -83,13 +83,14 @@ def spark_stage(settings: Settings, run: Any) -> dict[str, int]:
 
 def spark_records(spark: SparkSession, table: str, kind: Kind) -> Any:
     """The record table's resolver columns as text, as a Spark DataFrame (empty when missing)."""
-    from pipelines.resolve.model import input_columns
+    from pipelines.resolve.model import input_columns, read_columns
 
     cols = input_columns(kind)
     if not spark.catalog.tableExists(table):
         from pyspark.sql import types as T
 
         return spark.createDataFrame([], T.StructType([T.StructField(c, T.StringType()) for c in cols]))
+    cols = read_columns(kind, spark.table(table).columns)
     return spark.table(table).selectExpr(*(f"cast({c} as string) as {c}" for c in cols))
 
 

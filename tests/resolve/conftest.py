@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipelines.resolve.model import ORG_COLUMNS, PERSON_COLUMNS
+from pipelines.resolve.model import ORG_COLUMNS, PERSON_COLUMNS, PERSON_OPTIONAL_COLUMNS
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
@@ -25,7 +25,7 @@ def id18(body17: str) -> str:
 
 def frame(rows: list[dict[str, Any]], kind: str = "persons") -> pl.DataFrame:
     """Records from dicts; missing columns are null."""
-    cols = PERSON_COLUMNS if kind == "persons" else ORG_COLUMNS
+    cols = (*PERSON_COLUMNS, *PERSON_OPTIONAL_COLUMNS) if kind == "persons" else ORG_COLUMNS
     return pl.DataFrame([{c: row.get(c) for c in cols} for row in rows], schema=dict.fromkeys(cols, pl.String))
 
 

@@ -158,3 +158,25 @@ def test_a_bare_name_takes_the_address_of_the_row_it_is_named_in_when_the_row_gi
     # record with its own address keeps only its own; a row with no address gives none
     assert std["row_addr_n"].to_list() == [None, "杜郎口镇韩庄村12号", None, None, None, "博平镇三村3号", None, None]
     assert std["house_n"].to_list() == ["杜郎口镇韩庄村12号", "杜郎口镇韩庄村12号", "韩屯镇一村1号", "韩屯镇二村2号", "博平镇三村3号", "博平镇三村3号", "胡屯镇四村4号", None]
+
+
+def test_a_township_written_at_its_former_level_is_the_same_place() -> None:
+    """A township keeps its name when promoted (乡 -> 镇, 镇 -> 街道, a commune -> 乡): the
+    address under the old level word is the profile's township; others are left as written."""
+    std = _persons(
+        gender=[None] * 6,
+        address=[
+            "茌平县肖家庄乡前进村8号",
+            "肖家庄镇前进村8号",
+            "温陈乡后李村3号",
+            "杨官屯公社杨庄村5号",
+            "聊城市东阿县铜城乡王区村5号",
+            "前进村肖家庄乡路8号",
+        ],
+    )
+    addr = std["addr_n"].to_list()
+    assert addr[0] == addr[1] == "肖家庄镇前进村8号"
+    assert addr[2] == "温陈街道后李村3号"
+    assert addr[3] == "杨官屯乡杨庄村5号"
+    assert addr[4] == "铜城乡王区村5号"  # not a township of this county's profile
+    assert addr[5] == "前进村肖家庄乡路8号"  # only the leading township is read as one

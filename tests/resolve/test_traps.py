@@ -369,6 +369,89 @@ def test_id_numbers_a_spreadsheet_turned_into_floating_point_join_nobody() -> No
     assert distinct("fl0", "fl1", "fl2", "fl3")
 
 
+_NEWBORN_HOME = "茌平区乐平铺镇后屯村31号"
+CERTIFICATES = trap(
+    [
+        # unnamed twins: two certificates, same birth date, gender and address, no names yet,
+        # and the register's entry of one of them (named since)
+        {"source": "birth_certificate", "record_id": "ct1#self", "name": None, "birth_date": "2026-02-14",
+         "gender": "女", "address": _NEWBORN_HOME, "issued_key": "Q371523260001"},
+        {"source": "birth_certificate", "record_id": "ct2#self", "name": None, "birth_date": "2026-02-14",
+         "gender": "女", "address": _NEWBORN_HOME, "issued_key": "Q371523260002"},
+        _register("ct3", "尤雨桐", "37152320260214128", birth_date="2026-02-14", address=_NEWBORN_HOME),
+        # the first certificate delivered again in a later file (same number): the same child
+        {"source": "birth_certificate", "record_id": "ct1b#self", "name": None, "birth_date": "2026-02-14",
+         "gender": "女", "address": _NEWBORN_HOME, "issued_key": "Q371523260001"},
+        # two babies given one name on one day in two villages, neither in the register yet
+        {"source": "birth_certificate", "record_id": "cn1#self", "name": "施梓涵", "birth_date": "2026-03-09",
+         "gender": "男", "address": "博平镇施庄村5号", "issued_key": "Q371523260010"},
+        {"source": "birth_certificate", "record_id": "cn2#self", "name": "施梓涵", "birth_date": "2026-03-09",
+         "gender": "男", "address": "贾寨镇施楼村88号", "issued_key": "Q371523260011"},
+        # ... and a hospital's list naming the baby by name and birth date alone, which would
+        # chain the two certificates into one child
+        {"source": "hospital", "record_id": "cn3", "name": "施梓涵", "birth_date": "2026-03-09", "gender": "男"},
+        # two certificates never compared with each other (one named, one not yet, in two
+        # villages), each like a clinic's record of the baby: the chain must not join them
+        {"source": "birth_certificate", "record_id": "cc1#self", "name": "魏思远", "birth_date": "2026-04-02",
+         "gender": "男", "address": "胡屯镇魏庄村14号", "issued_key": "Q371523260030"},
+        {"source": "birth_certificate", "record_id": "cc2#self", "name": None, "birth_date": "2026-04-02",
+         "gender": "男", "address": "杜郎口镇韦营村9号", "issued_key": "Q371523260031"},
+        {"source": "clinic", "record_id": "cc3", "name": "魏思远", "birth_date": "2026-04-02", "gender": "男",
+         "address": "杜郎口镇韦营村9号"},
+        # one child with a birth certificate and a death certificate: different sources, one person
+        {"source": "birth_certificate", "record_id": "cd1#self", "name": "秦雨泽", "birth_date": "2026-01-20",
+         "gender": "男", "address": "韩屯镇秦庄村3号", "issued_key": "Q371523260020"},
+        {"source": "death_certificate", "record_id": "cd2#self", "name": "秦雨泽", "birth_date": "2026-01-20",
+         "gender": "男", "address": "韩屯镇秦庄村3号", "issued_key": "D371523260020"},
+    ]
+)
+
+
+def test_two_birth_certificates_are_two_children_even_unnamed_twins() -> None:
+    assert distinct("ct1#self", "ct2#self")
+    # at most one of them is the registered child, and the re-delivered certificate is its own copy
+    assert same("ct1#self", "ct1b#self")
+    assert not (same("ct3", "ct1#self") and same("ct3", "ct2#self"))
+
+
+def test_two_certificates_of_one_name_and_birth_date_stay_apart_even_through_a_chain() -> None:
+    assert distinct("cn1#self", "cn2#self")
+    pairs = person_resolution().pairs
+    kept = pairs.filter(pl.col("left_record_id").is_in(["cn1#self", "cn2#self"]) & pl.col("right_record_id").is_in(["cn1#self", "cn2#self"]))
+    assert kept["decision"].to_list() == ["non_match"]
+    assert "one record per person" in kept["reason"].item()
+
+
+def test_two_certificates_never_compared_still_never_join_through_a_chain() -> None:
+    pairs = person_resolution().pairs
+    compared = pairs.filter(pl.col("left_record_id").is_in(["cc1#self", "cc2#self"]) & pl.col("right_record_id").is_in(["cc1#self", "cc2#self"]))
+    assert compared.height == 0  # only the clustering's bound can keep them apart
+    assert distinct("cc1#self", "cc2#self")
+    assert same("cc3", "cc1#self") or same("cc3", "cc2#self")
+
+
+def test_a_birth_and_a_death_certificate_may_describe_one_child() -> None:
+    assert same("cd1#self", "cd2#self")
+
+
+_CHEN_HOME = "山东省聊城市茌平区温陈街道陈庄村21号"
+FATHER_AND_SON = trap(
+    [
+        # a father and son of one name at one house; the father died, his son is the contact
+        _register("cx1", "陈祥", "37152319420808111", address=_CHEN_HOME),
+        _register("cx2", "陈祥", "37152319700707113", address=_CHEN_HOME),
+        {"source": "cremation", "record_id": "cx3#self", "name": "陈祥", "id_number": id18("37152319420808111"), "address": "温陈街道陈庄村21号"},
+        {"source": "cremation", "record_id": "cx3#family_contact", "name": "陈祥"},
+    ]
+)
+
+
+def test_a_family_contact_is_never_the_deceased_of_the_row() -> None:
+    assert same("cx1", "cx3#self")
+    assert same("cx2", "cx3#family_contact")
+    assert distinct("cx1", "cx2")
+
+
 def test_every_record_gets_exactly_one_entity() -> None:
     xref = person_xref()
     assert xref.select("source", "record_id").is_duplicated().sum() == 0

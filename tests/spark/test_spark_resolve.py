@@ -59,6 +59,13 @@ def _traps() -> pl.DataFrame:
         {"source": "minzheng", "record_id": "r1", "name": "王大明", "id_number": twin_a, "birth_date": "2010-03-01", "address": "菜屯镇王庄村5号"},
         {"source": "minzheng", "record_id": "r2", "name": "王大明", "id_number": twin_a, "birth_date": "2010-03-01", "address": "菜屯镇王庄村5号"},
         {"source": "gongdian", "record_id": "s1", "name": "王大铭", "address": "菜屯镇王庄村5号"},
+        # two birth certificates (one per child) never compared with each other, chained by a
+        # clinic's record: the clustering's per-source key bound must hold on the executors
+        {"source": "weijian", "record_id": "b1#self", "name": "魏思远", "birth_date": "2026-04-02", "gender": "男",
+         "address": "胡屯镇魏庄村14号", "issued_key": "Q371523260030"},
+        {"source": "weijian", "record_id": "b2#self", "name": None, "birth_date": "2026-04-02", "gender": "男",
+         "address": "杜郎口镇韦营村9号", "issued_key": "Q371523260031"},
+        {"source": "clinic", "record_id": "b3", "name": "魏思远", "birth_date": "2026-04-02", "gender": "男", "address": "杜郎口镇韦营村9号"},
     ]
     return frame(rows)
 
@@ -91,6 +98,7 @@ def test_spark_persons_give_the_local_clusters_and_keep_the_traps_apart(spark) -
     assert ids[("hukou", "t1")] != ids[("hukou", "t2")]
     assert ids[("hukou", "c1")] != ids[("shebao", "c2")]
     assert ids[("minzheng", "r1")] == ids[("minzheng", "r2")] == ids[("hukou", "t1")]
+    assert ids[("weijian", "b1#self")] != ids[("weijian", "b2#self")]
     # the cluster rebuild refused at least one link of the bridged chain
     assert (on_spark.pairs["reason"] == "kept apart in clustering: a chain of links would join records that must stay apart").any() == (
         local.pairs["reason"] == "kept apart in clustering: a chain of links would join records that must stay apart"
