@@ -8,6 +8,10 @@ Implemented comparisons (each needs the source it is computed from; a missing so
 - 企业法人单位数 (number of enterprises) against the legal-entity library: enterprises (the market
   regulator's register) with their seat in the township, established by the period's end and not
   deregistered or revoked by then.
+- 参保人数 (insured persons) against the social-insurance bureau's insured-person list: the
+  persons in the list snapshot nearest the period's end whose insurance is not ended (终止),
+  counted in the township the population library places them, less those the library knows died
+  by the snapshot (the bureau learns of deaths late; its own list lags).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ FACTS = "lib_macro.indicator_fact"
 REGISTER = "staging.stg_gongan__household_register"
 ORGANIZATIONS = "lib_legal_entity.organization"
 ENTERPRISES = "staging.stg_shichang__enterprise"
+INSURED = "staging.stg_renshe__insured_person"
+PERSONS = "lib_population.person"
 
 COMPARED = ("indicator", "division_code", "period", "period_end", "unit", "reported", "source", "record_id",
             "source_file", "line", "computed", "admin_source", "admin_file", "admin_sha", "admin_detail")
@@ -44,16 +50,7 @@ def _population(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     division = ctx.current_division("r.division_code")
     return ctx.con.execute(f"""
     with {_reported('$indicator')},
-    snapshots as (
-        select delivery_date, min(source_file) as source_file, min(split_part(row_id, ':', 2)) as sha
-        from {REGISTER} group by delivery_date
-    ),
-    nearest as (
-        select r.*, s.delivery_date as snapshot_date, s.source_file as admin_file, s.sha as admin_sha
-        from reported r join snapshots s on abs(date_diff('day', s.delivery_date, r.period_end)) <= $max_gap
-        qualify row_number() over (partition by r.division_code, r.indicator, r.period
-                                   order by abs(date_diff('day', s.delivery_date, r.period_end)), s.delivery_date desc) = 1
-    ),
+    {_nearest_snapshot(REGISTER)},
     counts as (
         select r.delivery_date, left({division}, 9) as township, count(*) as computed
         from {REGISTER} r where coalesce(trim(r.status), '正常') = '正常'
@@ -64,6 +61,44 @@ def _population(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
                || cast(coalesce(c.computed, 0) as varchar) || ' 人' as admin_detail
     from nearest n left join counts c on c.delivery_date = n.snapshot_date and c.township = n.division_code
     """, {"indicator": rule.p("population_indicator"), "max_gap": rule.p("max_snapshot_gap_days")}).pl()
+
+
+def _nearest_snapshot(table: str) -> str:
+    """CTEs `snapshots` (each delivery of a full-list source: date, file, content hash) and
+    `nearest` (each reported row with the snapshot nearest its period's end, within $max_gap days)."""
+    return f"""
+    snapshots as (
+        select delivery_date, min(source_file) as source_file, min(split_part(row_id, ':', 2)) as sha
+        from {table} group by delivery_date
+    ),
+    nearest as (
+        select r.*, s.delivery_date as snapshot_date, s.source_file as admin_file, s.sha as admin_sha
+        from reported r join snapshots s on abs(date_diff('day', s.delivery_date, r.period_end)) <= $max_gap
+        qualify row_number() over (partition by r.division_code, r.indicator, r.period
+                                   order by abs(date_diff('day', s.delivery_date, r.period_end)), s.delivery_date desc) = 1
+    )"""
+
+
+def _insured(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
+    """Reported insured persons against the insured-person list snapshot nearest the period's end."""
+    return ctx.con.execute(f"""
+    with {_reported('$indicator')},
+    {_nearest_snapshot(INSURED)},
+    counts as (
+        select i.delivery_date, p.township_code as township, count(distinct x.person_id) as computed
+        from {INSURED} i
+        join er.person_xref x on x.source = 'renshe__insured_person' and x.record_id = i.row_id || '#self'
+        join {PERSONS} p on p.person_id = x.person_id
+        where coalesce(trim(i.status), '') <> $ended_status
+          and (p.death_date is null or p.death_date > i.delivery_date)
+        group by all
+    )
+    select n.*, coalesce(c.computed, 0) as computed, 'renshe__insured_person' as admin_source,
+           '参保人员快照 ' || cast(n.snapshot_date as varchar) || '：该乡镇参保未终止且在世 '
+               || cast(coalesce(c.computed, 0) as varchar) || ' 人' as admin_detail
+    from nearest n left join counts c on c.delivery_date = n.snapshot_date and c.township = n.division_code
+    """, {"indicator": rule.p("insured_indicator"), "max_gap": rule.p("max_snapshot_gap_days"),
+          "ended_status": rule.p("insurance_ended_status")}).pl()
 
 
 def _enterprises(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
@@ -100,6 +135,8 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         frames.append(_population(rule, ctx))
     if not ctx.has(ORGANIZATIONS, ENTERPRISES):
         frames.append(_enterprises(rule, ctx))
+    if not ctx.has(INSURED, PERSONS, "er.person_xref"):
+        frames.append(_insured(rule, ctx))
     frames = [f.select([pl.col(c) for c in COMPARED]) for f in frames if f.height]
     if not frames:
         return Detection.empty()
@@ -151,14 +188,16 @@ RULE = Rule(
     dimension="准确性",
     severity="medium",
     entity_kind="area",
-    description="乡镇（街道）上报的户籍人口、企业法人单位数与户籍库、法人库同期在册数相差超过容差，附高报或低报方向及各期对比。",
+    description="乡镇（街道）上报的户籍人口、企业法人单位数、参保人数与户籍库、法人库、参保人员名单同期在册数相差超过容差，附高报或低报方向及各期对比。",
     requires=(FACTS,),
     detect=detect,
     params={
         "population_indicator": Param("户籍人口", "统计报表中可由户籍库直接核算的指标"),
         "enterprise_indicator": Param("企业法人单位数", "统计报表中可由法人库（市场监管登记）直接核算的指标"),
-        "tolerance": Param(0.05, "统计期末与户籍快照日期不同，人口和企业在两者之间的自然变动不超过 5%"),
-        "max_snapshot_gap_days": Param(100, "户籍库按季度全量交付：取离统计期末最近、相隔不超过一个季度的快照"),
+        "insured_indicator": Param("参保人数", "统计报表中可由人社参保人员名单直接核算的指标（两项养老保险合计）"),
+        "insurance_ended_status": Param("终止", "参保人员名单中参保关系终止（死亡、转出）的状态：其余状态均在保"),
+        "tolerance": Param(0.05, "统计期末与快照日期不同，人口、企业和参保人员在两者之间的自然变动（含人社迟知的迁出）不超过 5%"),
+        "max_snapshot_gap_days": Param(100, "户籍库、参保人员名单按季度全量交付：取离统计期末最近、相隔不超过一个季度的快照"),
         "min_computed": Param(50, "在册不足 50 个的乡镇，几个的出入就超过 5%，不作比较"),
     },
 )
