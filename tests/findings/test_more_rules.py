@@ -209,3 +209,37 @@ def test_benford_tests_false_alarm_level() -> None:
     mad, p = digit_tests({d: round(100_000 * share) for d, share in BENFORD.items()})
     assert mad < 1e-5 and p > 0.99
     assert binomial_sf(10, 1000, 0.01) > 0.4 and binomial_sf(150, 1000, 0.01) < 1e-12
+
+
+def test_indicator_against_the_insured_person_list(crafted: Crafted) -> None:
+    """Reported insured persons (参保人数) of a township against the insured-person list snapshot
+    nearest the period's end: ended insurances (终止) and persons the population library knows
+    died before the snapshot do not count, persons placed in another township count there. An
+    over-report is a finding; a count 2% off (taken a few days off the period's end) is not."""
+    insured = "staging.stg_renshe__insured_person"
+    people = [("371503101", "参保缴费", None)] * 100 + [("371503103", "待遇领取", None)] * 100 + [
+        ("371503101", "终止", None)] * 6 + [("371503101", "待遇领取", date(2026, 8, 1))] * 4
+    with duckdb.connect(str(crafted.path)) as con:
+        for i, (township, status, died) in enumerate(people, start=2):
+            row_id = f"renshe__insured_person:cccccccccccc:{i}"
+            con.execute(f"""insert into {insured} (row_id, source_file, source_line, delivery_date, is_current, status)
+                values (?, 'renshe/2026-10-12/参保人员_20261012.csv', ?, date '2026-10-12', true, ?)""",
+                        [row_id, str(i), status])
+            con.execute("insert into er.person_xref values ('renshe__insured_person', ?, ?)", [f"{row_id}#self", f"P{i}"])
+            con.execute("insert into lib_population.person (person_id, township_code, death_date) values (?, ?, ?)",
+                        [f"P{i}", township, died])
+    over = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                       division_level="township", indicator="参保人数", period="2026年1-9月",
+                       period_end=date(2026, 9, 30), unit="人", value=125, is_additive=True)
+    near = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503103",
+                       division_level="township", indicator="参保人数", period="2026年1-9月",
+                       period_end=date(2026, 9, 30), unit="人", value=102, is_additive=True)
+    found = detect(crafted, "indicator_against_sources")
+    assert found.findings["finding_key"].to_list() == ["371503101|参保人数|2026年1-9月"]
+    measured = json.loads(found.findings["measured"][0])
+    assert (measured["reported"], measured["computed"], measured["direction"]) == (125.0, 100, "高报")
+    assert measured["administrative_source"] == "renshe__insured_person"
+    ev = found.evidence
+    assert ev.filter(pl.col("role") == "reported")["record_id"].to_list() == [over] != [near]
+    admin = ev.filter(pl.col("role") == "administrative_count").row(0, named=True)
+    assert (admin["source"], admin["source_file"]) == ("renshe__insured_person", "renshe/2026-10-12/参保人员_20261012.csv")
