@@ -37,7 +37,7 @@ TABLES = {
     "lib_credit.administrative_licence": "licence_no varchar, certificate_name varchar, licence_category varchar, decision_date date, valid_to date, org_id varchar, is_in_force boolean, source varchar",
     "lib_macro.indicator_fact": "division_code varchar, division_level varchar, indicator varchar, period varchar, period_end date, unit varchar, value decimal(20, 4), is_additive boolean, source varchar",
     "lib_legal_entity.organization": "org_id varchar, org_kind varchar, township_code varchar, established date, registration_status varchar, deregistered_date date, source varchar",
-    "lib_population.person": "person_id varchar, township_code varchar, death_date date",
+    "lib_population.person": "person_id varchar, township_code varchar, death_date date, is_registered_resident boolean",
 }
 SCHEMAS = ("staging", "er", "lib_elicense", "lib_credit", "lib_macro", "lib_legal_entity", "lib_population", "dq",
            "meta")

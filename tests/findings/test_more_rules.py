@@ -212,37 +212,46 @@ def test_benford_tests_false_alarm_level() -> None:
 
 
 def test_indicator_against_the_insured_person_list(crafted: Crafted) -> None:
-    """Reported insured persons (参保人数) of a township against the insured-person list snapshot
-    nearest the period's end: ended insurances (终止) and persons the population library knows
-    died before the snapshot do not count, persons placed in another township count there. An
-    over-report is a finding; a count 2% off (taken a few days off the period's end) is not."""
+    """Reported insured persons (参保人数, counted where they are registered) of a township against
+    the insured-person list snapshot nearest the period's end: ended insurances (终止), persons
+    not registered in the county and persons the population library knows died before the
+    snapshot do not count; an older snapshot's rows reach their person through the personal
+    number. An over-report is a finding; a count 2% off (taken a few days off the period's end)
+    is not."""
     insured = "staging.stg_renshe__insured_person"
-    people = [("371503101", "参保缴费", None)] * 100 + [("371503103", "待遇领取", None)] * 100 + [
-        ("371503101", "终止", None)] * 6 + [("371503101", "待遇领取", date(2026, 8, 1))] * 4
+    people = [("371503101", "参保缴费", None, True)] * 100 + [("371503103", "待遇领取", None, True)] * 100 + [
+        ("371503101", "终止", None, True)] * 6 + [("371503101", "待遇领取", date(2026, 6, 1), True)] * 4 + [
+        ("371503101", "参保缴费", None, False)] * 5
     with duckdb.connect(str(crafted.path)) as con:
-        for i, (township, status, died) in enumerate(people, start=2):
-            row_id = f"renshe__insured_person:cccccccccccc:{i}"
-            con.execute(f"""insert into {insured} (row_id, source_file, source_line, delivery_date, is_current, status)
-                values (?, 'renshe/2026-10-12/参保人员_20261012.csv', ?, date '2026-10-12', true, ?)""",
-                        [row_id, str(i), status])
-            con.execute("insert into er.person_xref values ('renshe__insured_person', ?, ?)", [f"{row_id}#self", f"P{i}"])
-            con.execute("insert into lib_population.person (person_id, township_code, death_date) values (?, ?, ?)",
-                        [f"P{i}", township, died])
+        line = 1
+        for delivered, current in ((date(2026, 7, 13), False), (date(2026, 10, 12), True)):
+            for i, (township, status, died, registered) in enumerate(people, start=2):
+                line += 1
+                row_id = f"renshe__insured_person:{delivered:%Y%m%d}cccc:{line}"
+                con.execute(f"""insert into {insured} (row_id, source_file, source_line, delivery_date, is_current,
+                                personal_no, status) values (?, ?, ?, ?, ?, ?, ?)""",
+                            [row_id, f"renshe/{delivered}/参保人员.csv", str(i), delivered, current, f"37{i:08d}",
+                             status])
+                if current:  # the resolution links the current list
+                    con.execute("insert into er.person_xref values ('renshe__insured_person', ?, ?)",
+                                [f"{row_id}#self", f"P{i}"])
+                    con.execute("""insert into lib_population.person (person_id, township_code, death_date,
+                                   is_registered_resident) values (?, ?, ?, ?)""", [f"P{i}", township, died, registered])
     over = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
-                       division_level="township", indicator="参保人数", period="2026年1-9月",
-                       period_end=date(2026, 9, 30), unit="人", value=125, is_additive=True)
+                       division_level="township", indicator="参保人数", period="2026年1-6月",
+                       period_end=date(2026, 6, 30), unit="人", value=125, is_additive=True)
     near = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503103",
                        division_level="township", indicator="参保人数", period="2026年1-9月",
                        period_end=date(2026, 9, 30), unit="人", value=102, is_additive=True)
     found = detect(crafted, "indicator_against_sources")
-    assert found.findings["finding_key"].to_list() == ["371503101|参保人数|2026年1-9月"]
+    assert found.findings["finding_key"].to_list() == ["371503101|参保人数|2026年1-6月"]
     measured = json.loads(found.findings["measured"][0])
     assert (measured["reported"], measured["computed"], measured["direction"]) == (125.0, 100, "高报")
     assert measured["administrative_source"] == "renshe__insured_person"
     ev = found.evidence
     assert ev.filter(pl.col("role") == "reported")["record_id"].to_list() == [over] != [near]
     admin = ev.filter(pl.col("role") == "administrative_count").row(0, named=True)
-    assert (admin["source"], admin["source_file"]) == ("renshe__insured_person", "renshe/2026-10-12/参保人员_20261012.csv")
+    assert (admin["source"], admin["source_file"]) == ("renshe__insured_person", "renshe/2026-07-13/参保人员.csv")
 
 
 def test_industrial_output_against_industrial_power_use(crafted: Crafted) -> None:

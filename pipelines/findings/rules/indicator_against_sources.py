@@ -8,10 +8,12 @@ Implemented comparisons (each needs the source it is computed from; a missing so
 - 企业法人单位数 (number of enterprises) against the legal-entity library: enterprises (the market
   regulator's register) with their seat in the township, established by the period's end and not
   deregistered or revoked by then.
-- 参保人数 (insured persons) against the social-insurance bureau's insured-person list: the
-  persons in the list snapshot nearest the period's end whose insurance is not ended (终止),
-  counted in the township the population library places them, less those the library knows died
-  by the snapshot (the bureau learns of deaths late; its own list lags).
+- 参保人数 (insured persons, counted where they are registered: 按户籍地) against the
+  social-insurance bureau's insured-person list: the persons in the list snapshot nearest the
+  period's end whose insurance is not ended (终止) and who are registered residents, in the
+  township the population library places them, less those the library knows died by the snapshot
+  (the bureau learns of deaths late; its own list lags). Older snapshots' rows reach their person
+  through the personal number (个人编号), resolved on the current list.
 - 规模以上工业增加值 (industrial value added) against industrial power use: the kWh of the
   industrial meters (大工业用电) of the enterprises seated in the township over the report's
   months (January to the period's end, only where the power company delivered every one of
@@ -93,12 +95,19 @@ def _insured(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     return ctx.con.execute(f"""
     with {_reported('$indicator')},
     {_nearest_snapshot(INSURED)},
-    counts as (
-        select i.delivery_date, p.township_code as township, count(distinct x.person_id) as computed
+    -- the person behind each personal number (the bureau's own key), resolved on the current list
+    holders as (
+        select i.personal_no, min(x.person_id) as person_id
         from {INSURED} i
         join er.person_xref x on x.source = 'renshe__insured_person' and x.record_id = i.row_id || '#self'
-        join {PERSONS} p on p.person_id = x.person_id
-        where coalesce(trim(i.status), '') <> $ended_status
+        where i.is_current group by i.personal_no
+    ),
+    counts as (
+        select i.delivery_date, p.township_code as township, count(distinct h.person_id) as computed
+        from {INSURED} i
+        join holders h using (personal_no)
+        join {PERSONS} p on p.person_id = h.person_id
+        where coalesce(trim(i.status), '') <> $ended_status and p.is_registered_resident
           and (p.death_date is null or p.death_date > i.delivery_date)
         group by all
     )
@@ -273,7 +282,7 @@ RULE = Rule(
     params={
         "population_indicator": Param("户籍人口", "统计报表中可由户籍库直接核算的指标"),
         "enterprise_indicator": Param("企业法人单位数", "统计报表中可由法人库（市场监管登记）直接核算的指标"),
-        "insured_indicator": Param("参保人数", "统计报表中可由人社参保人员名单直接核算的指标（两项养老保险合计）"),
+        "insured_indicator": Param("参保人数", "统计报表中可由人社参保人员名单直接核算的指标（两项养老保险合计，按户籍地统计）"),
         "insurance_ended_status": Param("终止", "参保人员名单中参保关系终止（死亡、转出）的状态：其余状态均在保"),
         "tolerance": Param(0.05, "统计期末与快照日期不同，人口、企业和参保人员在两者之间的自然变动（含人社迟知的迁出）不超过 5%"),
         "max_snapshot_gap_days": Param(100, "户籍库、参保人员名单按季度全量交付：取离统计期末最近、相隔不超过一个季度的快照"),

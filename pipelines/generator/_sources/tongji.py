@@ -79,12 +79,14 @@ def registered_counts(ctx: Context) -> pl.DataFrame:
     len, insured), counted from the context's population: a sharded run adds up its shards'
     counts."""
     persons = ctx.population.persons.filter(pl.col("resident"))
-    insured = renshe.insured_members(ctx).filter(pl.col("township_code").is_not_null())
+    # the insured are counted where they are registered (按户籍地), as the population is
+    insured = renshe.insured_members(ctx).filter(pl.col("resident") & pl.col("township_code").is_not_null())
     present = pl.coalesce("death_date", "moved_out_date")
     frames = []
     for end in dict.fromkeys(_period_ends(ctx)):
         registered = persons.filter((pl.col("registered_date") <= end) & (present.is_null() | (present > end)))
-        counted = insured.filter((pl.col("__start") <= end) & (present.is_null() | (present > end)))
+        counted = insured.filter((pl.col("__start") <= end) & (pl.col("registered_date") <= end)
+                                 & (present.is_null() | (present > end)))
         frames.append(registered.group_by("township_code").len().join(
             counted.group_by("township_code").agg(pl.len().alias("insured")), on="township_code", how="full",
             coalesce=True).with_columns(pl.col("len", "insured").fill_null(0), end=pl.lit(end)))
