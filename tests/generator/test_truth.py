@@ -303,8 +303,10 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
     cases = pl.read_parquet(truth / "authenticity_cases.parquet")
     near = set(cases.filter((pl.col("kind") == "indicator_contradicts_source") & (pl.col("expected") == "not_flagged"))
                ["entity_id"].to_list())
+    power_cases = set(cases.filter((pl.col("kind") == "indicator_contradicts_source") & (pl.col("expected") == "flagged")
+                                   & pl.col("entity_id").str.contains("|规模以上工业增加值|", literal=True))["entity_id"])
     indicator_files = [p for p in parsed if p.contract.source == "tongji__indicator"]
-    assert len(indicator_files) == 12 and len(planted) == 12 * 6
+    assert len(indicator_files) == 12 and len(planted) == 12 * 6 + len(power_cases)
     # the planter's townships inflated after the total was added up: their totals are off too
     inflated = pl.read_parquet(truth / "authenticity_cases.parquet").filter(
         (pl.col("rule") == "indicator_sum_mismatch") & (pl.col("expected") == "flagged")).explode("evidence").drop_nulls(
@@ -353,6 +355,10 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
                 assert value != counted and abs(value / counted - 1) < 0.05, (p.relative, code, value, counted)
             else:
                 assert value == counted, (p.relative, code, value, counted)
+        for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "规模以上工业增加值").iter_rows():
+            if (p.relative, line) in planted:
+                assert f"{current}{code[6:]}|{indicator}|{period}" in power_cases, (p.relative, code)
+                found.add((p.relative, line))
         insured_snapshot = max((d for d in insured_counts if d <= delivered), default=min(insured_counts))
         for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "参保人数").iter_rows():
             if (p.relative, line) in planted:

@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from pipelines.generator._context import Context
+from pipelines.generator._context import Context, stream
 from pipelines.generator._model import KEY, Delivery, party
 from pipelines.generator._sources import _common as c
 from pipelines.generator._sources.shuiwu import vat_payers
@@ -34,15 +34,14 @@ _FIRST_KEY = 2 * 10**9  # keys of appended rows: never a builder's or the plante
 
 def factories(ctx: Context) -> pl.DataFrame:
     """Enterprises with a factory meter: org_id, name, address, township_code, established,
-    deregistered_date, account_no, base_kwh (a month's use at full production)."""
-    return _factories(ctx.settings.as_of, ctx.seed, ctx.orgs, tuple(vat_payers(ctx).to_list()))
+    deregistered_date, account_no, base_kwh (a month's use at full production).
 
-
-def _factories(as_of: date, seed: int, orgs: pl.DataFrame, payers: tuple[str, ...]) -> pl.DataFrame:
-    rng = np.random.default_rng([seed, 0x1D05])
-    chosen = orgs.filter((pl.col("category") == "enterprise") & pl.col("industry").is_in(MANUFACTURING)
-                         & (pl.col("employees") >= MIN_EMPLOYEES) & pl.col("org_id").is_in(list(payers))
-                         & (pl.col("established") < pl.lit(as_of))).sort("org_id")
+    Drawn from the county's stream (not a shard's): the first shard's power files and the
+    county-wide statistics report see the same factories."""
+    rng = stream(ctx.seed, "industry.factories")
+    chosen = ctx.orgs.filter((pl.col("category") == "enterprise") & pl.col("industry").is_in(MANUFACTURING)
+                             & (pl.col("employees") >= MIN_EMPLOYEES) & pl.col("org_id").is_in(vat_payers(ctx).implode())
+                             & (pl.col("established") < pl.lit(ctx.as_of))).sort("org_id")
     base = chosen["employees"].to_numpy() * 2500.0 * rng.lognormal(0, 0.5, chosen.height)
     return chosen.select("org_id", "name", "uscc", "address", "township_code", "established",
                          "deregistered_date").with_columns(
@@ -52,7 +51,7 @@ def _factories(as_of: date, seed: int, orgs: pl.DataFrame, payers: tuple[str, ..
 
 def monthly_use(ctx: Context, fac: pl.DataFrame, month: date) -> pl.Series:
     """Each factory's kWh in `month` (0 before it was founded or after it closed)."""
-    rng = np.random.default_rng([ctx.seed, 0x1D05, month.year, month.month])
+    rng = stream(ctx.seed, f"industry.use.{month:%Y%m}")  # the county's stream, as for `factories`
     season = 0.8 if month.month == 2 else 1.0
     running = ((fac["established"] < month)
                & (fac["deregistered_date"].is_null() | (fac["deregistered_date"] > month))).to_numpy()

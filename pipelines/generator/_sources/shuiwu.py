@@ -10,7 +10,7 @@ import polars as pl
 
 from pipelines.contracts import get_contract
 from pipelines.generator import _mess as m
-from pipelines.generator._context import Context
+from pipelines.generator._context import Context, stream
 from pipelines.generator._mess import Mess
 from pipelines.generator._model import Delivery, delivery_dates, stamp
 from pipelines.generator._sources import _common as c
@@ -71,9 +71,10 @@ def _taxable(ctx: Context) -> pl.DataFrame:
 
 
 def vat_payers(ctx: Context) -> pl.Series:
-    """Org ids of the VAT payers (the power company's factories are among them)."""
+    """Org ids of the VAT payers (the power company's factories are among them). The tax office's
+    files are county-wide: the county's stream, whichever shard asks."""
     orgs = _taxable(ctx)
-    return orgs.filter(pl.Series(_vat_payer(ctx, orgs, ctx.rng("shuiwu.tax"))))["org_id"]
+    return orgs.filter(pl.Series(_vat_payer(ctx, orgs, stream(ctx.seed, "shuiwu.tax"))))["org_id"]
 
 
 def monthly_tax(ctx: Context) -> Iterator[Delivery]:
