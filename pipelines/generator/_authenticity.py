@@ -72,7 +72,8 @@ class Planter:
         self.business_accounts: list[dict[str, Any]] = []
         self.licensed: set[str] = set()
         self.licence_holders: set[str] | None = None
-        self.licence_planted: set[str] = set()  # organisations given a licence that outlives them
+        # organisations given a planted licence (one outliving them, or a near-miss's): one each
+        self.licence_planted: set[str] = set()
         self.use(ctx, share)
 
     def use(self, ctx: Context, share: float = 1.0) -> None:
@@ -90,7 +91,7 @@ class Planter:
                       for rule, n in {"dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
                                       "business_power_mismatch": 36, "near": 20}.items()}
         # organisations are county-wide: planted once (in the first shard), at the county's scale
-        self.quota["licence_after_deregistration"] = max(3, int(round(30 * scale)))
+        self.quota["licence_after_deregistration"] = max(3, int(round(36 * scale)))
         # about the residents of this context (a shard's files are parts of the county's)
         self.pension_overrun: dict[str, dict[str, Any]] = {}  # person -> template row, months left, case
         self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
@@ -174,18 +175,20 @@ class Planter:
             rows.append(row)
             plan["left"] -= 1
         for person, case in list(self.pension_death_month.items()):
-            # near-miss: arrears for a month before the death, paid in the month after it
+            # near-miss: the pension of the month of death, held back and paid in the month after
+            # it as arrears (its own month's file did not carry it: one row per person and period)
             death = self.death[person]
             if _month_after(date(death.year, death.month, 1)) == m and case.endswith(":arrears"):
                 template = self.pension_template.get(person)
                 if template is not None:
                     row = dict(template)
-                    row.update(period=f"{_months_before(m, 2):%Y%m}", pay_date=(m + timedelta(days=14)).isoformat(),
+                    row.update(period=f"{_months_before(m, 1):%Y%m}", pay_date=(m + timedelta(days=14)).isoformat(),
                                **{CASE_REF: f"{case.split(':')[0]}|arrears_paid_after_death"})
                     rows.append(row)
         # deaths this month: the month of death is paid; some families keep drawing it
         # the next month's file arrives only if that month ended (plus the department's lag) by the as-of date
         last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
+        held: list[str] = []  # death-month pensions held back, paid next month
         for row in pensions.iter_rows(named=True):
             person = row[party("self")]
             death = self.death.get(person)
@@ -200,11 +203,18 @@ class Planter:
                                                 "left": int(self.rng.integers(1, 5))}
                 self.pension_death_month[person] = case
             else:
+                arrears = self.rng.random() < 0.5 and not last_month  # (the next month's file must arrive)
                 case = self.case("benefits_after_death", d.contract.source, "person", person,
-                                 f"pension of the month of death {death} (and arrears)", False)
-                self.pension_death_month[person] = case + (":arrears" if self.rng.random() < 0.5 else "")
+                                 f"pension of the month of death {death}" + (", paid the month after" if arrears else ""),
+                                 False)
+                self.pension_death_month[person] = case + (":arrears" if arrears else "")
+                if arrears:
+                    held.append(person)
+                    continue
             self.tag(d, (pl.col(party("self")) == person) & (pl.col("business_type") == "待遇发放"),
                      f"{case}|payment_in_death_month")
+        if held:
+            d.frame = d.frame.filter(~(pl.col(party("self")).is_in(held) & (pl.col("business_type") == "待遇发放")))
         self.append(d, rows)
 
     # --- rules 2 and 4: property registered after a death, or by a subsistence household ------
@@ -469,9 +479,17 @@ class Planter:
                               & (pl.col("established") < m)
                               & (pl.col("deregistered_date") > _month_after(m) + timedelta(days=20)))
         per_month = int(np.ceil(self.quota["licence_after_deregistration"] / 12))
-        chosen = self.rng.permutation(holders.height)[:per_month] if holders.height else []
-        for i in chosen:
-            org = holders.row(int(i), named=True)
+        chosen = [holders.row(int(i), named=True) for i in self.rng.permutation(holders.height)[:per_month]]
+        # and a licence renewed for a business that closed weeks before (the approval bureau did
+        # not look at the register), where this month had too few of the first kind
+        closed = self.ctx.orgs.filter(
+            ~pl.col("org_id").is_in(list(self.licensed | self.licence_holders | self.licence_planted))
+            & pl.col("category").is_in(["enterprise", "individual_business"])
+            & (pl.col("deregistered_date") < m - timedelta(days=20))
+            & (pl.col("deregistered_date") < self.ctx.as_of - timedelta(days=45)))
+        chosen += [closed.row(int(i), named=True)
+                   for i in self.rng.permutation(closed.height)[: max(0, per_month - len(chosen))]]
+        for org in chosen:
             rep = reps.filter(pl.col("person_id") == org["legal_rep_id"])
             rep_name, rep_id = (rep["name"][0], rep["id_number"][0]) if rep.height else (None, None)
             granted = m + timedelta(days=int(self.rng.integers(0, 25)))
@@ -490,12 +508,13 @@ class Planter:
                          party("holder"): org["org_id"], party("legal_rep"): org["legal_rep_id"],
                          CASE_REF: f"{case}|licence_still_valid"})
         orgs = free.filter(~pl.col("org_id").is_in(list(self.licence_planted)))
-        for org in orgs.head(max(1, self.quota["near"] // 6)).iter_rows(named=True):
+        for org in orgs.head(max(1, self.quota["near"] // 10)).iter_rows(named=True):
             rep = reps.filter(pl.col("person_id") == org["legal_rep_id"])
             rep_name, rep_id = (rep["name"][0], rep["id_number"][0]) if rep.height else (None, None)
             ended = org["deregistered_date"] + timedelta(days=int(self.rng.integers(0, 6)))
             case = self.case("licence_after_deregistration", "shenpi__licence", "org", org["org_id"],
                              f"licence ended {ended}, deregistered {org['deregistered_date']}", False)
+            self.licence_planted.add(org["org_id"])
             serial = f"9{len(self.cases):05d}"
             rows.append({**template, "party_name": org["name"], "uscc": org["uscc"],
                          "licence_no": f"JY{self.ctx.settings.county.code}{m.year}{serial}",

@@ -9,7 +9,8 @@ factories make and stable from month to month), so reported output and metered p
 together unless a figure was made up.
 
 Factories are enterprises of a manufacturing trade that pay VAT monthly (the tax office's
-regular payers: an idle shell draws no factory power) and employ ten or more. They are
+regular payers: an idle shell draws no factory power), employ ten or more and were founded before
+the year of readings (a meter is read every month, a closed factory's at 0). They are
 organisations, county-wide: a sharded run adds their meters to the first shard's files only.
 """
 
@@ -41,7 +42,7 @@ def factories(ctx: Context) -> pl.DataFrame:
     rng = stream(ctx.seed, "industry.factories")
     chosen = ctx.orgs.filter((pl.col("category") == "enterprise") & pl.col("industry").is_in(MANUFACTURING)
                              & (pl.col("employees") >= MIN_EMPLOYEES) & pl.col("org_id").is_in(vat_payers(ctx).implode())
-                             & (pl.col("established") < pl.lit(ctx.as_of))).sort("org_id")
+                             & (pl.col("established") < pl.lit(c.window_months(ctx.as_of)[0]))).sort("org_id")
     base = chosen["employees"].to_numpy() * 2500.0 * rng.lognormal(0, 0.5, chosen.height)
     return chosen.select("org_id", "name", "uscc", "address", "township_code", "established",
                          "deregistered_date").with_columns(
@@ -65,7 +66,7 @@ def township_use(ctx: Context, fac: pl.DataFrame, months: list[date]) -> pl.Data
     for month in months:
         total += monthly_use(ctx, fac, month).to_numpy()
     return fac.select("township_code").with_columns(kwh=pl.Series(total)).group_by("township_code").agg(
-        pl.col("kwh").sum())
+        pl.col("kwh").sum()).sort("township_code")
 
 
 def _append(delivery: Delivery, rows: pl.DataFrame) -> None:
@@ -110,4 +111,4 @@ def add_use(ctx: Context, delivery: Delivery) -> None:
     if "reading_prev" in delivery.frame.columns:
         rows = rows.with_columns(reading_prev=pl.col("__prev").cast(pl.Int64).cast(pl.String),
                                  reading=(pl.col("__prev") + pl.col("__use")).cast(pl.Int64).cast(pl.String))
-    _append(delivery, rows.filter(pl.col("__use") > 0).drop("__use", "__prev"))
+    _append(delivery, rows.drop("__use", "__prev"))  # every meter is read, a closed factory's at 0
