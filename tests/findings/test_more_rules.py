@@ -298,3 +298,22 @@ def test_industrial_output_against_industrial_power_use(crafted: Crafted) -> Non
     admin = evidence_of(found, "371503101|规模以上工业增加值|2026年1-7月").filter(
         pl.col("role") == "administrative_count").row(0, named=True)
     assert admin["source_file"] == "gongdian/2026-08-04/月度电量_202607.csv"
+
+
+def test_industrial_output_needs_enough_reports_of_its_own(crafted: Crafted) -> None:
+    """A township's usual output per kWh is the median of its own reports: with three comparable
+    reports (fewer than the rule's four) there is no usual value to judge by, however far one
+    report is from the others."""
+    crafted.add(ENTERPRISE, org="E1", uscc="91A", name="甲机械有限公司", status="存续", address="茌平区振兴路1号")
+    crafted.add("lib_legal_entity.organization", source="shichang__enterprise", org_id="E1", org_kind="企业",
+                township_code="371503101", established=date(2010, 1, 1), registration_status="存续")
+    crafted.add("staging.stg_gongdian__account", account_no="G1", holder="甲机械有限公司", category="大工业用电",
+                address="-")
+    for month in range(1, 4):
+        crafted.add("staging.stg_gongdian__consumption", file=f"gongdian/2026{month:02d}.csv",
+                    account_no="G1", month=f"2026{month:02d}", kwh=100_000.0)
+    for end, value in ((1, 12.0), (2, 24.0), (3, 72.0)):  # the third is three times what power shows
+        crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                    division_level="township", indicator="规模以上工业增加值", period=f"2026年1-{end}月",
+                    period_end=date(2026, end + 1, 1) - timedelta(days=1), unit="万元", value=value, is_additive=True)
+    assert detect(crafted, "indicator_against_sources").findings.is_empty()
