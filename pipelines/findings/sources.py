@@ -81,6 +81,13 @@ def address_key(column: str, prefixes: tuple[str, ...] = ()) -> str:
     return f"nullif({text}, '')"
 
 
+def business_meter(account: str, org_address_key: str, org_name: str, prefixes: tuple[str, ...] = ()) -> str:
+    """SQL condition: a power account (alias `account`) is a business's meter: at its registered
+    seat (address compared by `address_key`) or held in its name."""
+    return (f"({address_key(f'{account}.address', prefixes)} = {org_address_key} "
+            f"or {account}.holder = {org_name})")
+
+
 UTILITIES = (
     # (account table, consumption table, use column, source of accounts, source of readings, name)
     ("staging.stg_gongdian__account", "staging.stg_gongdian__consumption", "kwh",

@@ -72,6 +72,8 @@ class Planter:
         self.business_accounts: list[dict[str, Any]] = []
         self.licensed: set[str] = set()
         self.licence_holders: set[str] | None = None
+        # organisations given a planted licence (one outliving them, or a near-miss's): one each
+        self.licence_planted: set[str] = set()
         self.use(ctx, share)
 
     def use(self, ctx: Context, share: float = 1.0) -> None:
@@ -88,6 +90,8 @@ class Planter:
         self.quota = {rule: max(3, int(round(n * scale * (share if rule != "business_power_mismatch" else 1.0))))
                       for rule, n in {"dead_still_acting": 36, "allowance_eligibility": 36, "registered_not_living": 40,
                                       "business_power_mismatch": 36, "near": 20}.items()}
+        # organisations are county-wide: planted once (in the first shard), at the county's scale
+        self.quota["licence_after_deregistration"] = max(3, int(round(36 * scale)))
         # about the residents of this context (a shard's files are parts of the county's)
         self.pension_overrun: dict[str, dict[str, Any]] = {}  # person -> template row, months left, case
         self.pension_death_month: dict[str, str] = {}  # person -> case id (decided in the death month)
@@ -98,6 +102,7 @@ class Planter:
         self.allowance_death_month: set[str] = set()
         self.builder_allowance_overrun: set[str] = set()
         self.owners: set[str] = set()  # owners and co-owners of the property registrations seen
+        self.acted: set[str] = set()  # the dead (and dying) planted as parties of a registration
         self.meter_plan: dict[str, tuple[str, str]] = {}  # account no -> (case id, how)
         self.home_plan: dict[str, str] = {}
         self.home_case: dict[str, str] = {}
@@ -152,7 +157,8 @@ class Planter:
         if m is None:
             return
         frame = d.frame
-        pensions = frame.filter(pl.col("business_type") == "待遇发放")
+        pensions = frame.filter((pl.col("business_type") == "待遇发放")
+                                & pl.col(party("self")).is_in(list(self.death)))
         persons = pensions[party("self")].to_list()
         # the builder's own overruns (a row for a month after the death month) are its cases
         for person in persons:
@@ -169,18 +175,20 @@ class Planter:
             rows.append(row)
             plan["left"] -= 1
         for person, case in list(self.pension_death_month.items()):
-            # near-miss: arrears for a month before the death, paid in the month after it
+            # near-miss: the pension of the month of death, held back and paid in the month after
+            # it as arrears (its own month's file did not carry it: one row per person and period)
             death = self.death[person]
             if _month_after(date(death.year, death.month, 1)) == m and case.endswith(":arrears"):
                 template = self.pension_template.get(person)
                 if template is not None:
                     row = dict(template)
-                    row.update(period=f"{_months_before(m, 2):%Y%m}", pay_date=(m + timedelta(days=14)).isoformat(),
+                    row.update(period=f"{_months_before(m, 1):%Y%m}", pay_date=(m + timedelta(days=14)).isoformat(),
                                **{CASE_REF: f"{case.split(':')[0]}|arrears_paid_after_death"})
                     rows.append(row)
         # deaths this month: the month of death is paid; some families keep drawing it
         # the next month's file arrives only if that month ended (plus the department's lag) by the as-of date
         last_month = _month_after(m, 2) + timedelta(days=10) > self.ctx.as_of
+        held: list[str] = []  # death-month pensions held back, paid next month
         for row in pensions.iter_rows(named=True):
             person = row[party("self")]
             death = self.death.get(person)
@@ -195,11 +203,18 @@ class Planter:
                                                 "left": int(self.rng.integers(1, 5))}
                 self.pension_death_month[person] = case
             else:
+                arrears = self.rng.random() < 0.5 and not last_month  # (the next month's file must arrive)
                 case = self.case("benefits_after_death", d.contract.source, "person", person,
-                                 f"pension of the month of death {death} (and arrears)", False)
-                self.pension_death_month[person] = case + (":arrears" if self.rng.random() < 0.5 else "")
+                                 f"pension of the month of death {death}" + (", paid the month after" if arrears else ""),
+                                 False)
+                self.pension_death_month[person] = case + (":arrears" if arrears else "")
+                if arrears:
+                    held.append(person)
+                    continue
             self.tag(d, (pl.col(party("self")) == person) & (pl.col("business_type") == "待遇发放"),
                      f"{case}|payment_in_death_month")
+        if held:
+            d.frame = d.frame.filter(~(pl.col(party("self")).is_in(held) & (pl.col("business_type") == "待遇发放")))
         self.append(d, rows)
 
     # --- rules 2 and 4: property registered after a death, or by a subsistence household ------
@@ -262,16 +277,20 @@ class Planter:
         end = min(_month_after(m), self.ctx.as_of + timedelta(days=1))
         # rule 2: the dead as owners of a new registration (and registrations made before a death)
         per_month = max(1, int(np.ceil(self.quota["dead_still_acting"] / months)))
-        died_before = [p for p, dd in self.death.items() if m - timedelta(days=120) <= dd < m - timedelta(days=3)]
-        died_in = [p for p, dd in self.death.items() if m <= dd < end and dd.day > 1]
+        # one person, one planted registration: a second one would be the same case again
+        died_before = [p for p, dd in self.death.items()
+                       if m - timedelta(days=120) <= dd < m - timedelta(days=3) and p not in self.acted]
+        died_in = [p for p, dd in self.death.items() if m <= dd < end and dd.day > 1 and p not in self.acted]
         for person in self.rng.permutation(sorted(died_before))[:per_month] if died_before else []:
             when = m + timedelta(days=int(self.rng.integers(0, max(1, (end - m).days))))
             rows.append(self._property_row(template, person, when, 90.0, "dead_still_acting", True,
                                            "registration_after_death", f"property registered {when}, died {self.death[person]}"))
+            self.acted.add(person)
         for person in self.rng.permutation(sorted(died_in))[: max(1, per_month // 2)] if died_in else []:
             when = self.death[person] - timedelta(days=int(self.rng.integers(0, 2)))
             rows.append(self._property_row(template, person, when, 90.0, "dead_still_acting", False,
                                            "registration_before_death", f"registered {when}, died {self.death[person]}"))
+            self.acted.add(person)
         # rule 4: a subsistence household owning far more than one home (and one modest home)
         if self.allowance_heads and _month_after(m) > self.ctx.as_of - timedelta(days=62):
             heads = [h for h in self.rng.permutation(self.allowance_heads) if h not in self.death]
@@ -356,7 +375,11 @@ class Planter:
         # organisations are county-wide: a sharded run plants their meters in the first shard only
         if self.enterprises is None or self.enterprises.height == 0 or not self.ctx.first_shard:
             return
-        orgs = self.enterprises.unique(party("self"), keep="first", maintain_order=True)
+        # (not a factory: its own meter, drawing power, would make an idle case a busy one)
+        from pipelines.generator._sources.industry import factories
+
+        orgs = self.enterprises.unique(party("self"), keep="first", maintain_order=True).filter(
+            ~pl.col(party("self")).is_in(factories(self.ctx)["org_id"].implode()))
         ids = orgs[party("self")].to_list()
         order = list(self.rng.permutation(len(ids)))
         n = self.quota["business_power_mismatch"] // 2
@@ -443,19 +466,55 @@ class Planter:
             from pipelines.generator._sources.credit import licence_events
 
             self.licence_holders = set(licence_events(self.ctx)["org_id"].to_list())
-        orgs = self.ctx.orgs.filter(
-            ~pl.col("org_id").is_in(list(self.licensed | self.licence_holders))
+        free = self.ctx.orgs.filter(
+            ~pl.col("org_id").is_in(list(self.licensed | self.licence_holders | self.licence_planted))
             & pl.col("deregistered_date").is_not_null() & (pl.col("deregistered_date") > _month_after(m))
             & (pl.col("deregistered_date") < self.ctx.as_of - timedelta(days=45)))
         template = {k: v for k, v in d.frame.row(0, named=True).items() if k not in (KEY, CASE_REF)}
         rows = []
         reps = self.persons.select("person_id", "name", "id_number")
-        for org in orgs.head(max(1, self.quota["near"] // 6)).iter_rows(named=True):
+        # a licence granted this month to a business that closed a month or more later: nobody
+        # told the approval bureau, so the licence stays valid (its registry shows the closure)
+        holders = free.filter(pl.col("category").is_in(["enterprise", "individual_business"])
+                              & (pl.col("established") < m)
+                              & (pl.col("deregistered_date") > _month_after(m) + timedelta(days=20)))
+        per_month = int(np.ceil(self.quota["licence_after_deregistration"] / 12))
+        chosen = [holders.row(int(i), named=True) for i in self.rng.permutation(holders.height)[:per_month]]
+        # and a licence renewed for a business that closed weeks before (the approval bureau did
+        # not look at the register), where this month had too few of the first kind
+        closed = self.ctx.orgs.filter(
+            ~pl.col("org_id").is_in(list(self.licensed | self.licence_holders | self.licence_planted))
+            & pl.col("category").is_in(["enterprise", "individual_business"])
+            & (pl.col("deregistered_date") < m - timedelta(days=20))
+            & (pl.col("deregistered_date") < self.ctx.as_of - timedelta(days=45)))
+        chosen += [closed.row(int(i), named=True)
+                   for i in self.rng.permutation(closed.height)[: max(0, per_month - len(chosen))]]
+        for org in chosen:
+            rep = reps.filter(pl.col("person_id") == org["legal_rep_id"])
+            rep_name, rep_id = (rep["name"][0], rep["id_number"][0]) if rep.height else (None, None)
+            granted = m + timedelta(days=int(self.rng.integers(0, 25)))
+            valid_to = date(2099, 12, 31) if self.rng.random() < 0.3 else date(granted.year + 5, granted.month, granted.day)
+            case = self.case("licence_after_deregistration", "shenpi__licence", "org", org["org_id"],
+                             f"licence granted {granted} valid to {valid_to}, deregistered {org['deregistered_date']}",
+                             True)
+            self.licence_planted.add(org["org_id"])
+            serial = f"8{len(self.cases):05d}"
+            rows.append({**template, "party_name": org["name"], "uscc": org["uscc"],
+                         "party_category": "04" if org["category"] == "individual_business" else "02",
+                         "licence_no": f"JY{self.ctx.settings.county.code}{m.year}{serial}",
+                         "decision_no": f"许〔{m.year}〕{serial}号", "decision_date": granted.isoformat(),
+                         "valid_from": granted.isoformat(), "valid_to": valid_to.isoformat(), "status": "1",
+                         "legal_rep": rep_name, "id_number": rep_id,
+                         party("holder"): org["org_id"], party("legal_rep"): org["legal_rep_id"],
+                         CASE_REF: f"{case}|licence_still_valid"})
+        orgs = free.filter(~pl.col("org_id").is_in(list(self.licence_planted)))
+        for org in orgs.head(max(1, self.quota["near"] // 10)).iter_rows(named=True):
             rep = reps.filter(pl.col("person_id") == org["legal_rep_id"])
             rep_name, rep_id = (rep["name"][0], rep["id_number"][0]) if rep.height else (None, None)
             ended = org["deregistered_date"] + timedelta(days=int(self.rng.integers(0, 6)))
             case = self.case("licence_after_deregistration", "shenpi__licence", "org", org["org_id"],
                              f"licence ended {ended}, deregistered {org['deregistered_date']}", False)
+            self.licence_planted.add(org["org_id"])
             serial = f"9{len(self.cases):05d}"
             rows.append({**template, "party_name": org["name"], "uscc": org["uscc"],
                          "licence_no": f"JY{self.ctx.settings.county.code}{m.year}{serial}",
@@ -486,7 +545,13 @@ class Planter:
             return
         flagged, near = names[0], names[1]
         # a township's figure inflated by 15% after the county total was added up
-        townships = frame.filter(~pl.col("__county") & (pl.col("indicator") == flagged) & (pl.col("__v") > 10))
+        # (not a township whose figure the bureau's builder already misreported or nearly so: a
+        # second distortion on top would be neither that case nor its near-miss)
+        compared = {e.split("|")[0] for cases in self.ctx.cases
+                    for e in cases.filter(pl.col("kind") == "indicator_contradicts_source")["entity_id"].to_list()
+                    if e.endswith(f"|{flagged}|{period}")}
+        townships = frame.filter(~pl.col("__county") & (pl.col("indicator") == flagged) & (pl.col("__v") > 10)
+                                 & ~pl.col("division_code").str.slice(6).is_in([c[6:] for c in compared]))
         if townships.height:
             key = townships[KEY][int(self.rng.integers(0, townships.height))]
             case = self.case("indicator_sum_mismatch", "tongji__indicator", "indicator",

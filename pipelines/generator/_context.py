@@ -46,8 +46,9 @@ class Context:
     registered: pl.DataFrame | None = None
 
     def add_cases(self, kind: str, source: str, entity_kind: str, entity_id: pl.Series,
-                  detail: pl.Series | str) -> None:
-        """Plant authenticity cases the checks must find (expected outcome: flagged)."""
+                  detail: pl.Series | str, expected: str = "flagged") -> None:
+        """Plant authenticity cases the checks must find (expected outcome: flagged), or
+        near-misses they must leave alone (`expected="not_flagged"`)."""
         n = len(entity_id)
         self.cases.append(pl.DataFrame({
             "kind": [kind] * n,
@@ -55,7 +56,7 @@ class Context:
             "entity_kind": [entity_kind] * n,
             "entity_id": entity_id.cast(pl.String),
             "detail": detail if isinstance(detail, pl.Series) else [detail] * n,
-            "expected": ["flagged"] * n,
+            "expected": [expected] * n,
         }, schema=CASE_SCHEMA))
 
     @property

@@ -17,7 +17,8 @@ TABLES = {
     "staging.stg_weijian__death_certificate": "certificate_no varchar, name varchar, id_number varchar, death_date date",
     "staging.stg_minzheng__death_cremation": "cremation_no varchar, name varchar, id_number varchar, death_date date",
     "staging.stg_gongan__household_register": "id_number varchar, name varchar, household_no varchar, address varchar, status varchar, division_code varchar",
-    "staging.stg_renshe__payments": "personal_no varchar, name varchar, id_number varchar, period varchar, business_type varchar, amount double, pay_date date",
+    "staging.stg_renshe__payments": "personal_no varchar, name varchar, id_number varchar, period varchar, business_type varchar, insurance_type varchar, amount double, pay_date date",
+    "staging.stg_renshe__insured_person": "personal_no varchar, name varchar, id_number varchar, insurance_type varchar, status varchar",
     "staging.stg_minzheng__subsistence_allowance": "name varchar, id_number varchar, month varchar, amount double, household_size integer, covered_persons integer",
     "staging.stg_shichang__enterprise": "uscc varchar, name varchar, status varchar, deregistered date, legal_rep varchar, legal_rep_id varchar, address varchar, established date",
     "staging.stg_shichang__individual_business": "uscc varchar, name varchar, status varchar, operator varchar, operator_id varchar, address varchar, established date",
@@ -36,8 +37,10 @@ TABLES = {
     "lib_credit.administrative_licence": "licence_no varchar, certificate_name varchar, licence_category varchar, decision_date date, valid_to date, org_id varchar, is_in_force boolean, source varchar",
     "lib_macro.indicator_fact": "division_code varchar, division_level varchar, indicator varchar, period varchar, period_end date, unit varchar, value decimal(20, 4), is_additive boolean, source varchar",
     "lib_legal_entity.organization": "org_id varchar, org_kind varchar, township_code varchar, established date, registration_status varchar, deregistered_date date, source varchar",
+    "lib_population.person": "person_id varchar, township_code varchar, death_date date, is_registered_resident boolean",
 }
-SCHEMAS = ("staging", "er", "lib_elicense", "lib_credit", "lib_macro", "lib_legal_entity", "dq", "meta")
+SCHEMAS = ("staging", "er", "lib_elicense", "lib_credit", "lib_macro", "lib_legal_entity", "lib_population", "dq",
+           "meta")
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -209,3 +209,111 @@ def test_benford_tests_false_alarm_level() -> None:
     mad, p = digit_tests({d: round(100_000 * share) for d, share in BENFORD.items()})
     assert mad < 1e-5 and p > 0.99
     assert binomial_sf(10, 1000, 0.01) > 0.4 and binomial_sf(150, 1000, 0.01) < 1e-12
+
+
+def test_indicator_against_the_insured_person_list(crafted: Crafted) -> None:
+    """Reported insured persons (参保人数, counted where they are registered) of a township against
+    the insured-person list snapshot nearest the period's end: ended insurances (终止), persons
+    not registered in the county and persons the population library knows died before the
+    snapshot do not count; an older snapshot's rows reach their person through the personal
+    number. An over-report is a finding; a count 2% off (taken a few days off the period's end)
+    is not."""
+    insured = "staging.stg_renshe__insured_person"
+    people = [("371503101", "参保缴费", None, True)] * 100 + [("371503103", "待遇领取", None, True)] * 100 + [
+        ("371503101", "终止", None, True)] * 6 + [("371503101", "待遇领取", date(2026, 6, 1), True)] * 4 + [
+        ("371503101", "参保缴费", None, False)] * 5
+    with duckdb.connect(str(crafted.path)) as con:
+        line = 1
+        for delivered, current in ((date(2026, 7, 13), False), (date(2026, 10, 12), True)):
+            for i, (township, status, died, registered) in enumerate(people, start=2):
+                line += 1
+                row_id = f"renshe__insured_person:{delivered:%Y%m%d}cccc:{line}"
+                con.execute(f"""insert into {insured} (row_id, source_file, source_line, delivery_date, is_current,
+                                personal_no, status) values (?, ?, ?, ?, ?, ?, ?)""",
+                            [row_id, f"renshe/{delivered}/参保人员.csv", str(i), delivered, current, f"37{i:08d}",
+                             status])
+                if current:  # the resolution links the current list
+                    con.execute("insert into er.person_xref values ('renshe__insured_person', ?, ?)",
+                                [f"{row_id}#self", f"P{i}"])
+                    con.execute("""insert into lib_population.person (person_id, township_code, death_date,
+                                   is_registered_resident) values (?, ?, ?, ?)""", [f"P{i}", township, died, registered])
+    over = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                       division_level="township", indicator="参保人数", period="2026年1-6月",
+                       period_end=date(2026, 6, 30), unit="人", value=125, is_additive=True)
+    near = crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503103",
+                       division_level="township", indicator="参保人数", period="2026年1-9月",
+                       period_end=date(2026, 9, 30), unit="人", value=102, is_additive=True)
+    found = detect(crafted, "indicator_against_sources")
+    assert found.findings["finding_key"].to_list() == ["371503101|参保人数|2026年1-6月"]
+    measured = json.loads(found.findings["measured"][0])
+    assert (measured["reported"], measured["computed"], measured["direction"]) == (125.0, 100, "高报")
+    assert measured["administrative_source"] == "renshe__insured_person"
+    ev = found.evidence
+    assert ev.filter(pl.col("role") == "reported")["record_id"].to_list() == [over] != [near]
+    admin = ev.filter(pl.col("role") == "administrative_count").row(0, named=True)
+    assert (admin["source"], admin["source_file"]) == ("renshe__insured_person", "renshe/2026-07-13/参保人员.csv")
+
+
+def test_industrial_output_against_industrial_power_use(crafted: Crafted) -> None:
+    """A township's reported industrial value added against its factories' power use: each
+    report's output per kWh against the township's own median over its reports. A report 40% above
+    is a finding; one 10% above (within what product mix moves) is not; a report whose months the
+    power company has not all delivered (the year 2025), a residential meter and a meter of
+    another township do not count."""
+    crafted.add(ENTERPRISE, file="shichang/2026-10-05/企业登记.csv", org="E1", uscc="91A", name="甲机械有限公司",
+                status="存续", address="茌平区振兴路1号")
+    crafted.add(ENTERPRISE, file="shichang/2026-10-05/企业登记.csv", org="E2", uscc="91B", name="乙纺织有限公司",
+                status="存续", address="茌平区文化路9号")
+    for org, township in (("E1", "371503101"), ("E2", "371503102")):
+        crafted.add("lib_legal_entity.organization", source="shichang__enterprise", org_id=org, org_kind="企业",
+                    township_code=township, established=date(2010, 1, 1), registration_status="存续")
+    accounts = "gongdian/2026-10-20/用电客户.csv"
+    crafted.add("staging.stg_gongdian__account", file=accounts, account_no="G1", holder="甲机械", category="大工业用电",
+                address="山东省聊城市茌平区振兴路1号")  # at the registered seat
+    crafted.add("staging.stg_gongdian__account", file=accounts, account_no="G2", holder="乙纺织有限公司",
+                category="大工业用电", address="-")  # held in the name
+    crafted.add("staging.stg_gongdian__account", file=accounts, account_no="H1", holder="王某", category="居民生活用电",
+                address="茌平区振兴路1号")
+    for month in range(1, 10):
+        use_file = f"gongdian/2026-{month + 1:02d}-04/月度电量_2026{month:02d}.csv"
+        for account, kwh in (("G1", 100_000.0), ("G2", 50_000.0), ("H1", 300.0)):
+            crafted.add("staging.stg_gongdian__consumption", file=use_file, sha=f"{month:012d}",
+                        delivered=date(2026, month + 1, 4), account_no=account, month=f"2026{month:02d}", kwh=kwh)
+    # 1.2 yuan of value added per kWh: 12 万元 per 100,000 kWh
+    made_up = {7: 1.4, 8: 1.1}
+    for end in range(4, 10):
+        value = round(end * 12.0 * made_up.get(end, 1.0), 1)
+        crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                    division_level="township", indicator="规模以上工业增加值", period=f"2026年1-{end}月",
+                    period_end=date(2026, end + 1, 1) - timedelta(days=1), unit="万元", value=value, is_additive=True)
+    crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                division_level="township", indicator="规模以上工业增加值", period="2025年",
+                period_end=date(2025, 12, 31), unit="万元", value=999.0, is_additive=True)
+    found = detect(crafted, "indicator_against_sources")
+    assert found.findings["finding_key"].to_list() == ["371503101|规模以上工业增加值|2026年1-7月"]
+    measured = json.loads(found.findings["measured"][0])
+    assert measured["direction"] == "高报" and measured["administrative_source"] == "gongdian__consumption"
+    assert measured["computed"] == 84.0 and round(measured["deviation"], 2) == 0.4
+    assert [h["period"] for h in measured["history"]] == [f"2026年1-{m}月" for m in range(4, 10)]
+    admin = evidence_of(found, "371503101|规模以上工业增加值|2026年1-7月").filter(
+        pl.col("role") == "administrative_count").row(0, named=True)
+    assert admin["source_file"] == "gongdian/2026-08-04/月度电量_202607.csv"
+
+
+def test_industrial_output_needs_enough_reports_of_its_own(crafted: Crafted) -> None:
+    """A township's usual output per kWh is the median of its own reports: with three comparable
+    reports (fewer than the rule's four) there is no usual value to judge by, however far one
+    report is from the others."""
+    crafted.add(ENTERPRISE, org="E1", uscc="91A", name="甲机械有限公司", status="存续", address="茌平区振兴路1号")
+    crafted.add("lib_legal_entity.organization", source="shichang__enterprise", org_id="E1", org_kind="企业",
+                township_code="371503101", established=date(2010, 1, 1), registration_status="存续")
+    crafted.add("staging.stg_gongdian__account", account_no="G1", holder="甲机械有限公司", category="大工业用电",
+                address="-")
+    for month in range(1, 4):
+        crafted.add("staging.stg_gongdian__consumption", file=f"gongdian/2026{month:02d}.csv",
+                    account_no="G1", month=f"2026{month:02d}", kwh=100_000.0)
+    for end, value in ((1, 12.0), (2, 24.0), (3, 72.0)):  # the third is three times what power shows
+        crafted.add("lib_macro.indicator_fact", source="tongji__indicator", division_code="371503101",
+                    division_level="township", indicator="规模以上工业增加值", period=f"2026年1-{end}月",
+                    period_end=date(2026, end + 1, 1) - timedelta(days=1), unit="万元", value=value, is_additive=True)
+    assert detect(crafted, "indicator_against_sources").findings.is_empty()

@@ -75,6 +75,33 @@ def test_benefits_after_death_flags_periods_after_the_death_month_only(crafted: 
     assert p3.filter(pl.col("role") == "payment_after_death")["record_id"].to_list() == [late]
 
 
+def test_benefits_after_death_residents_basic_pension(crafted: Crafted) -> None:
+    """The residents' basic pension (城乡居民基本养老保险, a couple of hundred yuan a month) is a
+    benefit like the employees' pension: drawn for months after the cremation it is a finding with
+    its small amounts summed; the month of death and arrears paid later for the month before are
+    not. A living pensioner's payments are nothing."""
+    file = "renshe/2026-09-06/社保缴费发放_202608.csv"
+    crafted.add(CREMATIONS, file="minzheng/2026-06-03/火化_202605.csv", person="R1", cremation_no="H1",
+                name="张桂兰", death_date=date(2026, 5, 20))
+    resident = {"insurance_type": "城乡居民基本养老保险", "file": file}
+    crafted.add(PAYMENTS, person="R1", personal_no="NO-R1", period="202604", business_type="待遇发放", amount=180.0,
+                pay_date=date(2026, 6, 15), **resident)  # arrears of a month before the death, paid after it
+    crafted.add(PAYMENTS, person="R1", personal_no="NO-R1", period="202605", business_type="待遇发放", amount=180.0,
+                **resident)  # the month of death
+    after = [crafted.add(PAYMENTS, person="R1", personal_no="NO-R1", period=f"2026{m:02d}", business_type="待遇发放",
+                         amount=180.0, **resident) for m in (6, 7, 8)]
+    crafted.add(PAYMENTS, person="R2", personal_no="NO-R2", period="202608", business_type="待遇发放", amount=230.0,
+                **resident)  # alive
+    found = detect(crafted, "benefits_after_death")
+    assert found.findings["finding_key"].to_list() == ["R1|renshe__payments"]
+    finding = found.findings.row(0, named=True)
+    assert finding["amount"] == 540.0 and json.loads(finding["measured"])["months"] == 3
+    paid = evidence_of(found, "R1|renshe__payments").filter(pl.col("role") == "payment_after_death")
+    assert sorted(paid["record_id"]) == sorted(after) and set(paid["source_file"]) == {file}
+    death = evidence_of(found, "R1|renshe__payments").filter(pl.col("role") == "death").row(0, named=True)
+    assert (death["source"], death["source_file"]) == ("minzheng__death_cremation", "minzheng/2026-06-03/火化_202605.csv")
+
+
 def test_benefits_after_death_counts_a_resent_period_once(crafted: Crafted) -> None:
     crafted.add(DEATHS, person="P1", certificate_no="D1", death_date=date(2026, 3, 15))
     pension(crafted, "P1", "202604", file="renshe/2026-05-06/a.csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -143,7 +144,8 @@ def test_planted_cases_of_every_rule_with_near_misses(truth: Path) -> None:
         "benefits_after_death", "dead_still_acting", "licence_after_deregistration", "allowance_eligibility",
         "registered_not_living", "business_power_mismatch", "indicator_sum_mismatch", "indicator_against_sources"}
     assert set(rules.filter(pl.col("expected") == "not_flagged")["rule"]) >= {
-        "dead_still_acting", "licence_after_deregistration", "registered_not_living", "indicator_sum_mismatch"}
+        "dead_still_acting", "licence_after_deregistration", "registered_not_living", "indicator_sum_mismatch",
+        "indicator_against_sources", "benefits_after_death"}
 
 
 def test_planted_evidence_names_the_delivered_row(truth: Path, parsed: list[Parsed]) -> None:
@@ -272,9 +274,12 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
     county total off the sum of its townships by more than rounding explains, a township's registered
     population off the household register's count (status 正常, snapshot delivered last before
     the indicators) by more than 5%, or its number of enterprises off the enterprises registered
-    there at the period's end by more than 5%. Totals not planted add up, and enterprise counts
-    not planted are the register's. The bureau reports monthly: twelve reports, each with two
-    totals, two townships' population and one township's enterprises planted."""
+    there at the period's end by more than 5%, or its insured persons off the insured-person
+    list's (the snapshot delivered last before the indicators, not ended, placed by the truth's
+    township of the person) by more than 10%. Totals not planted add up, and enterprise counts
+    not planted are the register's or, for a near-miss, within 5% of it. The bureau reports
+    monthly: twelve reports, each with two totals, two townships' population, one township's
+    enterprises and one township's insured persons planted."""
     from pipelines.settings import load_settings
 
     codes = load_settings().county.all_codes
@@ -288,8 +293,20 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
         assert division and status
         counts[p.relative.split("/")[1]] = dict(p.rows.filter(pl.col(status) == "正常").group_by(
             township=pl.col(division).str.slice(6, 3)).len().iter_rows())
+    township_of = dict(pl.read_parquet(truth / "persons.parquet").select("id_number", "township_code").iter_rows())
+    insured_counts = {}
+    for p in (p for p in parsed if p.contract.source == "renshe__insured_person"):
+        status, id_number = _header_of(p, "status"), _header_of(p, "id_number")
+        active = p.rows.filter(pl.col(status) != "终止")[id_number].to_list()
+        insured_counts[p.relative.split("/")[1]] = Counter(
+            township_of[i][6:9] for i in active if township_of.get(i) is not None)
+    cases = pl.read_parquet(truth / "authenticity_cases.parquet")
+    near = set(cases.filter((pl.col("kind") == "indicator_contradicts_source") & (pl.col("expected") == "not_flagged"))
+               ["entity_id"].to_list())
+    power_cases = set(cases.filter((pl.col("kind") == "indicator_contradicts_source") & (pl.col("expected") == "flagged")
+                                   & pl.col("entity_id").str.contains("|规模以上工业增加值|", literal=True))["entity_id"])
     indicator_files = [p for p in parsed if p.contract.source == "tongji__indicator"]
-    assert len(indicator_files) == 12 and len(planted) == 12 * 5
+    assert len(indicator_files) == 12 and len(planted) == 12 * 6 + len(power_cases)
     # the planter's townships inflated after the total was added up: their totals are off too
     inflated = pl.read_parquet(truth / "authenticity_cases.parquet").filter(
         (pl.col("rule") == "indicator_sum_mismatch") & (pl.col("expected") == "flagged")).explode("evidence").drop_nulls(
@@ -334,8 +351,20 @@ def test_planted_indicator_cases_are_detectable(parsed: list[Parsed], defects: p
             if (p.relative, line) in planted:
                 assert abs(value / counted - 1) > 0.05, (p.relative, code, value, counted)
                 found.add((p.relative, line))
+            elif f"{current}{code[6:]}|{indicator}|{period}" in near:
+                assert value != counted and abs(value / counted - 1) < 0.05, (p.relative, code, value, counted)
             else:
                 assert value == counted, (p.relative, code, value, counted)
+        for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "规模以上工业增加值").iter_rows():
+            if (p.relative, line) in planted:
+                assert f"{current}{code[6:]}|{indicator}|{period}" in power_cases, (p.relative, code)
+                found.add((p.relative, line))
+        insured_snapshot = max((d for d in insured_counts if d <= delivered), default=min(insured_counts))
+        for code, indicator, unit, value, line in towns.filter(pl.col("indicator") == "参保人数").iter_rows():
+            if (p.relative, line) in planted:
+                counted = insured_counts[insured_snapshot].get(code[6:], 0)
+                assert abs(value / counted - 1) > 0.1, (p.relative, code, value, counted)
+                found.add((p.relative, line))
     assert found == planted and current in codes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
-from pipelines.findings.sources import ended, address_key, month_expr
+from pipelines.findings.sources import address_key, business_meter, ended, month_expr
 
 ENTERPRISE = "staging.stg_shichang__enterprise"
 ANNUAL = "staging.stg_shichang__annual_report"
@@ -30,15 +30,12 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         join er.org_xref x on x.source = 'shichang__enterprise' and x.record_id = e.row_id || '#self'
         where e.is_current and not {ended('e.status')}
     ),
-    accounts as (
-        select a.account_no, a.holder, {address_key('a.address', prefixes)} as address_key, a.row_id as record_id,
-               a.source_file, cast(a.source_line as varchar) as line, a.category
-        from {ACCOUNT} a
-        where a.is_current and a.category is not null and a.category not like '%居民%'
-    ),
     meters as (
-        select distinct o.org_id, a.* from orgs o
-        join accounts a on a.address_key = o.address_key or a.holder = o.name
+        select distinct o.org_id, a.account_no, a.holder, a.row_id as record_id, a.source_file,
+               cast(a.source_line as varchar) as line, a.category
+        from orgs o
+        join {ACCOUNT} a on a.is_current and a.category is not null and a.category not like '%居民%'
+             and {business_meter('a', 'o.address_key', 'o.name', prefixes)}
     ),
     readings as (
         select account_no, {month_expr('month')} as month, cast(kwh as double) as kwh
@@ -102,7 +99,7 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
                coalesce(a.category, '') || ' 户号 ' || a.account_no as detail
         from _bp_found f join orgs o using (org_id)
         join {ACCOUNT} a on a.is_current and a.category not like '%居民%'
-             and ({address_key('a.address', prefixes)} = o.address_key or a.holder = o.name)
+             and {business_meter('a', 'o.address_key', 'o.name', prefixes)}
         order by 1, record_id
     """).pl()
     ctx.con.unregister("_bp_found")

@@ -16,10 +16,13 @@ from pipelines.generator._sources import _common as c
 
 EMPLOYEE = "企业职工基本养老保险"
 RESIDENT = "城乡居民基本养老保险"
+RESIDENT_PENSION_AGE = 60  # the residents' scheme pays from 60, men and women alike
 
 
-def _insured(ctx: Context) -> pl.DataFrame:
-    """Who is insured how: employees of enterprises, their retirees, rural and urban residents."""
+def insured_members(ctx: Context) -> pl.DataFrame:
+    """Who is insured how: employees of enterprises, their retirees, rural and urban residents
+    (without personal numbers: the statistics bureau counts them too, and counting must not
+    issue numbers)."""
     rng = ctx.rng("renshe.insured")
     persons = ctx.population.persons
     age = (pl.lit(ctx.as_of) - pl.col("birth_date")).dt.total_days() / 365.25
@@ -35,9 +38,10 @@ def _insured(ctx: Context) -> pl.DataFrame:
     weights = enterprises["employees"].to_numpy().astype(float)
     employer = rng.choice(enterprises.height, n, p=weights / weights.sum())
     kind = np.where(employee | retiree, EMPLOYEE, RESIDENT)
-    status = np.where(ages >= retire_age, "待遇领取", "参保缴费")
+    # the residents' scheme pays from 60 for men and women alike; employees retire at 60 / 55
+    status = np.where(ages >= np.where(kind == RESIDENT, RESIDENT_PENSION_AGE, retire_age), "待遇领取", "参保缴费")
     start_years = np.maximum(1995, (2026 - np.minimum(ages - 18, 30)).astype(int))
-    frame = adults.with_columns(
+    return adults.with_columns(
         __insured=pl.Series(insured),
         __employee=pl.Series(employee),
         __kind=pl.Series(kind),
@@ -47,7 +51,11 @@ def _insured(ctx: Context) -> pl.DataFrame:
         __employer_name=enterprises["name"].gather(pl.Series(employer)),
         __employer_uscc=enterprises["uscc"].gather(pl.Series(employer)),
     ).filter(pl.col("__insured"))
-    # Personal numbers are issued in order of joining.
+
+
+def _insured(ctx: Context) -> pl.DataFrame:
+    """The insured with their personal numbers, issued in order of joining."""
+    frame = insured_members(ctx)
     first = 10_000_000 + ctx.serial_start("renshe.personal_no", frame.height)
     return frame.sort("__start", "person_id", maintain_order=True).with_columns(
         __personal_no=pl.concat_str(pl.lit("37"), pl.int_range(first, first + pl.len()).cast(pl.String)),
@@ -101,13 +109,20 @@ def insured_persons(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
 
 
 def payments(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
-    """Monthly contributions of employees and pensions of retired employees."""
+    """Monthly contributions of employees, pensions of retired employees and the residents' basic
+    pension (城乡居民基本养老保险: the basic amount the county pays every rural or non-employed
+    resident insured in the scheme from age 60, plus the personal account, 150-300 yuan a month)."""
     contract = get_contract("renshe__payments")
     rng = ctx.rng("renshe.payments")
     retire = insured.filter((pl.col("__kind") == EMPLOYEE) & (pl.col("__status") == "待遇领取"))
     workers = insured.filter(pl.col("__employee"))
     base = np.round(rng.uniform(3500, 9000, workers.height), -1)
     pension = np.round(rng.uniform(1800, 4200, retire.height), 2)
+    # A separate stream, so the employees' rows stay as they were drawn before.
+    rng_res = ctx.rng("renshe.payments.resident")
+    elderly = insured.filter((pl.col("__kind") == RESIDENT)
+                             & (pl.col("birth_date").dt.offset_by(f"{RESIDENT_PENSION_AGE}y") < pl.lit(ctx.as_of)))
+    resident_pension = np.round(rng_res.uniform(150, 300, elderly.height), 2)
     died = (retire["death_date"] < ctx.as_of - timedelta(days=120)).fill_null(False).to_numpy()
     overrun = died & (rng.random(retire.height) < 0.4)
     if overrun.sum() < 2 and died.any():
@@ -122,7 +137,12 @@ def payments(ctx: Context, insured: pl.DataFrame) -> Iterator[Delivery]:
                                 __overrun=pl.Series(overrun)).filter(
             pl.col("death_date").is_null() | (pl.col("death_date") >= mlit)
             | (pl.col("__overrun") & (pl.col("death_date").dt.offset_by("2mo") >= mlit))).drop("__overrun")
-        rows.extend([w, r])
+        # the residents' pension from the month after the 60th birthday, up to the month of death
+        e = elderly.with_columns(__amount=pl.Series(resident_pension), __type=pl.lit("待遇发放"), __month=mlit).filter(
+            (pl.col("birth_date").dt.offset_by(f"{RESIDENT_PENSION_AGE}y").dt.month_start().dt.offset_by("1mo") <= mlit)
+            & (pl.coalesce("death_date", "moved_out_date").is_null()
+               | (pl.coalesce("death_date", "moved_out_date") >= mlit)))
+        rows.extend([w, r, e])
     frame = pl.concat(rows, how="diagonal_relaxed").sort("__month", "__personal_no", "__type", maintain_order=True)
     stored = c.keyed(frame.select(
         personal_no=pl.col("__personal_no"),

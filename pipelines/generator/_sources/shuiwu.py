@@ -10,7 +10,7 @@ import polars as pl
 
 from pipelines.contracts import get_contract
 from pipelines.generator import _mess as m
-from pipelines.generator._context import Context
+from pipelines.generator._context import Context, stream
 from pipelines.generator._mess import Mess
 from pipelines.generator._model import Delivery, delivery_dates, stamp
 from pipelines.generator._sources import _common as c
@@ -61,13 +61,28 @@ def taxpayers(ctx: Context) -> Iterator[Delivery]:
                             numeric=frozenset({"registered"}), current=i == len(dates) - 1)
 
 
+def _vat_payer(ctx: Context, orgs: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Which of `orgs` (enterprises and businesses) pay VAT: the stream's first draw."""
+    return rng.random(orgs.height) < np.where(orgs["category"].to_numpy() == "enterprise", 0.6, 0.2)
+
+
+def _taxable(ctx: Context) -> pl.DataFrame:
+    return ctx.orgs.filter(pl.col("category").is_in(["enterprise", "individual_business"]))
+
+
+def vat_payers(ctx: Context) -> pl.Series:
+    """Org ids of the VAT payers (the power company's factories are among them). The tax office's
+    files are county-wide: the county's stream, whichever shard asks."""
+    orgs = _taxable(ctx)
+    return orgs.filter(pl.Series(_vat_payer(ctx, orgs, stream(ctx.seed, "shuiwu.tax"))))["org_id"]
+
+
 def monthly_tax(ctx: Context) -> Iterator[Delivery]:
     """Taxes paid each month: VAT monthly, corporate income tax quarterly, businesses quarterly."""
     contract = get_contract("shuiwu__monthly_tax")
     rng = ctx.rng("shuiwu.tax")
-    orgs = ctx.orgs.filter(pl.col("category").is_in(["enterprise", "individual_business"]))
-    n = orgs.height
-    vat_payer = rng.random(n) < np.where(orgs["category"].to_numpy() == "enterprise", 0.6, 0.2)
+    orgs = _taxable(ctx)
+    vat_payer = _vat_payer(ctx, orgs, rng)
     # Monthly turnover in yuan, roughly proportional to registered capital (万元).
     size = orgs["registered_capital"].to_numpy() * np.where(orgs["category"].to_numpy() == "enterprise", 800, 3000)
     frames = []

@@ -18,6 +18,7 @@ from pipelines.generator._context import Context
 from pipelines.generator._mess import Mess
 from pipelines.generator._model import Delivery, delivery_dates, stamp
 from pipelines.generator._sources import _common as c
+from pipelines.generator._sources import industry
 
 
 def _accounts(ctx: Context, company: str, share_urban: float, share_rural: float) -> pl.DataFrame:
@@ -124,10 +125,14 @@ def build(ctx: Context) -> Iterator[Delivery]:
     """Every delivery of both companies, one at a time (each is written before the next is built)."""
     power_acc = _accounts(ctx, "gongdian", 0.98, 0.97)
     first = ctx.serial_start("gongdian.account", power_acc.height)
-    yield from _account_delivery(ctx, get_contract("gongdian__account"), power_acc, "37150", "居民生活用电",
-                                 "用电客户_{}.csv", 0.6, first)
-    yield from _consumption(ctx, get_contract("gongdian__consumption"), power_acc, "37150", 160, 0.5469,
-                            {"reading_prev": "", "use": "kwh"}, "月度电量_{}.csv", first)
+    for delivery in _account_delivery(ctx, get_contract("gongdian__account"), power_acc, "37150", "居民生活用电",
+                                      "用电客户_{}.csv", 0.6, first):
+        industry.add_accounts(ctx, delivery)  # the factories' meters in the same customer list
+        yield delivery
+    for delivery in _consumption(ctx, get_contract("gongdian__consumption"), power_acc, "37150", 160, 0.5469,
+                                 {"reading_prev": "", "use": "kwh"}, "月度电量_{}.csv", first):
+        industry.add_use(ctx, delivery)
+        yield delivery
     water_acc = _accounts(ctx, "gongshui", 0.93, 0.0)
     first = ctx.serial_start("gongshui.account", water_acc.height)
     yield from _account_delivery(ctx, get_contract("gongshui__account"), water_acc, "S", "居民生活用水",
