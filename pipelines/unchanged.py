@@ -10,8 +10,9 @@ outputs are a function of:
   every row; for the build also the reviewers' decisions on systems that `lib_systems` reads),
 - the as-of date and the settings (all but those that only say where the files are, where logs
   go, how the machine is used or how DuckDB spills),
-- the project's code (the `pipelines` package but the sample-county generator, the dbt project,
-  the expectations) and the versions of the engines (DuckDB, dbt, Polars, GX, ...).
+- the project's code (the `pipelines` package but the sample-county generator, the dbt project
+  but the files generated from the contracts, the expectations) and the versions of the engines
+  (DuckDB, dbt, Polars, GX, ...).
 
 Every attempt appends a row to `meta.stage_inputs` (append-only, beside the stage's
 `meta.runs` row, named by its run id): `started` before the work, `done` with the stage's
@@ -97,16 +98,27 @@ T = TypeVar("T", bound=dict)
 
 
 def code_version(root: Path = PROJECT_ROOT) -> str:
-    """SHA-256 over the project's code files (path and bytes) and the engines' versions."""
+    """SHA-256 over the project's code files (path and bytes) and the engines' versions.
+
+    The dbt files generated from the contracts (`pipelines.dbt_codegen`) are left out: their
+    content is a function of the contracts and `pipelines/dbt_codegen.py`, which are hashed, and
+    the stage writes them before anything reads them. Hashing them made a fingerprint depend on
+    when a process (re)wrote them, not on the code: a stage that started before a rewrite and
+    finished after it recorded inputs no later run could match."""
+    from pipelines.dbt_codegen import is_generated
+
     digest = hashlib.sha256()
     for folder in CODE_FOLDERS:
         base = root / folder
         if not base.is_dir():
             continue
         for path in sorted(_code_files(base)):
+            data = path.read_bytes()
+            if is_generated(data):
+                continue
             digest.update(str(path.relative_to(root)).encode())
             digest.update(b"\0")
-            digest.update(path.read_bytes())
+            digest.update(data)
             digest.update(b"\0")
     for name in ENGINES:
         try:
