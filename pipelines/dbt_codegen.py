@@ -9,6 +9,8 @@ can be read and reviewed) and `tests/test_dbt_codegen.py` fails when they are ou
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from pipelines.contracts.schema import ORG_FIELDS, PERSON_FIELDS, ColumnType, De
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 HEADER = "# Generated from pipelines/contracts by pipelines/dbt_codegen.py: do not edit.\n"
 SQL_HEADER = "-- Generated from pipelines/contracts by pipelines/dbt_codegen.py: do not edit.\n"
+GENERATED_MARKERS = (HEADER.encode(), SQL_HEADER.encode())
+"""How a generated file begins. Its content is a function of the contracts and this module, so
+the code fingerprint of `pipelines.unchanged` hashes those and leaves the generated files out."""
 
 LINEAGE_DOCS = {
     "row_id": "Delivered row id: <source>:<first 12 hex of the file SHA-256>:<line> (行标识)",
@@ -244,19 +249,24 @@ def render() -> dict[Path, str]:
     return files
 
 
+def is_generated(data: bytes) -> bool:
+    """Whether a file's bytes are one of the files this module writes (by its first line)."""
+    return data.startswith(GENERATED_MARKERS)
+
+
 def stale_files(project: Path = DBT_PROJECT) -> list[Path]:
     """Generated files that are missing or differ from what the contracts give."""
-    stale = [path for path, text in render().items() if _read(project / path) != text]
-    return stale + _orphans(project)
+    files = render()
+    stale = [path for path, text in files.items() if _read(project / path) != text]
+    return stale + _orphans(project, files)
 
 
-def _orphans(project: Path) -> list[Path]:
-    expected = set(render())
+def _orphans(project: Path, expected: dict[Path, str]) -> list[Path]:
     staging = project / "models/staging"
     return [
         p.relative_to(project)
         for p in sorted(staging.rglob("*"))
-        if p.is_file() and p.relative_to(project) not in expected
+        if p.is_file() and not p.name.startswith(".") and p.relative_to(project) not in expected
     ] if staging.exists() else []
 
 
@@ -264,16 +274,33 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
+def _replace(target: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `target` and rename it over `target`: a process
+    reading the project at the same moment (dbt parsing, another stage hashing the code) sees
+    the old file or the new one, never a half-written one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write(project: Path = DBT_PROJECT) -> list[Path]:
-    """Write the generated files that changed, remove orphans; return what changed."""
+    """Write the generated files whose content changed (a file already current is left alone,
+    its modification time too), remove orphans; return what changed."""
+    files = render()
     changed = []
-    for path, text in render().items():
+    for path, text in files.items():
         target = project / path
         if _read(target) != text:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            _replace(target, text)
             changed.append(path)
-    for orphan in _orphans(project):
+    for orphan in _orphans(project, files):
         (project / orphan).unlink()
         changed.append(orphan)
     return changed

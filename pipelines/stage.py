@@ -43,6 +43,9 @@ def run_stage(settings: Settings) -> dict[str, int]:
     skipped when nothing it reads changed since its last run (`pipelines.unchanged`)."""
     from pipelines.unchanged import run_unless_unchanged
 
+    # before the decision to skip: whatever runs next (this stage's dbt, the build, the checks
+    # reading the models' files) finds the files the contracts give, skipped or not
+    dbt_codegen.write()
     return run_unless_unchanged("stage", settings, lambda: _run_stage(settings))
 
 
@@ -52,7 +55,6 @@ def _run_stage(settings: Settings) -> dict[str, int]:
             from pipelines.spark.stages import spark_stage
 
             return spark_stage(settings, run)
-        dbt_codegen.write()
         ensure_raw_tables(settings)
         with connect(settings) as con:
             raw_rows = {

@@ -10,8 +10,9 @@ outputs are a function of:
   every row; for the build also the reviewers' decisions on systems that `lib_systems` reads),
 - the as-of date and the settings (all but those that only say where the files are, where logs
   go, how the machine is used or how DuckDB spills),
-- the project's code (the `pipelines` package but the sample-county generator, the dbt project,
-  the expectations) and the versions of the engines (DuckDB, dbt, Polars, GX, ...).
+- the project's code (the `pipelines` package but the sample-county generator, the dbt project
+  but the files generated from the contracts, the expectations) and the versions of the engines
+  (DuckDB, dbt, Polars, GX, ...).
 
 Every attempt appends a row to `meta.stage_inputs` (append-only, beside the stage's
 `meta.runs` row, named by its run id): `started` before the work, `done` with the stage's
@@ -97,16 +98,27 @@ T = TypeVar("T", bound=dict)
 
 
 def code_version(root: Path = PROJECT_ROOT) -> str:
-    """SHA-256 over the project's code files (path and bytes) and the engines' versions."""
+    """SHA-256 over the project's code files (path and bytes) and the engines' versions.
+
+    The dbt files generated from the contracts (`pipelines.dbt_codegen`) are left out: their
+    content is a function of the contracts and `pipelines/dbt_codegen.py`, which are hashed, and
+    the stage writes them before anything reads them. Hashing them made a fingerprint depend on
+    when a process (re)wrote them, not on the code: a stage that started before a rewrite and
+    finished after it recorded inputs no later run could match."""
+    from pipelines.dbt_codegen import is_generated
+
     digest = hashlib.sha256()
     for folder in CODE_FOLDERS:
         base = root / folder
         if not base.is_dir():
             continue
         for path in sorted(_code_files(base)):
+            data = path.read_bytes()
+            if is_generated(data):
+                continue
             digest.update(str(path.relative_to(root)).encode())
             digest.update(b"\0")
-            digest.update(path.read_bytes())
+            digest.update(data)
             digest.update(b"\0")
     for name in ENGINES:
         try:
@@ -146,18 +158,22 @@ def _ledger_digest(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
 
 
-_TABLE_DIGESTS: dict[tuple[str, str, str, int, int], str] = {}
-"""Content digests by (database, schema, table, table oid, rows) within one stage's call, so the
-fingerprint after the work does not hash again what the stage read (no stage replaces or
-changes a table it reads; DuckDB's table oids are not stable across connections, so the cache
-is emptied at every call)."""
+_TABLE_DIGESTS: dict[tuple[str, str, str, str, int], str] = {}
+"""Content digests by (database file, schema, table, columns with types, rows) within one
+stage's call, so the fingerprint after the work does not hash again what the stage read: no
+stage replaces or changes a table it reads (it may create one that was missing, which has no
+entry). DuckDB's table oids cannot be the key: they are handed out again whenever the file is
+opened, and change as soon as the stage has created any table (measured: every oid of a
+warehouse differs after one `create table`), so keyed by them the inputs of every first run
+were hashed twice. The cache is emptied at every call: between calls anything may have changed
+a table in place."""
 
 
 def _tables_digest(con: duckdb.DuckDBPyConnection, reads: tuple[tuple[str, str], ...]) -> str:
     """SHA-256 over every table matched by `reads`: its name, columns with types, rows and the
     sum of its rows' hashes (DuckDB's `hash` of the whole row, in parallel; order-free, so a
     table rebuilt with the same rows in another order has the same digest)."""
-    wanted = " or ".join("(schema_name = ? and table_name like ? escape '\\')" for _ in reads)
+    wanted = " or ".join("(t.schema_name = ? and t.table_name like ? escape '\\')" for _ in reads)
     con.execute("set enable_progress_bar = false")
     database = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
     path = con.execute(
@@ -165,21 +181,21 @@ def _tables_digest(con: duckdb.DuckDBPyConnection, reads: tuple[tuple[str, str],
     ).fetchone()[0]  # type: ignore[index]
     tables = con.execute(
         f"""
-        select schema_name, table_name, table_oid, estimated_size
-        from duckdb_tables() where database_name = ? and ({wanted}) order by 1, 2
+        select t.schema_name, t.table_name, t.estimated_size,
+               string_agg(c.column_name || ' ' || c.data_type, ',' order by c.column_index)
+        from duckdb_tables() t
+        join duckdb_columns() c
+          on c.database_name = t.database_name and c.schema_name = t.schema_name and c.table_name = t.table_name
+        where t.database_name = ? and ({wanted})
+        group by all order by 1, 2
         """,
         [database, *[value for pair in reads for value in pair]],
     ).fetchall()
     parts = []
-    for schema, table, oid, size in tables:
-        key = (str(path), schema, table, int(oid), int(size or 0))
+    for schema, table, size, columns in tables:
+        key = (str(path), schema, table, str(columns), int(size or 0))
         if key not in _TABLE_DIGESTS:
             name = f'"{schema}"."{table}"'
-            columns = con.execute(
-                "select string_agg(column_name || ' ' || data_type, ',' order by column_index) "
-                "from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
-                [database, schema, table],
-            ).fetchone()[0]  # type: ignore[index]
             rows, total = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {name} t").fetchone()  # type: ignore[misc]
             _TABLE_DIGESTS[key] = f"{schema}.{table}|{columns}|{rows}|{total}"
         parts.append(_TABLE_DIGESTS[key])

@@ -68,3 +68,34 @@ def test_staging_starts_the_costliest_chains_first() -> None:
     assert set(costs) == {f"stg_{c.source}" for c in all_contracts()}
     assert costs["stg_gongan__household_register"] == 10 * (len(register.columns) + 7)
     assert costs["stg_renshe__insured_person"] == 0
+
+
+def test_generation_is_the_same_in_every_process_and_rewrites_nothing_current(tmp_path) -> None:
+    """Every process renders the same bytes whatever its hash seed (set and dict order), and
+    `write` leaves a current file untouched, so the stages of a chain and any other process
+    running `govdata stage` beside them never rewrite each other's files."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib; from pipelines import dbt_codegen; "
+        "print(hashlib.sha256(repr(sorted((str(p), t) for p, t in dbt_codegen.render().items())).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    here = hashlib.sha256(repr(sorted((str(p), t) for p, t in dbt_codegen.render().items())).encode()).hexdigest()
+    assert digests == {here}
+
+    assert dbt_codegen.write(tmp_path)  # an empty project: everything is written
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert dbt_codegen.write(tmp_path) == []
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == stamps
+    assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temporary file left behind
+    assert dbt_codegen.stale_files(tmp_path) == []

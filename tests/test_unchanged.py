@@ -5,6 +5,7 @@ its work (which records its `meta.runs` row as the real one does), so no dbt or 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +143,62 @@ def test_skipping_can_be_turned_off(stage: _Resolve) -> None:
     stage.run(stage.settings.model_copy(update={"skip_unchanged": False}))
     assert stage.runs == 2
     assert [o for o, _ in _outcomes(stage.settings)] == ["success", "success"]
+
+
+def _project(root: Path) -> Path:
+    """A project tree with one module, one dbt model and one file generated from the contracts."""
+    from pipelines.dbt_codegen import SQL_HEADER
+
+    (root / "pipelines").mkdir(parents=True)
+    (root / "pipelines" / "rules.py").write_text("LIMIT = 1\n", encoding="utf-8")
+    models = root / "dbt_project" / "models"
+    models.mkdir(parents=True)
+    (models / "person.sql").write_text("select 1 as x\n", encoding="utf-8")
+    (models / "int_person_records.sql").write_text(SQL_HEADER + "select 1 as a\n", encoding="utf-8")
+    return root
+
+
+def test_the_code_fingerprint_follows_the_code_not_when_generated_files_were_rewritten(tmp_path: Path) -> None:
+    """A process rewriting the files generated from the contracts (what `govdata stage` does
+    before its work) leaves every stage's fingerprint as it was; a change to a module, a model
+    or a generated file becoming hand-written changes it."""
+    from pipelines.unchanged import code_version
+
+    root = _project(tmp_path)
+    before = code_version(root)
+    generated = root / "dbt_project" / "models" / "int_person_records.sql"
+    generated.write_text(generated.read_text(encoding="utf-8").replace("1 as a", "2 as a"), encoding="utf-8")
+    assert code_version(root) == before
+    for path, text in (
+        (generated, "select 3 as a\n"),  # no longer generated: hashed as hand-written SQL
+        (root / "dbt_project" / "models" / "person.sql", "select 2 as x\n"),
+        (root / "pipelines" / "rules.py", "LIMIT = 2\n"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        assert code_version(root) != before, path
+        before = code_version(root)
+
+
+def test_a_first_run_hashes_each_table_it_reads_once(stage: _Resolve, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fingerprint after the work reuses the digests taken before it for the tables the
+    stage read and left alone, although the stage created tables in between (which gives every
+    table of the warehouse a new DuckDB oid); a table changed in place between two calls is
+    hashed again."""
+    import pipelines.unchanged as unchanged
+
+    hashed: list[str] = []
+
+    class Counting(dict):
+        def __setitem__(self, key: Any, value: str) -> None:
+            hashed.append(f"{key[1]}.{key[2]}")
+            super().__setitem__(key, value)
+
+    monkeypatch.setattr(unchanged, "_TABLE_DIGESTS", Counting())
+    stage.run()
+    assert sorted(hashed) == ["staging.int_org_records", "staging.int_person_records"]
+    hashed.clear()
+    with connect(stage.settings) as con:
+        con.execute("update staging.int_person_records set name = '王五' where record_id = 'b#self'")
+    stage.run()
+    assert stage.runs == 2  # the change was seen
+    assert sorted(hashed) == ["staging.int_org_records", "staging.int_person_records"]
