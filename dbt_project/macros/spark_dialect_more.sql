@@ -50,7 +50,8 @@
 
 
 {#- The Spark type of a contract's DuckDB `data_type` (the YAML states the warehouse's types, the
-    one source of them): varchar is Spark's string, `T[]` an array<T>, a geometry its WKB bytes;
+    one source of them): varchar is Spark's string, `T[]` an array<T>, a geometry Spark's geometry
+    (no SRID, as DuckDB's: Parquet carries it as a geometry DuckDB reads back as its own type);
     the other names (bigint, date, boolean, double, decimal(p,s), timestamp) mean the same. -#}
 {% macro spark_data_type(data_type) -%}
     {%- set t = data_type | trim | lower -%}
@@ -58,7 +59,9 @@
         {{- 'array<' ~ spark_data_type(t[:-2]) ~ '>' -}}
     {%- elif t == 'varchar' or t.startswith('varchar(') or t == 'text' -%}
         string
-    {%- elif t == 'geometry' or t == 'blob' -%}
+    {%- elif t == 'geometry' -%}
+        geometry(0)
+    {%- elif t == 'blob' -%}
         binary
     {%- else -%}
         {{- t -}}

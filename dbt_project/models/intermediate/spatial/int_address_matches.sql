@@ -136,7 +136,7 @@ fuzzy_matches as (
 
     select
         address,
-        max_by(address_code, {{ struct_of([('score', 'match_score'), ('code', 'address_code')]) }}) as address_code,
+        {{ pick_max('address_code', struct_of([('score', 'match_score'), ('code', 'address_code')])) }} as address_code,
         'fuzzy' as match_level,
         max(match_score) as match_score
     from fuzzy_candidates

@@ -49,11 +49,11 @@ stable_periods as (
         1 as period_no,
         min(delivery_date) as first_observed_on,
         max(delivery_date) as last_observed_on,
-        arg_min(name, delivery_date) as name,
-        arg_min(legal_rep, delivery_date) as legal_rep,
-        arg_min(registration_status, delivery_date) as registration_status,
-        arg_min(source, delivery_date) as source,
-        arg_min(record_id, delivery_date) as record_id,
+        {{ pick_min('name', 'delivery_date') }} as name,
+        {{ pick_min('legal_rep', 'delivery_date') }} as legal_rep,
+        {{ pick_min('registration_status', 'delivery_date') }} as registration_status,
+        {{ pick_min('source', 'delivery_date') }} as source,
+        {{ pick_min('record_id', 'delivery_date') }} as record_id,
         count(*) as observation_count
     from observations
     inner join state_counts using (org_id)
@@ -144,11 +144,11 @@ changing_periods as (
         period_no,
         min(delivery_date) as first_observed_on,
         max(delivery_date) as last_observed_on,
-        arg_min(name, delivery_date) as name,
-        arg_min(legal_rep, delivery_date) as legal_rep,
-        arg_min(registration_status, delivery_date) as registration_status,
-        arg_min(source, delivery_date) as source,
-        arg_min(record_id, delivery_date) as record_id,
+        {{ pick_min('name', 'delivery_date') }} as name,
+        {{ pick_min('legal_rep', 'delivery_date') }} as legal_rep,
+        {{ pick_min('registration_status', 'delivery_date') }} as registration_status,
+        {{ pick_min('source', 'delivery_date') }} as source,
+        {{ pick_min('record_id', 'delivery_date') }} as record_id,
         count(*) as observation_count
     from islands
     group by org_id, period_no
