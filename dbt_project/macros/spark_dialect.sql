@@ -139,7 +139,7 @@ from standardised as source
 
 {% macro default__years_between(start, end) -%}date_diff('year', {{ start }}, {{ end }}){%- endmacro %}
 
-{% macro spark__years_between(start, end) -%}(year({{ end }}) - year({{ start }})){%- endmacro %}
+{% macro spark__years_between(start, end) -%}cast(year({{ end }}) - year({{ start }}) as bigint){%- endmacro %}
 
 
 {#- A date's month and day as 'MMDD' text (compares like the date within its year). -#}
