@@ -53,7 +53,7 @@
     to match them to the standard address register. -#}
 {% macro normalise_address(expr) -%}
     nullif(regexp_replace(
-        regexp_replace({{ halfwidth(expr) }}, '[\s\x{3000}]+', '', 'g'),
+        {{ re_replace_all(halfwidth(expr), "'[\\s\\x{3000}]+'", "''") }},
         '{{ address_prefix_pattern() }}', ''
     ), '')
 {%- endmacro %}
@@ -63,7 +63,18 @@
     U+3000: text.FULLWIDTH), the value itself elsewhere: the same result without sending every
     value through the Python function. -#}
 {% macro halfwidth(expr) -%}
+    {{- adapter.dispatch('halfwidth')(expr) -}}
+{%- endmacro %}
+
+{% macro default__halfwidth(expr) -%}
     case when regexp_matches({{ expr }}, '[\x{3000}\x{FF01}-\x{FF5E}]') then std_halfwidth({{ expr }}) else {{ expr }} end
+{%- endmacro %}
+
+{#- On Spark the same mapping (text.FULLWIDTH to HALFWIDTH) by SQL translate(): a Python UDF in a CASE is still sent
+    every row (Spark evaluates it before the CASE), and the address matcher reads the normalised
+    addresses many times. -#}
+{% macro spark__halfwidth(expr) -%}
+    translate({{ expr }}, '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　', '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ')
 {%- endmacro %}
 
 
@@ -79,7 +90,7 @@
     identifies the place inside the township, whatever prefix or township name precedes it. -#}
 {% macro address_tail(expr) -%}
     coalesce(
-        substr({{ expr }}, strpos({{ expr }}, {{ address_township(expr) }}) + length({{ address_township(expr) }})),
+        substr({{ expr }}, instr({{ expr }}, {{ address_township(expr) }}) + length({{ address_township(expr) }})),
         {{ expr }}
     )
 {%- endmacro %}
@@ -88,7 +99,7 @@
 {#- The numbers of an address in order (house, building, unit, room): a blocking key for fuzzy
     matching that survives a renamed township or a missing prefix. -#}
 {% macro address_numbers(expr) -%}
-    nullif(array_to_string(regexp_extract_all({{ expr }}, '[0-9]+'), '-'), '')
+    nullif({{ join_texts("regexp_extract_all(" ~ expr ~ ", '[0-9]+', 0)", "'-'") }}, '')
 {%- endmacro %}
 
 
@@ -100,8 +111,8 @@
 
 {#- Age in whole years at the as-of date. -#}
 {% macro age_at_as_of(birth_date) -%}
-    date_diff('year', {{ birth_date }}, {{ as_of_date() }})
-        - case when strftime({{ birth_date }}, '%m%d') > strftime({{ as_of_date() }}, '%m%d') then 1 else 0 end
+    {{ years_between(birth_date, as_of_date()) }}
+        - case when {{ month_day(birth_date) }} > {{ month_day(as_of_date()) }} then 1 else 0 end
 {%- endmacro %}
 
 
@@ -113,21 +124,41 @@
 
 {#- The DuckDB spatial extension, loaded on dbt's connection. It is installed from the
     duckdb-extensions wheel by the dbt plugin (pipelines.standards.dbt_plugin), never downloaded;
-    loading it again is a no-op. Used as a pre-hook by the models that need geometry. -#}
+    loading it again is a no-op. Used as a pre-hook by the models that need geometry. On Spark
+    there is nothing to load (the geometry functions are session UDFs), and dbt skips an empty
+    hook. -#}
 {% macro load_spatial() -%}
+    {{- adapter.dispatch('load_spatial')() -}}
+{%- endmacro %}
+
+{% macro default__load_spatial() -%}
     load spatial
 {%- endmacro %}
+
+{% macro spark__load_spatial() -%}{%- endmacro %}
 
 
 {#- Intermediate tables are scratch for the models after them in the same build, and the link
     tables hold millions of unique record ids that barely compress: written uncompressed they
     cost a third of the time DuckDB spends choosing and applying compression (measured at county
-    scale). Used as pre_hook / post_hook pair. -#}
+    scale). Used as pre_hook / post_hook pair. DuckDB's setting; nothing on Spark. -#}
 {% macro write_uncompressed() -%}
+    {{- adapter.dispatch('write_uncompressed')() -}}
+{%- endmacro %}
+
+{% macro default__write_uncompressed() -%}
     set force_compression = 'uncompressed'
 {%- endmacro %}
 
+{% macro spark__write_uncompressed() -%}{%- endmacro %}
+
 
 {% macro write_compressed() -%}
+    {{- adapter.dispatch('write_compressed')() -}}
+{%- endmacro %}
+
+{% macro default__write_compressed() -%}
     reset force_compression
 {%- endmacro %}
+
+{% macro spark__write_compressed() -%}{%- endmacro %}

@@ -86,7 +86,8 @@ def _lookup(lookup: D.Lookup, struct: Any) -> Callable[[pa.Array], pa.Array]:
 
 def register_spark_udfs(spark: SparkSession, *, county: CountyProfile, as_of: date) -> list[str]:
     """Register every `std_*` function the models call on `spark` (session-scoped temporary
-    functions, visible to dbt-spark's `session` connection in this process); returns the names."""
+    functions, visible to dbt-spark's `session` connection in this process), and the DuckDB
+    functions Spark lacks (`pipelines.spark.duckdb_functions`); returns the names."""
     from pyspark.sql import types as T
     from pyspark.sql.functions import arrow_udf
 
@@ -108,4 +109,8 @@ def register_spark_udfs(spark: SparkSession, *, county: CountyProfile, as_of: da
         struct = _struct_type(fields)
         spark.udf.register(f"std_lookup_{kind}", arrow_udf(_lookup(lookup, struct), struct))
         names.append(f"std_lookup_{kind}")
+    # the DuckDB functions the library models call (spatial, string similarity)
+    from pipelines.spark.duckdb_functions import register_duckdb_functions
+
+    names += register_duckdb_functions(spark)
     return names

@@ -33,6 +33,18 @@ class SparkRun:
         return duckdb.connect(str(self.duckdb_warehouse), read_only=True)
 
 
+@dataclass(frozen=True)
+class LibraryBuilds:
+    """The libraries of one county built by both engines from the same staged and resolved data."""
+
+    settings: Settings  # the Spark build's (engine = spark): its lake holds Spark's tables
+    duckdb_warehouse: Path  # DuckDB's build: resolve and build on a copy of the DuckDB stage
+    spark_error: str | None  # the Spark build's error (the models that failed), None when it passed
+
+    def duckdb_build(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.duckdb_warehouse), read_only=True)
+
+
 def _require_java() -> None:
     if not java_available():
         pytest.skip("no Java runtime (`java` on PATH or JAVA_HOME): `make java-deps` installs openjdk-17-jre-headless")
@@ -90,3 +102,41 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkRun]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def spark_libraries(spark_run: SparkRun) -> LibraryBuilds:
+    """Resolve and build the DuckDB copy with DuckDB; give the Spark warehouse the same `er`
+    tables (one crosswalk for both, so the builds differ only by engine) and build on Spark.
+
+    A Spark build that fails on some models is kept (its error recorded): the tables it built are
+    still compared, so each library's test passes or fails on its own."""
+    from pipelines.build import run_build
+    from pipelines.errors import GovdataError
+    from pipelines.resolve.stage import run_resolve
+
+    duck_path = spark_run.duckdb_warehouse.with_name("duckdb_libraries.duckdb")
+    shutil.copyfile(spark_run.duckdb_warehouse, duck_path)
+    duck_settings = load_settings(warehouse=duck_path, engine="duckdb")
+    run_resolve(duck_settings)
+    run_build(duck_settings)
+    with duckdb.connect(str(duck_path)) as con:
+        con.execute("checkpoint")
+        er_tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'er' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+    with duckdb.connect(str(spark_run.settings.warehouse_path)) as con:
+        con.execute(f"attach '{duck_path}' as duck (read_only)")
+        con.execute("create schema if not exists er")
+        for table in er_tables:
+            con.execute(f'create or replace table er."{table}" as select * from duck.er."{table}"')
+        con.execute("detach duck")
+    error = None
+    try:
+        run_build(spark_run.settings)
+    except GovdataError as exc:
+        error = str(exc)
+    return LibraryBuilds(settings=spark_run.settings, duckdb_warehouse=duck_path, spark_error=error)

@@ -8,7 +8,7 @@
 --   road     a road of the township (organisations' seats): the road's centroid      0.60
 --   township only the township is known: the centroid of its addresses              0.30
 --   none     nothing matched                                                         0.00
-with records as materialized (
+with records as {{ cte_hint('materialized') }} (
 
     -- each distinct address once (materialized, so no check is pushed down to every record)
     select address from {{ ref('int_person_records') }} where address is not null
@@ -17,7 +17,7 @@ with records as materialized (
 
 ),
 
-standard as not materialized (
+standard as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_standard_addresses') }}
 
@@ -42,7 +42,7 @@ township_names as (
 
 ),
 
-normalised as materialized (
+normalised as {{ cte_hint('materialized') }} (
 
     select address, {{ normalise_address('address') }} as address_normalised
     from records
@@ -56,7 +56,7 @@ tokenised as (
 
 ),
 
-parsed as materialized (
+parsed as {{ cte_hint('materialized') }} (
 
     select
         tokenised.address,
@@ -71,7 +71,7 @@ parsed as materialized (
     cross join lateral (
         select case when tokenised.text_township_name is null then tokenised.address_normalised
             else substr(tokenised.address_normalised,
-                        strpos(tokenised.address_normalised, tokenised.text_township_name)
+                        instr(tokenised.address_normalised, tokenised.text_township_name)
                         + length(tokenised.text_township_name))
         end as address_tail
     ) as tailed
@@ -119,7 +119,7 @@ fuzzy_candidates as (
     select
         parsed.address,
         standard.address_code,
-        jaro_winkler_similarity(parsed.address_tail, standard.address_tail) as match_score
+        {{ jaro_winkler('parsed.address_tail', 'standard.address_tail') }} as match_score
     from parsed
     -- blocked on the numbers, the township and the first character: a typo inside the same
     -- township's address (an old township name is handled by the tail match)
@@ -136,7 +136,7 @@ fuzzy_matches as (
 
     select
         address,
-        arg_max(address_code, struct_pack(score := match_score, code := address_code)) as address_code,
+        {{ pick_max('address_code', struct_of([('score', 'match_score'), ('code', 'address_code')])) }} as address_code,
         'fuzzy' as match_level,
         max(match_score) as match_score
     from fuzzy_candidates
@@ -214,7 +214,7 @@ road_matches as (
     select
         parsed.address,
         roads.township_code,
-        cast(null as varchar) as village_code,
+        cast(null as {{ varchar() }}) as village_code,
         roads.lon,
         roads.lat,
         'road' as match_level,
@@ -242,7 +242,7 @@ township_matches as (
     select
         parsed.address,
         parsed.text_township_code as township_code,
-        cast(null as varchar) as village_code,
+        cast(null as {{ varchar() }}) as village_code,
         township_centres.lon,
         township_centres.lat,
         'township' as match_level,

@@ -48,7 +48,7 @@ tailed as (
     select
         *,
         case when township_token is null then address_normalised
-            else substr(address_normalised, strpos(address_normalised, township_token) + length(township_token))
+            else substr(address_normalised, instr(address_normalised, township_token) + length(township_token))
         end as address_tail
     from tokenised
 
@@ -57,7 +57,25 @@ tailed as (
 final as (
 
     select
-        * exclude (township_token),
+        address_code,
+        standard_address,
+        township_code,
+        township_name,
+        village_code,
+        village_name,
+        road,
+        house_number,
+        building,
+        unit,
+        room,
+        lon,
+        lat,
+        address_normalised,
+        row_id,
+        source_file,
+        source_line,
+        delivery_date,
+        address_tail,
         {{ address_numbers('address_normalised') }} as address_numbers,
         nullif(regexp_extract(address_tail, '^(.*?)([0-9]+号.*)?$', 1), '') as street
     from tailed

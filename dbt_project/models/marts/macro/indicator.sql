@@ -17,8 +17,8 @@ final as (
         count(distinct period) as period_count,
         min(period_start) as first_period_start,
         max(period_end) as last_period_end,
-        arg_max(period, period_end) filter (where division_level = 'county') as latest_county_period,
-        arg_max(value, period_end) filter (where division_level = 'county') as latest_county_value,
+        max_by(period, period_end) filter (where division_level = 'county') as latest_county_period,
+        max_by(value, period_end) filter (where division_level = 'county') as latest_county_value,
         count(*) filter (where is_sum_consistent = false) as sum_inconsistencies,
         count(*) filter (where is_cumulative_consistent = false) as cumulative_inconsistencies,
         count(*) as fact_count

@@ -41,7 +41,7 @@ periods as (
             when month_from is not null then '累计'
             when single_month is not null then '月度'
             when is_year_end then '期末'
-            when regexp_full_match(period, '[0-9]{4}年') then '年度'
+            when {{ re_full_match('period', "'[0-9]{4}年'") }} then '年度'
             else '其他'
         end as period_type,
         case

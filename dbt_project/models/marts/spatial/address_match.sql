@@ -48,7 +48,7 @@ matches as (
 
 boundaries as (
 
-    select township_code, geometry from {{ ref('township_boundary') }}
+    select township_code, geometry, geometry_geojson from {{ ref('township_boundary') }}
 
 ),
 
@@ -114,7 +114,7 @@ centroid_points as (
         select distinct lon, lat from matched where lon is not null and address_code is null
     ) as points
     inner join boundaries
-        on ST_Contains(boundaries.geometry, ST_Point(points.lon, points.lat))
+        on {{ contains_point('boundaries.geometry', 'boundaries.geometry_geojson', 'points.lon', 'points.lat') }}
     group by points.lon, points.lat
 
 ),

@@ -23,7 +23,7 @@ with county_codes as (
     {%- endfor %}
     {%- if profile['code'] not in history | map(attribute='code') | list %}
     {{ 'union all' if history }}
-    select {{ sql_literal(profile['code']) }}, {{ sql_literal(profile.get('name')) }}, cast(null as date), cast(null as date), cast(null as varchar)
+    select {{ sql_literal(profile['code']) }}, {{ sql_literal(profile.get('name')) }}, cast(null as date), cast(null as date), cast(null as {{ varchar() }})
     {%- endif %}
 
 ),
@@ -34,7 +34,7 @@ current_county as (
 
 ),
 
-standard as not materialized (
+standard as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_standard_addresses') }}
 
@@ -92,7 +92,7 @@ township_rows as (
         left(township_names.township_code, 6) as parent_code,
         current_county.valid_from,
         cast(null as date) as valid_to,
-        cast(null as varchar) as successor_code,
+        cast(null as {{ varchar() }}) as successor_code,
         false as is_derived,
         'settings:county_profile' as source
     from township_names
@@ -128,7 +128,7 @@ village_rows as (
         left(standard.village_code, 9) as parent_code,
         min(current_county.valid_from) as valid_from,
         cast(null as date) as valid_to,
-        cast(null as varchar) as successor_code,
+        cast(null as {{ varchar() }}) as successor_code,
         false as is_derived,
         'minzheng__address_register' as source
     from standard

@@ -11,7 +11,7 @@ with standard as (
 
 boundaries as (
 
-    select township_code, geometry from {{ ref('township_boundary') }}
+    select township_code, geometry, geometry_geojson from {{ ref('township_boundary') }}
 
 ),
 
@@ -22,7 +22,7 @@ located as (
         boundaries.township_code as point_township_code
     from standard
     inner join boundaries
-        on ST_Contains(boundaries.geometry, ST_Point(standard.lon, standard.lat))
+        on {{ contains_point('boundaries.geometry', 'boundaries.geometry_geojson', 'standard.lon', 'standard.lat') }}
     qualify row_number() over (partition by standard.address_code order by boundaries.township_code) = 1
 
 ),

@@ -1,0 +1,86 @@
+{#- Dialect macros of the decision, systems, credit, elicense, macro and open-data models: one
+    name for an operation whose DuckDB and Spark SQL differ (adapter.dispatch: `default__` is the
+    DuckDB form, the warehouse's; `spark__` the Spark form, which gives the same result on our
+    data: tests/spark compares the two builds table by table). Arguments are SQL expressions
+    (a pattern is a quoted literal). Spark reads string literals as DuckDB does (a backslash is a
+    character: profiles.yml, spark.sql.parser.escapedStringLiterals), so a regex means the same
+    to both. -#}
+
+{#- Does `expr` contain a match of the regex `pattern` (null for a null value)? -#}
+{% macro re_matches(expr, pattern) -%}
+    {{- adapter.dispatch('re_matches')(expr, pattern) -}}
+{%- endmacro %}
+
+{% macro default__re_matches(expr, pattern) -%}
+    regexp_matches({{ expr }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__re_matches(expr, pattern) -%}
+    ({{ expr }} rlike {{ pattern }})
+{%- endmacro %}
+
+
+{#- Does the regex `pattern` match the whole of `expr` (null for a null value)? -#}
+{% macro re_full_match(expr, pattern) -%}
+    {{- adapter.dispatch('re_full_match')(expr, pattern) -}}
+{%- endmacro %}
+
+{% macro default__re_full_match(expr, pattern) -%}
+    regexp_full_match({{ expr }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__re_full_match(expr, pattern) -%}
+    ({{ expr }} rlike concat('^(?:', {{ pattern }}, ')\z'))
+{%- endmacro %}
+
+
+{#- `expr` with every match of the regex `pattern` replaced (DuckDB replaces the first unless
+    told 'g'; Spark replaces all). -#}
+{% macro re_replace_all(expr, pattern, replacement) -%}
+    {{- adapter.dispatch('re_replace_all')(expr, pattern, replacement) -}}
+{%- endmacro %}
+
+{% macro default__re_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro spark__re_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }})
+{%- endmacro %}
+
+
+{#- The Spark type of a contract's DuckDB `data_type` (the YAML states the warehouse's types, the
+    one source of them): varchar is Spark's string, `T[]` an array<T>, a geometry Spark's geometry
+    (no SRID, as DuckDB's: Parquet carries it as a geometry DuckDB reads back as its own type);
+    the other names (bigint, date, boolean, double, decimal(p,s), timestamp) mean the same. -#}
+{% macro spark_data_type(data_type) -%}
+    {%- set t = data_type | trim | lower -%}
+    {%- if t.endswith('[]') -%}
+        {{- 'array<' ~ spark_data_type(t[:-2]) ~ '>' -}}
+    {%- elif t == 'varchar' or t.startswith('varchar(') or t == 'text' -%}
+        string
+    {%- elif t == 'geometry' -%}
+        geometry(0)
+    {%- elif t == 'blob' -%}
+        binary
+    {%- else -%}
+        {{- t -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- dbt's contract check on Spark (it compares the model's columns with `cast(null as <type>)` of
+    each declared column): the declared DuckDB types in Spark's words, see spark_data_type. -#}
+{% macro spark__get_empty_schema_sql(columns) %}
+    {%- set translated = {} -%}
+    {%- for name in columns -%}
+        {%- set col = columns[name] -%}
+        {%- set copy = {} -%}
+        {%- do copy.update(col) -%}
+        {%- if col.get('data_type') is not none -%}
+            {%- do copy.update({'data_type': spark_data_type(col['data_type'])}) -%}
+        {%- endif -%}
+        {%- do translated.update({name: copy}) -%}
+    {%- endfor -%}
+    {{ return(default__get_empty_schema_sql(translated)) }}
+{% endmacro %}
