@@ -81,3 +81,22 @@
     {%- endfor -%}
     {{ return(default__get_empty_schema_sql(translated)) }}
 {% endmacro %}
+
+
+{#- Aggregate: the distinct non-null values of `expr` on the rows where `condition` holds, sorted
+    and joined by `separator`; null when there are none. -#}
+{% macro distinct_text_agg(expr, separator, condition='true') -%}
+    {{- adapter.dispatch('distinct_text_agg')(expr, separator, condition) -}}
+{%- endmacro %}
+
+{% macro default__distinct_text_agg(expr, separator, condition) -%}
+    string_agg(distinct {{ expr }}, {{ separator }} order by {{ expr }}) filter (where {{ condition }})
+{%- endmacro %}
+
+{#- (Spark's listagg(distinct ...) within group fails with a filter clause: the values are
+    collected as a set instead, which sorts the same way: by code point.) -#}
+{% macro spark__distinct_text_agg(expr, separator, condition) -%}
+    case when size(collect_set(case when {{ condition }} then {{ expr }} end)) > 0
+        then array_join(array_sort(collect_set(case when {{ condition }} then {{ expr }} end)), {{ separator }})
+    end
+{%- endmacro %}

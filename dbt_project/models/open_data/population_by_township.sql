@@ -72,8 +72,8 @@ total as (
 )
 
 select
-    township_code::varchar as township_code,
-    township_name::varchar as township_name,
+    township_code::{{ varchar() }} as township_code,
+    township_name::{{ varchar() }} as township_name,
     is_total::boolean as is_total,
     population::bigint as population,
     male::bigint as male,

@@ -29,8 +29,8 @@ total as (
 )
 
 select
-    township_code::varchar as township_code,
-    township_name::varchar as township_name,
+    township_code::{{ varchar() }} as township_code,
+    township_name::{{ varchar() }} as township_name,
     is_total::boolean as is_total,
     working_age::bigint as working_age,
     working_age_contributing::bigint as working_age_contributing,

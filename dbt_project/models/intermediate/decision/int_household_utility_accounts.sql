@@ -20,7 +20,7 @@ members as (
 
 ),
 
-xref as not materialized (
+xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
 

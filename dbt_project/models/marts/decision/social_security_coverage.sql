@@ -10,14 +10,14 @@ with townships as (
 
 ),
 
-people as not materialized (
+people as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_person_township') }}
     where is_alive
 
 ),
 
-person_xref as not materialized (
+person_xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
 
