@@ -50,7 +50,8 @@
 
 
 {#- The Spark type of a contract's DuckDB `data_type` (the YAML states the warehouse's types, the
-    one source of them): varchar is Spark's string, `T[]` an array<T>, a geometry its WKB bytes;
+    one source of them): varchar is Spark's string, `T[]` an array<T>, a geometry Spark's geometry
+    (no SRID, as DuckDB's: Parquet carries it as a geometry DuckDB reads back as its own type);
     the other names (bigint, date, boolean, double, decimal(p,s), timestamp) mean the same. -#}
 {% macro spark_data_type(data_type) -%}
     {%- set t = data_type | trim | lower -%}
@@ -58,7 +59,9 @@
         {{- 'array<' ~ spark_data_type(t[:-2]) ~ '>' -}}
     {%- elif t == 'varchar' or t.startswith('varchar(') or t == 'text' -%}
         string
-    {%- elif t == 'geometry' or t == 'blob' -%}
+    {%- elif t == 'geometry' -%}
+        geometry(0)
+    {%- elif t == 'blob' -%}
         binary
     {%- else -%}
         {{- t -}}
@@ -98,5 +101,38 @@
 {% macro spark__distinct_text_agg(expr, separator, condition) -%}
     case when size(collect_set(case when {{ condition }} then {{ expr }} end)) > 0
         then array_join(array_sort(collect_set(case when {{ condition }} then {{ expr }} end)), {{ separator }})
+    end
+{%- endmacro %}
+
+
+{#- Whole years from the date `start` to the date `end` (an age): DuckDB's date_sub('year'),
+    which counts a month's last day as reaching any later day of the month (29 February to 28
+    February is a full year); Spark's months_between counts months the same way. -#}
+{% macro full_years_between(start, end) -%}
+    {{- adapter.dispatch('full_years_between')(start, end) -}}
+{%- endmacro %}
+
+{% macro default__full_years_between(start, end) -%}
+    date_sub('year', {{ start }}, {{ end }})
+{%- endmacro %}
+
+{% macro spark__full_years_between(start, end) -%}
+    cast(floor(months_between({{ end }}, {{ start }}) / 12) as bigint)
+{%- endmacro %}
+
+
+{#- Aggregate: the non-null values of `expr` sorted and joined by `separator` (repeats kept);
+    null when there are none. -#}
+{% macro sorted_text_agg(expr, separator) -%}
+    {{- adapter.dispatch('sorted_text_agg')(expr, separator) -}}
+{%- endmacro %}
+
+{% macro default__sorted_text_agg(expr, separator) -%}
+    string_agg({{ expr }}, {{ separator }} order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__sorted_text_agg(expr, separator) -%}
+    case when size(collect_list({{ expr }})) > 0
+        then array_join(array_sort(collect_list({{ expr }})), {{ separator }})
     end
 {%- endmacro %}

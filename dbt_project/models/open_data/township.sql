@@ -12,7 +12,7 @@ with current_townships as (
 former as (
 
     select successor_code as township_code,
-           string_agg(division_code, ';' order by division_code) as former_codes
+           {{ sorted_text_agg('division_code', "';'") }} as former_codes
     from {{ ref('division') }}
     where level = 'township' and not is_current and successor_code is not null
     group by successor_code
