@@ -136,3 +136,36 @@
         then array_join(array_sort(collect_list({{ expr }})), {{ separator }})
     end
 {%- endmacro %}
+
+
+{#- The first day of the month a text of digits 'YYYYMM' (or 'YYYYM') names; null when it names
+    none (month 13, letters, too many digits). -#}
+{% macro try_year_month(expr) -%}
+    {{- adapter.dispatch('try_year_month')(expr) -}}
+{%- endmacro %}
+
+{% macro default__try_year_month(expr) -%}
+    cast(try_strptime({{ expr }}, '%Y%m') as date)
+{%- endmacro %}
+
+{#- (make_date is null for a month out of range: the spark target runs with ANSI mode off.) -#}
+{% macro spark__try_year_month(expr) -%}
+    case when {{ expr }} rlike '^[0-9]{4}[0-9]{1,2}$'
+        then make_date(cast(substr({{ expr }}, 1, 4) as int), cast(substr({{ expr }}, 5) as int), 1)
+    end
+{%- endmacro %}
+
+
+{#- A date as text by a strftime `format` ('%Y%m', '%Y-%m-%d': the year, month and day fields and
+    punctuation); Spark's date_format takes the same format in Java's letters. -#}
+{% macro format_date(expr, format) -%}
+    {{- adapter.dispatch('format_date')(expr, format) -}}
+{%- endmacro %}
+
+{% macro default__format_date(expr, format) -%}
+    strftime({{ expr }}, '{{ format }}')
+{%- endmacro %}
+
+{% macro spark__format_date(expr, format) -%}
+    date_format({{ expr }}, '{{ format | replace('%Y', 'yyyy') | replace('%m', 'MM') | replace('%d', 'dd') }}')
+{%- endmacro %}

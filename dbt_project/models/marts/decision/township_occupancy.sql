@@ -13,12 +13,11 @@ with townships as (
 
 months as (
 
-    select cast(m as date) as month_start
-    from range(
-        date_trunc('month', {{ as_of_date() }}) - interval 12 month,
-        date_trunc('month', {{ as_of_date() }}),
-        interval 1 month
-    ) as t(m)
+    -- the twelve whole months before the as-of date's month
+    {%- for back in range(12, 0, -1) %}
+    select cast(date_trunc('month', {{ as_of_date() }}) - interval {{ back }} month as date) as month_start
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 
 ),
 
@@ -77,7 +76,7 @@ final as (
     select
         townships.township_code,
         townships.township_name,
-        strftime(months.month_start, '%Y%m') as month,
+        {{ format_date('months.month_start', '%Y%m') }} as month,
         coalesce(registered.registered_people, 0) as registered_people,
         coalesce(registered.registered_households, 0) as registered_households,
         coalesce(monthly.metered_households, 0) as metered_households,
