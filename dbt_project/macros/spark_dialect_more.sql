@@ -169,3 +169,20 @@
 {% macro spark__format_date(expr, format) -%}
     date_format({{ expr }}, '{{ format | replace('%Y', 'yyyy') | replace('%m', 'MM') | replace('%d', 'dd') }}')
 {%- endmacro %}
+
+
+{#- A double rounded to `digits` decimals as DuckDB rounds it: the value times 10^digits rounded
+    half away from zero, divided back (round(1.005, 2) is 1.0: 1.005 is stored as 1.00499...).
+    Spark's round(double, d) rounds the value's decimal text instead (1.01); rounding the scaled
+    value to a whole number is the same on both. -#}
+{% macro round_double(expr, digits) -%}
+    {{- adapter.dispatch('round_double')(expr, digits) -}}
+{%- endmacro %}
+
+{% macro default__round_double(expr, digits) -%}
+    round({{ expr }}, {{ digits }})
+{%- endmacro %}
+
+{% macro spark__round_double(expr, digits) -%}
+    (round(({{ expr }}) * 1e{{ digits }}) / 1e{{ digits }})
+{%- endmacro %}

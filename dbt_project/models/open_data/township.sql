@@ -31,8 +31,8 @@ select
     t.township_name::{{ varchar() }} as township_name,
     f.former_codes::{{ varchar() }} as former_codes,
     b.area_km2::decimal(12, 2) as area_km2,
-    round(b.centroid_lon, 6)::double as centroid_lon,
-    round(b.centroid_lat, 6)::double as centroid_lat,
+    {{ round_double('b.centroid_lon', 6) }}::double as centroid_lon,
+    {{ round_double('b.centroid_lat', 6) }}::double as centroid_lat,
     b.geometry_geojson::{{ varchar() }} as geometry_geojson
 from current_townships t
 left join former f using (township_code)

@@ -83,7 +83,7 @@ final as (
         coalesce(monthly.households_with_power_use, 0) as households_with_power_use,
         coalesce(monthly.households_with_water_use, 0) as households_with_water_use,
         coalesce(monthly.empty_homes, 0) as empty_homes,
-        cast(round(100.0 * monthly.empty_homes / nullif(monthly.metered_households, 0), 2) as double)
+        cast({{ round_double('cast(100 as double) * monthly.empty_homes / nullif(monthly.metered_households, 0)', 2) }} as double)
             as empty_home_rate_pct,
         {{ as_of_date() }} as as_of_date
     from townships
