@@ -186,3 +186,131 @@
 {% macro spark__round_double(expr, digits) -%}
     (round(({{ expr }}) * 1e{{ digits }}) / 1e{{ digits }})
 {%- endmacro %}
+
+
+{#- A list of the values of `items_sql` (SQL: expressions separated by commas, e.g. captured with
+    `{% set items %}...{% endset %}`) that are not null, in order. -#}
+{% macro present_items(items_sql) -%}
+    {{- adapter.dispatch('present_items')(items_sql) -}}
+{%- endmacro %}
+
+{% macro default__present_items(items_sql) -%}
+    list_filter([{{ items_sql }}], x -> x is not null)
+{%- endmacro %}
+
+{% macro spark__present_items(items_sql) -%}
+    filter(array({{ items_sql }}), x -> x is not null)
+{%- endmacro %}
+
+
+{#- Aggregate: the values of `expr` (never null where it is used) as a sorted list. -#}
+{% macro sorted_list_agg(expr) -%}
+    {{- adapter.dispatch('sorted_list_agg')(expr) -}}
+{%- endmacro %}
+
+{% macro default__sorted_list_agg(expr) -%}list_sort(list({{ expr }})){%- endmacro %}
+
+{% macro spark__sorted_list_agg(expr) -%}array_sort(collect_list({{ expr }})){%- endmacro %}
+
+
+{#- An empty list of text (the value of a list column with nothing in it). -#}
+{% macro empty_text_list() -%}
+    {{- adapter.dispatch('empty_text_list')() -}}
+{%- endmacro %}
+
+{% macro default__empty_text_list() -%}[]::varchar[]{%- endmacro %}
+
+{% macro spark__empty_text_list() -%}cast(array() as array<string>){%- endmacro %}
+
+
+{#- One row per element of the list `expr` (alone in a select list: Spark does not nest it in
+    another expression). -#}
+{% macro unnest_list(expr) -%}
+    {{- adapter.dispatch('unnest_list')(expr) -}}
+{%- endmacro %}
+
+{% macro default__unnest_list(expr) -%}unnest({{ expr }}){%- endmacro %}
+
+{% macro spark__unnest_list(expr) -%}explode({{ expr }}){%- endmacro %}
+
+
+{#- `expr` split at every match of the regex `pattern`, as a list (empty pieces kept). -#}
+{% macro split_regex(expr, pattern) -%}
+    {{- adapter.dispatch('split_regex')(expr, pattern) -}}
+{%- endmacro %}
+
+{% macro default__split_regex(expr, pattern) -%}string_split_regex({{ expr }}, {{ pattern }}){%- endmacro %}
+
+{% macro spark__split_regex(expr, pattern) -%}split({{ expr }}, {{ pattern }}, -1){%- endmacro %}
+
+
+{#- The 1-based position of `expr` in `values` (a Jinja list of texts), null when absent. -#}
+{% macro text_list_position(values, expr) -%}
+    {{- adapter.dispatch('text_list_position')(values, expr) -}}
+{%- endmacro %}
+
+{% macro default__text_list_position(values, expr) -%}
+    list_position([{% for v in values %}{{ sql_literal(v) }}{{ ", " if not loop.last }}{% endfor %}], {{ expr }})
+{%- endmacro %}
+
+{% macro spark__text_list_position(values, expr) -%}
+    cast(nullif(array_position(array({% for v in values %}{{ sql_literal(v) }}{{ ", " if not loop.last }}{% endfor %}), {{ expr }}), 0) as int)
+{%- endmacro %}
+
+
+{#- Does `values` (a Jinja list of integers, maybe empty) hold `expr` (null for a null expr)? -#}
+{% macro int_list_contains(values, expr) -%}
+    {{- adapter.dispatch('int_list_contains')(values, expr) -}}
+{%- endmacro %}
+
+{% macro default__int_list_contains(values, expr) -%}
+    list_contains({{ values | list }}::integer[], {{ expr }})
+{%- endmacro %}
+
+{% macro spark__int_list_contains(values, expr) -%}
+    array_contains(cast(array({{ values | join(', ') }}) as array<int>), {{ expr }})
+{%- endmacro %}
+
+
+{#- The last match of the regex `pattern` in `expr`; null when there is none. -#}
+{% macro last_regex_match(expr, pattern) -%}
+    {{- adapter.dispatch('last_regex_match')(expr, pattern) -}}
+{%- endmacro %}
+
+{% macro default__last_regex_match(expr, pattern) -%}
+    list_extract(regexp_extract_all({{ expr }}, {{ pattern }}), -1)
+{%- endmacro %}
+
+{% macro spark__last_regex_match(expr, pattern) -%}
+    element_at(regexp_extract_all({{ expr }}, {{ pattern }}, 0), -1)
+{%- endmacro %}
+
+
+{#- Aggregate: the distinct non-null values of `expr` as a sorted list. -#}
+{% macro sorted_distinct_list_agg(expr) -%}
+    {{- adapter.dispatch('sorted_distinct_list_agg')(expr) -}}
+{%- endmacro %}
+
+{% macro default__sorted_distinct_list_agg(expr) -%}list_sort(list_distinct(list({{ expr }}))){%- endmacro %}
+
+{% macro spark__sorted_distinct_list_agg(expr) -%}array_sort(collect_set({{ expr }})){%- endmacro %}
+
+
+{#- Every column of `relation` but `columns` (a Jinja list of names). -#}
+{% macro star_except(relation, columns) -%}
+    {{- adapter.dispatch('star_except')(relation, columns) -}}
+{%- endmacro %}
+
+{% macro default__star_except(relation, columns) -%}{{ relation }}.* exclude ({{ columns | join(', ') }}){%- endmacro %}
+
+{% macro spark__star_except(relation, columns) -%}{{ relation }}.* except ({{ columns | join(', ') }}){%- endmacro %}
+
+
+{#- The values the lists `a` and `b` share, each once, sorted. -#}
+{% macro sorted_common_items(a, b) -%}
+    {{- adapter.dispatch('sorted_common_items')(a, b) -}}
+{%- endmacro %}
+
+{% macro default__sorted_common_items(a, b) -%}list_sort(list_intersect({{ a }}, {{ b }})){%- endmacro %}
+
+{% macro spark__sorted_common_items(a, b) -%}array_sort(array_intersect({{ a }}, {{ b }})){%- endmacro %}
