@@ -27,10 +27,10 @@ total as (
 )
 
 select
-    township_code::varchar as township_code,
-    township_name::varchar as township_name,
+    township_code::{{ varchar() }} as township_code,
+    township_name::{{ varchar() }} as township_name,
     is_total::boolean as is_total,
-    month::varchar as month,
+    month::{{ varchar() }} as month,
     registered_households::bigint as registered_households,
     metered_households::bigint as metered_households,
     households_with_power_use::bigint as households_with_power_use,

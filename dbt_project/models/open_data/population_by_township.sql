@@ -17,7 +17,7 @@ residents as (
         township_code,
         gender,
         case when birth_date is null or birth_date > {{ as_of_date() }} then null
-             else date_sub('year', birth_date, {{ as_of_date() }}) end as age
+             else {{ full_years_between('birth_date', as_of_date()) }} end as age
     from {{ ref('person') }}
     where township_code is not null and coalesce(register_status, '正常') = '正常'
 
@@ -72,8 +72,8 @@ total as (
 )
 
 select
-    township_code::varchar as township_code,
-    township_name::varchar as township_name,
+    township_code::{{ varchar() }} as township_code,
+    township_name::{{ varchar() }} as township_name,
     is_total::boolean as is_total,
     population::bigint as population,
     male::bigint as male,

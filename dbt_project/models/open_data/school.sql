@@ -2,8 +2,8 @@
 -- school code, name and how many pupils its current roll holds (education's latest roll).
 -- Grain: one row per school code.
 select
-    school_code::varchar as school_code,
-    max(school)::varchar as school_name,
+    school_code::{{ varchar() }} as school_code,
+    max(school)::{{ varchar() }} as school_name,
     count(*)::bigint as students
 from {{ ref('stg_jiaoyu__student') }}
 where is_current and school_code is not null

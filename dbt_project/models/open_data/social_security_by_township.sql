@@ -29,16 +29,16 @@ total as (
 )
 
 select
-    township_code::varchar as township_code,
-    township_name::varchar as township_name,
+    township_code::{{ varchar() }} as township_code,
+    township_name::{{ varchar() }} as township_name,
     is_total::boolean as is_total,
     working_age::bigint as working_age,
     working_age_contributing::bigint as working_age_contributing,
     working_age_not_contributing::bigint as working_age_not_contributing,
-    round(100.0 * working_age_contributing / nullif(working_age, 0), 1)::double as contribution_coverage_pct,
+    {{ round_double('cast(100 as double) * working_age_contributing / nullif(working_age, 0)', 1) }}::double as contribution_coverage_pct,
     pension_age::bigint as pension_age,
     pension_age_receiving::bigint as pension_age_receiving,
     pension_age_not_receiving::bigint as pension_age_not_receiving,
-    round(100.0 * pension_age_receiving / nullif(pension_age, 0), 1)::double as pension_coverage_pct
+    {{ round_double('cast(100 as double) * pension_age_receiving / nullif(pension_age, 0)', 1) }}::double as pension_coverage_pct
 from (select * from by_township union all select * from total)
 order by is_total, township_code

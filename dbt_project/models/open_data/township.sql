@@ -12,7 +12,7 @@ with current_townships as (
 former as (
 
     select successor_code as township_code,
-           string_agg(division_code, ';' order by division_code) as former_codes
+           {{ sorted_text_agg('division_code', "';'") }} as former_codes
     from {{ ref('division') }}
     where level = 'township' and not is_current and successor_code is not null
     group by successor_code
@@ -27,13 +27,13 @@ boundaries as (
 )
 
 select
-    t.township_code::varchar as township_code,
-    t.township_name::varchar as township_name,
-    f.former_codes::varchar as former_codes,
+    t.township_code::{{ varchar() }} as township_code,
+    t.township_name::{{ varchar() }} as township_name,
+    f.former_codes::{{ varchar() }} as former_codes,
     b.area_km2::decimal(12, 2) as area_km2,
-    round(b.centroid_lon, 6)::double as centroid_lon,
-    round(b.centroid_lat, 6)::double as centroid_lat,
-    b.geometry_geojson::varchar as geometry_geojson
+    {{ round_double('b.centroid_lon', 6) }}::double as centroid_lon,
+    {{ round_double('b.centroid_lat', 6) }}::double as centroid_lat,
+    b.geometry_geojson::{{ varchar() }} as geometry_geojson
 from current_townships t
 left join former f using (township_code)
 left join boundaries b using (township_code)

@@ -20,7 +20,7 @@ members as (
 
 ),
 
-xref as not materialized (
+xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
 
@@ -84,7 +84,7 @@ final as (
         account_row_id,
         account_source_file,
         account_source_line,
-        string_agg(distinct link_basis, '+' order by link_basis) as link_basis
+        {{ distinct_text_agg('link_basis', "'+'") }} as link_basis
     from linked
     group by all
 

@@ -22,7 +22,7 @@ parsed as (
 
     select
         *,
-        cast(try_strptime(left(regexp_replace(month, '[^0-9]', '', 'g'), 6), '%Y%m') as date) as month_start
+        {{ try_year_month("left(" ~ re_replace_all('month', "'[^0-9]'", "''") ~ ", 6)") }} as month_start
     from (select * from power union all select * from water)
 
 ),

@@ -36,8 +36,11 @@ resource_items as (
     -- sides of a comparison are split alike, so a name written with 、 still matches itself)
     select system_code, item, {{ systems_resource_key('item') }} as resource_key
     from (
-        select system_code, trim(unnest(string_split_regex(data_resources, '[；;，,、/|\n\r]+'))) as item
-        from ledger
+        select system_code, trim(piece) as item
+        from (
+            select system_code, {{ unnest_list(split_regex('data_resources', "'[；;，,、/|\\n\\r]+'")) }} as piece
+            from ledger
+        ) pieces
     ) t
     where item <> ''
 
@@ -47,8 +50,8 @@ resources as (
 
     select
         resource_items.system_code,
-        list_sort(list_distinct(list(coalesce(known.standard_name, regexp_replace({{ halfwidth('resource_items.item') }}, '[\s\x{3000}]+', '', 'g'))))) as data_resources,
-        list_sort(list_distinct(list(resource_items.resource_key))) as resource_keys,
+        {{ sorted_distinct_list_agg("coalesce(known.standard_name, " ~ re_replace_all(halfwidth('resource_items.item'), "'[\\s\\x{3000}]+'", "''") ~ ")") }} as data_resources,
+        {{ sorted_distinct_list_agg('resource_items.resource_key') }} as resource_keys,
         count(known.standard_name) as matched_resources
     from resource_items
     left join known using (resource_key)
@@ -67,24 +70,24 @@ final as (
         organization.org_id as owner_org_id,
         organization.name as owner_resolved_name,
         -- the owner as one unit: the resolved organisation, else the name as delivered
-        coalesce(organization.org_id, 'name:' || regexp_replace(ledger.owner, '[\s\x{3000}]+', '', 'g')) as owner_key,
+        coalesce(organization.org_id, 'name:' || {{ re_replace_all('ledger.owner', "'[\\s\\x{3000}]+'", "''") }}) as owner_key,
         ledger.operator,
         ledger.launched,
         ledger.deployment,
-        coalesce(regexp_matches(ledger.deployment, {{ sql_literal(systems_setting('cloud_deployment_pattern')) }}), false) as is_on_cloud,
+        coalesce({{ re_matches('ledger.deployment', sql_literal(systems_setting('cloud_deployment_pattern'))) }}, false) as is_on_cloud,
         ledger.database,
         ledger.protection_level,
         coalesce(ledger.classified, false) as is_classified,
         {{ systems_protection_grade('ledger.protection_level') }} as protection_grade,
-        coalesce(list_contains({{ (systems_setting('cloud_excluded_protection_grades') or []) | list }}::integer[],
-                               {{ systems_protection_grade('ledger.protection_level') }}), false) as is_level_excluded,
+        coalesce({{ int_list_contains(systems_setting('cloud_excluded_protection_grades') or [],
+                                      systems_protection_grade('ledger.protection_level')) }}, false) as is_level_excluded,
         ledger.status,
-        not coalesce(regexp_matches(ledger.status, {{ sql_literal(systems_setting('retired_status_pattern')) }}), false) as is_in_use,
-        coalesce(regexp_matches(ledger.status, {{ sql_literal(systems_setting('not_live_status_pattern')) }}), false)
+        not coalesce({{ re_matches('ledger.status', sql_literal(systems_setting('retired_status_pattern'))) }}, false) as is_in_use,
+        coalesce({{ re_matches('ledger.status', sql_literal(systems_setting('not_live_status_pattern'))) }}, false)
             or coalesce(ledger.launched > {{ as_of_date() }}, false) as is_not_live,
         ledger.annual_cost,
-        coalesce(resources.data_resources, []::varchar[]) as data_resources,
-        coalesce(resources.resource_keys, []::varchar[]) as resource_keys,
+        coalesce(resources.data_resources, {{ empty_text_list() }}) as data_resources,
+        coalesce(resources.resource_keys, {{ empty_text_list() }}) as resource_keys,
         coalesce(resources.matched_resources, 0) as matched_resources,
         ledger.records,
         {{ systems_core_name('ledger.system_name') }} as core_name,

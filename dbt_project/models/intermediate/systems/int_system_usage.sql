@@ -22,12 +22,12 @@ per_system as (
         system_code,
         max(accessed_at)::date as last_access,
         max(accessed_at) filter (where is_business)::date as last_business,
-        count(*) filter (where accessed_at::date > {{ as_of_date() }} - interval ({{ idle_days }}) day) as accesses_window,
-        count(*) filter (where is_business and accessed_at::date > {{ as_of_date() }} - interval ({{ idle_days }}) day)
+        count(*) filter (where accessed_at::date > {{ as_of_date() }} - interval {{ idle_days }} day) as accesses_window,
+        count(*) filter (where is_business and accessed_at::date > {{ as_of_date() }} - interval {{ idle_days }} day)
             as business_window,
-        count(*) filter (where kind = 'login' and accessed_at::date > {{ as_of_date() }} - interval ({{ idle_days }}) day)
+        count(*) filter (where kind = 'login' and accessed_at::date > {{ as_of_date() }} - interval {{ idle_days }} day)
             as logins_window,
-        count(distinct account) filter (where accessed_at::date > {{ as_of_date() }} - interval ({{ idle_days }}) day)
+        count(distinct account) filter (where accessed_at::date > {{ as_of_date() }} - interval {{ idle_days }} day)
             as accounts_window
     from events
     group by system_code
@@ -39,7 +39,7 @@ monthly as (
     select system_code, month, count(*) as business, count(distinct account) as accounts
     from events
     where is_business
-      and month >= date_trunc('month', {{ as_of_date() }} - interval ({{ rhythm_months }}) month)
+      and month >= date_trunc('month', {{ as_of_date() }} - interval {{ rhythm_months }} month)
     group by system_code, month
 
 ),

@@ -15,7 +15,7 @@ org_xref as (
 
 ),
 
-organization as not materialized (
+organization as {{ cte_hint('not materialized') }} (
 
     select org_id, uscc as golden_uscc from {{ ref('organization') }}
 
@@ -31,7 +31,7 @@ keyed as (
 
     select
         *,
-        md5(concat_ws('|', list_name, coalesce(uscc, subject_name), cast(listed_date as varchar))) as listing_id
+        md5(concat_ws('|', list_name, coalesce(uscc, subject_name), cast(listed_date as {{ varchar() }}))) as listing_id
     from lists
     where list_name is not null and listed_date is not null
 

@@ -41,7 +41,7 @@ listings as (
         org_id,
         count(*) filter (where list_type = '红名单' and is_listed) as red_listings,
         count(*) filter (where list_type = '黑名单' and is_listed) as black_listings,
-        string_agg(distinct list_name, ';' order by list_name) filter (where is_listed) as current_lists
+        {{ distinct_text_agg('list_name', "';'", 'is_listed') }} as current_lists
     from {{ ref('credit_list_entry') }}
     where org_id is not null
     group by org_id

@@ -27,7 +27,7 @@ industries as (
 
 ),
 
-org_xref as not materialized (
+org_xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'org_xref') }}
 

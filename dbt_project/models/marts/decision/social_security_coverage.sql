@@ -10,14 +10,14 @@ with townships as (
 
 ),
 
-people as not materialized (
+people as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_person_township') }}
     where is_alive
 
 ),
 
-person_xref as not materialized (
+person_xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
 
@@ -89,11 +89,11 @@ final as (
         townships.township_name,
         coalesce(coverage.working_age, 0) as working_age,
         coalesce(coverage.working_age_contributing, 0) as working_age_contributing,
-        round(100.0 * coverage.working_age_contributing / nullif(coverage.working_age, 0), 2)
+        {{ round_double('cast(100 as double) * coverage.working_age_contributing / nullif(coverage.working_age, 0)', 2) }}
             as contribution_coverage_pct,
         coalesce(coverage.pension_age, 0) as pension_age,
         coalesce(coverage.pension_age_receiving, 0) as pension_age_receiving,
-        round(100.0 * coverage.pension_age_receiving / nullif(coverage.pension_age, 0), 2)
+        {{ round_double('cast(100 as double) * coverage.pension_age_receiving / nullif(coverage.pension_age, 0)', 2) }}
             as pension_coverage_pct,
         coalesce(coverage.employee_scheme_members, 0) as employee_scheme_members,
         coalesce(coverage.resident_scheme_members, 0) as resident_scheme_members,

@@ -11,7 +11,7 @@ with sections as (
 
 ),
 
-industries as not materialized (
+industries as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_industry_names') }}
 

@@ -13,12 +13,11 @@ with townships as (
 
 months as (
 
-    select cast(m as date) as month_start
-    from range(
-        date_trunc('month', {{ as_of_date() }}) - interval 12 month,
-        date_trunc('month', {{ as_of_date() }}),
-        interval 1 month
-    ) as t(m)
+    -- the twelve whole months before the as-of date's month
+    {%- for back in range(12, 0, -1) %}
+    select cast(date_trunc('month', {{ as_of_date() }}) - interval {{ back }} month as date) as month_start
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 
 ),
 
@@ -77,14 +76,14 @@ final as (
     select
         townships.township_code,
         townships.township_name,
-        strftime(months.month_start, '%Y%m') as month,
+        {{ format_date('months.month_start', '%Y%m') }} as month,
         coalesce(registered.registered_people, 0) as registered_people,
         coalesce(registered.registered_households, 0) as registered_households,
         coalesce(monthly.metered_households, 0) as metered_households,
         coalesce(monthly.households_with_power_use, 0) as households_with_power_use,
         coalesce(monthly.households_with_water_use, 0) as households_with_water_use,
         coalesce(monthly.empty_homes, 0) as empty_homes,
-        cast(round(100.0 * monthly.empty_homes / nullif(monthly.metered_households, 0), 2) as double)
+        cast({{ round_double('cast(100 as double) * monthly.empty_homes / nullif(monthly.metered_households, 0)', 2) }} as double)
             as empty_home_rate_pct,
         {{ as_of_date() }} as as_of_date
     from townships

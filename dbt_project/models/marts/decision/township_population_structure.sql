@@ -63,7 +63,7 @@ structure as (
         count(*) filter (where age between 15 and 59) as age_15_59,
         count(*) filter (where age >= 60) as age_60_plus,
         count(*) filter (where age >= 65) as age_65_plus,
-        round(avg(age), 2) as average_age
+        {{ round_double('avg(age)', 2) }} as average_age
     from people
     where township_code is not null
     group by township_code
@@ -80,15 +80,15 @@ final as (
         coalesce(structure.permit_holders, 0) as permit_holders,
         coalesce(structure.male, 0) as male,
         coalesce(structure.female, 0) as female,
-        round(100.0 * structure.male / nullif(structure.female, 0), 1) as sex_ratio,
+        {{ round_double('cast(100 as double) * structure.male / nullif(structure.female, 0)', 1) }} as sex_ratio,
         coalesce(structure.age_0_14, 0) as age_0_14,
         coalesce(structure.age_15_59, 0) as age_15_59,
         coalesce(structure.age_60_plus, 0) as age_60_plus,
         coalesce(structure.age_65_plus, 0) as age_65_plus,
-        round(100.0 * structure.age_60_plus / nullif(structure.population, 0), 2) as ageing_rate_pct,
-        round(structure.average_age, 1) as average_age,
+        {{ round_double('cast(100 as double) * structure.age_60_plus / nullif(structure.population, 0)', 2) }} as ageing_rate_pct,
+        {{ round_double('structure.average_age', 1) }} as average_age,
         coalesce(households.households, 0) as households,
-        round(households.household_members / nullif(households.households, 0), 2) as average_household_size,
+        {{ round_double('households.household_members / nullif(households.households, 0)', 2) }} as average_household_size,
         coalesce(events.births_12m, 0) as births_12m,
         coalesce(events.deaths_12m, 0) as deaths_12m,
         coalesce(events.marriage_parties_12m, 0) as marriage_parties_12m,
@@ -96,8 +96,8 @@ final as (
         coalesce(events.moves_out_12m, 0) as moves_out_12m,
         statistics.statistics_registered_population,
         statistics.statistics_period,
-        round(100.0 * (coalesce(structure.registered_population, 0) - statistics.statistics_registered_population)
-              / nullif(statistics.statistics_registered_population, 0), 2) as register_vs_statistics_pct,
+        {{ round_double('cast(100 as double) * (coalesce(structure.registered_population, 0) - statistics.statistics_registered_population)
+              / nullif(statistics.statistics_registered_population, 0)', 2) }} as register_vs_statistics_pct,
         {{ as_of_date() }} as as_of_date
     from townships
     left join structure using (township_code)

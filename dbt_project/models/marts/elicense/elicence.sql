@@ -42,25 +42,32 @@ organization as (
 
 licences as (
 
+    -- the columns of the two deliveries the mart uses, named in one list so both sides of the
+    -- union line up
+    {%- set licence_columns = ['licence_id', 'licence_name', 'type_code', 'licence_no', 'issuer', 'issuer_code',
+        'issue_date', 'holder_kind', 'holder', 'holder_code_type', 'is_holder_code_valid', 'valid_from', 'valid_to',
+        'status', 'row_id', 'source_file', 'source_line', 'delivery_date'] %}
     select
-        person_licences.* exclude (holder_code, is_holder_code_valid),
-        cast(person_licences.holder_code as varchar) as holder_code,
-        person_licences.is_holder_code_valid,
+        {%- for column in licence_columns %}
+        person_licences.{{ column }},
+        {%- endfor %}
+        cast(person_licences.holder_code as {{ varchar() }}) as holder_code,
         'dzzz__person_licence' as source,
         person.person_id,
-        cast(null as varchar) as org_id
+        cast(null as {{ varchar() }}) as org_id
     from person_licences
     left join person_xref on person_xref.record_id = person_licences.row_id || '#holder'
     left join person on person.person_id = person_xref.person_id
 
-    union all by name
+    union all
 
     select
-        org_licences.* exclude (holder_code, is_holder_code_valid),
-        cast(org_licences.holder_code as varchar) as holder_code,
-        org_licences.is_holder_code_valid,
+        {%- for column in licence_columns %}
+        org_licences.{{ column }},
+        {%- endfor %}
+        cast(org_licences.holder_code as {{ varchar() }}) as holder_code,
         'dzzz__org_licence' as source,
-        cast(null as varchar) as person_id,
+        cast(null as {{ varchar() }}) as person_id,
         organization.org_id
     from org_licences
     left join org_xref on org_xref.record_id = org_licences.row_id || '#holder'

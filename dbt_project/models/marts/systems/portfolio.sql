@@ -24,7 +24,7 @@ shadows as (
         secondary_system_code as system_code,
         primary_system_code,
         '与 ' || primary_system_code || ' ' || case when primary_system_code = system_code_a then system_name_a else system_name_b end
-            || ' 重复（' || array_to_string(reasons, '；') || '），建议并入 ' || primary_system_code || '（' || primary_reason || '）' as reason
+            || ' 重复（' || {{ join_texts('reasons', "'；'") }} || '），建议并入 ' || primary_system_code || '（' || primary_reason || '）' as reason
     from {{ ref('shadow_candidate') }}
     qualify row_number() over (partition by secondary_system_code order by overlap desc, primary_system_code) = 1
 
@@ -64,15 +64,15 @@ decided as (
         end as action,
         case
             when dispositions.disposition in ('retire', 'merge') then
-                '处置意见（' || dispositions.disposition_by || '，' || strftime(dispositions.disposition_at, '%Y-%m-%d') || '）：'
+                '处置意见（' || dispositions.disposition_by || '，' || {{ format_date('dispositions.disposition_at', '%Y-%m-%d') }} || '）：'
                 || dispositions.disposition_note
             when not ledger.is_in_use then '台账状态为' || ledger.status || '：核销台账，回收资源'
             when zombies.system_code is not null and dispositions.disposition is null then
-                '僵尸系统候选：' || array_to_string(zombies.reasons, '；')
+                '僵尸系统候选：' || {{ join_texts('zombies.reasons', "'；'") }}
             when shadows.system_code is not null and dispositions.disposition is null then '影子系统候选：' || shadows.reason
             else concat_ws('；',
                 case when dispositions.disposition = 'keep' then
-                    '处置意见保留（' || dispositions.disposition_by || '，' || strftime(dispositions.disposition_at, '%Y-%m-%d') || '）：'
+                    '处置意见保留（' || dispositions.disposition_by || '，' || {{ format_date('dispositions.disposition_at', '%Y-%m-%d') }} || '）：'
                     || dispositions.disposition_note end,
                 case
                     when ledger.is_on_cloud then '已部署在政务云'

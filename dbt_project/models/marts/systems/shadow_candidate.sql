@@ -19,8 +19,8 @@ shared as (
 
     -- pairs holding at least one resource in common (a self-join on every pair would be n^2)
     select distinct a.system_code as code_a, b.system_code as code_b
-    from (select system_code, unnest(resource_keys) as k from systems) a
-    join (select system_code, unnest(resource_keys) as k from systems) b
+    from (select system_code, {{ unnest_list('resource_keys') }} as k from systems) a
+    join (select system_code, {{ unnest_list('resource_keys') }} as k from systems) b
       on a.k = b.k and a.system_code < b.system_code
 
 ),
@@ -35,10 +35,10 @@ pairs as (
         a.owner as owner_a,
         b.owner as owner_b,
         {{ systems_jaccard('a.resource_keys', 'b.resource_keys') }} as overlap,
-        list_sort(list_intersect(a.data_resources, b.data_resources)) as shared_resources,
+        {{ sorted_common_items('a.data_resources', 'b.data_resources') }} as shared_resources,
         case when greatest(a.records, b.records) > 0
              then least(a.records, b.records)::double / greatest(a.records, b.records) end as records_ratio,
-        jaro_winkler_similarity(a.core_name, b.core_name) as name_similarity,
+        {{ jaro_winkler('a.core_name', 'b.core_name') }} as name_similarity,
         a.system_function is not null and a.system_function = b.system_function as same_function,
         case when a.system_function = b.system_function then a.system_function end as shared_function,
         a.records as records_a,
@@ -70,18 +70,20 @@ candidates as (
 
     select
         *,
-        list_filter([
+        {%- set reason_codes %}
             'data_overlap',
             case when records_close then 'records_close' end,
             case when names_alike then 'names_alike' end,
             case when same_function then 'same_function' end
-        ], x -> x is not null) as reason_codes,
-        list_filter([
-            '数据资源重合 ' || round(100 * overlap)::integer || '%（' || array_to_string(shared_resources, '、') || '）',
+        {%- endset %}
+        {{ present_items(reason_codes) }} as reason_codes,
+        {%- set reasons %}
+            '数据资源重合 ' || round(100 * overlap)::integer || '%（' || {{ join_texts('shared_resources', "'、'") }} || '）',
             case when records_close then '数据量接近：' || records_a || ' 条 / ' || records_b || ' 条' end,
-            case when names_alike then '名称相近：相似度 ' || round(name_similarity, 2) end,
+            case when names_alike then '名称相近：相似度 ' || {{ round_double('name_similarity', 2) }} end,
             case when same_function then '功能相同：均为' || shared_function end
-        ], x -> x is not null) as reasons,
+        {%- endset %}
+        {{ present_items(reasons) }} as reasons,
         -- which looks primary: more business in the idle window, then more records, then older
         case
             when business_a <> business_b then business_a > business_b

@@ -36,7 +36,7 @@ monthly as (
 accounts as (
 
     -- one masked entry per distinct account (masking may make two accounts look alike)
-    select system_code, month, list_sort(list(std_mask(account, 'personal', null))) as accounts_masked
+    select system_code, month, {{ sorted_list_agg("std_mask(account, 'personal', null)") }} as accounts_masked
     from (select distinct system_code, month, account from events where account is not null) t
     group by system_code, month
 
@@ -45,7 +45,7 @@ accounts as (
 final as (
 
     select
-        monthly.system_code || ':' || strftime(monthly.month, '%Y-%m') as activity_id,
+        monthly.system_code || ':' || {{ format_date('monthly.month', '%Y-%m') }} as activity_id,
         monthly.system_code,
         monthly.month,
         monthly.logins,
@@ -57,7 +57,7 @@ final as (
         monthly.failed_accesses,
         monthly.accesses,
         monthly.distinct_accounts,
-        coalesce(accounts.accounts_masked, []::varchar[]) as accounts_masked,
+        coalesce(accounts.accounts_masked, {{ empty_text_list() }}) as accounts_masked,
         monthly.last_access,
         ledger.system_code is not null as is_in_ledger
     from monthly

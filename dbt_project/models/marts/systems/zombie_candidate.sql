@@ -23,7 +23,7 @@ usage as (
 
 systems as (
 
-    select ledger.*, usage.* exclude (system_code)
+    select ledger.*, {{ star_except('usage', ['system_code']) }}
     from ledger
     join usage using (system_code)
 
@@ -37,7 +37,7 @@ eligible as (
     from systems
     where is_in_use
       and not is_not_live
-      and (launched is null or launched <= {{ as_of_date() }} - interval ({{ idle_days }}) day)
+      and (launched is null or launched <= {{ as_of_date() }} - interval {{ idle_days }} day)
       and not has_heavy_month
 
 ),
@@ -76,8 +76,8 @@ flagged as (
         replacements.replaced_overlap,
         -- idle only where the delivered logs span the whole window: logs begun last month say
         -- nothing about six months
-        (last_business is null or last_business <= {{ as_of_date() }} - interval ({{ idle_days }}) day)
-            and coalesce(first_logged <= {{ as_of_date() }} - interval ({{ idle_days }}) day, false) as is_idle,
+        (last_business is null or last_business <= {{ as_of_date() }} - interval {{ idle_days }} day)
+            and coalesce(first_logged <= {{ as_of_date() }} - interval {{ idle_days }} day, false) as is_idle,
         accesses_window > 0
             and logins_window >= {{ systems_setting('login_only_share') }} * accesses_window
             and accounts_window <= {{ systems_setting('login_only_max_accounts') }} as is_login_only,
@@ -91,27 +91,29 @@ candidates as (
 
     select
         *,
-        list_filter([
+        {%- set reason_codes %}
             case when is_idle then 'idle' end,
             case when is_login_only then 'login_only' end,
             case when is_replaced then 'replaced' end
-        ], x -> x is not null) as reason_codes,
-        list_filter([
+        {%- endset %}
+        {{ present_items(reason_codes) }} as reason_codes,
+        {%- set reasons %}
             case when is_idle and last_business is not null then
-                '连续' || date_diff('day', last_business, {{ as_of_date() }}) || '天无业务访问（查询、导出、修改）：最后一次业务访问 '
-                || strftime(last_business, '%Y-%m-%d') || '；闲置阈值 {{ idle_days }} 天'
+                '连续' || {{ days_between('last_business', as_of_date()) }} || '天无业务访问（查询、导出、修改）：最后一次业务访问 '
+                || {{ format_date('last_business', '%Y-%m-%d') }} || '；闲置阈值 {{ idle_days }} 天'
             when is_idle then
-                '访问日志中没有任何业务访问（查询、导出、修改），日志起于 ' || strftime(first_logged, '%Y-%m-%d')
+                '访问日志中没有任何业务访问（查询、导出、修改），日志起于 ' || {{ format_date('first_logged', '%Y-%m-%d') }}
                 || '；闲置阈值 {{ idle_days }} 天' end,
             case when is_login_only then
                 '近{{ idle_days }}天仅有登录：' || accesses_window || ' 次访问中 ' || logins_window || ' 次为登录，来自 '
                 || accounts_window || ' 个账号' end,
             case when is_replaced then
                 '已被同一建设单位的新系统 ' || replaced_by || ' ' || replaced_by_name || '（'
-                || coalesce(strftime(replaced_by_launched, '%Y-%m-%d'), '上线日期不详') || ' 上线）替代：数据资源重合 '
+                || coalesce({{ format_date('replaced_by_launched', '%Y-%m-%d') }}, '上线日期不详') || ' 上线）替代：数据资源重合 '
                 || round(100 * replaced_overlap) :: integer || '%，近{{ idle_days }}天业务访问 ' || business_window
                 || ' 次，新系统 ' || replaced_by_business || ' 次' end
-        ], x -> x is not null) as reasons
+        {%- endset %}
+        {{ present_items(reasons) }} as reasons
     from flagged
     where is_idle or is_login_only or is_replaced
 
@@ -137,7 +139,7 @@ final as (
         candidates.last_business as last_business_activity,
         candidates.last_access,
         case when candidates.last_business is not null
-             then date_diff('day', candidates.last_business, {{ as_of_date() }}) end as days_since_business,
+             then {{ days_between('candidates.last_business', as_of_date()) }} end as days_since_business,
         candidates.accesses_window,
         candidates.business_window,
         candidates.logins_window,
