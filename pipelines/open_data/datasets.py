@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.catalog.sources import OPEN_DATA_SCHEMA, ResourceSpec
+from pipelines.catalog.sources import OPEN_DATA_SCHEMA, YAML_LOADER, ResourceSpec
 from pipelines.open_data.suppression import SuppressionRule
 
 # Rows that are organisations, places, indicators or counts may be opened; rows that are natural
@@ -89,7 +89,7 @@ def load_datasets(folder: Path, specs: Mapping[str, ResourceSpec]) -> list[OpenD
     (`specs`: table -> spec, from the built catalog); a model the catalog lacks is skipped."""
     datasets = []
     for path in sorted(folder.glob("_*__models.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
         for model in document.get("models") or []:
             spec = specs.get(f"{OPEN_DATA_SCHEMA}.{model['name']}")
             if spec is None:
