@@ -67,3 +67,22 @@ def test_a_missing_column_is_a_clear_error(tmp_path: Path) -> None:
         resolve_file("persons", tmp_path / "in.parquet", tmp_path / "out.parquet")
     with pytest.raises(ResolveInputError, match="does not exist"):
         resolve_file("orgs", tmp_path / "nope.parquet", tmp_path / "out.parquet")
+
+
+def test_issued_key_is_optional_and_keeps_two_certificates_apart(tmp_path: Path) -> None:
+    """An input without `issued_key` resolves; with it, two birth certificates of unnamed twins
+    (same date, gender and house, nothing else to tell them apart) are two children."""
+    twins = [
+        {"source": "birth", "record_id": f"c{k}#self", "birth_date": "2026-02-14", "gender": "女", "address": "乐平铺镇后屯村31号",
+         "issued_key": f"Q3715232600{k}"}
+        for k in (1, 2)
+    ]
+    with_key = pl.concat([background_persons(60), frame(twins)])
+    without = with_key.drop("issued_key")
+    with_key.write_parquet(tmp_path / "in.parquet")
+    resolve_file("persons", tmp_path / "in.parquet", tmp_path / "out.parquet")
+    ids = dict(zip(*pl.read_parquet(tmp_path / "out.parquet").select("record_id", "entity_id").get_columns(), strict=True))
+    assert ids["c1#self"] != ids["c2#self"]
+    plain = resolve_persons(without).xref
+    assert plain.select("source", "record_id").equals(without.select("source", "record_id"))
+    assert plain["entity_id"].null_count() == 0

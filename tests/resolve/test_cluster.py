@@ -35,3 +35,16 @@ def test_unconstrained_components_are_plain_connected_components() -> None:
     assert labels[2] == labels[3] == labels[4]
     assert len({labels[0], labels[2], labels[5]}) == 3
     assert not refused.any()
+
+
+def test_each_exclusive_identifier_is_bounded_on_its_own() -> None:
+    # columns: a valid ID number, a birth certificate number. 0 (ID A, certificate X) - 1 (no ID,
+    # certificate Y) - 2 (ID A, no certificate) - 3 (no ID, certificate X): one ID and one
+    # certificate per entity, so 1 (a second certificate) is refused and 3 joins (the same one)
+    exclusive = np.array([[7, 100], [-1, 101], [7, -1], [-1, 100]])
+    left, right = np.array([0, 1, 2]), np.array([2, 2, 3])
+    weights = np.array([20.0, 15.0, 10.0])
+    match = np.array([True, True, True])
+    labels, refused = constrained_components(4, left, right, weights, match, np.zeros(3, bool), exclusive)
+    assert labels[0] == labels[2] == labels[3] != labels[1]
+    assert refused.tolist() == [False, True, False]

@@ -43,6 +43,12 @@ def _traps() -> pl.DataFrame:
         {"source": "shebao", "record_id": "c2", "name": "张伟", "id_number": id18("37152319800101004"), "birth_date": "1980-01-01", "phone": "13900000002"},
         {"source": "weijian", "record_id": "c3", "name": "张伟", "birth_date": "1980-01-01", "phone": "13900000002"},
         {"source": "gongdian", "record_id": "s1", "name": "王大铭", "address": "菜屯镇王庄村5号"},
+        # two birth certificates (one per child) chained by a clinic's record
+        {"source": "weijian", "record_id": "b1#self", "name": "魏思远", "birth_date": "2026-04-02", "gender": "男",
+         "address": "胡屯镇魏庄村14号", "issued_key": "Q371523260030"},
+        {"source": "weijian", "record_id": "b2#self", "name": None, "birth_date": "2026-04-02", "gender": "男",
+         "address": "杜郎口镇韦营村9号", "issued_key": "Q371523260031"},
+        {"source": "clinic", "record_id": "b3", "name": "魏思远", "birth_date": "2026-04-02", "gender": "男", "address": "杜郎口镇韦营村9号"},
     ]
     return frame(rows)
 
@@ -76,6 +82,7 @@ def test_partitioned_persons_equal_one_partition(partition_records: int) -> None
     ids = dict(zip(zip(parts.xref["source"], parts.xref["record_id"]), parts.xref["entity_id"], strict=True))
     assert ids[("hukou", "t1")] != ids[("hukou", "t2")]
     assert ids[("hukou", "c1")] != ids[("shebao", "c2")]
+    assert ids[("weijian", "b1#self")] != ids[("weijian", "b2#self")]
 
 
 def test_partitioned_orgs_equal_one_partition() -> None:
