@@ -143,7 +143,8 @@ def test_list_macros_agree(spark_sql: Any) -> None:
         if "cast(l as varchar[])" in call:
             # an empty list on each side: the Jaccard of an empty list is 0
             duck_sql = f"select {_render('default', call)} from (select []::varchar[] as l)"
-            spark_sql_text = f"select {_render('spark', call).replace('cast(l as varchar[])', 'l')} from (select cast(array() as array<string>) as l)"
+            spark_call = call.replace("['x']", "array('x')").replace("cast(l as varchar[])", "l")
+            spark_sql_text = f"select {_render('spark', spark_call)} from (select cast(array() as array<string>) as l)"
             assert duckdb.sql(duck_sql).fetchall()[0][0] == spark_sql.sql(spark_sql_text).collect()[0][0] == 0.0
             continue
         spark_call = call.replace("['x', 'b', 'a']", "array('x', 'b', 'a')").replace("['a', 'x', 'z']", "array('a', 'x', 'z')")
