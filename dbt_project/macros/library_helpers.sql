@@ -63,7 +63,18 @@
     U+3000: text.FULLWIDTH), the value itself elsewhere: the same result without sending every
     value through the Python function. -#}
 {% macro halfwidth(expr) -%}
-    case when {{ re_matches(expr, "'[\\x{3000}\\x{FF01}-\\x{FF5E}]'") }} then std_halfwidth({{ expr }}) else {{ expr }} end
+    {{- adapter.dispatch('halfwidth')(expr) -}}
+{%- endmacro %}
+
+{% macro default__halfwidth(expr) -%}
+    case when regexp_matches({{ expr }}, '[\x{3000}\x{FF01}-\x{FF5E}]') then std_halfwidth({{ expr }}) else {{ expr }} end
+{%- endmacro %}
+
+{#- On Spark the same mapping (text.FULLWIDTH to HALFWIDTH) by SQL translate(): a Python UDF in a CASE is still sent
+    every row (Spark evaluates it before the CASE), and the address matcher reads the normalised
+    addresses many times. -#}
+{% macro spark__halfwidth(expr) -%}
+    translate({{ expr }}, '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　', '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ')
 {%- endmacro %}
 
 

@@ -139,7 +139,7 @@ from standardised as source
 
 {% macro default__years_between(start, end) -%}date_diff('year', {{ start }}, {{ end }}){%- endmacro %}
 
-{% macro spark__years_between(start, end) -%}(year({{ end }}) - year({{ start }})){%- endmacro %}
+{% macro spark__years_between(start, end) -%}cast(year({{ end }}) - year({{ start }}) as bigint){%- endmacro %}
 
 
 {#- A date's month and day as 'MMDD' text (compares like the date within its year). -#}
@@ -221,3 +221,77 @@ from standardised as source
 {% macro default__contains_point(geometry, geojson, lon, lat) -%}ST_Contains({{ geometry }}, ST_Point({{ lon }}, {{ lat }})){%- endmacro %}
 
 {% macro spark__contains_point(geometry, geojson, lon, lat) -%}geo_contains_point({{ geojson }}, {{ lon }}, {{ lat }}){%- endmacro %}
+
+
+{#- A 'YYYYMMDD' text as a timestamp, null when it is no date. -#}
+{% macro try_parse_yyyymmdd(expr) -%}
+    {{- adapter.dispatch('try_parse_yyyymmdd')(expr) -}}
+{%- endmacro %}
+
+{% macro default__try_parse_yyyymmdd(expr) -%}try_strptime({{ expr }}, '%Y%m%d'){%- endmacro %}
+
+{% macro spark__try_parse_yyyymmdd(expr) -%}try_to_timestamp({{ expr }}, 'yyyyMMdd'){%- endmacro %}
+
+
+{#- Integer division (the quotient rounded toward zero) of two integer expressions. -#}
+{% macro int_div(a, b) -%}
+    {{- adapter.dispatch('int_div')(a, b) -}}
+{%- endmacro %}
+
+{% macro default__int_div(a, b) -%}({{ a }} // {{ b }}){%- endmacro %}
+
+{% macro spark__int_div(a, b) -%}({{ a }} div {{ b }}){%- endmacro %}
+
+
+{#- A hash of a row's values for telling states apart (equal values, equal hash). DuckDB's hash;
+    Spark's 64-bit xxhash64 skips nulls, so each value is followed by whether it is null (else
+    (null, 'x') and ('x', null) would hash alike). -#}
+{% macro state_hash(columns) -%}
+    {{- adapter.dispatch('state_hash')(columns) -}}
+{%- endmacro %}
+
+{% macro default__state_hash(columns) -%}hash({{ columns | join(', ') }}){%- endmacro %}
+
+{% macro spark__state_hash(columns) -%}
+    xxhash64({% for c in columns %}{{ c }}, {{ c }} is null{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+
+{#- The last (first) non-null value of `expr` in the window frame that follows (`over (...)`). -#}
+{% macro last_non_null(expr) -%}
+    {{- adapter.dispatch('last_non_null')(expr) -}}
+{%- endmacro %}
+
+{% macro default__last_non_null(expr) -%}last_value({{ expr }} ignore nulls){%- endmacro %}
+
+{% macro spark__last_non_null(expr) -%}last_value({{ expr }}, true){%- endmacro %}
+
+
+{% macro first_non_null(expr) -%}
+    {{- adapter.dispatch('first_non_null')(expr) -}}
+{%- endmacro %}
+
+{% macro default__first_non_null(expr) -%}first_value({{ expr }} ignore nulls){%- endmacro %}
+
+{% macro spark__first_non_null(expr) -%}first_value({{ expr }}, true){%- endmacro %}
+
+
+{#- The `value` of the row with the smallest (largest) `key`, among the rows whose value is not
+    null (DuckDB's arg_min / arg_max skip a null value; Spark's min_by / max_by would return it,
+    so there a null value's key is nulled, and a null key never wins). -#}
+{% macro pick_min(value, key) -%}
+    {{- adapter.dispatch('pick_min')(value, key) -}}
+{%- endmacro %}
+
+{% macro default__pick_min(value, key) -%}arg_min({{ value }}, {{ key }}){%- endmacro %}
+
+{% macro spark__pick_min(value, key) -%}min_by({{ value }}, case when {{ value }} is not null then {{ key }} end){%- endmacro %}
+
+
+{% macro pick_max(value, key) -%}
+    {{- adapter.dispatch('pick_max')(value, key) -}}
+{%- endmacro %}
+
+{% macro default__pick_max(value, key) -%}arg_max({{ value }}, {{ key }}){%- endmacro %}
+
+{% macro spark__pick_max(value, key) -%}max_by({{ value }}, case when {{ value }} is not null then {{ key }} end){%- endmacro %}

@@ -15,16 +15,16 @@
 {#- The birth date positions 7-14 of an 18-character number encode, null when not a real date
     from 1800 on (id_number.id_birth_date / MIN_BIRTH_YEAR). -#}
 {% macro sql_id_birth_date(expr) -%}
-    case when regexp_full_match({{ expr }}, '[0-9]{17}[0-9X]')
-              and try_strptime(substr({{ expr }}, 7, 8), '%Y%m%d') >= timestamp '1800-01-01'
-        then cast(try_strptime(substr({{ expr }}, 7, 8), '%Y%m%d') as date)
+    case when {{ re_full_match(expr, "'[0-9]{17}[0-9X]'") }}
+              and {{ try_parse_yyyymmdd('substr(' ~ expr ~ ', 7, 8)') }} >= timestamp '1800-01-01'
+        then cast({{ try_parse_yyyymmdd('substr(' ~ expr ~ ', 7, 8)') }} as date)
     end
 {%- endmacro %}
 
 
 {#- GB/T 2261.1 sex the sequence encodes: odd (position 17) 1 male, even 2 female. -#}
 {% macro sql_id_gender(expr) -%}
-    case when regexp_full_match({{ expr }}, '[0-9]{17}[0-9X]')
+    case when {{ re_full_match(expr, "'[0-9]{17}[0-9X]'") }}
         then case when try_cast(substr({{ expr }}, 17, 1) as integer) % 2 = 1 then '1' else '2' end
     end
 {%- endmacro %}
@@ -36,10 +36,10 @@
     birth_date: the number's sql_id_birth_date when the caller has it already. -#}
 {% macro sql_id_number_valid(expr, birth_date=none) -%}
     coalesce(
-        regexp_full_match({{ expr }}, '[0-9]{17}[0-9X]')
+        {{ re_full_match(expr, "'[0-9]{17}[0-9X]'") }}
         and substr('10X98765432', 1 + ((
             {%- for w in _id_weights() %}
-            {{ '+ ' if not loop.first }}{{ w }} * ((try_cast(substr({{ expr }}, 1, 17) as bigint) // {{ 10 ** (17 - loop.index) }}) % 10)
+            {{ '+ ' if not loop.first }}{{ w }} * ({{ int_div('try_cast(substr(' ~ expr ~ ', 1, 17) as bigint)', 10 ** (17 - loop.index)) }} % 10)
             {%- endfor %}
         ) % 11), 1) = substr({{ expr }}, 18, 1)
         and {{ birth_date if birth_date is not none else sql_id_birth_date(expr) }} <= {{ as_of_date() }},
@@ -51,8 +51,8 @@
 {#- phone.is_valid_phone on a normalised number: a mobile, a landline with its area code, or a
     400/800 service number (MOBILE_PATTERN, LANDLINE_PATTERN, SERVICE_PATTERN of phone.py). -#}
 {% macro sql_phone_valid(expr) -%}
-    coalesce(regexp_full_match(
-        {{ expr }},
-        '1[3-9][0-9]{9}|0(10|2[0-9])[0-9]{8}|0[3-9][0-9]{2}[0-9]{7,8}|[48]00[0-9]{7}'
-    ), false)
+    coalesce({{ re_full_match(
+        expr,
+        "'1[3-9][0-9]{9}|0(10|2[0-9])[0-9]{8}|0[3-9][0-9]{2}[0-9]{7,8}|[48]00[0-9]{7}'"
+    ) }}, false)
 {%- endmacro %}

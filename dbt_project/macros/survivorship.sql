@@ -73,21 +73,21 @@
     {%- set fields = [] -%}
     {%- for criterion in survivorship_rule(entity, attribute)['order'] -%}
         {%- if criterion == 'valid' -%}
-            {%- do fields.append('k' ~ loop.index ~ ' := not ' ~ valid_column) -%}
+            {%- do fields.append(('k' ~ loop.index, 'not ' ~ valid_column)) -%}
         {%- elif criterion == 'agreement' -%}
-            {%- do fields.append('k' ~ loop.index ~ ' := -' ~ agreement_column) -%}
+            {%- do fields.append(('k' ~ loop.index, '-' ~ agreement_column)) -%}
         {%- elif criterion == 'priority' -%}
-            {%- do fields.append('k' ~ loop.index ~ ' := ' ~ source_rank(entity, attribute)) -%}
+            {%- do fields.append(('k' ~ loop.index, source_rank(entity, attribute))) -%}
         {%- elif criterion == 'recency' -%}
-            {%- do fields.append('k' ~ loop.index ~ " := coalesce(-date_diff('day', date '1970-01-01', cast(delivery_date as date)), 0)") -%}
+            {%- do fields.append(('k' ~ loop.index, 'coalesce(-' ~ days_between("date '1970-01-01'", 'cast(delivery_date as date)') ~ ', 0)')) -%}
         {%- elif criterion == 'completeness' -%}
-            {%- do fields.append('k' ~ loop.index ~ ' := -completeness') -%}
+            {%- do fields.append(('k' ~ loop.index, '-completeness')) -%}
         {%- else -%}
             {{ exceptions.raise_compiler_error("survivorship: unknown criterion '" ~ criterion ~ "' for " ~ entity ~ "." ~ attribute) }}
         {%- endif -%}
     {%- endfor -%}
-    {%- do fields.append('k_record := record_id') -%}
-    struct_pack({{ fields | join(', ') }})
+    {%- do fields.append(('k_record', 'record_id')) -%}
+    {{ struct_of(fields) }}
 {%- endmacro %}
 
 
@@ -108,10 +108,9 @@
     from (
         select
             {{ entity_id }},
-            arg_min(
-                struct_pack(value := {{ attribute }}, source := source, record_id := record_id, is_valid := is_valid),
-                {{ survivorship_key(entity, attribute) }}
-            ) as pick
+            {{ pick_min(
+                struct_of([('value', attribute), ('source', 'source'), ('record_id', 'record_id'), ('is_valid', 'is_valid')]),
+                survivorship_key(entity, attribute)) }} as pick
         from (
             select
                 candidates.*
@@ -201,7 +200,7 @@
 
 {% macro _bounded(expr, width, what) -%}
     case when ({{ expr }}) between 0 and {{ 2 ** width - 1 }} then ({{ expr }})::bigint
-         else error('survivorship key: ' || {{ what }} || ' out of range: ' || coalesce(cast(({{ expr }}) as varchar), 'null')) end
+         else {{ raise_sql_error("'survivorship key: ' || " ~ what ~ " || ' out of range: ' || coalesce(cast((" ~ expr ~ ") as " ~ varchar() ~ "), 'null')") }} end
 {%- endmacro %}
 
 
@@ -214,7 +213,7 @@
             {%- set value = _bounded('31 - ' ~ (agreement_column if agreement_column is not none else '0'), 5, "'agreeing sources'") -%}
         {%- elif name == 'priority' -%}{%- set value = source_rank(entity, attribute) -%}
         {%- elif name == 'recency' -%}
-            {%- set value = _bounded("65536 - coalesce(date_diff('day', date '1970-01-01', cast(delivery_date as date)), 0)", 17, "'delivery date'") -%}
+            {%- set value = _bounded("65536 - coalesce(" ~ days_between("date '1970-01-01'", 'cast(delivery_date as date)') ~ ", 0)", 17, "'delivery date'") -%}
         {%- elif name == 'completeness' -%}{%- set value = _bounded('7 - completeness', 3, "'completeness'") -%}
         {%- endif -%}
         {%- do ns.terms.append('((' ~ value ~ ')::bigint << ' ~ ns.shift ~ ')') -%}
@@ -250,7 +249,7 @@
         {%- else -%}{%- do plain.append(attribute) -%}{%- endif -%}
     {%- endfor -%}
     {%- set names = declared_sources() -%}
-    with _candidates as not materialized (
+    with _candidates as {{ cte_hint('not materialized') }} (
 
         -- only the columns the aggregates read (a CTE read three times could be materialized)
         select
@@ -278,8 +277,8 @@
             {{ entity_id }}
             {%- for attribute in plain %},
             min(_key_{{ attribute }}) as _key_{{ attribute }},
-            arg_min({{ attribute }}, _key_{{ attribute }}) as _value_{{ attribute }},
-            arg_min(_source_code, _key_{{ attribute }}) as _code_{{ attribute }}
+            {{ pick_min(attribute, '_key_' ~ attribute) }} as _value_{{ attribute }},
+            {{ pick_min('_source_code', '_key_' ~ attribute) }} as _code_{{ attribute }}
             {%- endfor %}
             {%- for column, aggregate in extra.items() %},
             {{ aggregate }} as {{ column }}
@@ -298,7 +297,7 @@
             {{ entity_id }},
             {{ attribute }} as _value,
             min(_key_{{ attribute }}) as _key,
-            arg_min(_source_code, _key_{{ attribute }}) as _code,
+            {{ pick_min('_source_code', '_key_' ~ attribute) }} as _code,
             bit_count(bit_or(1::bigint << _source_code)) as _n_sources
         from _candidates
         where {{ attribute }} is not null
@@ -311,8 +310,8 @@
         select
             {{ entity_id }},
             min(_ranked) as _key_{{ attribute }},
-            arg_min(_value, _ranked) as _value_{{ attribute }},
-            arg_min(_code, _ranked) as _code_{{ attribute }}
+            {{ pick_min('_value', '_ranked') }} as _value_{{ attribute }},
+            {{ pick_min('_code', '_ranked') }} as _code_{{ attribute }}
         from (
             select
                 *,
@@ -328,7 +327,7 @@
         _plain.{{ entity_id }}
         {%- for attribute in attributes %},
         _value_{{ attribute }} as {{ attribute }},
-        ['{{ names | join("', '") }}'][_code_{{ attribute }} + 1] as {{ attribute }}_source,
+        {{ text_list_item(names, '_code_' ~ attribute) }} as {{ attribute }}_source,
         (_key_{{ attribute }} >> 1) & {{ 2 ** 30 - 1 }} as {{ attribute }}_record_seq,
         case when _key_{{ attribute }} is not null then (_key_{{ attribute }} & 1) = 1 end as is_{{ attribute }}_valid
         {%- endfor %}
@@ -378,6 +377,6 @@
     {%- for name in declared_sources() %}
         when '{{ name }}' then {{ loop.index0 }}
     {%- endfor %}
-        else error('survivorship: ' || coalesce({{ column }}, 'null') || ' is not a declared source')
+        else {{ raise_sql_error("'survivorship: ' || coalesce(" ~ column ~ ", 'null') || ' is not a declared source'") }}
     end
 {%- endmacro %}

@@ -4,7 +4,7 @@
 {%- set attributes = {
     'name': 'true', 'uscc': 'is_uscc_valid', 'legal_rep': 'is_legal_rep_valid',
     'address': 'is_address_valid', 'phone': 'is_phone_valid', 'established': 'is_established_valid'} %}
-with resolved as not materialized (
+with resolved as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_org_records_resolved') }}
 

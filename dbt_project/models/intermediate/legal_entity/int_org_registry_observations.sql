@@ -34,7 +34,7 @@ resolved as (
 
 ),
 
-rows as materialized (
+rows as {{ cte_hint('materialized') }} (
 
     {%- for r in registers %}
     select
@@ -47,14 +47,14 @@ rows as materialized (
         source_line,
         cast(delivery_date as date) as delivery_date,
         is_current,
-        cast({{ r.uscc }} as varchar) as uscc,
-        cast(name as varchar) as name,
-        cast({{ r.legal_rep }} as varchar) as legal_rep,
-        cast({{ r.status }} as varchar) as registration_status,
-        cast({{ r.type }} as varchar) as org_type,
+        cast({{ r.uscc }} as {{ varchar() }}) as uscc,
+        cast(name as {{ varchar() }}) as name,
+        cast({{ r.legal_rep }} as {{ varchar() }}) as legal_rep,
+        cast({{ r.status }} as {{ varchar() }}) as registration_status,
+        cast({{ r.type }} as {{ varchar() }}) as org_type,
         cast({{ r.capital }} as decimal(20, 2)) as registered_capital,
         cast({{ r.deregistered }} as date) as deregistered_date,
-        cast({{ r.industry }} as varchar) as industry
+        cast({{ r.industry }} as {{ varchar() }}) as industry
     from {{ ref(r.model) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -19,7 +19,7 @@ observations as (
 
 ),
 
-xref as not materialized (
+xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
 

@@ -10,7 +10,7 @@
     'birth_date': 'is_birth_date_valid',
     'phone': 'is_phone_valid',
     'address': 'is_address_valid'} %}
-with resolved as not materialized (
+with resolved as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_person_records_resolved') }}
 

@@ -3,13 +3,13 @@
 -- survivorship uses (is the ID number valid, do gender and birth date agree with it) and how
 -- complete each record is. Only what survivorship needs: a record's file, batch and line stay
 -- in int_person_records (joined by record_seq where a library cites them).
-with xref as not materialized (
+with xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
 
 ),
 
-records as not materialized (
+records as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_person_records') }}
 

@@ -5,27 +5,27 @@
 -- an earlier row is tied by the register's key (the ID number) to the person of the current
 -- row with that number, else to the person most resolved records with that number belong to. A row's file and line stay
 -- in the staging model (cited by record_id).
-with register as not materialized (
+with register as {{ cte_hint('not materialized') }} (
 
     -- read where used (a CTE read several times would otherwise be copied first)
     select * from {{ ref('stg_gongan__household_register') }}
 
 ),
 
-xref as not materialized (
+xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
     where source = 'gongan__household_register'
 
 ),
 
-resolved as not materialized (
+resolved as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_person_records_resolved') }}
 
 ),
 
-current_persons as materialized (
+current_persons as {{ cte_hint('materialized') }} (
 
     -- the current snapshot's rows with their own resolved person
     select register.row_id, register.id_number, xref.person_id
@@ -96,7 +96,7 @@ earlier_rows as (
 
 ),
 
-observations as materialized (
+observations as {{ cte_hint('materialized') }} (
 
     select
         person_id,

@@ -8,20 +8,20 @@ with resolved as (
 
 ),
 
-choices as not materialized (
+choices as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_org_golden_choices') }}
 
 ),
 
-registry as not materialized (
+registry as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_org_registry_observations') }}
     where is_current
 
 ),
 
-person as not materialized (
+person as {{ cte_hint('not materialized') }} (
 
     select person_id, name, township_code, is_alive from {{ ref('person') }}
 

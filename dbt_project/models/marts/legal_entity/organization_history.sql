@@ -4,6 +4,10 @@
 -- that did not happen (nor does a value missing from one snapshot). Grain: one row per
 -- organisation and period; valid_to (exclusive) is the next period's start, null for the
 -- current one.
+{#- the columns of int_org_registry_observations, in its order -#}
+{%- set observation_columns = ['org_id', 'source', 'register_kind', 'row_id', 'record_id', 'batch_id', 'source_file',
+    'source_line', 'delivery_date', 'is_current', 'uscc', 'name', 'legal_rep', 'registration_status', 'org_type',
+    'registered_capital', 'deregistered_date', 'industry'] %}
 with registry as (
 
     select * from {{ ref('int_org_registry_observations') }}
@@ -35,7 +39,7 @@ observations as (
 
 state_counts as (
 
-    select org_id, count(distinct hash(name, legal_rep)) as n_states
+    select org_id, count(distinct {{ state_hash(['name', 'legal_rep']) }}) as n_states
     from observations
     group by org_id
 
@@ -49,11 +53,11 @@ stable_periods as (
         1 as period_no,
         min(delivery_date) as first_observed_on,
         max(delivery_date) as last_observed_on,
-        arg_min(name, delivery_date) as name,
-        arg_min(legal_rep, delivery_date) as legal_rep,
-        arg_min(registration_status, delivery_date) as registration_status,
-        arg_min(source, delivery_date) as source,
-        arg_min(record_id, delivery_date) as record_id,
+        {{ pick_min('name', 'delivery_date') }} as name,
+        {{ pick_min('legal_rep', 'delivery_date') }} as legal_rep,
+        {{ pick_min('registration_status', 'delivery_date') }} as registration_status,
+        {{ pick_min('source', 'delivery_date') }} as source,
+        {{ pick_min('record_id', 'delivery_date') }} as record_id,
         count(*) as observation_count
     from observations
     inner join state_counts using (org_id)
@@ -76,20 +80,18 @@ filled as (
     -- a value missing from one snapshot is not a change: carry the last one seen forward (and
     -- the first one seen back, for snapshots before it)
     select
-        * replace (
-            coalesce(
-                last_value(name ignore nulls) over (partition by org_id order by delivery_date, row_id
-                    rows between unbounded preceding and current row),
-                first_value(name ignore nulls) over (partition by org_id order by delivery_date, row_id
-                    rows between current row and unbounded following)
-            ) as name,
-            coalesce(
-                last_value(legal_rep ignore nulls) over (partition by org_id order by delivery_date, row_id
-                    rows between unbounded preceding and current row),
-                first_value(legal_rep ignore nulls) over (partition by org_id order by delivery_date, row_id
-                    rows between current row and unbounded following)
-            ) as legal_rep
-        )
+        {%- for column in observation_columns %}
+        {%- if column in ('name', 'legal_rep') %}
+        coalesce(
+            {{ last_non_null(column) }} over (partition by org_id order by delivery_date, row_id
+                rows between unbounded preceding and current row),
+            {{ first_non_null(column) }} over (partition by org_id order by delivery_date, row_id
+                rows between current row and unbounded following)
+        ) as {{ column }}
+        {%- else %}
+        {{ column }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
     from changing
 
 ),
@@ -144,11 +146,11 @@ changing_periods as (
         period_no,
         min(delivery_date) as first_observed_on,
         max(delivery_date) as last_observed_on,
-        arg_min(name, delivery_date) as name,
-        arg_min(legal_rep, delivery_date) as legal_rep,
-        arg_min(registration_status, delivery_date) as registration_status,
-        arg_min(source, delivery_date) as source,
-        arg_min(record_id, delivery_date) as record_id,
+        {{ pick_min('name', 'delivery_date') }} as name,
+        {{ pick_min('legal_rep', 'delivery_date') }} as legal_rep,
+        {{ pick_min('registration_status', 'delivery_date') }} as registration_status,
+        {{ pick_min('source', 'delivery_date') }} as source,
+        {{ pick_min('record_id', 'delivery_date') }} as record_id,
         count(*) as observation_count
     from islands
     group by org_id, period_no

@@ -4,7 +4,12 @@
 -- starts on the delivery date of the first snapshot showing it; the earliest state is taken to
 -- hold since registration), residence permits for migrants, and for anyone else the golden
 -- address since the person's first delivery.
-with register as not materialized (
+{#- the observations' columns, and those a missing value is carried over (the state) -#}
+{%- set observation_columns = ['person_id', 'observed_on', 'registered_date', 'address', 'household_no',
+    'relation_to_head', 'division_code', 'township_code', 'marital_status', 'register_status', 'source',
+    'record_id', 'delivery_date'] %}
+{%- set carried_columns = ['address', 'household_no', 'relation_to_head', 'marital_status', 'register_status'] %}
+with register as {{ cte_hint('not materialized') }} (
 
     -- the inputs are read where used: a CTE read several times would otherwise be copied first
 
@@ -12,19 +17,19 @@ with register as not materialized (
 
 ),
 
-person as not materialized (
+person as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('person') }}
 
 ),
 
-permits as not materialized (
+permits as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('stg_gongan__residence_permit') }}
 
 ),
 
-xref as not materialized (
+xref as {{ cte_hint('not materialized') }} (
 
     select * from {{ source('er', 'person_xref') }}
     where source = 'gongan__residence_permit'
@@ -46,7 +51,7 @@ registered as (
 
 ),
 
-register_observations as not materialized (
+register_observations as {{ cte_hint('not materialized') }} (
 
     select
         person_id,
@@ -66,18 +71,18 @@ register_observations as not materialized (
 
 ),
 
-permit_observations as not materialized (
+permit_observations as {{ cte_hint('not materialized') }} (
 
     select
         xref.person_id,
         coalesce(permits.apply_date, cast(permits.delivery_date as date)) as observed_on,
         cast(null as date) as registered_date,
         permits.residence_address as address,
-        cast(null as varchar) as household_no,
-        cast(null as varchar) as relation_to_head,
-        cast(null as varchar) as division_code,
-        cast(null as varchar) as township_code,
-        cast(null as varchar) as marital_status,
+        cast(null as {{ varchar() }}) as household_no,
+        cast(null as {{ varchar() }}) as relation_to_head,
+        cast(null as {{ varchar() }}) as division_code,
+        cast(null as {{ varchar() }}) as township_code,
+        cast(null as {{ varchar() }}) as marital_status,
         '居住证' as register_status,
         'gongan__residence_permit' as source,
         xref.record_id,
@@ -88,21 +93,21 @@ permit_observations as not materialized (
 
 ),
 
-golden_observations as not materialized (
+golden_observations as {{ cte_hint('not materialized') }} (
 
     select
         person_id,
         first_delivery_date as observed_on,
         cast(null as date) as registered_date,
         address,
-        cast(null as varchar) as household_no,
-        cast(null as varchar) as relation_to_head,
-        cast(null as varchar) as division_code,
+        cast(null as {{ varchar() }}) as household_no,
+        cast(null as {{ varchar() }}) as relation_to_head,
+        cast(null as {{ varchar() }}) as division_code,
         township_code,
         marital_status,
-        cast(null as varchar) as register_status,
+        cast(null as {{ varchar() }}) as register_status,
         address_source as source,
-        cast(null as varchar) as record_id,
+        cast(null as {{ varchar() }}) as record_id,
         cast(first_delivery_date as timestamp) as delivery_date
     from person
     where person_id not in (select person_id from registered)
@@ -110,7 +115,7 @@ golden_observations as not materialized (
 
 ),
 
-observations as not materialized (
+observations as {{ cte_hint('not materialized') }} (
 
     select * from register_observations
     union all
@@ -120,11 +125,11 @@ observations as not materialized (
 
 ),
 
-raw_states as not materialized (
+raw_states as {{ cte_hint('not materialized') }} (
 
     select
         *,
-        hash(address, household_no, relation_to_head, marital_status, register_status) as state
+        {{ state_hash(carried_columns) }} as state
     from observations
 
 ),
@@ -142,12 +147,12 @@ per_person as (
         any_value(address) as address,
         any_value(household_no) as household_no,
         any_value(relation_to_head) as relation_to_head,
-        arg_min(division_code, observed_on) as division_code,
-        arg_min(township_code, observed_on) as township_code,
+        {{ pick_min('division_code', 'observed_on') }} as division_code,
+        {{ pick_min('township_code', 'observed_on') }} as township_code,
         any_value(marital_status) as marital_status,
         any_value(register_status) as register_status,
-        arg_min(source, observed_on) as source,
-        arg_min(record_id, observed_on) as record_id,
+        {{ pick_min('source', 'observed_on') }} as source,
+        {{ pick_min('record_id', 'observed_on') }} as record_id,
         max(delivery_date) as last_delivery_date,
         count(*) as observation_count
     from raw_states
@@ -182,7 +187,7 @@ stable_periods as (
 
 changing as (
 
-    select raw_states.* exclude (state)
+    select {{ observation_columns | join(', ') }}
     from raw_states
     semi join (select person_id from per_person where not is_stable) as changed using (person_id)
 
@@ -193,38 +198,18 @@ filled as (
     -- a value missing from one snapshot (a clerk's blank, a quarantined cell) is not a change:
     -- carry the last one seen forward (and the first one seen back, before it)
     select
-        * replace (
-            coalesce(
-                last_value(address ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between unbounded preceding and current row),
-                first_value(address ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between current row and unbounded following)
-            ) as address,
-            coalesce(
-                last_value(household_no ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between unbounded preceding and current row),
-                first_value(household_no ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between current row and unbounded following)
-            ) as household_no,
-            coalesce(
-                last_value(relation_to_head ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between unbounded preceding and current row),
-                first_value(relation_to_head ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between current row and unbounded following)
-            ) as relation_to_head,
-            coalesce(
-                last_value(marital_status ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between unbounded preceding and current row),
-                first_value(marital_status ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between current row and unbounded following)
-            ) as marital_status,
-            coalesce(
-                last_value(register_status ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between unbounded preceding and current row),
-                first_value(register_status ignore nulls) over (partition by person_id order by observed_on, record_id
-                    rows between current row and unbounded following)
-            ) as register_status
-        )
+        {%- for column in observation_columns %}
+        {%- if column in carried_columns %}
+        coalesce(
+            {{ last_non_null(column) }} over (partition by person_id order by observed_on, record_id
+                rows between unbounded preceding and current row),
+            {{ first_non_null(column) }} over (partition by person_id order by observed_on, record_id
+                rows between current row and unbounded following)
+        ) as {{ column }}
+        {%- else %}
+        {{ column }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
     from changing
 
 ),
@@ -233,7 +218,7 @@ states as (
 
     select
         *,
-        hash(address, household_no, relation_to_head, marital_status, register_status) as state
+        {{ state_hash(carried_columns) }} as state
     from filled
 
 ),
@@ -282,15 +267,15 @@ changing_periods as (
         min(observed_on) as first_observed_on,
         max(observed_on) as last_observed_on,
         min(registered_date) as registered_date,
-        arg_min(address, observed_on) as address,
-        arg_min(household_no, observed_on) as household_no,
-        arg_min(relation_to_head, observed_on) as relation_to_head,
-        arg_min(division_code, observed_on) as division_code,
-        arg_min(township_code, observed_on) as township_code,
-        arg_min(marital_status, observed_on) as marital_status,
-        arg_min(register_status, observed_on) as register_status,
-        arg_min(source, observed_on) as source,
-        arg_min(record_id, observed_on) as record_id,
+        {{ pick_min('address', 'observed_on') }} as address,
+        {{ pick_min('household_no', 'observed_on') }} as household_no,
+        {{ pick_min('relation_to_head', 'observed_on') }} as relation_to_head,
+        {{ pick_min('division_code', 'observed_on') }} as division_code,
+        {{ pick_min('township_code', 'observed_on') }} as township_code,
+        {{ pick_min('marital_status', 'observed_on') }} as marital_status,
+        {{ pick_min('register_status', 'observed_on') }} as register_status,
+        {{ pick_min('source', 'observed_on') }} as source,
+        {{ pick_min('record_id', 'observed_on') }} as record_id,
         max(delivery_date) as last_delivery_date,
         count(*) as observation_count
     from islands

@@ -26,13 +26,13 @@ register as (
 
 ),
 
-person as not materialized (
+person as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('person') }}
 
 ),
 
-records as not materialized (
+records as {{ cte_hint('not materialized') }} (
 
     select * from {{ ref('int_person_records_resolved') }}
 
@@ -80,11 +80,11 @@ death_events as (
         deaths.death_date as event_date,
         deaths.death_date_precision as date_precision,
         deaths.person_id,
-        cast(null as varchar) as related_person_id,
-        cast(null as varchar) as related_role,
+        cast(null as {{ varchar() }}) as related_person_id,
+        cast(null as {{ varchar() }}) as related_role,
         deaths.death_date_source as source,
         deaths.death_date_record_id as record_id,
-        cast(null as varchar) as place
+        cast(null as {{ varchar() }}) as place
     from deaths
 
 ),
@@ -139,11 +139,11 @@ move_out_events as (
         cast(delivery_date as date) as event_date,
         'observed' as date_precision,
         person_id,
-        cast(null as varchar) as related_person_id,
-        cast(null as varchar) as related_role,
+        cast(null as {{ varchar() }}) as related_person_id,
+        cast(null as {{ varchar() }}) as related_role,
         'gongan__household_register' as source,
         record_id,
-        cast(null as varchar) as place
+        cast(null as {{ varchar() }}) as place
     from (
         select
             *,
@@ -165,11 +165,11 @@ move_in_events as (
         residence.registered_date as event_date,
         'exact' as date_precision,
         residence.person_id,
-        cast(null as varchar) as related_person_id,
-        cast(null as varchar) as related_role,
+        cast(null as {{ varchar() }}) as related_person_id,
+        cast(null as {{ varchar() }}) as related_role,
         'gongan__household_register' as source,
         residence.record_id,
-        cast(null as varchar) as place
+        cast(null as {{ varchar() }}) as place
     from {{ ref('int_person_residence') }} as residence
     inner join person on person.person_id = residence.person_id
     where residence.registered_date > {{ as_of_date() }} - interval 1 year
