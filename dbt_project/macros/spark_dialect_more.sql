@@ -282,7 +282,7 @@
 {%- endmacro %}
 
 {% macro spark__last_regex_match(expr, pattern) -%}
-    element_at(regexp_extract_all({{ expr }}, {{ pattern }}, 0), -1)
+    try_element_at(regexp_extract_all({{ expr }}, {{ pattern }}, 0), -1)
 {%- endmacro %}
 
 

@@ -105,8 +105,7 @@ tail_matches as (
         case when standard.township_code = parsed.text_township_code then 0.99 else 0.95 end as match_score
     from parsed
     inner join standard on standard.address_tail = parsed.address_tail
-    where parsed.address not in (select address from exact_matches)
-      and parsed.address_numbers is not null
+    where parsed.address_numbers is not null
     qualify row_number() over (
         partition by parsed.address
         order by (standard.township_code = parsed.text_township_code) desc nulls last, standard.address_code
@@ -186,7 +185,6 @@ street_matches as (
     inner join streets
         on streets.street = parsed.street
         and (parsed.text_township_code is null or streets.township_code = parsed.text_township_code)
-    where parsed.address not in (select address from address_level)
     qualify row_number() over (
         partition by parsed.address order by streets.n_addresses desc, streets.township_code
     ) = 1
@@ -223,8 +221,6 @@ road_matches as (
     inner join roads
         on roads.township_code = parsed.text_township_code
         and regexp_extract(parsed.street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) = roads.road
-    where parsed.address not in (select address from address_level)
-      and parsed.address not in (select address from street_matches)
     qualify row_number() over (partition by parsed.address order by roads.n_addresses desc, roads.road) = 1
 
 ),
@@ -249,14 +245,12 @@ township_matches as (
         0.30 as match_score
     from parsed
     inner join township_centres on township_centres.township_code = parsed.text_township_code
-    where parsed.address not in (select address from address_level)
-      and parsed.address not in (select address from street_matches)
-      and parsed.address not in (select address from road_matches)
 
 ),
 
-located as (
+candidate_locations as (
 
+    -- every level's match of each address (one per level at most)
     select
         address_level.address,
         standard.address_code,
@@ -284,6 +278,21 @@ located as (
 
     select address, null, null, township_code, village_code, lon, lat, match_level, match_score
     from township_matches
+
+),
+
+located as (
+
+    -- the finest level that matched (each level is matched independently of the others, so that
+    -- every level reads the parsed addresses once: no level's query nests the levels before it)
+    select *
+    from candidate_locations
+    qualify row_number() over (
+        partition by address
+        order by case match_level
+            when 'exact' then 1 when 'tail' then 2 when 'fuzzy' then 3
+            when 'street' then 4 when 'road' then 5 else 6 end
+    ) = 1
 
 ),
 
