@@ -375,11 +375,14 @@ class Planter:
         # organisations are county-wide: a sharded run plants their meters in the first shard only
         if self.enterprises is None or self.enterprises.height == 0 or not self.ctx.first_shard:
             return
-        # (not a factory: its own meter, drawing power, would make an idle case a busy one)
+        # (not a factory, nor a business registered at a factory's seat: the factory's meter,
+        # drawing power, would make an idle case busy and an untaxed near-miss a real case)
         from pipelines.generator._sources.industry import factories
 
+        plants = factories(self.ctx)
+        sharing = self.ctx.orgs.filter(pl.col("address").is_in(plants["address"].implode()))["org_id"]
         orgs = self.enterprises.unique(party("self"), keep="first", maintain_order=True).filter(
-            ~pl.col(party("self")).is_in(factories(self.ctx)["org_id"].implode()))
+            ~pl.col(party("self")).is_in(sharing.implode()))
         ids = orgs[party("self")].to_list()
         order = list(self.rng.permutation(len(ids)))
         n = self.quota["business_power_mismatch"] // 2
