@@ -56,11 +56,14 @@ unmapped_numbers as (
 
 person_by_id_number as (
 
-    select resolved.id_number, resolved.person_id
-    from resolved
-    inner join unmapped_numbers on unmapped_numbers.id_number = resolved.id_number
-    group by resolved.id_number, resolved.person_id
-    qualify row_number() over (partition by resolved.id_number order by count(*) desc, resolved.person_id) = 1
+    select id_number, person_id
+    from (
+        select resolved.id_number, resolved.person_id, count(*) as n_records
+        from resolved
+        inner join unmapped_numbers on unmapped_numbers.id_number = resolved.id_number
+        group by resolved.id_number, resolved.person_id
+    ) as counted
+    qualify row_number() over (partition by id_number order by n_records desc, person_id) = 1
 
 ),
 
