@@ -145,7 +145,21 @@ double_entries as (
 
 final as (
 
-    select observations.*
+    -- the columns named: a USING join's star puts the join keys first on Spark
+    select
+        observations.person_id,
+        observations.record_id,
+        observations.delivery_date,
+        observations.is_current,
+        observations.household_no,
+        observations.relation_to_head,
+        observations.division_code,
+        observations.township_code,
+        observations.address,
+        observations.marital_status,
+        observations.ethnicity,
+        observations.register_status,
+        observations.registered_date
     from observations
     left join double_entries using (person_id, delivery_date)
     where double_entries.kept_record_id is null or observations.record_id = double_entries.kept_record_id
