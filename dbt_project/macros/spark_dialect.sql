@@ -295,3 +295,23 @@ from standardised as source
 {% macro default__pick_max(value, key) -%}arg_max({{ value }}, {{ key }}){%- endmacro %}
 
 {% macro spark__pick_max(value, key) -%}max_by({{ value }}, case when {{ value }} is not null then {{ key }} end){%- endmacro %}
+
+
+{#- `expr` shifted left (right) by `n` bits, parenthesised: DuckDB's << and >> operators, Spark's
+    shiftleft / shiftright (its parser rejects `>>` in some select lists). -#}
+{% macro shift_left(expr, n) -%}
+    {{- adapter.dispatch('shift_left')(expr, n) -}}
+{%- endmacro %}
+
+{% macro default__shift_left(expr, n) -%}({{ expr }} << {{ n }}){%- endmacro %}
+
+{% macro spark__shift_left(expr, n) -%}shiftleft({{ expr }}, {{ n }}){%- endmacro %}
+
+
+{% macro shift_right(expr, n) -%}
+    {{- adapter.dispatch('shift_right')(expr, n) -}}
+{%- endmacro %}
+
+{% macro default__shift_right(expr, n) -%}({{ expr }} >> {{ n }}){%- endmacro %}
+
+{% macro spark__shift_right(expr, n) -%}shiftright({{ expr }}, {{ n }}){%- endmacro %}

@@ -216,9 +216,9 @@
             {%- set value = _bounded("65536 - coalesce(" ~ days_between("date '1970-01-01'", 'cast(delivery_date as date)') ~ ", 0)", 17, "'delivery date'") -%}
         {%- elif name == 'completeness' -%}{%- set value = _bounded('7 - completeness', 3, "'completeness'") -%}
         {%- endif -%}
-        {%- do ns.terms.append('((' ~ value ~ ')::bigint << ' ~ ns.shift ~ ')') -%}
+        {%- do ns.terms.append(shift_left('(' ~ value ~ ')::bigint', ns.shift)) -%}
     {%- endfor -%}
-    {%- do ns.terms.append('(' ~ _bounded(seq_column, 30, "'record_seq'") ~ ' << 1)') -%}
+    {%- do ns.terms.append(shift_left(_bounded(seq_column, 30, "'record_seq'"), 1)) -%}
     {%- do ns.terms.append('(case when ' ~ valid_column ~ ' then 1 else 0 end)') -%}
     ({{ ns.terms | join(' + ') }})
 {%- endmacro %}
@@ -298,7 +298,7 @@
             {{ attribute }} as _value,
             min(_key_{{ attribute }}) as _key,
             {{ pick_min('_source_code', '_key_' ~ attribute) }} as _code,
-            bit_count(bit_or(1::bigint << _source_code)) as _n_sources
+            bit_count(bit_or({{ shift_left('1::bigint', '_source_code') }})) as _n_sources
         from _candidates
         where {{ attribute }} is not null
         group by {{ entity_id }}, {{ attribute }}
@@ -315,7 +315,7 @@
         from (
             select
                 *,
-                _key - ({{ _bounded('_n_sources', 5, "'agreeing sources'") }} << {{ shift }}) as _ranked
+                _key - {{ shift_left(_bounded('_n_sources', 5, "'agreeing sources'"), shift) }} as _ranked
             from _values_{{ attribute }}
         ) as _values
         group by {{ entity_id }}
@@ -328,7 +328,7 @@
         {%- for attribute in attributes %},
         _value_{{ attribute }} as {{ attribute }},
         {{ text_list_item(names, '_code_' ~ attribute) }} as {{ attribute }}_source,
-        (_key_{{ attribute }} >> 1) & {{ 2 ** 30 - 1 }} as {{ attribute }}_record_seq,
+        {{ shift_right('_key_' ~ attribute, 1) }} & {{ 2 ** 30 - 1 }} as {{ attribute }}_record_seq,
         case when _key_{{ attribute }} is not null then (_key_{{ attribute }} & 1) = 1 end as is_{{ attribute }}_valid
         {%- endfor %}
         {%- for column in extra %},

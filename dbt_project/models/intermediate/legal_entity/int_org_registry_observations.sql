@@ -82,10 +82,13 @@ org_by_register_key as (
 org_by_code as (
 
     select uscc, org_id
-    from resolved
-    where uscc is not null
-    group by uscc, org_id
-    qualify row_number() over (partition by uscc order by count(*) desc, org_id) = 1
+    from (
+        select uscc, org_id, count(*) as n_records
+        from resolved
+        where uscc is not null
+        group by uscc, org_id
+    ) as counted
+    qualify row_number() over (partition by uscc order by n_records desc, org_id) = 1
 
 ),
 

@@ -20,7 +20,7 @@ final as (
 
     {{ golden_choices('resolved', 'person', 'person_id', attributes, extra={
         'record_count': 'count(*)',
-        'source_count': 'cast(bit_count(bit_or(1::bigint << _source_code)) as bigint)',
+        'source_count': 'cast(bit_count(bit_or(' ~ shift_left('1::bigint', '_source_code') ~ ')) as bigint)',
         'first_delivery_date': 'cast(min(delivery_date) as date)',
         'last_delivery_date': 'cast(max(delivery_date) as date)',
         'has_residence_permit': "bool_or(source = 'gongan__residence_permit')"}) }}

@@ -56,11 +56,14 @@ unmapped_numbers as (
 
 person_by_id_number as (
 
-    select resolved.id_number, resolved.person_id
-    from resolved
-    inner join unmapped_numbers on unmapped_numbers.id_number = resolved.id_number
-    group by resolved.id_number, resolved.person_id
-    qualify row_number() over (partition by resolved.id_number order by count(*) desc, resolved.person_id) = 1
+    select id_number, person_id
+    from (
+        select resolved.id_number, resolved.person_id, count(*) as n_records
+        from resolved
+        inner join unmapped_numbers on unmapped_numbers.id_number = resolved.id_number
+        group by resolved.id_number, resolved.person_id
+    ) as counted
+    qualify row_number() over (partition by id_number order by n_records desc, person_id) = 1
 
 ),
 
@@ -142,7 +145,21 @@ double_entries as (
 
 final as (
 
-    select observations.*
+    -- the columns named: a USING join's star puts the join keys first on Spark
+    select
+        observations.person_id,
+        observations.record_id,
+        observations.delivery_date,
+        observations.is_current,
+        observations.household_no,
+        observations.relation_to_head,
+        observations.division_code,
+        observations.township_code,
+        observations.address,
+        observations.marital_status,
+        observations.ethnicity,
+        observations.register_status,
+        observations.registered_date
     from observations
     left join double_entries using (person_id, delivery_date)
     where double_entries.kept_record_id is null or observations.record_id = double_entries.kept_record_id

@@ -47,11 +47,14 @@ residences as (
         division_code,
         township_code,
         address
-    from residence
-    where household_no is not null
-    group by household_no, division_code, township_code, address
+    from (
+        select household_no, division_code, township_code, address, count(*) as n_members
+        from residence
+        where household_no is not null
+        group by household_no, division_code, township_code, address
+    ) as counted
     qualify row_number() over (
-        partition by household_no order by count(*) desc, address
+        partition by household_no order by n_members desc, address
     ) = 1
 
 ),
