@@ -202,6 +202,7 @@ def _records_sql(kind: str) -> str:
                 "      and coalesce("
                 + ", ".join(f"cast({c} as {{{{ varchar() }}}})" for c in party.fields.values())
                 + ") is not null"
+                + (f"\n      and ({party.when})" if party.when else "")
             )
     title = "person" if kind == "person" else "organisation"
     if not selects:  # no contract has such parties yet: an empty, typed relation

@@ -99,3 +99,16 @@ def test_generation_is_the_same_in_every_process_and_rewrites_nothing_current(tm
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == stamps
     assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temporary file left behind
     assert dbt_codegen.stale_files(tmp_path) == []
+
+
+def test_a_party_declared_with_a_condition_is_read_only_from_rows_meeting_it() -> None:
+    """A utility's customer list holds households' and businesses' meters: a factory's account
+    must not become a person record (it would be a person named after a company in the
+    population library), so the holder is read only where the contract's condition holds."""
+    person_sql = dbt_codegen.render()[dbt_codegen.Path("models/intermediate/records/int_person_records.sql")]
+    blocks = person_sql.split("union all")
+    conditional = [(c, p) for c in all_contracts() for p in c.parties if p.kind == "person" and p.when]
+    assert {c.source for c, _ in conditional} >= {"gongdian__account", "gongshui__account"}
+    for contract, party in conditional:
+        block = next(b for b in blocks if f"'{contract.source}' as source" in b and f"'#{party.role}'" in b)
+        assert block.rstrip().endswith(f"and ({party.when})"), block

@@ -30,8 +30,11 @@ ACCOUNT = SourceContract(
     description="居民用电客户档案，每年全量 (one row per metered account)",
     file_pattern=r"^用电客户.*\.csv$", format="csv", encoding="gbk",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("account_no",),
+    # the customer list holds every meter; its holder is a person only on a residential account
+    # (用电类别 居民…, or not stated); a business's or factory's account is held by the business
     parties=(Party(role="holder", kind="person", fields={
-        "name": "holder", "id_number": "id_number", "address": "address", "phone": "phone"}),),
+        "name": "holder", "id_number": "id_number", "address": "address", "phone": "phone"},
+        when="category is null or category like '%居民%'"),),
     columns=(
         _c("account_no", "户号", req=True, n=20),
         _c("holder", "户名", req=True, s=PERSONAL),

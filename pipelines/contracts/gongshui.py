@@ -30,8 +30,11 @@ ACCOUNT = SourceContract(
     description="用水户档案，每年全量 (one row per metered account, towns with piped water)",
     file_pattern=r"^用水户.*\.json$", format="json", encoding="utf-8",
     delivery_mode=DeliveryMode.SNAPSHOT, update_cycle=UpdateCycle.YEARLY, key=("account_no",),
+    # the customer list holds every meter; its holder is a person only on a residential account
+    # (用水性质 居民…, or not stated); a business's or factory's account is held by the business
     parties=(Party(role="holder", kind="person", fields={
-        "name": "holder", "id_number": "id_number", "address": "address", "phone": "phone"}),),
+        "name": "holder", "id_number": "id_number", "address": "address", "phone": "phone"},
+        when="category is null or category like '%居民%'"),),
     columns=(
         _c("account_no", "用户编号", req=True, n=20),
         _c("holder", "户名", req=True, s=PERSONAL),

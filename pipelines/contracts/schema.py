@@ -210,6 +210,13 @@ class Party(BaseModel):
     one_per_person: bool = Field(
         False, description="the source issues at most one record per person in this role (see above)"
     )
+    when: str = Field(
+        "",
+        description="a SQL condition over the staged row's columns (English names, portable between "
+        "DuckDB and Spark) under which the row holds this party; empty: every row. A utility's "
+        "customer list holds households and businesses in one file: its holder is a person only on "
+        "a residential account",
+    )
 
 
 class SourceContract(BaseModel):

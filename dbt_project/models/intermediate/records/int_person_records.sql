@@ -86,6 +86,7 @@ with records as (
     from {{ ref('stg_gongdian__account') }}
     where is_current
       and coalesce(cast(holder as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
+      and (category is null or category like '%居民%')
 
     union all
 
@@ -107,6 +108,7 @@ with records as (
     from {{ ref('stg_gongshui__account') }}
     where is_current
       and coalesce(cast(holder as {{ varchar() }}), cast(id_number as {{ varchar() }}), cast(address as {{ varchar() }}), cast(phone as {{ varchar() }})) is not null
+      and (category is null or category like '%居民%')
 
     union all
 
