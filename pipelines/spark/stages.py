@@ -45,13 +45,13 @@ def open_session(settings: Settings) -> SparkSession:
     return spark
 
 
-def run_dbt_on_spark(settings: Settings, args: list[str]) -> list[dict[str, Any]]:
-    """`dbt run` on the `spark` target in this process (models only: the DuckDB build runs the
-    project's dbt tests; on Spark the checks stage validates the same tables)."""
+def run_dbt_on_spark(settings: Settings, args: list[str], command: str = "run") -> list[dict[str, Any]]:
+    """`dbt run` (or `seed`) on the `spark` target in this process (models only: the DuckDB build
+    runs the project's dbt tests; on Spark the checks stage validates the same tables)."""
     from pipelines.dbt import run_dbt
 
     open_session(settings)
-    return run_dbt(settings, "run", ["--target", SPARK_TARGET, *args])
+    return run_dbt(settings, command, ["--target", SPARK_TARGET, *args])
 
 
 def _count(spark: SparkSession, table: str) -> int:
@@ -176,14 +176,53 @@ def export_model_inputs(settings: Settings, spark: SparkSession | None = None) -
     return written
 
 
+# Schemas whose every table the build writes (besides the libraries): the open datasets and the
+# seeds' reference tables.
+BUILD_ONLY_SCHEMAS = ("open_data", "reference")
+
+
+def build_outputs(settings: Settings) -> list[tuple[str, str]]:
+    """The lake tables an earlier build left: every table of the libraries' and the build-only
+    schemas, and the intermediate models (outside `intermediate/records`, which stage builds)
+    that are tables in `staging`. Derived from the project's folders, not listed here."""
+    from pipelines.build import LIBRARY_SCHEMAS
+    from pipelines.dbt import DBT_PROJECT
+
+    intermediate = DBT_PROJECT / "models" / "intermediate"
+    built_in_staging = {
+        path.stem for path in intermediate.rglob("*.sql") if path.relative_to(intermediate).parts[0] != "records"
+    }
+    tables = lake.lake_tables(settings, (*LIBRARY_SCHEMAS, *BUILD_ONLY_SCHEMAS))
+    tables += [(s, t) for s, t in lake.lake_tables(settings, [STAGING_SCHEMA]) if t in built_in_staging]
+    return tables
+
+
+def clear_build_outputs(spark: SparkSession, settings: Settings) -> list[tuple[str, str]]:
+    """Remove what an earlier build wrote before building again. dbt-spark creates a contracted
+    model's table with its columns and then inserts into it, and Spark refuses to create a
+    managed table whose folder already holds files (LOCATION_ALREADY_EXISTS): a second build in
+    a new process, where the folder is registered as an external table, would fail. A build that
+    dies afterwards leaves these tables missing until the next build writes them (the build is
+    rerun as a whole)."""
+    import shutil
+
+    cleared = build_outputs(settings)
+    for schema, table in cleared:
+        spark.sql(f"drop table if exists `{schema}`.`{table}`")
+        shutil.rmtree(lake.table_path(settings, schema, table), ignore_errors=True)
+    return cleared
+
+
 def spark_build(settings: Settings, run: Any) -> dict[str, int]:
-    """Build the intermediate models and the marts on Spark from the lake; publish the libraries
-    to the warehouse as views."""
+    """Build the intermediate models and the marts on Spark from the lake (the seeds first, as
+    `dbt build` does on DuckDB); publish the libraries to the warehouse as views."""
     from pipelines.build import BUILD_EXCLUDE, LIBRARY_SCHEMAS
 
     spark = open_session(settings)
     export_model_inputs(settings, spark)
     run.rows_in = _count(spark, "er.person_xref")
+    clear_build_outputs(spark, settings)
+    run_dbt_on_spark(settings, [], command="seed")
     run_dbt_on_spark(settings, ["--exclude", BUILD_EXCLUDE])
     spark = open_session(settings)
     counts = {
