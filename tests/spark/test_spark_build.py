@@ -12,20 +12,10 @@ import pytest
 
 from pipelines.spark import lake
 
+from ._compare import differences, lake_relation
 from .conftest import SparkRun
 
 pytestmark = pytest.mark.spark
-
-
-def _lake_relation(run: SparkRun, schema: str, table: str) -> str:
-    files = str(lake.table_path(run.settings, schema, table) / "**" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{files}', hive_partitioning = false)"
-
-
-def _differences(con: duckdb.DuckDBPyConnection, left: str, right: str) -> tuple[int, int]:
-    only_left = con.execute(f"select count(*) from (select * from {left} except all select * from {right})").fetchone()
-    only_right = con.execute(f"select count(*) from (select * from {right} except all select * from {left})").fetchone()
-    return int(only_left[0]), int(only_right[0])  # type: ignore[index]
 
 
 def _staging_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -51,13 +41,13 @@ def test_spark_staging_equals_duckdb_staging_row_for_row(spark_run: SparkRun) ->
     with spark_run.duckdb_build() as con:
         for table in _staging_tables(con):
             duck = f'staging."{table}"'
-            spark = _lake_relation(spark_run, "staging", table)
+            spark = lake_relation(spark_run.settings, "staging", table)
             duck_columns = con.execute(f"select column_name, column_type from (describe {duck})").fetchall()
             spark_columns = con.execute(f"select column_name, column_type from (describe select * from {spark})").fetchall()
             if duck_columns != spark_columns:
                 mismatches.append(f"{table}: columns {set(duck_columns) ^ set(spark_columns)}")
                 continue
-            only_duck, only_spark = _differences(con, duck, spark)
+            only_duck, only_spark = differences(con, duck, spark)
             if only_duck or only_spark:
                 mismatches.append(f"{table}: {only_duck} rows only in DuckDB's, {only_spark} only in Spark's")
     assert not mismatches, "\n".join(mismatches)

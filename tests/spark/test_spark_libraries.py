@@ -17,22 +17,12 @@ import pytest
 from pipelines.build import LIBRARY_SCHEMAS
 from pipelines.spark import lake
 
+from ._compare import differences, lake_relation
 from .conftest import LibraryBuilds
 
 pytestmark = pytest.mark.spark
 
 SCHEMAS = (*LIBRARY_SCHEMAS, "open_data")
-
-
-def _lake_relation(builds: LibraryBuilds, schema: str, table: str) -> str:
-    files = str(lake.table_path(builds.settings, schema, table) / "**" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{files}', hive_partitioning = false)"
-
-
-def _differences(con: duckdb.DuckDBPyConnection, left: str, right: str) -> tuple[int, int]:
-    only_left = con.execute(f"select count(*) from (select * from {left} except all select * from {right})").fetchone()
-    only_right = con.execute(f"select count(*) from (select * from {right} except all select * from {left})").fetchone()
-    return int(only_left[0]), int(only_right[0])  # type: ignore[index]
 
 
 def _duckdb_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
@@ -55,14 +45,14 @@ def table_mismatches(builds: LibraryBuilds, schema: str) -> list[str]:
                 mismatches.append(f"{schema}.{table}: not built on Spark")
                 continue
             duck = f'"{schema}"."{table}"'
-            spark = _lake_relation(builds, schema, table)
+            spark = lake_relation(builds.settings, schema, table)
             duck_columns = con.execute(f"select column_name, column_type from (describe {duck})").fetchall()
             spark_columns = con.execute(f"select column_name, column_type from (describe select * from {spark})").fetchall()
             if duck_columns != spark_columns:
                 diff = sorted(set(duck_columns) ^ set(spark_columns))
                 mismatches.append(f"{schema}.{table}: columns differ {diff}")
                 continue
-            only_duck, only_spark = _differences(con, duck, spark)
+            only_duck, only_spark = differences(con, duck, spark)
             if only_duck or only_spark:
                 mismatches.append(f"{schema}.{table}: {only_duck} rows only in DuckDB's, {only_spark} only in Spark's")
     return mismatches
