@@ -51,15 +51,23 @@ def _require_java() -> None:
 
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The process's Spark session (the settings' [spark], its lake in a temporary folder; Spark
-    keeps one session per process, so this is also the session `spark_run` builds on)."""
+def spark_session_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lake of the plain session the `spark` fixture gives (one for the whole test run)."""
+    return tmp_path_factory.mktemp("spark-session") / "lake"
+
+
+@pytest.fixture(scope="module")
+def spark(spark_session_lake: Path) -> Any:
+    """The process's Spark session (the settings' [spark], its lake in a temporary folder).
+
+    Per module, not per run: Spark keeps one session per process, and a fixture that builds on
+    another lake (`spark_run`'s) replaces it, which stops a session an earlier module was handed;
+    asking again gives the live one (the same one when nothing replaced it)."""
     _require_java()
     from pipelines.spark.session import spark_session
 
     settings = load_settings()
-    lake = tmp_path_factory.mktemp("spark-session") / "lake"
-    return spark_session(settings.model_copy(update={"spark": settings.spark.model_copy(update={"lake": lake})}))
+    return spark_session(settings.model_copy(update={"spark": settings.spark.model_copy(update={"lake": spark_session_lake})}))
 
 
 @pytest.fixture(scope="session")
