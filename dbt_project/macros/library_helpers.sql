@@ -162,3 +162,16 @@
 {%- endmacro %}
 
 {% macro spark__write_compressed() -%}{%- endmacro %}
+
+
+{#- A history's value of `column` where a snapshot lacks it: a value missing from one snapshot is
+    not a change, so the last one seen is carried forward (and the first one seen back, for the
+    snapshots before it), within `partition_by` in `order_by` order. -#}
+{% macro carried_value(column, partition_by, order_by) -%}
+coalesce(
+            {{ last_non_null(column) }} over (partition by {{ partition_by }} order by {{ order_by }}
+                rows between unbounded preceding and current row),
+            {{ first_non_null(column) }} over (partition by {{ partition_by }} order by {{ order_by }}
+                rows between current row and unbounded following)
+        )
+{%- endmacro %}

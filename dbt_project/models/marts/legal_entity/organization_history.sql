@@ -82,12 +82,7 @@ filled as (
     select
         {%- for column in observation_columns %}
         {%- if column in ('name', 'legal_rep') %}
-        coalesce(
-            {{ last_non_null(column) }} over (partition by org_id order by delivery_date, row_id
-                rows between unbounded preceding and current row),
-            {{ first_non_null(column) }} over (partition by org_id order by delivery_date, row_id
-                rows between current row and unbounded following)
-        ) as {{ column }}
+        {{ carried_value(column, 'org_id', 'delivery_date, row_id') }} as {{ column }}
         {%- else %}
         {{ column }}
         {%- endif %}{{ ',' if not loop.last }}

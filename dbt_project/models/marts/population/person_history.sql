@@ -200,12 +200,7 @@ filled as (
     select
         {%- for column in observation_columns %}
         {%- if column in carried_columns %}
-        coalesce(
-            {{ last_non_null(column) }} over (partition by person_id order by observed_on, record_id
-                rows between unbounded preceding and current row),
-            {{ first_non_null(column) }} over (partition by person_id order by observed_on, record_id
-                rows between current row and unbounded following)
-        ) as {{ column }}
+        {{ carried_value(column, 'person_id', 'observed_on, record_id') }} as {{ column }}
         {%- else %}
         {{ column }}
         {%- endif %}{{ ',' if not loop.last }}
