@@ -97,6 +97,11 @@ class UniqueEvidence:
         sparse_place: if set, the sparse record's place is read from this column instead, and
             compared with the other records' `place` (a family contact named on a death record
             carries no address; the row's address, `row_addr_n`, is where to look for them).
+        open_column: if set, a boolean column: the rule links a pair only when one of its two
+            records has it true, and judges a sparse record only when the record has it true
+            or an identified record of its (place, sound) has (an address without its house
+            number, `addr_open`, is placed in its village or street, `area_n`: it agrees with
+            any house there; two different house numbers of one street never link this way).
     """
 
     rule: str
@@ -105,6 +110,7 @@ class UniqueEvidence:
     max_people: int = 12
     max_expected: float = 0.1
     sparse_place: str | None = None
+    open_column: str | None = None
 
 
 _OPS = {
@@ -190,7 +196,8 @@ class ResolverConfig:
                     cols.append(c)
         for c in (*(self.identifier or ()), *(self.issued or ()), *self.sparse_columns, *self.sound_columns,
                   *(rule.place for rule in self.unique_evidence),
-                  *(rule.sparse_place for rule in self.unique_evidence if rule.sparse_place)):
+                  *(rule.sparse_place for rule in self.unique_evidence if rule.sparse_place),
+                  *(rule.open_column for rule in self.unique_evidence if rule.open_column)):
             if c not in cols:
                 cols.append(c)
         return cols
@@ -838,6 +845,10 @@ def unique_evidence_links(
     # rest of the county is left out before any group-by.
     slots = cols.codes(*config.sound_columns)
     places = [_place_codes(cols, rule, sparse) for rule in config.unique_evidence]
+    opens = [
+        None if rule.open_column is None else cols.frame[rule.open_column].fill_null(False).to_numpy().astype(bool)
+        for rule in config.unique_evidence
+    ]
     sparse_key = np.zeros(max((int(c.max(initial=-1)) for c in slots), default=-1) + 1, dtype=bool)
     for c in slots:
         sparse_key[c[sparse & (c >= 0)]] = True
@@ -867,9 +878,12 @@ def unique_evidence_links(
         place, here = places[k], at_sparse_place[k]
         at = here[key_rows]
         members = keys.filter(pl.Series(at)).with_columns(place=pl.Series(place[key_rows[at]]))
+        if rule.open_column is not None:
+            members = members.with_columns(open=pl.Series(opens[k][key_rows[at]]))
         ident_label = pl.col("label").filter(pl.col("ident"))
         groups = members.group_by("place", "key").agg(
-            ident_label.n_unique().alias("n_id"), ident_label.min().alias("id_label"), (~pl.col("ident")).any().alias("has_sparse")
+            ident_label.n_unique().alias("n_id"), ident_label.min().alias("id_label"), (~pl.col("ident")).any().alias("has_sparse"),
+            *([(pl.col("open") & pl.col("ident")).any().alias("open_id")] if rule.open_column is not None else []),
         )
         # people at the place: its identified people, plus the sounds of sparse records no
         # identified person there shares (each such sound is someone the registers do not know)
@@ -893,6 +907,16 @@ def unique_evidence_links(
             )
         )
         ruled = members.join(groups.select("place", "key", "n_id", "id_label", "ok", "people", "share"), on=["place", "key"])
+        if rule.open_column is not None:
+            # a sparse record at a numbered house is judged here only where an identified
+            # record of that sound has no house number (else its house says more than the area)
+            open_id = groups.filter("open_id").select("place", "key")
+            ruled = pl.concat(
+                [
+                    ruled.filter(pl.col("ident") | pl.col("open")),
+                    ruled.filter(~pl.col("ident") & ~pl.col("open")).join(open_id, on=["place", "key"], how="semi"),
+                ]
+            ).drop("open")
         if rule.sparse_place is not None:
             ruled = _without_row_parties(frame, ruled, labels, sparse, rule)
         rows.append(ruled.drop("people", "share").with_columns(rule=pl.lit(k)))
@@ -927,14 +951,15 @@ def unique_evidence_links(
     target[idx] = per_record["target"].fill_null(-1).to_numpy()
 
     # pairs sharing a (place, sound) under some rule
-    tp = pl.DataFrame({"p": touches.astype(np.int64), "l": left[touches].astype(np.int64), "r": right[touches].astype(np.int64)})
+    open_columns, pair_open = _pair_open(opens, left[touches], right[touches])
+    tp = pl.DataFrame({"p": touches.astype(np.int64), "l": left[touches].astype(np.int64), "r": right[touches].astype(np.int64), **open_columns})
     side = rows_all.select("i", "rule", "place", "key", "ok")
     shared = (
         tp.join(side.rename({"i": "l"}), on="l")
         # both records' view of the evidence must hold (a bare name's view leaves out its row's
         # other parties, see `_without_row_parties`)
         .join(side.rename({"i": "r", "ok": "ok_r"}), on=["r", "rule", "place", "key"])
-        .with_columns(pl.col("ok") & pl.col("ok_r"))
+        .with_columns(pl.col("ok") & pl.col("ok_r") & pair_open)
         # a rule ambiguous for either record does not link them
         .join(rule_ambiguous.rename({"i": "l"}), on=["l", "rule"], how="anti")
         .join(rule_ambiguous.rename({"i": "r"}), on=["r", "rule"], how="anti")
@@ -966,6 +991,19 @@ def unique_evidence_links(
     why[p[amb & ~ok]] = REASON_AMBIGUOUS
     why[p[~amb & ~ok & (rule_of < 0) & shared["any_ok"].not_().to_numpy()]] = REASON_COMMON
     return linked, why
+
+
+def _pair_open(opens: list[np.ndarray | None], left: np.ndarray, right: np.ndarray) -> tuple[dict[str, np.ndarray], pl.Expr]:
+    """Columns for the pairs (`left`, `right`) and an expression over them and `rule`: the pair
+    meets its rule's `open_column` condition (one of the two records has it true); true for
+    rules without one."""
+    columns: dict[str, np.ndarray] = {}
+    out = pl.lit(True)
+    for k, flag in enumerate(opens):
+        if flag is not None:
+            columns[f"_open{k}"] = flag[left] | flag[right]
+            out = pl.when(pl.col("rule") == k).then(pl.col(f"_open{k}")).otherwise(out)
+    return columns, out
 
 
 def _without_row_parties(

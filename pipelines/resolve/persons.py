@@ -6,7 +6,8 @@ Blocking keys (any one agreeing makes a pair a candidate):
     (survives one mistyped digit); name + birth date; each pinyin
     reading + birth date (homophones, heteronym surnames, traditional spellings); name + phone;
     pinyin + phone tail; near-sound key + address (or the address of the row a bare name is
-    named in); birth date + phone; birth date + address (a newborn's
+    named in); near-sound key + village or street (`area_n`, for the unique-evidence rule on
+    an address without its house number); birth date + phone; birth date + address (a newborn's
     birth record without a name); phone + address (a household).
 Comparisons: name (exact / same sound / similar / different, term-frequency adjusted so that
 张伟 weighs less than a rare name), ID number (exact / one slip / two slips / different; two
@@ -54,6 +55,9 @@ def person_config() -> ResolverConfig:
         # house_n is the address, or for a bare name (a death record's family contact) the
         # address of the row it is named in
         BlockingRule("sound_address", ("name_snd", "house_n"), masks=("name", "address")),
+        # an address without its house number (a village, a street) against the houses there:
+        # for the unique-evidence rule `unique_name_area` only, so its pairs do not train m
+        BlockingRule("sound_area", ("name_snd", "area_n"), max_block=30, masks=tuple(c.name for c in comparisons)),
         BlockingRule("dob_phone", ("dob", "phone_n")),
         # a newborn's birth record may have no name yet; a household shares phone and address
         BlockingRule("dob_address", ("dob", "addr_n")),
@@ -91,6 +95,18 @@ def person_config() -> ResolverConfig:
                 "unique_name_phone",
                 "no ID number or birth date: the only person with the phone whose name sounds the same",
                 "phone_n",
+            ),
+            # a clerk left the house number out (东胡寨村 for 东胡寨村80号): the village or street
+            # is the place, so only a name rare enough there is evidence (people there x the
+            # sound's share at most half the house rule's), and the people there are many
+            UniqueEvidence(
+                "unique_name_area",
+                "no ID number or birth date, the house number missing on one side: the only person"
+                " in the village or street whose name sounds the same, and the name is rare there",
+                "area_n",
+                max_people=5000,
+                max_expected=0.05,
+                open_column="addr_open",
             ),
         ),
         keep_apart=(

@@ -28,6 +28,10 @@ Derived columns (persons):
                 delivered row it is named in, when the row's other parties give exactly one
                 (`row_address`); null otherwise
     house_n     `addr_n`, else `row_addr_n` (a blocking key: a same-sounding name at a house)
+    area_n      `addr_n` up to its house number: the village, community or street the house is
+                in (`area_expr`); the whole `addr_n` when it has no house number
+    addr_open   the address names no house number (a village or street only): a clerk left it
+                out, so it agrees with every house there and contradicts none
     issued_group, issued_n  for a record whose source issues one record per person in its role
                 (the optional input column `issued_key`, a certificate number): the source and
                 role (role = the `record_id` suffix after `#`), and that plus the key; null
@@ -221,6 +225,30 @@ def address_expr(expr: pl.Expr) -> pl.Expr:
     return house_number_expr(township_expr(stripped))
 
 
+# A house number as `house_number_expr` writes it (12号, 12-1号; 9号楼 starts with one too).
+_HOUSE_NUMBER = r"[0-9]+(?:-[0-9]+)?号"
+
+
+def area_expr(addr: pl.Expr) -> pl.Expr:
+    """A standardised address up to its first house number: the village, community or street
+    (贾寨镇东胡寨村80号 -> 贾寨镇东胡寨村, 振兴街道南关社区胜利街235号13号楼... -> 振兴街道南关社区胜利街);
+    an address without a house number is its own area. Null when nothing precedes the number."""
+    area = addr.str.replace(_HOUSE_NUMBER + ".*$", "")
+    return pl.when(area != "").then(area)
+
+
+def _with_area(addresses: pl.DataFrame) -> pl.DataFrame:
+    """`addr_n` with its `area_n` and `addr_open` (see the module docstring), once per distinct
+    address."""
+    return addresses.with_columns(
+        per_distinct(
+            addresses,
+            "addr_n",
+            {"area_n": area_expr(pl.col("addr_n")), "addr_open": ~pl.col("addr_n").str.contains(_HOUSE_NUMBER)},
+        )
+    )
+
+
 def _as_of() -> date:
     from pipelines.settings import get_settings
 
@@ -277,7 +305,7 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
             ),
             per_distinct(frame, "gender", {"_gender": gender_expr(pl.col("gender"))}),
             per_distinct(frame, "phone", {"phone_n": X.normalise_phone_expr("phone")}),
-            per_distinct(frame, "address", {"addr_n": address_expr(pl.col("address"))}),
+            _with_area(per_distinct(frame, "address", {"addr_n": address_expr(pl.col("address"))})),
         ],
         how="horizontal",
     )
