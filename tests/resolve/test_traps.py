@@ -342,6 +342,63 @@ def test_a_family_contact_on_a_row_without_an_address_is_not_linked_on_the_name_
     assert distinct("dn1", "dc3#family_contact")
 
 
+_BIG_VILLAGE = "杨官屯乡大柳村"
+NO_HOUSE_NUMBER = trap(
+    [
+        # the account's address lost its house number: the village is all it says
+        _register("nh1", "鲁思远", "37152319770412131", address="山东省聊城市茌平区贾寨镇东胡寨村80号"),
+        _account("nh2", "鲁 思远", "茌平区贾寨镇东胡寨村"),
+        # the register's entry lost it, the certificate (no ID number, a future birth year) has it
+        _register("nh3", "柏雨辰", "37152320260111052", address="山东省聊城市茌平区贾寨镇西胡寨村"),
+        {"source": "birth_certificate", "record_id": "nh4#self", "name": "柏雨辰", "birth_date": "2062-01-01",
+         "address": "茌平区贾寨镇西胡寨村5号"},
+        # two people in the village sound like the account's name: no link
+        _register("nh5", "尹秋菊", "37152319660101022", address="杨官屯乡尹庄村3号"),
+        _register("nh6", "尹秋桔", "37152319900303024", address="杨官屯乡尹庄村9号"),
+        _account("nh7", "尹秋菊", "杨官屯乡尹庄村"),
+        # two different house numbers in one village: the area rule never links them
+        _register("nh8", "覃海燕", "37152319720202042", address="韩屯镇覃庄村4号"),
+        _account("nh9", "覃海燕", "韩屯镇覃庄村6号"),
+    ]
+    # a name that is common in the county, in a village of many people: not rare enough there
+    + [
+        _register(f"nhv{i}", "王伟" if i % 4 == 0 else SURNAMES[i % len(SURNAMES)] + GIVEN[(3 * i) % len(GIVEN)] + GIVEN[-1 - i % 7],
+                  f"3715231975{i % 12 + 1:02d}{i % 27 + 1:02d}{i:03d}", address=f"博平镇南刘村{i + 1}号")
+        for i in range(24)
+    ]
+    + [
+        _register("nhw1", "王伟", "37152319810305551", address=_BIG_VILLAGE + "7号"),
+        *(_register(f"nhb{i}", SURNAMES[i % len(SURNAMES)] + GIVEN[i % len(GIVEN)] + GIVEN[(7 * i + 3) % len(GIVEN)], f"3715231980{i % 12 + 1:02d}1{i % 9}{i:03d}", address=f"{_BIG_VILLAGE}{i + 10}号")
+          for i in range(30)),
+        _account("nhw2", "王伟", _BIG_VILLAGE),
+    ]
+)
+
+
+def _rule_between(a: str, b: str) -> list[str | None]:
+    pairs = person_resolution().pairs.filter(pl.col("decision") == "match")
+    return pairs.filter(pl.col("left_record_id").is_in([a, b]) & pl.col("right_record_id").is_in([a, b]))["rule"].to_list()
+
+
+def test_a_record_without_its_house_number_links_to_the_only_person_of_that_sound_in_the_village() -> None:
+    assert same("nh1", "nh2")
+    assert _rule_between("nh1", "nh2") == ["unique_name_area"]
+    assert same("nh3", "nh4#self")
+    assert _rule_between("nh3", "nh4#self") == ["unique_name_area"]
+
+
+def test_a_village_without_house_number_is_not_linked_when_two_people_there_sound_the_same() -> None:
+    assert distinct("nh5", "nh6", "nh7")
+
+
+def test_two_different_house_numbers_of_one_village_are_not_linked_on_the_name() -> None:
+    assert distinct("nh8", "nh9")
+
+
+def test_a_common_name_in_a_large_village_is_not_linked_on_name_and_village_alone() -> None:
+    assert distinct("nhw1", "nhw2")
+
+
 BIRTH_TYPO = trap(
     [
         _register("bt1", "冯浩然", "37152320260615131", birth_date="2026-06-15", address="冯官屯镇冯庄村77号"),
