@@ -98,6 +98,36 @@ def issuing_codes(county: CountyProfile, birth_years: npt.NDArray[np.int64]) -> 
     return out
 
 
+def _avoid_household_namesakes(
+    rng: np.random.Generator,
+    name: npt.NDArray[np.str_],
+    surname: npt.NDArray[np.object_],
+    gender: npt.NDArray[np.int8],
+    birth_years: npt.NDArray[np.int64],
+    hh: npt.NDArray[np.int64],
+    twin_second: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.str_]:
+    """Names with a household member's exact full name drawn again, once.
+
+    Chinese families do not give a child the full name of a parent or sibling (naming taboo:
+    a son never takes his father's name, siblings are told apart by name), but drawing given
+    names independently from each era's popular names gives a son his father's 陈祥 or two
+    brothers one 张伟 far more often. One redraw (from a stream spawned off `rng`, so every
+    other value of the county stays the same) leaves such namesakes as rare as a second
+    collision. Twins keep their paired names (built from their sibling's, never equal).
+    """
+    frame = pl.DataFrame({"hh": hh, "name": name})
+    repeat = frame.select(pl.int_range(pl.len()).over("hh", "name") > 0).to_series().to_numpy() & ~twin_second
+    at = np.flatnonzero(repeat)
+    if len(at) == 0:
+        return name
+    (redraw,) = rng.spawn(1)
+    fresh = sample_given_names(redraw, gender[at], birth_years[at])
+    out = name.astype(object)
+    out[at] = np.char.add(surname[at].astype(str), fresh.astype(str))
+    return out.astype(str)
+
+
 def build_population(
     rng: np.random.Generator, n_target: int, as_of: date, county: CountyProfile, geo: Geography,
     shard: ShardIds | None = None,
@@ -188,6 +218,7 @@ def build_population(
         alt = sample_given_names(rng, gender[tw], birth_years[tw], rare_rate=0.0)
         given[tw] = [s[0] + (a[-1] if a[-1] != s[-1] else "然") for s, a in zip(sib_given, alt, strict=True)]
     name = np.char.add(surname.astype(str), given.astype(str))
+    name = _avoid_household_namesakes(rng, name, surname, gender, birth_years, hh, twin_second)
 
     marital = np.full(n, "未婚", dtype=object)
     marital[is_head & married_hh[hh]] = "已婚"
