@@ -26,10 +26,10 @@ from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, Na
 from pipelines.resolve.engine import KeepApart, ResolverConfig, UniqueEvidence, resolve
 from pipelines.resolve.engine import standardise_in_batches
 from pipelines.resolve.model import Resolution
-from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_person_rows, with_row_addresses
+from pipelines.resolve.standardise import PINYIN_SLOTS, SOUND_SLOTS, standardise_person_rows, with_row_addresses
 
 PINYIN = tuple(f"name_py{i}" for i in range(PINYIN_SLOTS))
-SOUND = tuple(f"name_snd{i}" for i in range(PINYIN_SLOTS))
+SOUND = tuple(f"name_snd{i}" for i in range(SOUND_SLOTS))
 
 
 def person_config() -> ResolverConfig:

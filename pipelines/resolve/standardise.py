@@ -20,6 +20,9 @@ Derived columns (persons):
     phone_n     digits-only phone number
     name_snd0..2 near-sound keys of the readings (zh/z, ch/c, sh/s, -ng/-n merged), and
                 `name_snd` their distinct list (a blocking key)
+    name_snd3   for a name with a character a GBK export cannot hold (张林𧿹): the near-sound key
+                of the name as such an export delivers it (张林?), so the `?` of a GBK file sounds
+                like the rare character it replaced, and like nothing else (null otherwise)
     addr_n      address without any province/city/county prefix, simplified, no spaces, one
                 spelling of the house-number suffix, the leading township under its current name
                 whatever level (乡 / 镇 / 街道) it is written with
@@ -322,7 +325,28 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
     out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
-    return out.with_columns(sound_keys([f"name_py{i}" for i in range(PINYIN_SLOTS)], "name_snd"))
+    out = out.with_columns(by_distinct(_unencodable_masked(out["name_n"]), _first_reading, pl.String).alias("name_pym"))
+    return out.with_columns(sound_keys([*(f"name_py{i}" for i in range(PINYIN_SLOTS)), "name_pym"], "name_snd"))
+
+
+# Characters a GBK export cannot hold (CJK extension A, the end of the unified block, and every
+# character outside the Basic Multilingual Plane, where most rare name characters are): such
+# an export writes `?` instead, so 张林𧿹 arrives as 张林?
+_UNENCODABLE = r"[\x{3400}-\x{4DBF}\x{9FA6}-\x{9FFF}\x{10000}-\x{10FFFF}]"
+SOUND_SLOTS = PINYIN_SLOTS + 1
+
+
+def _unencodable_masked(names: pl.Series) -> pl.Series:
+    """A name holding a character a GBK export cannot hold, with each such character as `?`
+    (the name that export delivers); null for every other name."""
+    return names.to_frame("n").select(
+        pl.when(pl.col("n").str.contains(_UNENCODABLE)).then(pl.col("n").str.replace_all(_UNENCODABLE, "?"))
+    ).to_series()
+
+
+def _first_reading(name: str) -> str | None:
+    keys = standards.name_pinyin_keys(name)
+    return keys[0] if keys else None
 
 
 def issued_exprs() -> list[pl.Expr]:

@@ -399,6 +399,29 @@ def test_a_common_name_in_a_large_village_is_not_linked_on_name_and_village_alon
     assert distinct("nhw1", "nhw2")
 
 
+GBK_QUESTION_MARK = trap(
+    [
+        # a rare character outside GBK, delivered as `?` by a GBK export
+        _register("gq1", "柴林𧿹", "37152319930207015", address="博平镇柴口村20号"),
+        _account("gq2", "柴林?", "博平镇柴口村20号"),
+        # two people at the house whose names differ only in their rare character: either
+        _register("gq3", "邬建𥖨", "37152319660426011", address="菜屯镇邬庄村5号"),
+        _register("gq4", "邬建𨚕", "37152319900303012", address="菜屯镇邬庄村5号"),
+        _account("gq5", "邬建？", "菜屯镇邬庄村5号"),
+        # a `?` never stands for nothing: 柯海? is not 柯海
+        _register("gq6", "柯海", "37152319700101013", address="韩屯镇柯庄村8号"),
+        _account("gq7", "柯海?", "韩屯镇柯庄村8号"),
+    ]
+)
+
+
+def test_a_question_mark_from_a_gbk_export_sounds_like_the_rare_character_it_replaced() -> None:
+    assert same("gq1", "gq2")
+    assert _rule_between("gq1", "gq2") == ["unique_name_address"]
+    assert distinct("gq3", "gq4", "gq5")
+    assert distinct("gq6", "gq7")
+
+
 BIRTH_TYPO = trap(
     [
         _register("bt1", "冯浩然", "37152320260615131", birth_date="2026-06-15", address="冯官屯镇冯庄村77号"),
