@@ -191,19 +191,22 @@ def assign_ids(
         out.select(pl.col("keys").alias("key"), "entity_id")
         .explode("key")
         .drop_nulls("key")
-        .unique("key", keep="first")
+        .unique("key", keep="first", maintain_order=True)
         .with_columns(pl.lit(as_of).alias("last_as_of"))
     )
     merged_to = new_map.filter(pl.col("status") == "merged").select(
         "entity_id", "successor_id"
     )
     kept_keys = (
-        old_keys.join(seen_keys.select("key"), on="key", how="anti")
-        .join(merged_to, on="entity_id", how="left")
+        old_keys.join(seen_keys.select("key"), on="key", how="anti", maintain_order="left")
+        .join(merged_to, on="entity_id", how="left", maintain_order="left")
         .with_columns(pl.coalesce("successor_id", "entity_id").alias("entity_id"))
         .select(list(ID_KEYS_SCHEMA))
     )
-    new_keys = pl.concat([kept_keys, seen_keys.select(list(ID_KEYS_SCHEMA))]).sort("key")
+    # The keys no longer seen (in their stored order), then this run's (in record order): a
+    # deterministic order without sorting millions of strings, which at county scale cost more
+    # than the rest of the id map together (readers look keys up by join, never by order).
+    new_keys = pl.concat([kept_keys, seen_keys.select(list(ID_KEYS_SCHEMA))])
 
     _replace(con, tables.id_map, new_map.sort("seq"))
     _replace(con, tables.keys, new_keys)

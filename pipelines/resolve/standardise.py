@@ -98,9 +98,21 @@ def per_distinct(frame: pl.DataFrame, column: str, derived: dict[str, pl.Expr]) 
     return frame.select(column).join(table, on=column, how="left", maintain_order="left", nulls_equal=True).drop(column)
 
 
+PINYIN_CACHE_NAMES = 1 << 18
+
+
+@lru_cache(maxsize=PINYIN_CACHE_NAMES)
+def _name_readings(name: str) -> tuple[str, ...]:
+    """Up to three pinyin readings of one name (the standard's `name_pinyin_keys`), kept for the
+    next batch: records are standardised a partition at a time (`standardise_in_batches`), and
+    a county's names recur in every partition, so without this each batch would read the same
+    names again in pure Python. Bounded: a county has some 10^5 distinct names."""
+    return tuple(standards.name_pinyin_keys(name)[:PINYIN_SLOTS])
+
+
 def _pinyin_table(distinct: list[str]) -> pl.DataFrame:
     """Up to three pinyin readings (the standard's `name_pinyin_keys`) of each distinct name."""
-    keys = [standards.name_pinyin_keys(v)[:PINYIN_SLOTS] for v in distinct]
+    keys = [list(_name_readings(v)) for v in distinct]
     return pl.DataFrame({"_v": distinct, "_k": keys}, schema={"_v": pl.String, "_k": pl.List(pl.String)})
 
 
@@ -119,14 +131,29 @@ def _pinyin_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="pinyin")
 
 
-def pinyin_slots(names: pl.Series, prefix: str, table: pl.DataFrame | None = None) -> pl.DataFrame:
-    """`<prefix>0..2`: up to three pinyin readings of each name (heteronym surnames first)."""
+def pinyin_slots(
+    names: pl.Series,
+    prefix: str,
+    table: pl.DataFrame | None = None,
+    sound_prefix: str | None = None,
+    extra_readings: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """`<prefix>0..2`: up to three pinyin readings of each name (heteronym surnames first), and
+    with `sound_prefix` their near-sound keys (`sound_keys`) after them, of `extra_readings` (more
+    reading columns of `table`, carried to the output) too.
+
+    Both are worked out on the table of distinct names and joined to the records, since a
+    reading and its sound key depend on the name alone (names repeat many times)."""
     if table is None:
         table = _pinyin_table(names.drop_nulls().unique().to_list())
-    joined = names.rename("_v").to_frame().join(table, on="_v", how="left", maintain_order="left")
-    return joined.select(
-        [pl.col("_k").list.get(i, null_on_oob=True).alias(f"{prefix}{i}") for i in range(PINYIN_SLOTS)]
-    )
+    slots = [f"{prefix}{i}" for i in range(PINYIN_SLOTS)]
+    table = table.with_columns([pl.col("_k").list.get(i, null_on_oob=True).alias(c) for i, c in enumerate(slots)])
+    if sound_prefix is not None:
+        table = table.with_columns(sound_keys([*slots, *extra_readings], sound_prefix))
+    rest = [c for c in table.columns if c not in ("_v", "_k", *slots, *extra_readings)]
+    derived = [*slots, *extra_readings, *rest]
+    joined = names.rename("_v").to_frame().join(table.select("_v", *derived), on="_v", how="left", maintain_order="left")
+    return joined.select(derived)
 
 
 def gender_expr(expr: pl.Expr) -> pl.Expr:
@@ -324,9 +351,11 @@ def standardise_person_rows(records: pl.DataFrame, as_of: date | None = None) ->
         pl.col("id_n").str.slice(6).alias("id_bc"),
         pl.col("phone_n").str.slice(-7).alias("phone_tail"),
     ).drop("_dob", "_id_dob", "_id_gender", "_gender")
-    out = pl.concat([out, pinyin_slots(out["name_n"], "name_py", readings.result())], how="horizontal")
-    out = out.with_columns(by_distinct(_unencodable_masked(out["name_n"]), _first_reading, pl.String).alias("name_pym"))
-    return out.with_columns(sound_keys([*(f"name_py{i}" for i in range(PINYIN_SLOTS)), "name_pym"], "name_snd"))
+    # the GBK-masked reading (`name_pym`, see `name_snd3`) joins the readings on the table of
+    # distinct names, so the sound keys are worked out once per name with it
+    table = readings.result()
+    table = table.with_columns(by_distinct(_unencodable_masked(table["_v"]), _first_reading, pl.String).alias("name_pym"))
+    return pl.concat([out, pinyin_slots(out["name_n"], "name_py", table, "name_snd", ("name_pym",))], how="horizontal")
 
 
 # Characters a GBK export cannot hold (CJK extension A, the end of the unified block, and every

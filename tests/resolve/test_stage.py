@@ -71,3 +71,14 @@ def test_a_new_delivery_keeps_known_ids(tmp_settings: Settings) -> None:
     for rid, pid in zip(after["record_id"], after["person_id"], strict=True):
         assert person_of[rid.removesuffix("-v2")] == pid
     assert _table(tmp_settings, "select count(*) as n from er.org_xref")["n"][0] == 0
+
+
+def test_crosswalk_is_stored_in_record_order_whatever_order_records_arrive_in(tmp_settings: Settings) -> None:
+    """Readers scan `er.person_xref` by source: it is stored sorted by (source, record_id) also
+    when the staging table is not (the sort is skipped only for records already in order)."""
+    persons = background_persons(30)
+    _load(tmp_settings, persons.sort("record_id", descending=True), None)
+    run_resolve(tmp_settings)
+    stored = _table(tmp_settings, "select source, record_id from er.person_xref")
+    assert stored.equals(stored.sort("source", "record_id"))
+    assert stored.height == persons.height

@@ -180,3 +180,15 @@ def test_a_township_written_at_its_former_level_is_the_same_place() -> None:
     assert addr[3] == "杨官屯乡杨庄村5号"
     assert addr[4] == "铜城乡王区村5号"  # not a township of this county's profile
     assert addr[5] == "前进村肖家庄乡路8号"  # only the leading township is read as one
+
+
+def test_sound_keys_of_distinct_names_match_those_of_every_record() -> None:
+    """`pinyin_slots` works out readings and sound keys once per distinct name: every record
+    gets what the keys computed record by record give (null and repeated names included)."""
+    from pipelines.resolve.standardise import PINYIN_SLOTS, pinyin_slots, sound_keys
+
+    names = pl.Series("name_n", ["单国庆", "张伟", None, "张伟", "欧阳娜娜", "林玲", "·"])
+    slots = [f"name_py{i}" for i in range(PINYIN_SLOTS)]
+    readings = pinyin_slots(names, "name_py")
+    per_record = readings.with_columns(sound_keys(slots, "name_snd"))
+    assert pinyin_slots(names, "name_py", sound_prefix="name_snd").equals(per_record)
