@@ -200,6 +200,38 @@ def _partial_parse_across_warehouses() -> Iterator[None]:
         ManifestLoader.build_manifest_state_check = original  # type: ignore[method-assign]
 
 
+SAVED_PARSE = "partial_parse.msgpack"
+"""The file in which dbt saves its parse of the project in the target folder."""
+
+
+def saved_parse_of(settings: Settings) -> Path:
+    """Where the parse of the last dbt run against a warehouse of this database name is kept.
+
+    dbt saves one parse per target folder, of its last run; a parse holds the database name (the
+    warehouse file's stem) in every relation, so after a run against another name dbt parses in
+    full again. Keeping a copy per name lets runs against two warehouses that share a target
+    folder (`bench/stages.py`: `direct.duckdb`, then `airflow.duckdb`) each reuse their own; dbt
+    still compares everything else (`_partial_parse_across_warehouses`) before it reuses one.
+    """
+    return dbt_target_path() / f"partial_parse.{settings.warehouse_path.stem}.msgpack"
+
+
+def _keep_saved_parse(written: Path, before: int | None, kept: Path) -> None:
+    """Copy the parse dbt saved during this run (if it saved one) to `kept`, whole or not at all."""
+    import shutil
+    import tempfile
+
+    if not written.exists() or written.stat().st_mtime_ns == before:
+        return  # dbt reused its saved parse unchanged, or parsed nothing
+    handle, temporary = tempfile.mkstemp(prefix=f".{kept.name}.", dir=kept.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(written, temporary)
+        os.replace(temporary, kept)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)  # a missing copy costs a parse, nothing else
+
+
 def _release_warehouse() -> None:
     """Close dbt-duckdb's process-wide DuckDB handle.
 
@@ -278,12 +310,18 @@ def run_dbt(
     with_lineage = stage is not None and lineage.enabled(settings)
     if not with_lineage:
         cli_args.append("--no-write-json")
+    kept = saved_parse_of(settings)
+    if kept.is_file():
+        cli_args += ["--partial-parse-file-path", str(kept)]
+    written = dbt_target_path() / SAVED_PARSE
+    before = written.stat().st_mtime_ns if written.exists() else None
     ordering = _costliest_chains_first(costs) if costs else nullcontext()
     with _environment(settings), _cyclic_gc_paused(), _partial_parse_across_warehouses(), ordering:
         try:
             result = dbtRunner(callbacks=[_progress_callback(command)]).invoke(cli_args)
         finally:
             _release_warehouse()
+            _keep_saved_parse(written, before, kept)
     nodes = []
     failures = []
     for item in getattr(result.result, "results", None) or []:

@@ -1,7 +1,8 @@
 """dbt reuses its saved parse of the project whatever folder the warehouse file is in
 (`pipelines.dbt._partial_parse_across_warehouses`): a copy of a warehouse, a benchmark or a
 second run in another folder does not parse the whole project again, while anything a parse
-can depend on (the database name among them) still makes dbt parse afresh."""
+can depend on (the database name among them) still makes dbt parse afresh; a saved parse is kept
+per database name (`pipelines.dbt.saved_parse_of`)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,15 @@ def test_the_parse_state_keeps_every_setting_but_the_location() -> None:
 
     other = credentials("/a/govdata.duckdb", checkpoint_threshold="16MB")
     assert parse_relevant_connection_info(other) != parse_relevant_connection_info(here)
+
+
+def test_each_database_name_keeps_its_own_saved_parse(
+    tmp_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVDATA_DBT_TARGET", str(tmp_path / "dbt_target"))
+    assert FULL in _parse(tmp_settings, tmp_path / "one" / "govdata.duckdb", tmp_path / "spill")
+    # a run against another database name in the same target folder (a benchmark's second warehouse)
+    assert FULL in _parse(tmp_settings, tmp_path / "one" / "airflow.duckdb", tmp_path / "spill")
+    back = _parse(tmp_settings, tmp_path / "two" / "govdata.duckdb", tmp_path / "spill")
+    assert REUSED in back
+    assert FULL not in back
