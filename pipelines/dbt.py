@@ -139,6 +139,99 @@ def _costliest_chains_first(costs: Mapping[str, float]) -> Iterator[None]:
         GraphQueue._get_scores = original  # type: ignore[method-assign]
 
 
+WAREHOUSE_LOCATION_KEYS = ("path",)
+"""Connection settings of dbt's profile that say where the warehouse file is, not what it holds."""
+WAREHOUSE_LOCATION_OPTIONS = ("memory_limit", "temp_directory")
+"""DuckDB `config_options` of the profile that say how the machine is used (`dbt_environment`)."""
+
+
+def parse_relevant_connection_info(credentials: Any) -> list[tuple[str, Any]]:
+    """The connection settings a parse of this project can depend on: all of dbt's but the
+    warehouse file's location and the memory and spill settings.
+
+    Nothing in the project reads those while parsing (models and macros use `target.schema`
+    and the database name, which the credentials keep as their own key), so a project parsed
+    against one warehouse file parses the same against a copy of it elsewhere.
+    """
+    info = []
+    for key, value in credentials.connection_info():
+        if key in WAREHOUSE_LOCATION_KEYS:
+            continue
+        if key == "config_options" and isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if k not in WAREHOUSE_LOCATION_OPTIONS}
+        info.append((key, value))
+    return sorted(info, key=lambda item: item[0])
+
+
+@contextmanager
+def _partial_parse_across_warehouses() -> Iterator[None]:
+    """Let dbt reuse its saved parse (`partial_parse.msgpack` in the target folder) whatever
+    warehouse file the profile names.
+
+    dbt starts a full parse of the whole project (at county about 6 s of one core, a tenth of
+    the stage) whenever any connection setting differs from the saved parse's, the warehouse
+    path and the spill folder included: every run against a new or copied warehouse (a
+    benchmark, a test, a second county) parsed everything again although nothing it parses
+    reads them. Here the profile's fingerprint in dbt's parse state is that of
+    `parse_relevant_connection_info`; the variables, the project file, dbt's version and every
+    parsed file are compared as dbt does. A dbt without the hook (internal API) parses as it
+    always did.
+    """
+    import pprint
+
+    from dbt.artifacts.resources.base import FileHash
+    from dbt.parser.manifest import ManifestLoader
+
+    original = getattr(ManifestLoader, "build_manifest_state_check", None)
+    if original is None:
+        yield
+        return
+
+    def state_check(self: ManifestLoader) -> Any:
+        check = original(self)
+        credentials = self.root_project.credentials
+        check.profile_hash = FileHash.from_contents(pprint.pformat(parse_relevant_connection_info(credentials)))
+        return check
+
+    ManifestLoader.build_manifest_state_check = state_check  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ManifestLoader.build_manifest_state_check = original  # type: ignore[method-assign]
+
+
+SAVED_PARSE = "partial_parse.msgpack"
+"""The file in which dbt saves its parse of the project in the target folder."""
+
+
+def saved_parse_of(settings: Settings) -> Path:
+    """Where the parse of the last dbt run against a warehouse of this database name is kept.
+
+    dbt saves one parse per target folder, of its last run; a parse holds the database name (the
+    warehouse file's stem) in every relation, so after a run against another name dbt parses in
+    full again. Keeping a copy per name lets runs against two warehouses that share a target
+    folder (`bench/stages.py`: `direct.duckdb`, then `airflow.duckdb`) each reuse their own; dbt
+    still compares everything else (`_partial_parse_across_warehouses`) before it reuses one.
+    """
+    return dbt_target_path() / f"partial_parse.{settings.warehouse_path.stem}.msgpack"
+
+
+def _keep_saved_parse(written: Path, before: int | None, kept: Path) -> None:
+    """Copy the parse dbt saved during this run (if it saved one) to `kept`, whole or not at all."""
+    import shutil
+    import tempfile
+
+    if not written.exists() or written.stat().st_mtime_ns == before:
+        return  # dbt reused its saved parse unchanged, or parsed nothing
+    handle, temporary = tempfile.mkstemp(prefix=f".{kept.name}.", dir=kept.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(written, temporary)
+        os.replace(temporary, kept)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)  # a missing copy costs a parse, nothing else
+
+
 def _release_warehouse() -> None:
     """Close dbt-duckdb's process-wide DuckDB handle.
 
@@ -217,12 +310,18 @@ def run_dbt(
     with_lineage = stage is not None and lineage.enabled(settings)
     if not with_lineage:
         cli_args.append("--no-write-json")
+    kept = saved_parse_of(settings)
+    if kept.is_file():
+        cli_args += ["--partial-parse-file-path", str(kept)]
+    written = dbt_target_path() / SAVED_PARSE
+    before = written.stat().st_mtime_ns if written.exists() else None
     ordering = _costliest_chains_first(costs) if costs else nullcontext()
-    with _environment(settings), _cyclic_gc_paused(), ordering:
+    with _environment(settings), _cyclic_gc_paused(), _partial_parse_across_warehouses(), ordering:
         try:
             result = dbtRunner(callbacks=[_progress_callback(command)]).invoke(cli_args)
         finally:
             _release_warehouse()
+            _keep_saved_parse(written, before, kept)
     nodes = []
     failures = []
     for item in getattr(result.result, "results", None) or []:
