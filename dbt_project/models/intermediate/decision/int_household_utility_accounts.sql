@@ -84,7 +84,11 @@ final as (
         account_row_id,
         account_source_file,
         account_source_line,
-        {{ distinct_text_agg('link_basis', "'+'") }} as link_basis
+        -- the bases that link the meter, sorted and joined by '+' ('address', 'holder' or
+        -- 'address+holder'): there are two bases, so the least and the greatest name them all.
+        -- (A distinct string aggregate here took three quarters of the model's time at county.)
+        min(link_basis) || case when min(link_basis) <> max(link_basis) then '+' || max(link_basis) else '' end
+            as link_basis
     from linked
     group by all
 
