@@ -42,14 +42,6 @@ create table if not exists meta.runs (
 _RUNS_MIGRATE = "alter table meta.runs add column if not exists chain_run_id varchar"
 
 
-# The storage format a new warehouse file is created in. DuckDB writes the 0.10 format unless told
-# otherwise, for older readers; every reader of the warehouse is this project's DuckDB. The newer
-# format compresses text with cheaper analysis (measured on the ingest: two 户籍人口 files of
-# 1.09 M rows, 4.1 instead of 5.4 CPU s and 50 instead of 60 MB). It is a property of the file,
-# fixed when the file is created: a warehouse created before keeps its format.
-STORAGE_VERSION = "v1.5.0"
-
-
 def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file, creating it, its folder and the base schemas when writable.
 
@@ -61,21 +53,12 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> duckdb
     if read_only:
         return open_reader(str(path), settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        _create(path)
     con = duckdb.connect(str(path), config=settings.duckdb_config())
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(_RUNS_DDL)
     con.execute(_RUNS_MIGRATE)
     return con
-
-
-def _create(path: Path) -> None:
-    """Create an empty warehouse file in `STORAGE_VERSION`'s format. A connection of its own,
-    closed at once: the format is only a creation option, and every later connection of the
-    process then opens the file with the one configuration they all share."""
-    duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION}).close()
 
 
 def open_reader(path: str, settings: Settings | None = None) -> duckdb.DuckDBPyConnection:

@@ -96,32 +96,3 @@ def test_dbt_connects_with_the_settings(limited: Settings, tmp_path: Path, monke
     assert result.success, result.exception
     table = result.result.results[0].agate_table
     assert tuple(table.rows[0]) == ("300.0 MiB", str(tmp_path / "spill"))
-
-
-FORMAT = "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
-
-
-def test_a_new_warehouse_is_created_in_the_newer_storage_format(tmp_settings: Settings) -> None:
-    from pipelines.warehouse import STORAGE_VERSION
-
-    assert not tmp_settings.warehouse_path.exists()
-    with connect(tmp_settings) as con:
-        con.execute("create table raw.t as select 'x' || i::varchar as s from range(1000) t(i)")
-    with connect(tmp_settings, read_only=True) as con:
-        assert con.execute(FORMAT).fetchone() == (f"{STORAGE_VERSION}+",)
-        assert con.execute("select count(*) from raw.t").fetchone() == (1000,)
-
-
-def test_a_warehouse_created_before_keeps_its_format_and_opens(tmp_settings: Settings) -> None:
-    import duckdb
-
-    tmp_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(tmp_settings.warehouse_path)) as con:  # DuckDB's default format
-        con.execute("create schema raw")
-        con.execute("create table raw.t as select 1 as a")
-        before = con.execute(FORMAT).fetchone()
-    with connect(tmp_settings) as con:
-        con.execute("insert into raw.t values (2)")
-        assert con.execute("select sum(a) from raw.t").fetchone() == (3,)
-    with connect(tmp_settings, read_only=True) as con:
-        assert con.execute(FORMAT).fetchone() == before
