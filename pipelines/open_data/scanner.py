@@ -230,39 +230,6 @@ def scan_text(
     return None
 
 
-# What every personal datum `scan_text` finds needs in the cell as delivered (before `_prepare`,
-# which maps full-width forms to ASCII one character for one and never makes a digit, an `@`
-# or a Han character out of anything else):
-# - a number: at least 11 decimal digits (the shortest, a mobile or a landline with its area
-#   code, has 11; `_NUMBER` reads only decimal digits, full-width ones included);
-# - an e-mail: `@` or its full-width form;
-# - a plate: a province's one-character abbreviation;
-# - a resident's name: a whole run of Han characters (a name token is delimited by separators,
-#   none of which is a Han character, so it is a maximal run of them in the cell too).
-_MIN_NUMBER_DIGITS = 11
-_HAN_RUN = r"[\u4e00-\u9fff·]+"
-
-
-def may_hold_personal_data(values: pl.Series, names: pl.Series | None = None) -> pl.Series:
-    """Whether each (text) value may hold personal data: a necessary condition of `scan_text`,
-    computed for the whole column at once, so `scan_text` (one Python call per value) runs only
-    on the few values that pass. `names`: the residents' names when names count in the column.
-
-    A value this rejects is one `scan_text` returns None for; a value it keeps may still be clean
-    (`scan_text` decides)."""
-    text = values.str
-    possible = (
-        (text.count_matches(r"\d") >= _MIN_NUMBER_DIGITS)
-        | text.contains("[@\uff20]")
-        | text.contains(f"[{PLATE_PROVINCES}]")
-    ).fill_null(False)
-    if names is not None and names.len():
-        tokens = (pl.DataFrame({"token": text.extract_all(_HAN_RUN)}).with_row_index("at")
-                  .explode("token").filter(pl.col("token").is_in(names.implode())))
-        possible = possible | pl.Series(pl.int_range(values.len(), eager=True).is_in(tokens["at"].implode()))
-    return possible
-
-
 def is_publicity_field(header: str) -> bool:
     """A column whose header names the person the publicity rules publish (法定代表人 ...)."""
     return any(word in header for word in PUBLICITY_HEADERS)
@@ -287,7 +254,6 @@ def scan_frame(
         limit: stop after this many hits.
     """
     hits: list[Hit] = []
-    name_list = pl.Series("name", sorted(names), dtype=pl.String) if names else None
     for column in frame.columns:
         header = headers.get(column, column)
         check_names = not is_publicity_field(header)
@@ -298,9 +264,8 @@ def scan_frame(
                 continue  # a float is never typed as a phone or an ID (it would have lost digits)
             values = values.cast(pl.String)
         distinct = values.drop_nulls().unique(maintain_order=True)
-        suspects = distinct.filter(may_hold_personal_data(distinct, name_list if check_names else None))
         found: dict[str, tuple[str, str]] = {}
-        for value in suspects.to_list():
+        for value in distinct.to_list():
             result = scan_text(value, as_of, names, check_names, document_numbers)
             if result:
                 found[value] = result
