@@ -142,3 +142,21 @@ def test_only_masked_values_in_dq(tmp_settings: Settings, crafted: Crafted) -> N
         )
     assert text.strip()
     assert NAME not in text and ID_NUMBER not in text and "N1" not in text.split()
+
+
+def test_texts_are_scrubbed_of_ids_and_mobiles_wherever_they_appear() -> None:
+    """The column-wide scrub masks what the per-text scrub masks (an ID, a legacy ID, a mobile,
+    full-width digits) and leaves every other text, nulls included, as it was."""
+    import polars as pl
+
+    from pipelines.findings.stage import _scrub, scrub_texts
+
+    texts = [
+        None, "", "已死亡仍领取养老金 2 个月，共 4000.0 元", f"身份证 {ID_NUMBER} 死亡后领取",
+        "联系电话13812345678。", "旧证 371523500101123 登记", "１３８１２３４５６７８", "编号A371523195001011234",
+        "金额 123456789012.5", f"{ID_NUMBER}、13912345678",
+    ]
+    scrubbed = scrub_texts(pl.Series(texts, dtype=pl.String)).to_list()
+    assert scrubbed == [_scrub(t) for t in texts]
+    assert ID_NUMBER not in scrubbed[3] and "13812345678" not in scrubbed[4]
+    assert scrubbed[2] == texts[2] and scrubbed[0] is None
