@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -46,9 +45,7 @@ DATASOURCE = "govdata_frames"
 # values a group of checks reads (failures map it back to the suite's rows).
 KEY = "__key"
 WEIGHT = "__weight"  # rows of the suite carrying a combination
-# the suite's rows, fetched once per suite as an Arrow table and registered under this name
-ROWS_TABLE = "__check_rows"
-ROW = "__row"  # a suite row's number in ROWS_TABLE (its position: the row's identity)
+ROWS_TABLE = "__check_rows"  # the suite's rows, materialised once per suite (temporary)
 GROUP_TABLE = "__check_group"  # one group's distinct combinations (temporary)
 DISTINCT_MAX_COLUMNS = 3  # wider combinations are validated row by row (see `_group_query`)
 
@@ -253,65 +250,38 @@ def projected_query(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
     return f"select {listed} from ({suite.query}) as checked"
 
 
-def suite_table(con: duckdb.DuckDBPyConnection, suite: Suite) -> pa.Table:
-    """The suite's rows (its projected query) as an Arrow table, each numbered by `ROW`.
-
-    Every group of the suite reads these rows, so they are fetched once. An Arrow table rather
-    than a DuckDB temporary table: DuckDB scans it without decompressing stored columns (the
-    failing rows' lookups read whole rows), and the groups validated row by row are sliced from
-    it without converting their cells again (measured at county, see bench/README.md). DuckDB's
-    Arrow export and scan keep every column's type, so queries over it return what they
-    returned over the temporary table.
-    """
-    table = con.execute(projected_query(con, suite)).to_arrow_table()
-    if ROW in table.column_names:
-        raise CheckError(f"{suite.name}: its query has a column named {ROW}, which the runner numbers rows by")
-    return table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
-
-
 def _group_query(group: CheckGroup) -> str:
-    """SQL: a group's distinct combinations with their weights, each keyed by the number of its
-    first row. A group of only not-null checks needs just each value's null-ness (two
-    combinations at most, each represented by one of its values)."""
+    """The group's combinations with their weights, each keyed by the rowid of its first row.
+
+    A group of only not-null checks needs just each value's null-ness (two combinations at most,
+    each represented by one of its values). Combinations of more than `DISTINCT_MAX_COLUMNS`
+    columns (the hygiene checks over every text column) rarely repeat: grouping them would cost
+    more than it saves, so each row is its own combination there.
+    """
     columns = ", ".join(quote(c) for c in group.columns)
+    if not group.distinct:
+        return f"select {columns}, 1::bigint as {WEIGHT}, rowid as {KEY} from {ROWS_TABLE}"
     if group.null_only:
         (column,) = group.columns
         picked = f"min({quote(column)}) as {quote(column)}"
         grouped = f"({quote(column)} is null)"
     else:
         picked, grouped = columns, columns
-    return f"select {picked}, count(*) as {WEIGHT}, min({ROW}) as {KEY} from {ROWS_TABLE} group by {grouped}"
+    return f"select {picked}, count(*) as {WEIGHT}, min(rowid) as {KEY} from {ROWS_TABLE} group by {grouped}"
 
 
-def _row_combinations(group: CheckGroup, rows: pa.Table) -> pa.Table:
-    """A wide group's frame: every suite row its own combination (weight 1, keyed by its number).
-
-    Combinations of more than `DISTINCT_MAX_COLUMNS` columns (the hygiene checks over every text
-    column) rarely repeat: grouping them would cost more than it saves. The columns are taken
-    straight from the suite's Arrow rows: passing them through DuckDB again converted every cell
-    of the widest groups (measured: a quarter of the largest suite's reading).
-    """
-    narrow = rows.select(list(group.columns))
-    narrow = narrow.append_column(WEIGHT, pa.array(np.ones(rows.num_rows, dtype=np.int64)))
-    return narrow.append_column(KEY, rows.column(ROW))
-
-
-def _read_group(
-    con: duckdb.DuckDBPyConnection, group: CheckGroup, chunk_rows: int, rows: pa.Table
-) -> Iterator[pd.DataFrame]:
-    """The group's combinations (a distinct group's materialised as GROUP_TABLE for the failing
-    rows), in chunks.
+def _read_group(con: duckdb.DuckDBPyConnection, group: CheckGroup, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The group's combinations (materialised as GROUP_TABLE for the failing rows), in chunks.
 
     Text columns come as Arrow-backed pandas strings: GX's pandas metrics (copies, null tests,
     regular expressions) run several times faster on them than on Python objects.
     """
-    if not group.distinct:
-        combinations = _row_combinations(group, rows)
-        for offset in range(0, combinations.num_rows, chunk_rows):
-            yield _frame(combinations.slice(offset, chunk_rows))
-        return
-    con.execute(f"create or replace temp table {GROUP_TABLE} as {_group_query(group)}")
-    reader = con.execute(f"select * from {GROUP_TABLE}").fetch_record_batch(chunk_rows)
+    if group.distinct:
+        con.execute(f"create or replace temp table {GROUP_TABLE} as {_group_query(group)}")
+        query = f"select * from {GROUP_TABLE}"
+    else:
+        query = _group_query(group)
+    reader = con.execute(query).fetch_record_batch(chunk_rows)
     pending: list[pa.RecordBatch] = []
     size = 0
     for batch in reader:
@@ -392,9 +362,7 @@ def _failing_rows(con: duckdb.DuckDBPyConnection, group: CheckGroup, keys: list[
     `KEY` (where each row is its own combination, the key is the row's)."""
     wanted = "(select unnest(?::bigint[]))"
     if not group.distinct:
-        query = (
-            f"select * exclude ({ROW}), {ROW} as {KEY} from {ROWS_TABLE} where {ROW} in {wanted} order by {ROW}"
-        )
+        query = f"select *, rowid as {KEY} from {ROWS_TABLE} where rowid in {wanted} order by rowid"
         return _frame(con.execute(query, [keys]).fetch_arrow_table())
     if group.null_only:
         (column,) = group.columns
@@ -402,8 +370,8 @@ def _failing_rows(con: duckdb.DuckDBPyConnection, group: CheckGroup, keys: list[
     else:
         on = " and ".join(f"r.{quote(c)} is not distinct from g.{quote(c)}" for c in group.columns)
     query = (
-        f"select r.* exclude ({ROW}), g.{KEY} from {ROWS_TABLE} r join (select {', '.join(quote(c) for c in group.columns)}, "
-        f"{KEY} from {GROUP_TABLE} where {KEY} in {wanted}) g on {on} order by r.{ROW}"
+        f"select r.*, g.{KEY} from {ROWS_TABLE} r join (select {', '.join(quote(c) for c in group.columns)}, "
+        f"{KEY} from {GROUP_TABLE} where {KEY} in {wanted}) g on {on} order by r.rowid"
     )
     return _frame(con.execute(query, [keys]).fetch_arrow_table())
 
@@ -422,13 +390,12 @@ def run_suite(
     if not suite.checks:
         return SuiteOutcome(suite=suite, rows=0, checks=[])
     validation_results: list[Any] = []
-    suite_rows = suite_table(con, suite)
-    con.register(ROWS_TABLE, suite_rows)
+    con.execute(f"create or replace temp table {ROWS_TABLE} as {projected_query(con, suite)}")
     try:
-        rows = suite_rows.num_rows
+        rows = int(con.execute(f"select count(*) from {ROWS_TABLE}").fetchone()[0])  # type: ignore[index]
         for group in runner.gx_suites(suite):
             unexpected: dict[str, list[int]] = {c.check_id: [] for c in group.checks}
-            for number, frame in enumerate(_read_group(con, group, chunk_rows, suite_rows)):
+            for number, frame in enumerate(_read_group(con, group, chunk_rows)):
                 validation = runner.validate_group(group, frame)
                 if number < len(validation_results):
                     validation_results[number].results.extend(validation.results)
@@ -451,7 +418,7 @@ def run_suite(
                         outcomes[check_id].failures.append(rows_of_check.reset_index(drop=True))
     finally:
         con.execute(f"drop table if exists {GROUP_TABLE}")
-        con.unregister(ROWS_TABLE)
+        con.execute(f"drop table if exists {ROWS_TABLE}")
     return SuiteOutcome(
         suite=suite, rows=rows, checks=list(outcomes.values()), validation_results=validation_results,
         seconds=time.perf_counter() - started,
