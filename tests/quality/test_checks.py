@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.quality import check_staging
@@ -284,6 +285,30 @@ def test_distinct_values_weighted_by_rows_give_gx_totals_over_every_row(checked:
             compared += 1
     assert compared == len(suite.checks)
     assert any(c.unexpected for c in weighted.checks)
+
+
+def test_failing_rows_are_the_suite_rows_with_their_columns(checked: dict[str, Any]) -> None:
+    """dq.failures is built from the failing rows: they carry exactly the suite's columns (not the
+    runner's row numbers), and each is a row of the suite's query, values as the query gives them."""
+    from pipelines.contracts import get_contract
+    from pipelines.quality.runner import GxRunner, _frame, projected_query, run_suite
+    from pipelines.quality.suites_staging import model_suite
+
+    settings = checked["settings"]
+    with connect(settings) as con:
+        suite = model_suite(get_contract(REGISTER), settings, con)
+        outcome = run_suite(GxRunner(), con, suite, chunk_rows=40)  # several chunks per group
+        query = projected_query(con, suite)
+        columns = con.sql(query).columns
+        every_row = _frame(con.execute(query).to_arrow_table()).set_index(suite.index_column, drop=False)
+    failed = [c for c in outcome.checks if c.failures]
+    assert failed and any(c.check.rule.expectation.startswith("expect_multicolumn") for c in failed)
+    for check in failed:
+        rows = pd.concat(check.failures, ignore_index=True)
+        assert list(rows.columns) == columns, check.check.check_id
+        assert rows[suite.index_column].is_unique, check.check.check_id
+        expected = every_row.loc[rows[suite.index_column]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, expected, check_names=False)
 
 
 def _totals(outcomes: list[Any]) -> list[tuple[str, list[tuple[str, int, int, int]]]]:
