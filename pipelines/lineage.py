@@ -53,6 +53,13 @@ def airflow_variables(settings: Settings) -> dict[str, str]:
         "AIRFLOW__OPENLINEAGE__DISABLED": "False",
         "AIRFLOW__OPENLINEAGE__NAMESPACE": NAMESPACE,
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport_config(settings, AIRFLOW_EVENTS_FILE)),
+        # Emit each task's events from a thread of the task's process, waited for as long as a
+        # forked emitter would be, instead of a fork of that process per event (the provider's
+        # default). Under `govdata run` every task runs in one process that holds gigabytes
+        # after resolve and build, and a fork copies its page tables: 42 forks cost 3.6 s in
+        # the county ingest DAG alone (bench/README.md), and forking a process whose DuckDB
+        # threads hold locks is what fork-safety warnings are about.
+        "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
     }
 
 
