@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from pipelines.exports import FORMULA_PREFIXES
 
@@ -95,7 +96,7 @@ def _book(findings: dict[str, Any], data_rows: bool = True) -> tuple[Workbook, d
             held[len(book.worksheets)] = rows
             sheet.auto_filter.ref = f"A1:{_LAST_COLUMN}{len(rows) + 1}"
         sheet.freeze_panes = "A2"
-        for column, width in zip("ABCDEFGHIJKLMN", (30, 10, 12, 14, 50, 14, 10, 24, 18, 26, 40, 8, 40, 40), strict=True):
+        for column, width in zip(_COLUMNS, (30, 10, 12, 14, 50, 14, 10, 24, 18, 26, 40, 8, 40, 40), strict=True):
             sheet.column_dimensions[column].width = width
     book.properties.creator = "govdata"
     return book, held
@@ -124,8 +125,8 @@ def _saved(book: Workbook) -> bytes:
 
 
 # --- the rule sheets' data rows, as openpyxl writes them ------------------------------------------
-_LAST_COLUMN = "ABCDEFGHIJKLMN"[len(HEADERS) - 1]
-_COLUMNS = tuple("ABCDEFGHIJKLMN"[: len(HEADERS)])
+_COLUMNS = tuple(get_column_letter(i) for i in range(1, len(HEADERS) + 1))
+_LAST_COLUMN = _COLUMNS[-1]
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # openpyxl refuses these
 _ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 
