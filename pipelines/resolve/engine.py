@@ -849,12 +849,14 @@ def unique_evidence_links(
         None if rule.open_column is None else cols.frame[rule.open_column].fill_null(False).to_numpy().astype(bool)
         for rule in config.unique_evidence
     ]
-    sparse_key = np.zeros(max((int(c.max(initial=-1)) for c in slots), default=-1) + 1, dtype=bool)
+    # (at least one entry: a column with no value at all, every phone missing say, has codes of
+    # -1 only, and is looked up at 0 below)
+    sparse_key = np.zeros(max((int(c.max(initial=-1)) for c in slots), default=-1) + 2, dtype=bool)
     for c in slots:
         sparse_key[c[sparse & (c >= 0)]] = True
     at_sparse_place = []
     for place in places:
-        flag = np.zeros(int(place.max(initial=-1)) + 1, dtype=bool)
+        flag = np.zeros(int(place.max(initial=-1)) + 2, dtype=bool)
         flag[place[sparse & (place >= 0)]] = True
         at_sparse_place.append((place >= 0) & flag[np.maximum(place, 0)])
     # (record, sound key) rows of the keys a sparse record has, each pair once (two readings of

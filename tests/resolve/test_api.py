@@ -86,3 +86,23 @@ def test_issued_key_is_optional_and_keeps_two_certificates_apart(tmp_path: Path)
     plain = resolve_persons(without).xref
     assert plain.select("source", "record_id").equals(without.select("source", "record_id"))
     assert plain["entity_id"].null_count() == 0
+
+
+def test_a_file_with_no_phone_at_all_links_its_sparse_records() -> None:
+    """A column no record fills (here every phone is missing) leaves the unique-evidence rule on
+    it with nothing to judge (it failed with an IndexError); the house rule still links the
+    account to the register person."""
+    people = background_persons(60).with_columns(phone=pl.lit(None, pl.String))
+    sparse = frame(
+        [
+            {"source": "register", "record_id": "1", "name": "李娟", "id_number": "371523198502023459",
+             "birth_date": "1985-02-02", "address": "贾寨镇东胡寨村81号"},
+            {"source": "register", "record_id": "2", "name": "张强", "id_number": "371523199001011236",
+             "birth_date": "1990-01-01", "address": "贾寨镇东胡寨村80号"},
+            {"source": "power", "record_id": "a", "name": "李 娟", "address": "山东省聊城市茌平区贾寨镇东胡寨村81号"},
+        ]
+    )
+    records = pl.concat([people, sparse])
+    out = resolve_persons(records).xref
+    ids = dict(zip(out["record_id"], out["entity_id"], strict=True))
+    assert ids["a"] == ids["1"] != ids["2"]
