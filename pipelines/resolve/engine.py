@@ -450,15 +450,33 @@ def _collapse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
     return rep
 
 
-def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
-    """Resolve standardised records (with `source`, `record_id` and the config's columns).
+@dataclass
+class Collapsed:
+    """Records made ready for resolution (`collapse_records`): what `resolve_collapsed` needs,
+    and nothing per record but the key.
 
-    Returns the crosswalk (input order kept), the audit table of compared pairs, run statistics
-    and the fitted model. Identical records are collapsed first (see `_collapse`) and each copy
-    appears in the audit table as a match with its representative.
+    Attributes:
+        keys: `source, record_id` of every record (input order).
+        rep: per record, the row of its representative (itself when not collapsed).
+        reps: the representatives' rows, ascending.
+        distinct: the representatives' resolution columns, numbered by `_i`.
+        collapse_s: seconds spent collapsing.
+    """
 
-    `core_fn` replaces `_resolve_core` (same arguments and result): the Spark resolver passes its
-    distributed core, so collapsing, labelling and the audit of copies stay this code.
+    keys: pl.DataFrame
+    rep: np.ndarray
+    reps: np.ndarray
+    distinct: pl.DataFrame
+    collapse_s: float
+
+
+def collapse_records(records: pl.DataFrame, config: ResolverConfig) -> Collapsed:
+    """Hash, collapse (`_collapse`) and reduce standardised records to their representatives.
+
+    Split from `resolve` so that a caller holding the only reference to the standardised
+    per-record frame can drop it before the pairs are formed (`persons`, `orgs`): from here on
+    every record is needed only by its key, and the per-record standard forms (tens of string
+    columns per record) were the largest thing alive through blocking, scoring and clustering.
     """
     clock = time.perf_counter()
     n = records.height
@@ -477,11 +495,31 @@ def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[...
     distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
     if any(rule.sparse_place for rule in config.unique_evidence):
         distinct = distinct.with_columns(_row_mates(frame, rep, reps, config))
-    # from here on every record is needed only by its key (the copies' audit, the labels)
-    frame = frame.select("source", "record_id")
-    collapse_s = time.perf_counter() - clock
+    return Collapsed(frame.select("source", "record_id"), rep, reps, distinct, time.perf_counter() - clock)
+
+
+def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
+    """Resolve standardised records (with `source`, `record_id` and the config's columns).
+
+    Returns the crosswalk (input order kept), the audit table of compared pairs, run statistics
+    and the fitted model. Identical records are collapsed first (see `_collapse`) and each copy
+    appears in the audit table as a match with its representative.
+
+    `core_fn` replaces `_resolve_core` (same arguments and result): the Spark resolver passes its
+    distributed core, so collapsing, labelling and the audit of copies stay this code.
+    """
+    return resolve_collapsed(collapse_records(records, config), config, core_fn)
+
+
+def resolve_collapsed(collapsed: Collapsed, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
+    """`resolve` from `collapse_records`' result (see there); the distinct records are released
+    as soon as the core has them, so they are not held beside the audit table."""
+    frame, rep, reps = collapsed.keys, collapsed.rep, collapsed.reps
+    distinct, collapsed.distinct = collapsed.distinct, pl.DataFrame()
+    n = frame.height
     core_labels, audit, stats, model, cols = (core_fn or _resolve_core)(distinct, config)
-    stats["collapse_s"] = round(collapse_s, 3)
+    del distinct
+    stats["collapse_s"] = round(collapsed.collapse_s, 3)
 
     position = np.empty(n, dtype=np.int64)
     position[reps] = np.arange(len(reps))
@@ -645,7 +683,11 @@ def partition_count(records: int, config: ResolverConfig) -> int:
 
 
 def standardise_in_batches(
-    standardise: Callable[[pl.DataFrame, Any], pl.DataFrame], records: pl.DataFrame, as_of: Any, config: ResolverConfig
+    standardise: Callable[[pl.DataFrame, Any], pl.DataFrame],
+    records: pl.DataFrame,
+    as_of: Any,
+    config: ResolverConfig,
+    keep: list[str] | tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
     """`standardise(records, as_of)`, each distinct record content once, a partition's worth
     (`partition_records`) of distinct contents at a time.
@@ -656,25 +698,57 @@ def standardise_in_batches(
     its input, and at county scale they, not the pairs, set the resolver's peak memory.
     Departments repeat records (a payment roll lists a person every month), so standardising
     each distinct content (all columns but `record_id`) once also saves time.
+
+    `keep` (if given) names the output columns wanted, in the standardised frame's order: the
+    raw text (and any standard form the caller does not read) is dropped from each batch
+    before the standard forms are joined back onto every record, so it is never copied per
+    record and does not outlive standardising.
     """
     size = config.partition_records or settings_partition_records()
     content = [c for c in records.columns if c != "record_id"]
+
+    wanted = None if keep is None else {*keep, "source", "record_id"}
+
+    def kept(std: pl.DataFrame) -> pl.DataFrame:
+        return std if wanted is None else std.select([c for c in std.columns if c in wanted])
+
     if records.height == 0 or "record_id" not in records.columns or not content:
-        return standardise(records, as_of)
-    keyed = records.with_columns(pl.struct(content).hash(seed=13).alias("_content"))
-    distinct = keyed.unique("_content", keep="first", maintain_order=True)
+        return kept(standardise(records, as_of))
+    keyed = records.select("record_id", pl.struct(content).hash(seed=13).alias("_content"))
+    distinct = records.with_columns(keyed["_content"]).unique("_content", keep="first", maintain_order=True)
     if distinct.height == records.height and records.height <= size:
-        return standardise(records, as_of)
+        return kept(standardise(records, as_of))
     parts = []
     for start in range(0, distinct.height, size):
         batch = distinct.slice(start, size)
-        parts.append(standardise(batch.drop("_content"), as_of).with_columns(batch["_content"]))
+        parts.append(kept(standardise(batch.drop("_content"), as_of)).with_columns(batch["_content"]))
     std = pl.concat(parts, rechunk=False)  # the join below writes the one contiguous copy
     del parts, distinct
     order = std.columns
-    out = keyed.select("_content", "record_id").join(std.drop("record_id"), on="_content", how="left", maintain_order="left")
+    out = keyed.join(std.drop("record_id", strict=False), on="_content", how="left", maintain_order="left")
     # one contiguous frame, so that `resolve` selects its columns without copying them
     return out.select([c for c in order if c != "_content"]).rechunk()
+
+
+def record_keys(keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Series) -> pl.DataFrame:
+    """The id map's persistent keys of each record (`persons.person_keys`, `orgs.org_keys`):
+    `r:<source>|<record_id>`, `f:<content fingerprint>` and, for a checksum-valid identifier,
+    `i:<identifier>` (null parts left out).
+
+    Built from `keys` (`source, record_id`, row-aligned) and two per-record columns taken while
+    the standard forms were at hand (`person_key_parts`): the standard forms need not be kept
+    through the whole resolution for the keys that are made at its end."""
+    return keys.select(
+        "source",
+        "record_id",
+        pl.concat_list(
+            pl.lit("r:") + pl.col("source") + pl.lit("|") + pl.col("record_id"),
+            pl.lit("f:") + fingerprint.cast(pl.String),
+            pl.lit("i:") + identifier,
+        )
+        .list.drop_nulls()
+        .alias("keys"),
+    )
 
 
 def resolution_columns(config: ResolverConfig) -> list[str]:

@@ -21,8 +21,15 @@ import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio, string_similarity
-from pipelines.resolve.engine import KeepApart, ResolverConfig, resolve
-from pipelines.resolve.engine import standardise_in_batches
+from pipelines.resolve.engine import (
+    KeepApart,
+    ResolverConfig,
+    collapse_records,
+    record_keys,
+    resolution_columns,
+    resolve_collapsed,
+    standardise_in_batches,
+)
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_orgs
 
@@ -77,29 +84,32 @@ def org_config() -> ResolverConfig:
     )
 
 
-def org_keys(std: pl.DataFrame) -> pl.DataFrame:
-    """Persistent keys of each record for the id map (record, content fingerprint, valid code)."""
+def org_key_parts(std: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Per record, the content fingerprint and the valid credit code (null if none) that
+    `engine.record_keys` turns into the id map's keys (see `persons.person_key_parts`)."""
     content = pl.concat_str(
         [pl.col(c).fill_null("") for c in ("source", "name_n", "uscc_n", "rep_n", "addr_n", "phone_n", "est")],
         separator="|",
     ).hash(seed=11)
-    return std.select(
-        "source",
-        "record_id",
-        pl.concat_list(
-            pl.lit("r:") + pl.col("source") + pl.lit("|") + pl.col("record_id"),
-            pl.lit("f:") + content.cast(pl.String),
-            pl.when(pl.col("uscc_valid")).then(pl.lit("i:") + pl.col("uscc_n")),
-        )
-        .list.drop_nulls()
-        .alias("keys"),
-    )
+    parts = std.select(content.alias("f"), pl.when(pl.col("uscc_valid")).then(pl.col("uscc_n")).alias("i"))
+    return parts["f"], parts["i"]
+
+
+def org_keys(std: pl.DataFrame) -> pl.DataFrame:
+    """Persistent keys of each record for the id map (record, content fingerprint, valid code)."""
+    return record_keys(std.select("source", "record_id"), *org_key_parts(std))
 
 
 def resolve_org_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
-    """Standardise raw organisation records and resolve them (see module docstring)."""
+    """Standardise raw organisation records and resolve them (see module docstring); memory as
+    in `persons.resolve_person_records` (raw text dropped while standardising, the per-record
+    standard forms released once collapsed)."""
     config = org_config()
-    std = standardise_in_batches(standardise_orgs, records, as_of, config)
-    resolution = resolve(std, config)
-    resolution.keys = org_keys(std)
+    std = standardise_in_batches(standardise_orgs, records, as_of, config, keep=resolution_columns(config))
+    del records
+    parts = org_key_parts(std)
+    collapsed = collapse_records(std, config)
+    del std
+    resolution = resolve_collapsed(collapsed, config)
+    resolution.keys = record_keys(collapsed.keys, *parts)
     return resolution

@@ -23,8 +23,16 @@ import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio
-from pipelines.resolve.engine import KeepApart, ResolverConfig, UniqueEvidence, resolve
-from pipelines.resolve.engine import standardise_in_batches
+from pipelines.resolve.engine import (
+    KeepApart,
+    ResolverConfig,
+    UniqueEvidence,
+    collapse_records,
+    record_keys,
+    resolution_columns,
+    resolve_collapsed,
+    standardise_in_batches,
+)
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, SOUND_SLOTS, standardise_person_rows, with_row_addresses
 
@@ -124,30 +132,38 @@ def person_config() -> ResolverConfig:
     )
 
 
-def person_keys(std: pl.DataFrame) -> pl.DataFrame:
-    """Persistent keys of each record for the id map (record, content fingerprint, valid ID)."""
+def person_key_parts(std: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Per record, the content fingerprint and the valid ID number (null if none) that
+    `engine.record_keys` turns into the id map's keys; a hash and one short string per record,
+    taken before resolution so the standardised frame need not outlive it."""
     content = pl.concat_str(
         [pl.col(c).fill_null("") for c in ("source", "name_n", "id_n", "dob", "gender_n", "phone_n", "addr_n")],
         separator="|",
     ).hash(seed=11)
-    return std.select(
-        "source",
-        "record_id",
-        pl.concat_list(
-            pl.lit("r:") + pl.col("source") + pl.lit("|") + pl.col("record_id"),
-            pl.lit("f:") + content.cast(pl.String),
-            pl.when(pl.col("id_valid")).then(pl.lit("i:") + pl.col("id_n")),
-        )
-        .list.drop_nulls()
-        .alias("keys"),
-    )
+    parts = std.select(content.alias("f"), pl.when(pl.col("id_valid")).then(pl.col("id_n")).alias("i"))
+    return parts["f"], parts["i"]
+
+
+def person_keys(std: pl.DataFrame) -> pl.DataFrame:
+    """Persistent keys of each record for the id map (record, content fingerprint, valid ID)."""
+    return record_keys(std.select("source", "record_id"), *person_key_parts(std))
 
 
 def resolve_person_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
-    """Standardise raw person records and resolve them (see module docstring)."""
+    """Standardise raw person records and resolve them (see module docstring).
+
+    Memory: the raw text is dropped batch by batch while standardising (`keep`), and the
+    standardised per-record frame is released once collapsed (`collapse_records`): only the
+    key parts (`person_key_parts`) and the distinct records are carried into resolution."""
     config = person_config()
     # record by record in batches, then the row addresses across each delivered row's records
-    std = with_row_addresses(standardise_in_batches(standardise_person_rows, records, as_of, config))
-    resolution = resolve(std, config)
-    resolution.keys = person_keys(std)
+    # (which read the raw `issued_key`)
+    keep = [*resolution_columns(config), "issued_key"]
+    std = with_row_addresses(standardise_in_batches(standardise_person_rows, records, as_of, config, keep=keep))
+    del records
+    parts = person_key_parts(std)
+    collapsed = collapse_records(std, config)
+    del std
+    resolution = resolve_collapsed(collapsed, config)
+    resolution.keys = record_keys(collapsed.keys, *parts)
     return resolution
