@@ -48,7 +48,7 @@ import polars as pl
 
 from pipelines.resolve.blocking import BlockingRule, candidate_pairs
 from pipelines.resolve.cluster import canonical_labels, components, constrained_components
-from pipelines.resolve.compare import MISSING, Columns, Comparison
+from pipelines.resolve.compare import MISSING, Columns, Comparison, unique_inverse
 from pipelines.resolve.fellegi_sunter import (
     FellegiSunterModel,
     fit_em,
@@ -432,22 +432,79 @@ def _collapse(frame: pl.DataFrame, config: ResolverConfig) -> np.ndarray:
     Monthly payment rolls and similar sources repeat the same person dozens of times; comparing
     every copy with every other is quadratic work that cannot change the outcome. Records without
     the identifier are never collapsed: two bare 张伟 are not the same person for being alike.
-    The representative is the group's first row in canonical (hash) order.
+    The representative is the group's first row in canonical (hash) order (`_collapse_hashes`).
     """
-    n = frame.height
-    rep = np.arange(n)
-    if config.collapse_on is None or n == 0:
-        return rep
+    if config.collapse_on is None or frame.height == 0:
+        return np.arange(frame.height)
     content = frame.select(pl.struct(config.comparison_columns()).hash(seed=9)).to_series().to_numpy()
-    eligible = np.flatnonzero(frame[config.collapse_on].is_not_null().to_numpy())
-    if len(eligible) == 0:
+    eligible = frame[config.collapse_on].is_not_null().to_numpy()
+    return _collapse_hashes(frame["_h"].to_numpy(), content, eligible)
+
+
+def _collapse_hashes(h: np.ndarray, content: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """`_collapse` from the per-record hashes: `h` (key and content, the canonical order),
+    `content` (the compared columns) and which records may be collapsed."""
+    n = len(h)
+    rep = np.arange(n)
+    at = np.flatnonzero(eligible)
+    if len(at) == 0:
         return rep
-    order = eligible[np.lexsort((frame["_h"].to_numpy()[eligible], content[eligible]))]
+    order = at[np.lexsort((h[at], content[at]))]
     keys = content[order]
     starts = np.r_[True, keys[1:] != keys[:-1]]
     group_first = order[starts][np.cumsum(starts) - 1]
     rep[order] = group_first
     return rep
+
+
+@dataclass
+class Standardised:
+    """Standardised records held once per distinct content (`standardise_distinct`).
+
+    Departments deliver the same content many times (a payment roll lists a person every
+    month) and a record's standard forms depend on its content alone, so they are kept once per
+    distinct content (`contents`) and each record holds only its key, the row of its content
+    (`_c`) and the few columns that depend on the record itself (persons: the row address and
+    issued keys, which read `record_id`). A per-record frame of some columns for some records is
+    gathered on demand (`gather`), a batch at a time: a frame of every standard form for every
+    record (tens of string columns) was the largest thing the resolver held.
+
+    Attributes:
+        records: per record, `source`, `record_id`, `_c` and the record's own columns (every
+            column, and no `_c`, when built from a per-record frame by `of`).
+        contents: the standard forms of each distinct content (no `record_id`).
+        order: the standardised frame's columns in order (the order `resolve` sees them in).
+    """
+
+    records: pl.DataFrame
+    contents: pl.DataFrame
+    order: list[str]
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Standardised:
+        """A per-record standardised frame as it is (every column is the record's own)."""
+        return cls(frame, pl.DataFrame(), list(frame.columns))
+
+    @property
+    def height(self) -> int:
+        return self.records.height
+
+    def gather(self, rows: np.ndarray | None, columns: list[str]) -> pl.DataFrame:
+        """The per-record frame of `columns` (in that order) for `rows` (None: every record)."""
+        own = [c for c in columns if c in self.records.columns]
+        picked = self.records.select(own)
+        if rows is not None:
+            picked = picked[rows]
+        rest = [c for c in columns if c not in self.records.columns]
+        if rest:
+            at = self.records["_c"].to_numpy()
+            got = self.contents.select(rest)[at if rows is None else at[rows]]
+            picked = pl.concat([picked, got], how="horizontal") if own else got
+        return picked.select(columns)
+
+    def with_own(self, columns: pl.DataFrame) -> Standardised:
+        """These per-record columns (row-aligned) added to the records' own, at the end."""
+        return Standardised(self.records.with_columns(columns), self.contents, [*self.order, *columns.columns])
 
 
 @dataclass
@@ -470,32 +527,51 @@ class Collapsed:
     collapse_s: float
 
 
-def collapse_records(records: pl.DataFrame, config: ResolverConfig) -> Collapsed:
+def collapse_records(records: pl.DataFrame | Standardised, config: ResolverConfig) -> Collapsed:
     """Hash, collapse (`_collapse`) and reduce standardised records to their representatives.
 
     Split from `resolve` so that a caller holding the only reference to the standardised
-    per-record frame can drop it before the pairs are formed (`persons`, `orgs`): from here on
-    every record is needed only by its key, and the per-record standard forms (tens of string
-    columns per record) were the largest thing alive through blocking, scoring and clustering.
+    records can drop them before the pairs are formed (`persons`, `orgs`): from here on every
+    record is needed only by its key. The per-record hashes are taken a partition's worth of
+    records at a time from `Standardised.gather`, so no frame of every column for every record
+    is built; their values are those of hashing the whole per-record frame.
     """
     clock = time.perf_counter()
-    n = records.height
+    std = records if isinstance(records, Standardised) else Standardised.of(records)
+    n = std.height
     # Nothing below depends on the order rows arrive in: pairs are sets, EM counts patterns,
     # and where an order is needed (random pairs, tie-breaks) it is the order of a hash of each
     # record's key and content.
-    # One chunk per column: selections from a frame whose columns are chunked differently
-    # copy every time (a frame built by joins and concatenations often is).
     # Only the columns resolution reads (not the raw text beside the standard forms).
     keep = set(resolution_columns(config))
-    frame = records.select([c for c in records.columns if c in keep]).rechunk().with_columns(
-        pl.struct(["source", "record_id", *config.comparison_columns()]).hash(seed=3).alias("_h"),
-    )
-    rep = _collapse(frame, config)
+    columns = [c for c in std.order if c in keep]
+    compared = config.comparison_columns()
+    h = np.empty(n, dtype=np.uint64)
+    content = np.empty(n, dtype=np.uint64)
+    eligible = np.zeros(n, dtype=bool)
+    step = max(1, config.partition_records or settings_partition_records())
+    for start in range(0, n, step):
+        rows = np.arange(start, min(n, start + step))
+        part = std.gather(rows, list(dict.fromkeys(["source", "record_id", *compared, *([config.collapse_on] if config.collapse_on else [])])))
+        h[rows] = part.select(pl.struct(["source", "record_id", *compared]).hash(seed=3)).to_series().to_numpy()
+        if config.collapse_on is not None:
+            content[rows] = part.select(pl.struct(compared).hash(seed=9)).to_series().to_numpy()
+            eligible[rows] = part[config.collapse_on].is_not_null().to_numpy()
+    rep = _collapse_hashes(h, content, eligible)
     reps = np.flatnonzero(rep == np.arange(n))
-    distinct = frame[reps].rechunk().with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    # One chunk per column: selections from a frame whose columns are chunked differently
+    # copy every time (a frame built by joins and concatenations often is).
+    distinct = (
+        std.gather(reps, columns)
+        .with_columns(pl.Series("_h", h[reps], dtype=pl.UInt64))
+        .rechunk()
+        .with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
+    )
     if any(rule.sparse_place for rule in config.unique_evidence):
-        distinct = distinct.with_columns(_row_mates(frame, rep, reps, config))
-    return Collapsed(frame.select("source", "record_id"), rep, reps, distinct, time.perf_counter() - clock)
+        places = [rule.sparse_place for rule in config.unique_evidence if rule.sparse_place]
+        mates = std.gather(None, list(dict.fromkeys(["source", "record_id", *config.sparse_columns, *places])))
+        distinct = distinct.with_columns(_row_mates(mates, rep, reps, config))
+    return Collapsed(std.records.select("source", "record_id"), rep, reps, distinct, time.perf_counter() - clock)
 
 
 def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
@@ -728,6 +804,37 @@ def standardise_in_batches(
     out = keyed.join(std.drop("record_id", strict=False), on="_content", how="left", maintain_order="left")
     # one contiguous frame, so that `resolve` selects its columns without copying them
     return out.select([c for c in order if c != "_content"]).rechunk()
+
+
+def standardise_distinct(
+    standardise: Callable[[pl.DataFrame, Any], pl.DataFrame],
+    records: pl.DataFrame,
+    as_of: Any,
+    config: ResolverConfig,
+    keep: list[str] | tuple[str, ...] | None = None,
+) -> Standardised:
+    """`standardise_in_batches` without joining the standard forms back onto every record:
+    each distinct content (all columns but `record_id`) is standardised once, a partition's
+    worth at a time, and kept once (`Standardised`); each record keeps its key and the row of
+    its content. `keep` as in `standardise_in_batches` (the raw text is never kept)."""
+    wanted = None if keep is None else {*keep, "source", "record_id"}
+
+    def kept(std: pl.DataFrame) -> pl.DataFrame:
+        return std if wanted is None else std.select([c for c in std.columns if c in wanted])
+
+    content = [c for c in records.columns if c != "record_id"]
+    if "record_id" not in records.columns or not content:
+        return Standardised.of(kept(standardise(records, as_of)))
+    hashes = records.select(pl.struct(content).hash(seed=13)).to_series().to_numpy()
+    _, inverse, first = unique_inverse(hashes)
+    size = max(1, config.partition_records or settings_partition_records())
+    parts = [
+        kept(standardise(records[first[start : start + size]], as_of)) for start in range(0, max(1, len(first)), size)
+    ]
+    order = parts[0].columns
+    contents = pl.concat(parts).drop("record_id", strict=False)
+    own = records.select("source", "record_id").with_columns(pl.Series("_c", inverse, dtype=pl.UInt32))
+    return Standardised(own, contents, order)
 
 
 def record_keys(keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Series) -> pl.DataFrame:

@@ -28,7 +28,7 @@ from pipelines.resolve.engine import (
     record_keys,
     resolution_columns,
     resolve_collapsed,
-    standardise_in_batches,
+    standardise_distinct,
 )
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, standardise_orgs
@@ -102,12 +102,13 @@ def org_keys(std: pl.DataFrame) -> pl.DataFrame:
 
 def resolve_org_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Standardise raw organisation records and resolve them (see module docstring); memory as
-    in `persons.resolve_person_records` (raw text dropped while standardising, the per-record
-    standard forms released once collapsed)."""
+    in `persons.resolve_person_records` (standard forms once per distinct content, without the
+    raw text; records released once collapsed)."""
     config = org_config()
-    std = standardise_in_batches(standardise_orgs, records, as_of, config, keep=resolution_columns(config))
+    std = standardise_distinct(standardise_orgs, records, as_of, config, keep=resolution_columns(config))
     del records
-    parts = org_key_parts(std)
+    at = std.records["_c"]
+    parts = [part.gather(at) for part in org_key_parts(std.contents)]
     collapsed = collapse_records(std, config)
     del std
     resolution = resolve_collapsed(collapsed, config)

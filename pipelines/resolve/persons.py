@@ -31,7 +31,7 @@ from pipelines.resolve.engine import (
     record_keys,
     resolution_columns,
     resolve_collapsed,
-    standardise_in_batches,
+    standardise_distinct,
 )
 from pipelines.resolve.model import Resolution
 from pipelines.resolve.standardise import PINYIN_SLOTS, SOUND_SLOTS, standardise_person_rows, with_row_addresses
@@ -152,16 +152,22 @@ def person_keys(std: pl.DataFrame) -> pl.DataFrame:
 def resolve_person_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Standardise raw person records and resolve them (see module docstring).
 
-    Memory: the raw text is dropped batch by batch while standardising (`keep`), and the
-    standardised per-record frame is released once collapsed (`collapse_records`): only the
-    key parts (`person_key_parts`) and the distinct records are carried into resolution."""
+    Memory: each distinct content is standardised and kept once, without its raw text
+    (`standardise_distinct`); per record only the key, the content's row and the columns that
+    read the record's own id (row address, issued keys) are kept, and the records are released
+    once collapsed (`collapse_records`), so only the key parts (`person_key_parts`, taken per
+    content) and the distinct records are carried into resolution."""
     config = person_config()
-    # record by record in batches, then the row addresses across each delivered row's records
-    # (which read the raw `issued_key`)
+    # the row addresses look across each delivered row's records (and the issued keys read the
+    # raw `issued_key` and the record's role): per record, from the few columns they read
     keep = [*resolution_columns(config), "issued_key"]
-    std = with_row_addresses(standardise_in_batches(standardise_person_rows, records, as_of, config, keep=keep))
+    std = standardise_distinct(standardise_person_rows, records, as_of, config, keep=keep)
     del records
-    parts = person_key_parts(std)
+    rowwise = with_row_addresses(std.gather(None, ["source", "record_id", "addr_n", "id_n", "dob", "name_n", "issued_key"]))
+    std = std.with_own(rowwise.select("row_addr_n", "house_n", "issued_group", "issued_n"))
+    del rowwise
+    at = std.records["_c"]
+    parts = [part.gather(at) for part in person_key_parts(std.contents)]
     collapsed = collapse_records(std, config)
     del std
     resolution = resolve_collapsed(collapsed, config)
