@@ -603,6 +603,7 @@ def resolve_collapsed(collapsed: Collapsed, config: ResolverConfig, core_fn: Cal
     members = np.flatnonzero(rep != np.arange(n))
     if len(members):
         audit = pl.concat([audit, _copies_table(frame, members, rep, position, cols, model, config)])
+    del cols, core_labels  # the distinct records' codes: not needed for the crosswalk
     xref = frame.select("source", "record_id").with_columns(canonical_labels(frame, labels, config.prefix))
     stats.update({"records": n, "distinct_records": len(reps), "entities": int(xref["entity_id"].n_unique())})
     return Resolution(xref=xref, pairs=audit, keys=pl.DataFrame(), stats=stats, model=model)
@@ -845,13 +846,15 @@ def record_keys(keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Serie
     Built from `keys` (`source, record_id`, row-aligned) and two per-record columns taken while
     the standard forms were at hand (`person_key_parts`): the standard forms need not be kept
     through the whole resolution for the keys that are made at its end."""
+    # one `concat_str` per key rather than a chain of `+` (each `+` writes every record's
+    # string once more); a null part still makes its key null, as `+` did
     return keys.select(
         "source",
         "record_id",
         pl.concat_list(
-            pl.lit("r:") + pl.col("source") + pl.lit("|") + pl.col("record_id"),
-            pl.lit("f:") + fingerprint.cast(pl.String),
-            pl.lit("i:") + identifier,
+            pl.concat_str([pl.lit("r:"), pl.col("source"), pl.lit("|"), pl.col("record_id")]),
+            pl.concat_str([pl.lit("f:"), pl.lit(fingerprint).cast(pl.String)]),
+            pl.concat_str([pl.lit("i:"), pl.lit(identifier)]),
         )
         .list.drop_nulls()
         .alias("keys"),
