@@ -557,6 +557,7 @@ def collapse_records(records: pl.DataFrame | Standardised, config: ResolverConfi
         if config.collapse_on is not None:
             content[rows] = part.select(pl.struct(compared).hash(seed=9)).to_series().to_numpy()
             eligible[rows] = part[config.collapse_on].is_not_null().to_numpy()
+        del part  # (not held beside the distinct records gathered below)
     rep = _collapse_hashes(h, content, eligible)
     reps = np.flatnonzero(rep == np.arange(n))
     # One chunk per column: selections from a frame whose columns are chunked differently
@@ -838,7 +839,9 @@ def standardise_distinct(
     return Standardised(own, contents, order)
 
 
-def record_keys(keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Series) -> pl.DataFrame:
+def record_keys(
+    keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Series, step: int = DEFAULT_PARTITION_RECORDS
+) -> pl.DataFrame:
     """The id map's persistent keys of each record (`persons.person_keys`, `orgs.org_keys`):
     `r:<source>|<record_id>`, `f:<content fingerprint>` and, for a checksum-valid identifier,
     `i:<identifier>` (null parts left out).
@@ -847,18 +850,25 @@ def record_keys(keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Serie
     the standard forms were at hand (`person_key_parts`): the standard forms need not be kept
     through the whole resolution for the keys that are made at its end."""
     # one `concat_str` per key rather than a chain of `+` (each `+` writes every record's
-    # string once more); a null part still makes its key null, as `+` did
-    return keys.select(
-        "source",
-        "record_id",
-        pl.concat_list(
-            pl.concat_str([pl.lit("r:"), pl.col("source"), pl.lit("|"), pl.col("record_id")]),
-            pl.concat_str([pl.lit("f:"), pl.lit(fingerprint).cast(pl.String)]),
-            pl.concat_str([pl.lit("i:"), pl.lit(identifier)]),
+    # string once more); a null part still makes its key null, as `+` did. Built a slice of
+    # records at a time: the key strings, the list and the list without nulls are each a whole
+    # copy, and at county scale those temporaries (not the result) raised the peak by a GB.
+    parts = []
+    for start in range(0, max(1, keys.height), max(1, step)):
+        parts.append(
+            keys.slice(start, step).select(
+                "source",
+                "record_id",
+                pl.concat_list(
+                    pl.concat_str([pl.lit("r:"), pl.col("source"), pl.lit("|"), pl.col("record_id")]),
+                    pl.concat_str([pl.lit("f:"), pl.lit(fingerprint.slice(start, step)).cast(pl.String)]),
+                    pl.concat_str([pl.lit("i:"), pl.lit(identifier.slice(start, step))]),
+                )
+                .list.drop_nulls()
+                .alias("keys"),
+            )
         )
-        .list.drop_nulls()
-        .alias("keys"),
-    )
+    return pl.concat(parts)
 
 
 def resolution_columns(config: ResolverConfig) -> list[str]:

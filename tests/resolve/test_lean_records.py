@@ -134,3 +134,16 @@ def test_lean_path_on_an_empty_kind_and_a_single_record(kind: str) -> None:
     assert single.keys["keys"].to_list()[0][0] == f"r:{source}|only"
     assert single.pairs.height == 0
     assert single.pairs.columns == empty.pairs.columns
+
+
+def test_record_keys_in_slices_equal_keys_at_once() -> None:
+    """The keys are built a slice of records at a time: slices cut anywhere change nothing,
+    a null identifier leaves its key out, a null record key leaves the `r:` key out."""
+    keys = pl.DataFrame({"source": ["a", "a", "b", None, "c"], "record_id": ["1", "2", "3", "4", "5"]})
+    fingerprint = pl.Series("f", [11, 12, 13, 14, 15], dtype=pl.UInt64)
+    identifier = pl.Series("i", ["X1", None, "X3", None, "X5"], dtype=pl.String)
+    whole = engine.record_keys(keys, fingerprint, identifier, step=10)
+    assert whole["keys"].to_list()[:2] == [["r:a|1", "f:11", "i:X1"], ["r:a|2", "f:12"]]
+    assert whole["keys"].to_list()[3] == ["f:14"]
+    for step in (1, 2, 3):
+        assert engine.record_keys(keys, fingerprint, identifier, step=step).equals(whole)
