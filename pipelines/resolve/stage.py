@@ -27,6 +27,10 @@ from pipelines.settings import Settings, get_settings
 
 PERSON_RECORDS = "staging.int_person_records"
 ORG_RECORDS = "staging.int_org_records"
+JOBS: tuple[tuple[Kind, str, IdMapTables], ...] = (
+    ("persons", PERSON_RECORDS, PERSON_TABLES),
+    ("orgs", ORG_RECORDS, ORG_TABLES),
+)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -53,41 +57,91 @@ def _read_records(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.
     return frame
 
 
+WRITE_SLICE_ROWS = 500_000
+"""Rows handed to DuckDB per insert by `_write`: bounds the Arrow buffers of one insert."""
+
+
 def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Create or replace a table from a Polars frame (full replacement: reruns are idempotent)."""
-    con.register("_resolve_frame", frame.to_arrow())
-    con.execute(f"create or replace table {table} as select * from _resolve_frame")
-    con.unregister("_resolve_frame")
+    """Create or replace a table from a Polars frame (full replacement: reruns are idempotent).
+
+    Written in slices of `WRITE_SLICE_ROWS` rows, each exported with Arrow's string views
+    (`CompatLevel.newest`, Polars' own layout): the older large-string export copied every text
+    column of the whole frame at once (the audit table of a county: about a GB beside the frame
+    itself), while a slice's export shares the frame's buffers. The table is created from the
+    first slice (or the empty frame), so the column names, order and types are the frame's.
+    """
+    slices = frame.iter_slices(WRITE_SLICE_ROWS) if frame.height else iter([frame])
+    for i, part in enumerate(slices):
+        con.register("_resolve_frame", part.to_arrow(compat_level=pl.CompatLevel.newest()))
+        try:
+            if i == 0:
+                con.execute(f"create or replace table {table} as select * from _resolve_frame")
+            else:
+                con.execute(f"insert into {table} select * from _resolve_frame")
+        finally:
+            con.unregister("_resolve_frame")
 
 
 def _resolve_kind(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     kind: Kind,
-    records: pl.DataFrame,
+    table: str,
     tables: IdMapTables,
-) -> int:
-    """Resolve one kind, map clusters to persistent ids and write its `er` tables."""
+) -> dict[str, int]:
+    """Read, resolve and write one kind: map clusters to persistent ids, write its `er` tables.
+
+    Only this kind's records are in memory while it is resolved (the stage used to read both
+    kinds first, holding the organisations through the persons' resolution), and the raw
+    records are handed to the resolver without a reference kept here, so the resolver may free
+    them once standardised. Each frame of the resolution is dropped as soon as the step after
+    it no longer needs it (the id-map keys after `assign_ids`, the run-local crosswalk after
+    the translation to persistent ids), so the audit table is written beside as little else as
+    possible. Returns this kind's counts for meta.runs.
+    """
     from pipelines.resolve.api import resolve_orgs, resolve_persons
 
     resolve = resolve_persons if kind == "persons" else resolve_orgs
-    resolution: Resolution = resolve(records, as_of=settings.as_of)
+    resolution: Resolution = resolve(_read_kind(con, table, kind), as_of=settings.as_of)
+    rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     id_col = f"{tables.entity}_id"
     clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
     )
+    resolution.keys = pl.DataFrame()
     ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of)
-    xref = _sorted_by_record(ids.rename({"entity_id": id_col}))
+    del clusters
     # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
     local_to_persistent = resolution.xref.join(ids, on=["source", "record_id"], suffix="_p").select(
         "source", "record_id", pl.col("entity_id_p").alias(id_col)
     )
-    pairs = _with_persistent_ids(resolution.pairs, local_to_persistent, id_col)
+    resolution.xref = pl.DataFrame()
+    xref = _sorted_by_record(ids.rename({"entity_id": id_col}))
+    del ids
     _write(con, f"er.{tables.entity}_xref", xref)
+    rows_out = xref.height
+    del xref
+    pairs = _with_persistent_ids(resolution.pairs, local_to_persistent, id_col)
+    resolution.pairs = pl.DataFrame()
+    del local_to_persistent
     _write(con, f"er.{tables.entity}_pairs", pairs)
+    del pairs
     if resolution.model is not None:
         _write(con, f"er.{tables.entity}_match_model", resolution.model.describe())
-    return xref.height
+    n_entities = con.execute(f"select count(distinct {id_col}) from er.{tables.entity}_xref").fetchone()
+    return {
+        f"{kind}_in": rows_in,
+        f"{kind}_out": rows_out,
+        f"{tables.entity}_entities": int(n_entities[0]) if n_entities else 0,
+    }
+
+
+def _read_kind(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
+    """The kind's records, or an empty frame of its input columns when the staging stage did
+    not build its table."""
+    if _table_exists(con, table):
+        return _read_records(con, table, kind)
+    return pl.DataFrame(schema=dict.fromkeys(input_columns(kind), pl.String))
 
 
 def _sorted_by_record(frame: pl.DataFrame) -> pl.DataFrame:
@@ -106,16 +160,33 @@ def _sorted_by_record(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_persistent_ids(pairs: pl.DataFrame, ids: pl.DataFrame, id_col: str) -> pl.DataFrame:
-    """Add the persistent id of each side of each pair (left_<id>, right_<id>)."""
-    for side in ("left", "right"):
-        pairs = pairs.join(
-            ids.rename(
-                {"source": f"{side}_source", "record_id": f"{side}_record_id", id_col: f"{side}_{id_col}"}
-            ),
-            on=[f"{side}_source", f"{side}_record_id"],
-            how="left",
-        )
-    return pairs
+    """Add the persistent id of each side of each pair (left_<id>, right_<id>), in pair order.
+
+    When each (source, record_id) has one id (the staging tables' record ids are unique), each
+    side's id is looked up with a join of that side's two key columns only and the two columns
+    are appended: the pairs' own columns are shared, not copied. Joining the whole audit table
+    twice, as before, made two copies of the largest frame of the stage. Should a record key
+    repeat, the whole-table joins are kept: they give every combination, as they always did.
+    """
+    keys = ["source", "record_id"]
+    if ids.select(pl.struct(keys).is_duplicated().any()).item():
+        for side in ("left", "right"):
+            pairs = pairs.join(
+                ids.rename(
+                    {"source": f"{side}_source", "record_id": f"{side}_record_id", id_col: f"{side}_{id_col}"}
+                ),
+                on=[f"{side}_source", f"{side}_record_id"],
+                how="left",
+            )
+        return pairs
+    sides = [
+        pairs.select(pl.col(f"{side}_source").alias("source"), pl.col(f"{side}_record_id").alias("record_id"))
+        .join(ids, on=keys, how="left", maintain_order="left")
+        .get_column(id_col)
+        .alias(f"{side}_{id_col}")
+        for side in ("left", "right")
+    ]
+    return pairs.with_columns(sides)
 
 
 def run_resolve(settings: Settings | None = None) -> dict[str, int]:
@@ -178,27 +249,10 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     counts: dict[str, int] = {}
     con = connect(settings)
     try:
-        jobs: list[tuple[Kind, str, IdMapTables]] = [
-            ("persons", PERSON_RECORDS, PERSON_TABLES),
-            ("orgs", ORG_RECORDS, ORG_TABLES),
-        ]
-        loaded = []
-        for kind, table, tables in jobs:
-            if _table_exists(con, table):
-                records = _read_records(con, table, kind)
-            else:
-                records = pl.DataFrame(schema=dict.fromkeys(input_columns(kind), pl.String))
-            loaded.append((kind, records, tables))
         con.execute("begin transaction")
-        for kind, records, tables in loaded:
-            out = _resolve_kind(con, settings, kind, records, tables)
-            entity_col = f"{tables.entity}_id"
-            n_entities = con.execute(
-                f"select count(distinct {entity_col}) from er.{tables.entity}_xref"
-            ).fetchone()
-            counts[f"{kind}_in"] = records.height
-            counts[f"{kind}_out"] = out
-            counts[f"{tables.entity}_entities"] = int(n_entities[0]) if n_entities else 0
+        # one kind at a time: each is read, resolved, written and freed before the next
+        for kind, table, tables in JOBS:
+            counts.update(_resolve_kind(con, settings, kind, table, tables))
         con.execute("commit")
     except BaseException:
         if con is not None:
