@@ -97,7 +97,7 @@ def _resolve_kind(
     resolution: Resolution = resolve(_read_kind(con, table, kind), as_of=settings.as_of)
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     id_col = f"{tables.entity}_id"
-    clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
+    clusters = _with_keys(resolution.xref, resolution.keys).with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
     )
     resolution.keys = pl.DataFrame()
@@ -121,6 +121,29 @@ def _resolve_kind(
         f"{kind}_out": rows_out,
         f"{tables.entity}_entities": int(n_entities[0]) if n_entities else 0,
     }
+
+
+def _with_keys(xref: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """The crosswalk with each record's id-map keys (`keys`), as a left join on (source,
+    record_id) gives them.
+
+    The resolver builds both frames from the same records in the same order, so when their
+    key columns are equal row for row, without nulls (a join never matches a null key) and with
+    unique record ids (a join would repeat a repeated record), the `keys` column is appended as
+    it is: a join on two text columns of millions of rows was the stage's peak after the
+    resolution. Any other layout is joined.
+    """
+    aligned = (
+        xref.height == keys.height
+        and xref.get_column("source").equals(keys.get_column("source"), null_equal=True)
+        and xref.get_column("record_id").equals(keys.get_column("record_id"), null_equal=True)
+        and keys.get_column("source").null_count() == 0
+        and keys.get_column("record_id").null_count() == 0
+        and keys.get_column("record_id").is_unique().all()
+    )
+    if aligned:
+        return xref.with_columns(keys.get_column("keys"))
+    return xref.join(keys, on=["source", "record_id"], how="left")
 
 
 def _read_kind(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
