@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.resolve.stage import _with_persistent_ids, run_resolve
+from pipelines.resolve.stage import _with_keys, _with_persistent_ids, run_resolve
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -127,3 +127,32 @@ def test_pairs_of_repeated_record_ids_get_what_the_joins_give() -> None:
     expected = _reference_pairs(pairs, local, ids)
     assert out.sort(pl.all()).equals(expected.sort(pl.all()))
     assert out.height == 2 * 4  # each pair: (1 id of a) x (2 x 2 combinations of b's repeated record)
+
+
+def test_a_kind_with_one_record_and_no_pairs_gets_its_tables(tmp_settings: Settings) -> None:
+    """Each kind is resolved and written on its own: a single organisation (no candidate pair)
+    still gets its crosswalk row and an empty audit table with the persistent-id columns."""
+    persons = background_persons(20)
+    _load(tmp_settings, persons, background_orgs(20).head(1))
+    counts = run_resolve(tmp_settings)
+    assert (counts["orgs_in"], counts["orgs_out"], counts["org_entities"]) == (1, 1, 1)
+    assert _table(tmp_settings, "select org_id from er.org_xref")["org_id"].to_list() == ["O00000001"]
+    org_pairs = _table(tmp_settings, "select * from er.org_pairs")
+    assert org_pairs.height == 0
+    assert org_pairs.columns[-2:] == ["left_org_id", "right_org_id"]
+    person_pairs = _table(tmp_settings, "select * from er.person_pairs")
+    assert person_pairs.columns[-2:] == ["left_person_id", "right_person_id"]
+    assert person_pairs["left_person_id"].null_count() == 0
+    assert counts["persons_out"] == persons.height
+
+
+def test_id_map_keys_reach_their_records_whatever_their_order() -> None:
+    """The keys are appended as they are only when they are row for row the crosswalk's;
+    otherwise (another order, a repeated record key) they are joined to their records."""
+    xref = pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "3"], "entity_id": ["P1", "P1", "P2"]})
+    keys = pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "3"], "keys": [["r:a|1"], ["r:a|2"], None]})
+    expected = xref.join(keys, on=["source", "record_id"], how="left")
+    assert _with_keys(xref, keys).equals(expected)
+    assert _with_keys(xref, keys.reverse()).equals(expected)
+    repeated = pl.concat([xref, xref.tail(1)])
+    assert _with_keys(repeated, pl.concat([keys, keys.tail(1)])).height == 2 + 2 * 2  # as the join gives
