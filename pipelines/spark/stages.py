@@ -109,11 +109,8 @@ def write_resolution(
     )
     ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of)
     xref = ids.rename({"entity_id": id_col}).sort("source", "record_id")
-    local_to_persistent = resolution.xref.join(ids, on=["source", "record_id"], suffix="_p").select(
-        "source", "record_id", pl.col("entity_id_p").alias(id_col)
-    )
     _write(con, f"er.{tables.entity}_xref", xref)
-    _write(con, f"er.{tables.entity}_pairs", _with_persistent_ids(resolution.pairs, local_to_persistent, id_col))
+    _write(con, f"er.{tables.entity}_pairs", _with_persistent_ids(resolution.pairs, resolution.xref, xref, id_col))
     if resolution.model is not None:
         _write(con, f"er.{tables.entity}_match_model", resolution.model.describe())
     return xref

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.resolve.stage import run_resolve
+from pipelines.resolve.stage import _with_keys, _with_persistent_ids, run_resolve
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -82,3 +82,77 @@ def test_crosswalk_is_stored_in_record_order_whatever_order_records_arrive_in(tm
     stored = _table(tmp_settings, "select source, record_id from er.person_xref")
     assert stored.equals(stored.sort("source", "record_id"))
     assert stored.height == persons.height
+
+
+def _reference_pairs(pairs: pl.DataFrame, local_xref: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    """What the audit table's persistent ids are defined as: the pairs joined, side by side, with
+    the crosswalk's records and their persistent ids on (source, record_id)."""
+    both = local_xref.select("source", "record_id").join(ids, on=["source", "record_id"])
+    for side in ("left", "right"):
+        pairs = pairs.join(
+            both.rename({"source": f"{side}_source", "record_id": f"{side}_record_id", "person_id": f"{side}_person_id"}),
+            on=[f"{side}_source", f"{side}_record_id"],
+            how="left",
+        )
+    return pairs
+
+
+def _pairs(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema=["left_source", "left_record_id", "right_source", "right_record_id"], orient="row"
+    ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("match_weight"))
+
+
+def test_pairs_get_each_sides_persistent_id_in_pair_order() -> None:
+    """Unique record ids: the ids come from a lookup by record id that must also check the
+    source (a pair naming `b|r1` when `r1` is `a`'s record gets no id, as a join on both keys)."""
+    local = pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["r1", "r2", "r3"], "entity_id": ["P1", "P1", "P2"]})
+    ids = pl.DataFrame({"source": ["b", "a", "a"], "record_id": ["r3", "r2", "r1"], "person_id": ["P00000009", "P00000004", "P00000004"]})
+    pairs = _pairs([("a", "r2", "b", "r3"), ("a", "r1", "a", "r2"), ("b", "r1", "a", "r1"), ("a", "r9", "b", "r3")])
+    out = _with_persistent_ids(pairs, local, ids, "person_id")
+    assert out.columns == [*pairs.columns, "left_person_id", "right_person_id"]
+    assert out.schema == _reference_pairs(pairs, local, ids).schema
+    assert out.equals(_reference_pairs(pairs, local, ids))
+    assert out["left_person_id"].to_list() == ["P00000004", "P00000004", None, None]
+    assert out["right_person_id"].to_list() == ["P00000009", "P00000004", "P00000004", "P00000009"]
+
+
+def test_pairs_of_repeated_record_ids_get_what_the_joins_give() -> None:
+    """A record id used by two sources, and one (source, record_id) delivered twice: every
+    combination, as the joins on both keys give them."""
+    local = pl.DataFrame({"source": ["a", "b", "b"], "record_id": ["r1", "r1", "r1"], "entity_id": ["P1", "P2", "P2"]})
+    ids = pl.DataFrame({"source": ["a", "b", "b"], "record_id": ["r1", "r1", "r1"], "person_id": ["P00000001", "P00000002", "P00000002"]})
+    pairs = _pairs([("a", "r1", "b", "r1"), ("b", "r1", "a", "r1")])
+    out = _with_persistent_ids(pairs, local, ids, "person_id")
+    expected = _reference_pairs(pairs, local, ids)
+    assert out.sort(pl.all()).equals(expected.sort(pl.all()))
+    assert out.height == 2 * 4  # each pair: (1 id of a) x (2 x 2 combinations of b's repeated record)
+
+
+def test_a_kind_with_one_record_and_no_pairs_gets_its_tables(tmp_settings: Settings) -> None:
+    """Each kind is resolved and written on its own: a single organisation (no candidate pair)
+    still gets its crosswalk row and an empty audit table with the persistent-id columns."""
+    persons = background_persons(20)
+    _load(tmp_settings, persons, background_orgs(20).head(1))
+    counts = run_resolve(tmp_settings)
+    assert (counts["orgs_in"], counts["orgs_out"], counts["org_entities"]) == (1, 1, 1)
+    assert _table(tmp_settings, "select org_id from er.org_xref")["org_id"].to_list() == ["O00000001"]
+    org_pairs = _table(tmp_settings, "select * from er.org_pairs")
+    assert org_pairs.height == 0
+    assert org_pairs.columns[-2:] == ["left_org_id", "right_org_id"]
+    person_pairs = _table(tmp_settings, "select * from er.person_pairs")
+    assert person_pairs.columns[-2:] == ["left_person_id", "right_person_id"]
+    assert person_pairs["left_person_id"].null_count() == 0
+    assert counts["persons_out"] == persons.height
+
+
+def test_id_map_keys_reach_their_records_whatever_their_order() -> None:
+    """The keys are appended as they are only when they are row for row the crosswalk's;
+    otherwise (another order, a repeated record key) they are joined to their records."""
+    xref = pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "3"], "entity_id": ["P1", "P1", "P2"]})
+    keys = pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "3"], "keys": [["r:a|1"], ["r:a|2"], None]})
+    expected = xref.join(keys, on=["source", "record_id"], how="left")
+    assert _with_keys(xref, keys).equals(expected)
+    assert _with_keys(xref, keys.reverse()).equals(expected)
+    repeated = pl.concat([xref, xref.tail(1)])
+    assert _with_keys(repeated, pl.concat([keys, keys.tail(1)])).height == 2 + 2 * 2  # as the join gives
