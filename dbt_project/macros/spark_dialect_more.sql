@@ -314,3 +314,31 @@
 {% macro default__sorted_common_items(a, b) -%}list_sort(list_intersect({{ a }}, {{ b }})){%- endmacro %}
 
 {% macro spark__sorted_common_items(a, b) -%}array_sort(array_intersect({{ a }}, {{ b }})){%- endmacro %}
+
+
+{#- Aggregate: the mean of `expr` (a decimal of at most `digits` decimals) rounded half away from
+    zero to `digits` decimals, computed exactly, as a double; null when every value is null. Why
+    not round(avg(...)): DuckDB's avg of a decimal is a double, so a mean on an exact half (a
+    coordinate's 8th decimal a 5) lands a hair below or above it and rounds either way, while
+    Spark's avg is an exact decimal that rounds half up: the engines disagreed in such rows. Here
+    the values are summed as whole units of 10^-digits and the half-up quotient is taken in
+    integers on both engines (DuckDB's `//`, Spark's `div`). -#}
+{% macro rounded_mean(expr, digits) -%}
+    {{- adapter.dispatch('rounded_mean')(expr, digits) -}}
+{%- endmacro %}
+
+{% macro default__rounded_mean(expr, digits) -%}
+    (case when count({{ expr }}) > 0 then
+        (case when sum(cast(({{ expr }}) * 1{{ '0' * digits }} as bigint)) < 0 then -1 else 1 end)
+        * ((2 * abs(sum(cast(({{ expr }}) * 1{{ '0' * digits }} as bigint))) + count({{ expr }})) // (2 * count({{ expr }})))
+        / 1e{{ digits }}
+    end)
+{%- endmacro %}
+
+{% macro spark__rounded_mean(expr, digits) -%}
+    (case when count({{ expr }}) > 0 then
+        (case when sum(cast(({{ expr }}) * 1{{ '0' * digits }} as bigint)) < 0 then -1 else 1 end)
+        * ((2 * abs(sum(cast(({{ expr }}) * 1{{ '0' * digits }} as bigint))) + count({{ expr }})) div (2 * count({{ expr }})))
+        / 1e{{ digits }}
+    end)
+{%- endmacro %}

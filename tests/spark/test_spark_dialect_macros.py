@@ -170,3 +170,24 @@ def test_contract_types_in_sparks_words() -> None:
         "boolean": "boolean",
         "double": "double",
     }
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # a mean exactly on a half at the 8th decimal rounds away from zero on both engines
+        # (DuckDB's double avg of these gave 36.4713207)
+        ("(36.4713207), (36.4713208)", 36.4713208),
+        ("(-36.4713207), (-36.4713208)", -36.4713208),
+        ("(0.0000001), (0.0000000)", 0.0000001),
+        ("(-0.0000001), (0.0000000)", -0.0000001),
+        ("(116.0354671), (116.0354672), (116.0354672), (116.0354671)", 116.0354672),
+        # not a half: the nearest value; nulls are not counted; all null is null
+        ("(1.0000001), (1.0000001), (1.0000002)", 1.0000001),
+        ("(null), (2.0000001), (2.0000002)", 2.0000002),
+        ("(cast(null as decimal(18, 7))), (cast(null as decimal(18, 7)))", None),
+    ],
+)
+def test_rounded_means_round_ties_half_up_alike(spark_sql: Any, rows: str, expected: float | None) -> None:
+    duck, spark = _both(spark_sql, "rounded_mean('cast(v as decimal(18, 7))', 7)", rows, "v", aggregate=True)
+    assert duck == spark == [expected]

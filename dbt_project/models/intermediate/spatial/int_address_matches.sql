@@ -159,8 +159,8 @@ streets as (
     select
         township_code,
         street,
-        round(avg(cast(lon as decimal(18, 7))), 7) as lon,
-        round(avg(cast(lat as decimal(18, 7))), 7) as lat,
+        {{ rounded_mean('cast(lon as decimal(18, 7))', 7) }} as lon,
+        {{ rounded_mean('cast(lat as decimal(18, 7))', 7) }} as lat,
         min(village_code) as village_code,
         count(distinct village_code) as n_villages,
         count(*) as n_addresses
@@ -197,8 +197,8 @@ roads as (
     select
         township_code,
         regexp_extract(street, '([^村社区]+(路|街|巷|大街|线|道))$', 1) as road,
-        round(avg(cast(lon as decimal(18, 7))), 7) as lon,
-        round(avg(cast(lat as decimal(18, 7))), 7) as lat,
+        {{ rounded_mean('cast(lon as decimal(18, 7))', 7) }} as lon,
+        {{ rounded_mean('cast(lat as decimal(18, 7))', 7) }} as lat,
         count(*) as n_addresses
     from standard
     where street is not null
@@ -227,7 +227,7 @@ road_matches as (
 
 township_centres as (
 
-    select township_code, round(avg(cast(lon as decimal(18, 7))), 7) as lon, round(avg(cast(lat as decimal(18, 7))), 7) as lat
+    select township_code, {{ rounded_mean('cast(lon as decimal(18, 7))', 7) }} as lon, {{ rounded_mean('cast(lat as decimal(18, 7))', 7) }} as lat
     from standard
     group by township_code
 

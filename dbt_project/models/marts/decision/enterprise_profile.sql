@@ -55,7 +55,7 @@ taxes as (
 
     select
         org_xref.org_id,
-        sum(tax.amount) / 10000 as tax_paid_12m_wan_yuan
+        sum(tax.amount) * 0.0001 as tax_paid_12m_wan_yuan
     from {{ ref('stg_shuiwu__monthly_tax') }} as tax
     inner join org_xref
         on org_xref.source = 'shuiwu__monthly_tax' and org_xref.record_id = tax.row_id || '#self'

@@ -34,9 +34,9 @@ tax as (
     select
         coalesce(industries.section_code, '-') as section_code,
         count(distinct org_xref.org_id) as taxpayers,
-        sum(tax.amount) / 10000 as tax_12m_wan_yuan,
-        sum(tax.amount) filter (where tax.tax_item = '增值税') / 10000 as vat_12m_wan_yuan,
-        sum(tax.amount) filter (where tax.tax_item = '企业所得税') / 10000 as income_tax_12m_wan_yuan
+        sum(tax.amount) * 0.0001 as tax_12m_wan_yuan,
+        sum(tax.amount) filter (where tax.tax_item = '增值税') * 0.0001 as vat_12m_wan_yuan,
+        sum(tax.amount) filter (where tax.tax_item = '企业所得税') * 0.0001 as income_tax_12m_wan_yuan
     from {{ ref('stg_shuiwu__monthly_tax') }} as tax
     inner join org_xref
         on org_xref.source = 'shuiwu__monthly_tax' and org_xref.record_id = tax.row_id || '#self'
