@@ -35,15 +35,19 @@ class Columns:
 
     `codes(*names)` gives one Int64 array per column over a *shared* dictionary of the columns'
     distinct values (-1 for null), so codes of different columns can be compared (a given name
-    against a surname, one pinyin reading against another). `values(*names)` is that dictionary.
+    against a surname, one pinyin reading against another). `values(*names)` is that dictionary,
+    kept as one Arrow-backed `pl.Series` rather than a Python list: at city scale the columns hold
+    tens of millions of distinct values, and a list would make each one a separate `str` object
+    (~50 bytes of overhead apiece, held for the whole run); scorers gather only the values of
+    the distinct pairs they score.
     """
 
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
-        self._codes: dict[tuple[str, ...], tuple[list[np.ndarray], list[str]]] = {}
+        self._codes: dict[tuple[str, ...], tuple[list[np.ndarray], pl.Series]] = {}
         self._ints: dict[tuple[str, int, int], np.ndarray] = {}
 
-    def _build(self, names: tuple[str, ...]) -> tuple[list[np.ndarray], list[str]]:
+    def _build(self, names: tuple[str, ...]) -> tuple[list[np.ndarray], pl.Series]:
         if names not in self._codes:
             # Codes by 64-bit hash of the value (sort-based, no string sort or join); a
             # collision between two distinct values is astronomically unlikely at this scale.
@@ -54,7 +58,7 @@ class Columns:
             where = np.flatnonzero(present)
             _, inverse, first = unique_inverse(hashes[where])
             arr[where] = inverse
-            values = stacked.gather(where[first]).to_list()
+            values = stacked.gather(where[first]).rechunk()
             n = self.frame.height
             self._codes[names] = ([arr[i * n : (i + 1) * n] for i in range(len(names))], values)
         return self._codes[names]
@@ -62,7 +66,7 @@ class Columns:
     def codes(self, *names: str) -> list[np.ndarray]:
         return self._build(tuple(names))[0]
 
-    def values(self, *names: str) -> list[str]:
+    def values(self, *names: str) -> pl.Series:
         return self._build(tuple(names))[1]
 
     def flags(self, name: str) -> np.ndarray:
@@ -99,7 +103,7 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def code_similarity(
     lc: np.ndarray,
     rc: np.ndarray,
-    values: list[str],
+    values: pl.Series,
     scorer: Scorer,
     equal_score: float = 1.0,
     workers: int = -1,
@@ -118,8 +122,8 @@ def code_similarity(
         lo = np.minimum(lc[todo], rc[todo])
         hi = np.maximum(lc[todo], rc[todo])
         distinct, inverse, _ = unique_inverse((lo << 32) | hi)
-        a = [values[i] for i in (distinct >> 32)]
-        b = [values[i] for i in (distinct & 0xFFFFFFFF)]
+        a = values.gather(distinct >> 32).to_list()
+        b = values.gather(distinct & 0xFFFFFFFF).to_list()
         scores = process.cpdist(a, b, scorer=scorer, workers=workers, dtype=np.float32)
         out[todo] = np.asarray(scores, dtype=np.float64)[inverse]
     return out

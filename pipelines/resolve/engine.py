@@ -1004,7 +1004,7 @@ def _place_codes(cols: Columns, rule: UniqueEvidence, sparse: np.ndarray) -> np.
     if wanted.height == 0:
         return out
     values = cols.values(rule.place)
-    lookup = pl.DataFrame({"v": pl.Series(values, dtype=pl.String), "code": np.arange(len(values), dtype=np.int64)})
+    lookup = pl.DataFrame({"v": values, "code": np.arange(len(values), dtype=np.int64)})
     found = wanted.join(lookup, on="v")
     out[found["at"].to_numpy()] = found["code"].to_numpy()
     return out
