@@ -221,14 +221,20 @@ def _records_sql(kind: str) -> str:
         + "-- like record_id (survivorship's last tie-break and the libraries' joins use it).\n"
         + "with records as (\n\n"
         + body
-        + "\n\n)\n\n"
+        + "\n\n),\n\n"
+        + "-- record_seq ranks the record ids alone, joined back: a window ordered over every\n"
+        + "-- column holds the whole relation in memory at once and failed at city scale (31 M\n"
+        + "-- person records: out of memory at DuckDB's 8 GB limit), where the join and the sort\n"
+        + "-- spill. (bigint on every engine: Spark's row_number is an int)\n"
+        + "seq as (\n\n"
+        + "    select record_id, cast(row_number() over (order by record_id) as bigint) as record_seq\n"
+        + "    from records\n\n)\n\n"
         + "-- in record_id order (record ids are unique): resolution reads the records in table order\n"
-        + "-- (a rerun must compare the same pairs in the same order). One window over every column\n"
-        + "-- costs less than ranking the ids alone and joining them back (measured at county scale).\n"
-        + "-- (bigint on every engine: Spark's row_number is an int)\n"
-        + "select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq\n"
+        + "-- (a rerun must compare the same pairs in the same order)\n"
+        + "select records.*, seq.record_seq\n"
         + "from records\n"
-        + "order by record_seq\n"
+        + "inner join seq on seq.record_id = records.record_id\n"
+        + "order by seq.record_seq\n"
     )
 
 

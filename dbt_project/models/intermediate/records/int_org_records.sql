@@ -303,12 +303,22 @@ with records as (
     where is_current
       and coalesce(cast(owner as {{ varchar() }}), cast(owner_uscc as {{ varchar() }})) is not null
 
+),
+
+-- record_seq ranks the record ids alone, joined back: a window ordered over every
+-- column holds the whole relation in memory at once and failed at city scale (31 M
+-- person records: out of memory at DuckDB's 8 GB limit), where the join and the sort
+-- spill. (bigint on every engine: Spark's row_number is an int)
+seq as (
+
+    select record_id, cast(row_number() over (order by record_id) as bigint) as record_seq
+    from records
+
 )
 
 -- in record_id order (record ids are unique): resolution reads the records in table order
--- (a rerun must compare the same pairs in the same order). One window over every column
--- costs less than ranking the ids alone and joining them back (measured at county scale).
--- (bigint on every engine: Spark's row_number is an int)
-select records.*, cast(row_number() over (order by record_id) as bigint) as record_seq
+-- (a rerun must compare the same pairs in the same order)
+select records.*, seq.record_seq
 from records
-order by record_seq
+inner join seq on seq.record_id = records.record_id
+order by seq.record_seq
