@@ -765,7 +765,6 @@ def standardise_in_batches(
     records: pl.DataFrame,
     as_of: Any,
     config: ResolverConfig,
-    keep: list[str] | tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
     """`standardise(records, as_of)`, each distinct record content once, a partition's worth
     (`partition_records`) of distinct contents at a time.
@@ -776,30 +775,19 @@ def standardise_in_batches(
     its input, and at county scale they, not the pairs, set the resolver's peak memory.
     Departments repeat records (a payment roll lists a person every month), so standardising
     each distinct content (all columns but `record_id`) once also saves time.
-
-    `keep` (if given) names the output columns wanted, in the standardised frame's order: the
-    raw text (and any standard form the caller does not read) is dropped from each batch
-    before the standard forms are joined back onto every record, so it is never copied per
-    record and does not outlive standardising.
     """
     size = config.partition_records or settings_partition_records()
     content = [c for c in records.columns if c != "record_id"]
-
-    wanted = None if keep is None else {*keep, "source", "record_id"}
-
-    def kept(std: pl.DataFrame) -> pl.DataFrame:
-        return std if wanted is None else std.select([c for c in std.columns if c in wanted])
-
     if records.height == 0 or "record_id" not in records.columns or not content:
-        return kept(standardise(records, as_of))
+        return standardise(records, as_of)
     keyed = records.select("record_id", pl.struct(content).hash(seed=13).alias("_content"))
     distinct = records.with_columns(keyed["_content"]).unique("_content", keep="first", maintain_order=True)
     if distinct.height == records.height and records.height <= size:
-        return kept(standardise(records, as_of))
+        return standardise(records, as_of)
     parts = []
     for start in range(0, distinct.height, size):
         batch = distinct.slice(start, size)
-        parts.append(kept(standardise(batch.drop("_content"), as_of)).with_columns(batch["_content"]))
+        parts.append(standardise(batch.drop("_content"), as_of).with_columns(batch["_content"]))
     std = pl.concat(parts, rechunk=False)  # the join below writes the one contiguous copy
     del parts, distinct
     order = std.columns
@@ -818,7 +806,8 @@ def standardise_distinct(
     """`standardise_in_batches` without joining the standard forms back onto every record:
     each distinct content (all columns but `record_id`) is standardised once, a partition's
     worth at a time, and kept once (`Standardised`); each record keeps its key and the row of
-    its content. `keep` as in `standardise_in_batches` (the raw text is never kept)."""
+    its content. `keep` (if given) names the standard forms wanted: the raw text and any form
+    the caller does not read are dropped from each batch, so they never outlive standardising."""
     wanted = None if keep is None else {*keep, "source", "record_id"}
 
     def kept(std: pl.DataFrame) -> pl.DataFrame:
