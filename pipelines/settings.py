@@ -30,6 +30,10 @@ LOGICAL_DATE = "logical_date"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+# a DuckDB memory size: a number and DuckDB's unit (the setting's pattern and `memory_bytes`)
+_MEMORY_SIZE = r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B|bytes)\s*"
+
+
 class Scale(StrEnum):
     """Sample-county sizes: residents ~2k, ~20k, ~550k (Chiping), ~6M."""
 
@@ -202,7 +206,7 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = Field(
         "8GB",
-        pattern=r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)\s*$",
+        pattern="^" + _MEMORY_SIZE + "$",
         description="DuckDB's memory limit on every warehouse connection (e.g. 8GB, 512MiB); beyond it DuckDB spills",
     )
     duckdb_temp_directory: Path = Field(
@@ -336,6 +340,21 @@ class Settings(BaseSettings):
     @property
     def lake_path(self) -> Path:
         return self.path(self.spark.lake)
+
+
+_MEMORY_UNITS = {
+    "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}
+
+
+def memory_bytes(text: str) -> int:
+    """A DuckDB memory size (`8GB`, `512MiB`, `1.5 GB`, `100 bytes`) in bytes, in DuckDB's units
+    (KB = 1000 bytes, KiB = 1024)."""
+    match = re.fullmatch(_MEMORY_SIZE, text)
+    if match is None:
+        raise SettingsError(f"not a memory size: {text!r} (e.g. 8GB, 512MiB)")
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
 
 
 _ENV_NAMES = {"as_of": "GOVDATA_AS_OF"}
