@@ -94,6 +94,30 @@ def test_business_power_idle_meter_and_untaxed_power(crafted: Crafted) -> None:
     assert evidence_of(found, "O1|idle_meter").filter(pl.col("role") == "annual_report").height == 1
 
 
+def test_business_meters_are_found_by_seat_or_by_holder(crafted: Crafted) -> None:
+    """A business's meters: a non-residential account at its registered seat whoever holds it, or one
+    held in its name wherever it is; each counted once, and a residential account at the seat not."""
+    crafted.add(ENTERPRISE, org="O1", uscc="91O1", name="甲商贸有限公司", status="存续",
+                address="山东省聊城市茌平区信发街道工业路1号")
+    crafted.add("staging.stg_shichang__annual_report", org="O1", uscc="91O1", report_year=2025, revenue=120.0,
+                employees=3)
+    at_seat = crafted.add(POWER, account_no="M1", holder="张某", address="茌平区信发街道工业路1号",
+                          category="一般工商业用电")
+    in_name = crafted.add(POWER, account_no="M2", holder="甲商贸有限公司", address="茌平区振兴街道仓储路9号",
+                          category="一般工商业用电")
+    crafted.add(POWER, account_no="M3", holder="李某", address="茌平区信发街道工业路1号", category="居民生活用电")
+    crafted.add(POWER, account_no="M4", holder="乙物流有限公司", address="茌平区振兴街道仓储路9号",
+                category="一般工商业用电")
+    for account in ("M1", "M2"):
+        readings(crafted, POWER_USE, account, [0.0] * 12, MONTHS[-12:])
+    readings(crafted, POWER_USE, "M3", [300.0] * 12, MONTHS[-12:])  # the household upstairs
+    readings(crafted, POWER_USE, "M4", [900.0] * 12, MONTHS[-12:])  # a neighbour at the other address
+    found = detect(crafted, "business_power_mismatch")
+    assert found.findings["finding_key"].to_list() == ["O1|idle_meter"]
+    meters = evidence_of(found, "O1|idle_meter").filter(pl.col("role") == "meter_account")
+    assert sorted(meters["record_id"].to_list()) == sorted([at_seat, in_name])
+
+
 def test_indicator_against_the_register_with_direction_and_history(crafted: Crafted) -> None:
     with duckdb.connect(str(crafted.path)) as con:
         for township, n in (("371503101", 100), ("371523102", 100)):  # the second under the historic code

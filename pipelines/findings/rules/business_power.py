@@ -11,13 +11,15 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
-from pipelines.findings.sources import address_key, business_meter, ended, month_expr
+from pipelines.findings.sources import address_key, business_meter_links, ended, month_expr
 
 ENTERPRISE = "staging.stg_shichang__enterprise"
 ANNUAL = "staging.stg_shichang__annual_report"
 ACCOUNT = "staging.stg_gongdian__account"
 USE = "staging.stg_gongdian__consumption"
 TAX = "staging.stg_shuiwu__monthly_tax"
+# a business's meter: a current account outside the residential categories
+BUSINESS_ACCOUNT = "a.is_current and a.category is not null and a.category not like '%居民%'"
 
 
 def detect(rule: Rule, ctx: RuleContext) -> Detection:
@@ -31,11 +33,10 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         where e.is_current and not {ended('e.status')}
     ),
     meters as (
-        select distinct o.org_id, a.account_no, a.holder, a.row_id as record_id, a.source_file,
+        select distinct l.org_id, a.account_no, a.holder, a.row_id as record_id, a.source_file,
                cast(a.source_line as varchar) as line, a.category
-        from orgs o
-        join {ACCOUNT} a on a.is_current and a.category is not null and a.category not like '%居民%'
-             and {business_meter('a', 'o.address_key', 'o.name', prefixes)}
+        from {business_meter_links(ACCOUNT, BUSINESS_ACCOUNT, 'orgs', prefixes)} l
+        join {ACCOUNT} a on a.row_id = l.account_row_id
     ),
     readings as (
         select account_no, {month_expr('month')} as month, cast(kwh as double) as kwh
@@ -97,9 +98,9 @@ def detect(rule: Rule, ctx: RuleContext) -> Detection:
         select distinct f.finding_key, 'meter_account' as role, 'gongdian__account' as source, a.row_id as record_id,
                a.source_file, cast(a.source_line as varchar) as line,
                coalesce(a.category, '') || ' 户号 ' || a.account_no as detail
-        from _bp_found f join orgs o using (org_id)
-        join {ACCOUNT} a on a.is_current and a.category not like '%居民%'
-             and {business_meter('a', 'o.address_key', 'o.name', prefixes)}
+        from _bp_found f
+        join {business_meter_links(ACCOUNT, BUSINESS_ACCOUNT, 'orgs', prefixes)} l using (org_id)
+        join {ACCOUNT} a on a.row_id = l.account_row_id
         order by 1, record_id
     """).pl()
     ctx.con.unregister("_bp_found")

@@ -29,7 +29,7 @@ import json
 import polars as pl
 
 from pipelines.findings.rule import Detection, Param, Rule, RuleContext
-from pipelines.findings.sources import address_key, business_meter, ended, month_expr
+from pipelines.findings.sources import address_key, business_meter_links, ended, month_expr
 
 FACTS = "lib_macro.indicator_fact"
 REGISTER = "staging.stg_gongan__household_register"
@@ -163,8 +163,9 @@ def _industrial_power(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     meters as (
         -- one township per meter (a meter matched to two businesses counts once)
         select a.account_no, min(o.township_code) as township_code
-        from {POWER_ACCOUNTS} a join orgs o on {business_meter('a', 'o.address_key', 'o.name', prefixes)}
-        where a.is_current and a.category like $category
+        from {business_meter_links(POWER_ACCOUNTS, 'a.is_current and a.category like $category', 'orgs', prefixes)} l
+        join {POWER_ACCOUNTS} a on a.row_id = l.account_row_id
+        join orgs o on o.org_id = l.org_id
         group by a.account_no
     ),
     readings as (
