@@ -28,6 +28,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from pipelines.resolve.staged import DirectWrites, TableWrites
+
 ID_MAP_SCHEMA = {
     "entity_id": pl.String,
     "seq": pl.Int64,
@@ -78,9 +80,14 @@ def _stored(name: str, tables: IdMapTables) -> str:
     return f"{tables.entity}_id" if name == "entity_id" else name
 
 
-def _ddl(table: str, schema: dict[str, type[pl.DataType] | pl.DataType], tables: IdMapTables) -> str:
+def _ddl_template(schema: dict[str, type[pl.DataType] | pl.DataType], tables: IdMapTables) -> str:
+    """The table's definition with `{create}` and `{table}` left to fill (`staged.TableWrites`)."""
     cols = ", ".join(f"{_stored(name, tables)} {_DUCK_TYPES[dtype]}" for name, dtype in schema.items())  # type: ignore[index]
-    return f"create table if not exists {table} ({cols})"
+    return "{create} {table} (" + cols + ")"
+
+
+def _ddl(table: str, schema: dict[str, type[pl.DataType] | pl.DataType], tables: IdMapTables) -> str:
+    return _ddl_template(schema, tables).format(create="create table if not exists", table=table)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, tables: IdMapTables) -> None:
@@ -127,11 +134,14 @@ def assign_ids(
     tables: IdMapTables,
     records: pl.DataFrame,
     as_of: date,
+    writes: TableWrites | None = None,
 ) -> pl.DataFrame:
     """Persistent entity id of every record, updating the id map, keys and log in `con`.
 
     Args:
         con: an open, writable warehouse connection (the caller commits).
+        writes: where the new map, keys and log rows go: by default into the live tables in
+            `con`'s transaction; the stage stages them to swap in with its other tables.
         tables: which kind's tables to use.
         records: one row per record: `source, record_id, cluster` (Int64 cluster label of this
             run) and `keys` (List[String], the record's persistent keys, see module docstring).
@@ -208,12 +218,12 @@ def assign_ids(
     # than the rest of the id map together (readers look keys up by join, never by order).
     new_keys = pl.concat([kept_keys, seen_keys.select(list(ID_KEYS_SCHEMA))])
 
-    _replace(con, tables.id_map, new_map.sort("seq"))
-    _replace(con, tables.keys, new_keys)
+    writes = writes or DirectWrites(con)
+    stored = {"entity_id": f"{tables.entity}_id"}
+    writes.replace(tables.id_map, new_map.sort("seq").rename(stored), _ddl_template(ID_MAP_SCHEMA, tables))
+    writes.replace(tables.keys, new_keys.rename(stored), _ddl_template(ID_KEYS_SCHEMA, tables))
     if log.height:
-        con.register("_id_log_new", log.to_arrow())
-        con.execute(f"insert into {tables.log} by name select * rename (entity_id as {tables.entity}_id) from _id_log_new")
-        con.unregister("_id_log_new")
+        writes.append(tables.log, log.rename(stored), _ddl_template(ID_LOG_SCHEMA, tables))
     return out.select("source", "record_id", "entity_id")
 
 
@@ -336,13 +346,3 @@ def _updated_map(
         pl.col("_n").alias("n_records"),
     )
     return pl.concat([updated.cast(ID_MAP_SCHEMA), added.cast(ID_MAP_SCHEMA)])
-
-
-def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Replace a table's rows with `frame` (same columns, `entity_id` stored under its kind's
-    name), keeping the table definition."""
-    entity = table.removeprefix("er.").split("_id_")[0]
-    con.register("_idmap_frame", frame.rename({"entity_id": f"{entity}_id"}).to_arrow())
-    con.execute(f"delete from {table}")
-    con.execute(f"insert into {table} by name select * from _idmap_frame")
-    con.unregister("_idmap_frame")

@@ -13,7 +13,8 @@ it), resolves each kind with the same engine as `govdata resolve`, and writes sc
   comparison level, and the prior), so that a pair's weight can be read off its levels.
 * `er.person_id_map`, `er.org_id_map` (+ `_id_keys`, `_id_log`): persistent, see `idmap`.
 
-Everything is written in one transaction, so a failed run leaves the previous results intact.
+Every table is written beside the live one and all go live in one transaction at the end
+(`staged`), so a failed run leaves the previous results intact.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import polars as pl
 
 from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES, IdMapTables, assign_ids
 from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
+from pipelines.resolve.staged import StagedWrites, TableWrites
 from pipelines.settings import Settings, get_settings
 
 PERSON_RECORDS = "staging.int_person_records"
@@ -57,21 +59,16 @@ def _read_records(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.
     return frame
 
 
-def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Create or replace a table from a Polars frame (full replacement: reruns are idempotent).
+def _write(writes: TableWrites, table: str, frame: pl.DataFrame) -> None:
+    """Replace a table by a Polars frame (full replacement: reruns are idempotent), staged to go
+    live with the run's other tables (`staged.StagedWrites`).
 
-    The frame goes to DuckDB as Arrow with string views (`CompatLevel.newest`, Polars' own
-    layout), which shares the frame's buffers; the default export converts every text column
-    to large strings, a copy of the whole frame (county audit table: 1.65 GB at the write's peak
-    against 0.79 GB, and 8.4 s against 10.5 s). One `create table as` of the whole frame, not
-    slices: DuckDB then scans it in parallel (slices of 500,000 rows took 15.9 s, with about
-    the same peak). The column names, order and types are the frame's, as before.
+    The frame goes to DuckDB as Arrow with string views, which shares the frame's buffers (see
+    `staged._register`). One `create table as` of the whole frame, not slices: DuckDB then scans
+    it in parallel (slices of 500,000 rows took 15.9 s against 8.4 s, with about the same peak).
+    The column names, order and types are the frame's.
     """
-    con.register("_resolve_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-    try:
-        con.execute(f"create or replace table {table} as select * from _resolve_frame")
-    finally:
-        con.unregister("_resolve_frame")
+    writes.replace(table, frame)
 
 
 def _resolve_kind(
@@ -80,47 +77,44 @@ def _resolve_kind(
     kind: Kind,
     table: str,
     tables: IdMapTables,
+    writes: TableWrites,
 ) -> dict[str, int]:
     """Read, resolve and write one kind: map clusters to persistent ids, write its `er` tables.
 
     Only this kind's records are in memory while it is resolved (the stage used to read both
     kinds first, holding the organisations through the persons' resolution), and the raw
-    records are handed to the resolver without a reference kept here, so the resolver may free
-    them once standardised. Each frame of the resolution is dropped as soon as the step after
+    records are read inside the resolver (`resolve_loaded`), so no frame here or in between
+    holds them once they are standardised. Each frame of the resolution is dropped as soon as the step after
     it no longer needs it (the id-map keys after `assign_ids`, the run-local crosswalk after
     the translation to persistent ids), so the audit table is written beside as little else as
-    possible. Returns this kind's counts for meta.runs.
+    possible. The tables go to `writes` (staged, made live by the caller). Returns this kind's
+    counts for meta.runs.
     """
-    from pipelines.resolve.api import resolve_orgs, resolve_persons
+    from pipelines.resolve.api import resolve_loaded
 
-    resolve = resolve_persons if kind == "persons" else resolve_orgs
-    resolution: Resolution = resolve(_read_kind(con, table, kind), as_of=settings.as_of)
+    resolution: Resolution = resolve_loaded(kind, lambda: _read_kind(con, table, kind), settings.as_of)
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     id_col = f"{tables.entity}_id"
     clusters = _with_keys(resolution.xref, resolution.keys).with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
     )
     resolution.keys = pl.DataFrame()
-    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of)
+    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of, writes)
     del clusters
     xref = _sorted_by_record(ids.rename({"entity_id": id_col}))
     del ids
-    _write(con, f"er.{tables.entity}_xref", xref)
+    _write(writes, f"er.{tables.entity}_xref", xref)
     rows_out = xref.height
+    n_entities = xref.get_column(id_col).n_unique()
     # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
     pairs = _with_persistent_ids(resolution.pairs, resolution.xref, xref, id_col)
     resolution.pairs = resolution.xref = pl.DataFrame()
     del xref
-    _write(con, f"er.{tables.entity}_pairs", pairs)
+    _write(writes, f"er.{tables.entity}_pairs", pairs)
     del pairs
     if resolution.model is not None:
-        _write(con, f"er.{tables.entity}_match_model", resolution.model.describe())
-    n_entities = con.execute(f"select count(distinct {id_col}) from er.{tables.entity}_xref").fetchone()
-    return {
-        f"{kind}_in": rows_in,
-        f"{kind}_out": rows_out,
-        f"{tables.entity}_entities": int(n_entities[0]) if n_entities else 0,
-    }
+        _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())
+    return {f"{kind}_in": rows_in, f"{kind}_out": rows_out, f"{tables.entity}_entities": n_entities}
 
 
 def _with_keys(xref: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
@@ -270,18 +264,18 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     settings = settings or get_settings()
     counts: dict[str, int] = {}
     con = connect(settings)
+    writes = StagedWrites(con)
     try:
-        con.execute("begin transaction")
-        # one kind at a time: each is read, resolved, written and freed before the next
+        # one kind at a time: each is read, resolved, written (staged) and freed before the next;
+        # the tables of both go live together, so a failed run leaves the previous results
         for kind, table, tables in JOBS:
-            counts.update(_resolve_kind(con, settings, kind, table, tables))
-        con.execute("commit")
+            counts.update(_resolve_kind(con, settings, kind, table, tables, writes))
+        writes.swap()
     except BaseException:
-        if con is not None:
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass
+        try:
+            writes.discard()
+        except duckdb.Error:
+            pass
         raise
     finally:
         con.close()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from pipelines.resolve.idmap import IdMapTables
     from pipelines.resolve.model import Kind, Resolution
+    from pipelines.resolve.staged import TableWrites
 
 SPARK_TARGET = "spark"
 # Library schemas (pipelines.build.LIBRARY_SCHEMAS) and staging: what the Spark build publishes.
@@ -95,11 +96,11 @@ def spark_records(spark: SparkSession, table: str, kind: Kind) -> Any:
 
 
 def write_resolution(
-    con: Any, settings: Settings, resolution: Resolution, tables: IdMapTables
+    con: Any, settings: Settings, resolution: Resolution, tables: IdMapTables, writes: TableWrites
 ) -> pl.DataFrame:
     """Persistent ids for a resolution and its `er` tables in the warehouse, exactly as the local
-    resolve stage writes them (`pipelines.resolve.stage`: same id map, same tables); returns
-    the crosswalk."""
+    resolve stage writes them (`pipelines.resolve.stage`: same id map, same tables, staged in
+    `writes`); returns the crosswalk."""
     from pipelines.resolve.idmap import assign_ids
     from pipelines.resolve.stage import _with_persistent_ids, _write
 
@@ -107,12 +108,12 @@ def write_resolution(
     clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
     )
-    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of)
+    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of, writes)
     xref = ids.rename({"entity_id": id_col}).sort("source", "record_id")
-    _write(con, f"er.{tables.entity}_xref", xref)
-    _write(con, f"er.{tables.entity}_pairs", _with_persistent_ids(resolution.pairs, resolution.xref, xref, id_col))
+    _write(writes, f"er.{tables.entity}_xref", xref)
+    _write(writes, f"er.{tables.entity}_pairs", _with_persistent_ids(resolution.pairs, resolution.xref, xref, id_col))
     if resolution.model is not None:
-        _write(con, f"er.{tables.entity}_match_model", resolution.model.describe())
+        _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())
     return xref
 
 
@@ -121,6 +122,7 @@ def spark_resolve(settings: Settings, run: Any) -> dict[str, int]:
     persistent ids in the warehouse's id maps and write the crosswalks to the lake for the models."""
     from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES
     from pipelines.resolve.stage import ORG_RECORDS, PERSON_RECORDS
+    from pipelines.resolve.staged import StagedWrites
     from pipelines.spark.resolve import resolve_on_spark
     from pipelines.warehouse import connect
 
@@ -134,17 +136,17 @@ def spark_resolve(settings: Settings, run: Any) -> dict[str, int]:
     xrefs = {}
     with connect(settings) as con:
         con.execute("create schema if not exists er")
-        con.execute("begin transaction")
+        writes = StagedWrites(con)
         try:
             for kind, tables, resolution in resolutions:
-                xref = write_resolution(con, settings, resolution, tables)
+                xref = write_resolution(con, settings, resolution, tables, writes)
                 xrefs[tables.entity] = xref
                 counts[f"{kind}_in"] = resolution.xref.height
                 counts[f"{kind}_out"] = xref.height
                 counts[f"{tables.entity}_entities"] = xref[f"{tables.entity}_id"].n_unique()
-            con.execute("commit")
+            writes.swap()  # both kinds' tables live at once, or neither
         except BaseException:
-            con.execute("rollback")
+            writes.discard()
             raise
     for entity, xref in xrefs.items():
         lake.write_lake_table(spark, settings, "er", f"{entity}_xref", xref)

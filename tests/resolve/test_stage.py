@@ -156,3 +156,76 @@ def test_id_map_keys_reach_their_records_whatever_their_order() -> None:
     assert _with_keys(xref, keys.reverse()).equals(expected)
     repeated = pl.concat([xref, xref.tail(1)])
     assert _with_keys(repeated, pl.concat([keys, keys.tail(1)])).height == 2 + 2 * 2  # as the join gives
+
+
+ER_TABLES = (
+    "person_xref", "person_pairs", "person_match_model", "person_id_map", "person_id_keys", "person_id_log",
+    "org_xref", "org_pairs", "org_id_map", "org_id_keys",
+)
+
+
+def test_a_run_that_fails_half_way_leaves_the_previous_results(tmp_settings: Settings, monkeypatch) -> None:
+    """The persons' tables are written (and committed, so DuckDB frees them) before the
+    organisations are resolved; they go live only with the organisations', so a run that dies
+    in between changes nothing readers see and leaves no staged table behind."""
+    import pytest
+
+    from pipelines.resolve import stage
+
+    _load(tmp_settings, background_persons(30), background_orgs(10))
+    run_resolve(tmp_settings)
+    before = {t: _table(tmp_settings, f"select * from er.{t} order by all") for t in ER_TABLES}
+
+    _load(tmp_settings, background_persons(45), background_orgs(10))
+    resolve_kind = stage._resolve_kind
+
+    def dies_on_orgs(con, settings, kind, table, tables, writes):  # type: ignore[no-untyped-def]
+        if kind == "orgs":
+            staged = con.execute("select table_name from duckdb_tables() where table_name like '%__next'").fetchall()
+            assert ("person_xref__next",) in staged  # the persons' tables are written (committed)
+            raise RuntimeError("resolver died")
+        return resolve_kind(con, settings, kind, table, tables, writes)
+
+    monkeypatch.setattr(stage, "_resolve_kind", dies_on_orgs)
+    with pytest.raises(RuntimeError, match="resolver died"):
+        run_resolve(tmp_settings)
+    for t in ER_TABLES:
+        assert _table(tmp_settings, f"select * from er.{t} order by all").equals(before[t]), t
+    assert _table(tmp_settings, "select count(*) as n from duckdb_tables() where table_name like '%__next'")["n"][0] == 0
+
+    monkeypatch.setattr(stage, "_resolve_kind", resolve_kind)
+    counts = run_resolve(tmp_settings)  # run again: it completes, with the new records
+    assert counts["persons_in"] == _table(tmp_settings, "select count(*) as n from er.person_xref")["n"][0]
+    assert counts["person_entities"] == 45
+    assert _table(tmp_settings, "select count(*) as n from duckdb_tables() where table_name like '%__next'")["n"][0] == 0
+
+
+def test_the_raw_records_are_freed_once_standardised(tmp_settings: Settings, monkeypatch) -> None:
+    """The stage reads the records inside the resolver, so nothing holds them while the
+    standardised records are collapsed and resolved (at county the raw persons are 0.36 GB)."""
+    import gc
+    import weakref
+
+    from pipelines.resolve import persons, stage
+
+    _load(tmp_settings, background_persons(20), None)
+    loaded: list[weakref.ref] = []
+    read_kind = stage._read_kind
+
+    def read_and_watch(con, table, kind):  # type: ignore[no-untyped-def]
+        frame = read_kind(con, table, kind)
+        loaded.append(weakref.ref(frame))
+        return frame
+
+    alive_at_collapse: list[bool] = []
+    collapse = persons.collapse_records
+
+    def watch_collapse(std, config):  # type: ignore[no-untyped-def]
+        gc.collect()
+        alive_at_collapse.append(loaded[-1]() is not None)
+        return collapse(std, config)
+
+    monkeypatch.setattr(stage, "_read_kind", read_and_watch)
+    monkeypatch.setattr(persons, "collapse_records", watch_collapse)
+    run_resolve(tmp_settings)
+    assert alive_at_collapse == [False]
