@@ -24,7 +24,7 @@ import polars as pl
 
 from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES, IdMapTables, assign_ids
 from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
-from pipelines.resolve.staged import StagedWrites, TableWrites
+from pipelines.resolve.staged import NEXT, StagedWrites, TableWrites
 from pipelines.settings import Settings, get_settings
 
 PERSON_RECORDS = "staging.int_person_records"
@@ -77,24 +77,29 @@ def _resolve_kind(
     kind: Kind,
     table: str,
     tables: IdMapTables,
-    writes: TableWrites,
+    writes: StagedWrites,
 ) -> dict[str, int]:
     """Read, resolve and write one kind: map clusters to persistent ids, write its `er` tables.
 
     Only this kind's records are in memory while it is resolved (the stage used to read both
     kinds first, holding the organisations through the persons' resolution), and the raw
     records are read inside the resolver (`resolve_loaded`), so no frame here or in between
-    holds them once they are standardised. Each frame of the resolution is dropped as soon as the step after
-    it no longer needs it (the id-map keys after `assign_ids`, the run-local crosswalk after
-    the translation to persistent ids), so the audit table is written beside as little else as
-    possible. The tables go to `writes` (staged, made live by the caller). Returns this kind's
-    counts for meta.runs.
+    holds them once they are standardised. The audit table goes to the warehouse as soon as it
+    is made and gets its persistent ids there (`stage_pairs_with_ids`); every other frame is
+    dropped as soon as the step after it no longer needs it (the id-map keys after
+    `assign_ids`, the crosswalks after the pairs' ids). The tables go to `writes` (staged, made
+    live by the caller). Returns this kind's counts for meta.runs.
     """
     from pipelines.resolve.api import resolve_loaded
 
     resolution: Resolution = resolve_loaded(kind, lambda: _read_kind(con, table, kind), settings.as_of)
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     id_col = f"{tables.entity}_id"
+    # The audit table is put aside in the warehouse (committed, so neither Python nor DuckDB
+    # holds it) until the persistent ids it needs are known: county persons' 0.8 GB, which
+    # was held through the id map's steps.
+    scratch = writes.put_aside(f"er.{tables.entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
+    resolution.pairs = pl.DataFrame()
     clusters = _with_keys(resolution.xref, resolution.keys).with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
     )
@@ -106,12 +111,12 @@ def _resolve_kind(
     _write(writes, f"er.{tables.entity}_xref", xref)
     rows_out = xref.height
     n_entities = xref.get_column(id_col).n_unique()
-    # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
-    pairs = _with_persistent_ids(resolution.pairs, resolution.xref, xref, id_col)
-    resolution.pairs = resolution.xref = pl.DataFrame()
+    unique = bool(xref.get_column("record_id").is_unique().all())
     del xref
-    _write(writes, f"er.{tables.entity}_pairs", pairs)
-    del pairs
+    # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
+    stage_pairs_with_ids(writes, tables.entity, scratch, None if unique else resolution.xref)
+    resolution.xref = pl.DataFrame()
+    writes.drop_scratch()
     if resolution.model is not None:
         _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())
     return {f"{kind}_in": rows_in, f"{kind}_out": rows_out, f"{tables.entity}_entities": n_entities}
@@ -163,46 +168,38 @@ def _sorted_by_record(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort("source", "record_id")
 
 
-def _with_persistent_ids(
-    pairs: pl.DataFrame, local_xref: pl.DataFrame, ids: pl.DataFrame, id_col: str
-) -> pl.DataFrame:
-    """Add the persistent id of each side of each pair (left_<id>, right_<id>), in pair order.
+def stage_pairs_with_ids(
+    writes: StagedWrites, entity: str, scratch: str, local_xref: pl.DataFrame | None = None
+) -> None:
+    """Stage `er.<entity>_pairs`: the audit table put aside in `scratch` (numbered by
+    `_pair_seq`) with the persistent id of each side (`left_<entity>_id`, `right_<entity>_id`),
+    in pair order, from the crosswalk staged as `er.<entity>_xref`.
 
-    Args:
-        pairs: the resolution's audit table (`left_source, left_record_id, right_source,
-            right_record_id, ...`).
-        local_xref: the resolution's crosswalk (`source, record_id, ...`, run-local ids).
-        ids: `source, record_id, <id_col>`: the persistent id of every record of `local_xref`.
-
-    The ids are what joining the pairs twice with (crosswalk x persistent ids) on `(source,
-    record_id)` gives. When record ids are unique (the staging tables' contract), each side's
-    id is looked up by `record_id` alone and kept only where the source agrees too, which is
-    the same result: a join on one text key builds no row encoding of two key columns, and
-    the two id columns are appended, so the pairs' own columns are shared, not copied (county
-    persons: 0.5 GB more at the step's peak instead of 1.9 GB, 4.7 s instead of 8.3 s). Should a
-    record id repeat, the whole-table joins are kept: they give every combination, as before.
+    Each side's id is what joining the pairs with (crosswalk x persistent ids) on `(source,
+    record_id)` gives. When record ids are unique (the staging tables' contract) the run-local
+    crosswalk adds nothing and the staged crosswalk is joined alone; should a record id repeat,
+    pass the run-local crosswalk `local_xref` (`source, record_id`): its join with the staged one
+    gives every combination, as before. DuckDB joins the committed tables, so no frame of the
+    pairs is held (and its joins spill, were they to exceed the memory limit).
     """
-    if not ids.get_column("record_id").is_unique().all():
-        both = local_xref.select("source", "record_id").join(ids, on=["source", "record_id"])
-        for side in ("left", "right"):
-            pairs = pairs.join(
-                both.rename(
-                    {"source": f"{side}_source", "record_id": f"{side}_record_id", id_col: f"{side}_{id_col}"}
-                ),
-                on=[f"{side}_source", f"{side}_record_id"],
-                how="left",
-            )
-        return pairs
-    lookup = ids.select("record_id", pl.col("source").alias("_source"), id_col)
-    sides = []
-    for side in ("left", "right"):
-        found = (
-            pairs.select(pl.col(f"{side}_record_id").alias("record_id"), pl.col(f"{side}_source").alias("source"))
-            .join(lookup, on="record_id", how="left", maintain_order="left")
-            .select(pl.when(pl.col("_source") == pl.col("source")).then(pl.col(id_col)).alias(f"{side}_{id_col}"))
-        )
-        sides.append(found.get_column(f"{side}_{id_col}"))
-    return pairs.with_columns(sides)
+    id_col = f"{entity}_id"
+    staged_xref = f"er.{entity}_xref{NEXT}"
+    both = staged_xref
+    if local_xref is not None:
+        writes.con.register("_local_xref", local_xref.select("source", "record_id").to_arrow())
+        both = (f"(select l.source, l.record_id, i.{id_col} from _local_xref l "
+                f"join {staged_xref} i using (source, record_id))")
+    try:
+        writes.replace_query(f"er.{entity}_pairs", f"""
+            select p.* exclude (_pair_seq), l.{id_col} as left_{id_col}, r.{id_col} as right_{id_col}
+            from {scratch} p
+            left join {both} l on l.source = p.left_source and l.record_id = p.left_record_id
+            left join {both} r on r.source = p.right_source and r.record_id = p.right_record_id
+            order by p._pair_seq
+        """)
+    finally:
+        if local_xref is not None:
+            writes.con.unregister("_local_xref")
 
 
 def run_resolve(settings: Settings | None = None) -> dict[str, int]:

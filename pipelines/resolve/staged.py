@@ -24,7 +24,7 @@ NEXT = "__next"
 
 
 class TableWrites(Protocol):
-    """Where the resolver's tables go: replaced whole, or rows added."""
+    """Where the id map's tables go: replaced whole, or rows added."""
 
     def replace(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None: ...
 
@@ -78,6 +78,7 @@ class StagedWrites:
     con: duckdb.DuckDBPyConnection
     replaced: list[str] = field(default_factory=list)
     appended: list[tuple[str, str | None]] = field(default_factory=list)
+    scratch: list[str] = field(default_factory=list)
 
     def _write(self, table: str, frame: pl.DataFrame, ddl: str | None) -> None:
         staged = table + NEXT
@@ -97,6 +98,30 @@ class StagedWrites:
         if table not in self.replaced:
             self.replaced.append(table)
 
+    def replace_query(self, table: str, query: str) -> None:
+        """The result of `query` (over committed tables: staged or scratch ones) is to become `table`."""
+        self.con.execute(f"create or replace table {table}{NEXT} as {query}")
+        if table not in self.replaced:
+            self.replaced.append(table)
+
+    def put_aside(self, table: str, frame: pl.DataFrame) -> str:
+        """`frame` written and committed as a scratch table (returned name: `<table>__scratch`),
+        so the process need not hold it; dropped by `drop_scratch`, `swap` or `discard`."""
+        scratch = f"{table}__scratch"
+        _register(self.con, frame)
+        try:
+            self.con.execute(f"create or replace table {scratch} as select * from _staged_frame")
+        finally:
+            self.con.unregister("_staged_frame")
+        if scratch not in self.scratch:
+            self.scratch.append(scratch)
+        return scratch
+
+    def drop_scratch(self) -> None:
+        for scratch in self.scratch:
+            self.con.execute(f"drop table if exists {scratch}")
+        self.scratch = []
+
     def append(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None:
         """`frame`'s rows are to be added to `table` (created from `ddl` if missing) at the swap."""
         if any(name == table for name, _ in self.appended):
@@ -107,6 +132,7 @@ class StagedWrites:
     def swap(self) -> None:
         """Make every staged table live, in one transaction (all or nothing)."""
         con = self.con
+        self.drop_scratch()
         con.execute("begin transaction")
         try:
             for table in self.replaced:
@@ -127,4 +153,5 @@ class StagedWrites:
         """Drop every staged table (a run that fails before the swap); the live ones stay as they were."""
         for table in [*self.replaced, *(name for name, _ in self.appended)]:
             self.con.execute(f"drop table if exists {table}{NEXT}")
+        self.drop_scratch()
         self.replaced, self.appended = [], []

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from pipelines.resolve.idmap import IdMapTables
     from pipelines.resolve.model import Kind, Resolution
-    from pipelines.resolve.staged import TableWrites
+    from pipelines.resolve.staged import StagedWrites
 
 SPARK_TARGET = "spark"
 # Library schemas (pipelines.build.LIBRARY_SCHEMAS) and staging: what the Spark build publishes.
@@ -96,13 +96,13 @@ def spark_records(spark: SparkSession, table: str, kind: Kind) -> Any:
 
 
 def write_resolution(
-    con: Any, settings: Settings, resolution: Resolution, tables: IdMapTables, writes: TableWrites
+    con: Any, settings: Settings, resolution: Resolution, tables: IdMapTables, writes: StagedWrites
 ) -> pl.DataFrame:
     """Persistent ids for a resolution and its `er` tables in the warehouse, exactly as the local
     resolve stage writes them (`pipelines.resolve.stage`: same id map, same tables, staged in
     `writes`); returns the crosswalk."""
     from pipelines.resolve.idmap import assign_ids
-    from pipelines.resolve.stage import _with_persistent_ids, _write
+    from pipelines.resolve.stage import _write, stage_pairs_with_ids
 
     id_col = f"{tables.entity}_id"
     clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
@@ -111,7 +111,10 @@ def write_resolution(
     ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of, writes)
     xref = ids.rename({"entity_id": id_col}).sort("source", "record_id")
     _write(writes, f"er.{tables.entity}_xref", xref)
-    _write(writes, f"er.{tables.entity}_pairs", _with_persistent_ids(resolution.pairs, resolution.xref, xref, id_col))
+    scratch = writes.put_aside(f"er.{tables.entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
+    unique = bool(xref.get_column("record_id").is_unique().all())
+    stage_pairs_with_ids(writes, tables.entity, scratch, None if unique else resolution.xref)
+    writes.drop_scratch()
     if resolution.model is not None:
         _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())
     return xref

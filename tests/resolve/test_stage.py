@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.resolve.stage import _with_keys, _with_persistent_ids, run_resolve
+from pipelines.resolve.stage import _with_keys, run_resolve, stage_pairs_with_ids
+from pipelines.resolve.staged import StagedWrites
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -103,6 +104,26 @@ def _pairs(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
     ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("match_weight"))
 
 
+def _with_persistent_ids(
+    pairs: pl.DataFrame, local: pl.DataFrame, ids: pl.DataFrame, id_col: str, unique: bool = True
+) -> pl.DataFrame:
+    """The stage's audit table from these pairs and crosswalks, staged in a warehouse of its own
+    as the stage stages it (the crosswalk first, the pairs put aside) and read back."""
+    import duckdb
+
+    entity = id_col.removesuffix("_id")
+    with duckdb.connect() as con:
+        con.execute("create schema er")
+        writes = StagedWrites(con)
+        writes.replace(f"er.{entity}_xref", ids)
+        scratch = writes.put_aside(f"er.{entity}_pairs", pairs.with_row_index("_pair_seq"))
+        stage_pairs_with_ids(writes, entity, scratch, None if unique else local)
+        writes.swap()
+        out = pl.from_arrow(con.execute(f"select * from er.{entity}_pairs").to_arrow_table())
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
 def test_pairs_get_each_sides_persistent_id_in_pair_order() -> None:
     """Unique record ids: the ids come from a lookup by record id that must also check the
     source (a pair naming `b|r1` when `r1` is `a`'s record gets no id, as a join on both keys)."""
@@ -123,7 +144,7 @@ def test_pairs_of_repeated_record_ids_get_what_the_joins_give() -> None:
     local = pl.DataFrame({"source": ["a", "b", "b"], "record_id": ["r1", "r1", "r1"], "entity_id": ["P1", "P2", "P2"]})
     ids = pl.DataFrame({"source": ["a", "b", "b"], "record_id": ["r1", "r1", "r1"], "person_id": ["P00000001", "P00000002", "P00000002"]})
     pairs = _pairs([("a", "r1", "b", "r1"), ("b", "r1", "a", "r1")])
-    out = _with_persistent_ids(pairs, local, ids, "person_id")
+    out = _with_persistent_ids(pairs, local, ids, "person_id", unique=False)
     expected = _reference_pairs(pairs, local, ids)
     assert out.sort(pl.all()).equals(expected.sort(pl.all()))
     assert out.height == 2 * 4  # each pair: (1 id of a) x (2 x 2 combinations of b's repeated record)
