@@ -105,6 +105,15 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, schema: dict, tables: IdMa
     return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
 
+def _record_number(records: pl.DataFrame, record_key: pl.Expr) -> pl.Series:
+    """A number per record, equal for records with the same `(source, record_id)` and different
+    otherwise: the row number when no record repeats (the staging tables' contract), else the
+    dense rank of the record key."""
+    if records.select(pl.struct("source", "record_id").is_unique().all()).item():
+        return pl.int_range(records.height, dtype=pl.UInt64, eager=True)
+    return records.select(record_key.rank("dense")).to_series()
+
+
 def _choose_old_ids(holds: pl.DataFrame) -> pl.DataFrame:
     """Give each cluster at most one held old id, each old id to at most one cluster.
 
@@ -154,23 +163,23 @@ def assign_ids(
     id_map = _read(con, tables.id_map, ID_MAP_SCHEMA, tables)
     old_keys = _read(con, tables.keys, ID_KEYS_SCHEMA, tables)
 
-    recs = records.with_columns(
-        pl.col("cluster").cast(pl.Int64),
-        (pl.col("source") + pl.lit("\x1f") + pl.col("record_id")).alias("_rk"),
-    )
+    recs = records.with_columns(pl.col("cluster").cast(pl.Int64))
+    record_key = pl.col("source") + pl.lit("\x1f") + pl.col("record_id")
     cluster_first = recs.group_by("cluster").agg(
-        pl.col("_rk").min().alias("first_key"), pl.len().cast(pl.Int64).alias("size")
+        record_key.min().alias("first_key"), pl.len().cast(pl.Int64).alias("size")
     )
-    # Which old ids each cluster holds, and through how many of its records.
+    # Which old ids each cluster holds, and through how many of its records (distinct record
+    # keys, counted by a number per record key rather than by the text: the keys are exploded
+    # to one row each, about 5 million at county, and each carried the record key's text).
     holds = (
-        recs.select("cluster", "_rk", "keys")
+        recs.select("cluster", _record_number(recs, record_key).alias("_r"), "keys")
         .explode("keys")
         .drop_nulls("keys")
         .join(old_keys.select(pl.col("key").alias("keys"), "entity_id"), on="keys", how="inner")
         .join(id_map.select("entity_id", "seq", "status"), on="entity_id", how="inner")
         .filter(pl.col("status") != "merged")
         .group_by("cluster", "entity_id", "seq")
-        .agg(pl.col("_rk").n_unique().cast(pl.Int64).alias("n"))
+        .agg(pl.col("_r").n_unique().cast(pl.Int64).alias("n"))
         .join(cluster_first.select("cluster", "first_key"), on="cluster")
     )
     kept = _choose_old_ids(holds)

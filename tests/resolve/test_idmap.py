@@ -77,3 +77,24 @@ def test_a_redelivered_record_keeps_its_id_through_its_content_fingerprint() -> 
     )
     assert assign_ids(con, PERSON_TABLES, before, date(2026, 1, 1))["entity_id"].to_list() == ["P00000001"]
     assert assign_ids(con, PERSON_TABLES, after, date(2026, 2, 1))["entity_id"].to_list() == ["P00000001", "P00000002"]
+
+
+def test_an_old_id_goes_to_the_cluster_holding_most_distinct_records() -> None:
+    """A record delivered twice counts once: the cluster of two different records holding an
+    old id keeps it against the cluster of one record repeated (which has the smaller key)."""
+    con = duckdb.connect()
+    schema = {"source": pl.String, "record_id": pl.String, "cluster": pl.Int64, "keys": pl.List(pl.String)}
+    first = pl.DataFrame(
+        [{"source": "s", "record_id": r, "cluster": 0, "keys": ["i:same-person"]} for r in ("r1", "r8", "r9")],
+        schema=schema,
+    )
+    assert assign_ids(con, PERSON_TABLES, first, date(2026, 1, 1))["entity_id"].unique().to_list() == ["P00000001"]
+    split = pl.DataFrame(
+        [{"source": "s", "record_id": r, "cluster": c, "keys": ["i:same-person"]}
+         for r, c in (("r1", 1), ("r1", 1), ("r8", 2), ("r9", 2))],
+        schema=schema,
+    )
+    out = assign_ids(con, PERSON_TABLES, split, date(2026, 1, 2))
+    ids = dict(zip(out["record_id"], out["entity_id"], strict=False))
+    assert ids["r8"] == ids["r9"] == "P00000001"
+    assert ids["r1"] == "P00000002"
