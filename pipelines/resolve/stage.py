@@ -111,7 +111,7 @@ def _resolve_kind(
     _write(writes, f"er.{tables.entity}_xref", xref)
     rows_out = xref.height
     n_entities = xref.get_column(id_col).n_unique()
-    unique = bool(xref.get_column("record_id").is_unique().all())
+    unique = _records_unique(xref)
     del xref
     # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
     stage_pairs_with_ids(writes, tables.entity, scratch, None if unique else resolution.xref)
@@ -166,6 +166,16 @@ def _sorted_by_record(frame: pl.DataFrame) -> pl.DataFrame:
     if keys_present and frame.select(in_order.fill_null(True).all()).item():
         return frame
     return frame.sort("source", "record_id")
+
+
+def _records_unique(xref: pl.DataFrame) -> bool:
+    """Whether no `(source, record_id)` repeats in a crosswalk sorted by them (`_sorted_by_record`):
+    no row equals the one before it (one pass, no hash table of millions of strings)."""
+    if xref["source"].null_count() or xref["record_id"].null_count():
+        return False
+    source, record = pl.col("source"), pl.col("record_id")
+    repeats = (source == source.shift()) & (record == record.shift())
+    return not xref.select(repeats.fill_null(False).any()).item()
 
 
 def stage_pairs_with_ids(

@@ -102,7 +102,7 @@ def write_resolution(
     resolve stage writes them (`pipelines.resolve.stage`: same id map, same tables, staged in
     `writes`); returns the crosswalk."""
     from pipelines.resolve.idmap import assign_ids
-    from pipelines.resolve.stage import _write, stage_pairs_with_ids
+    from pipelines.resolve.stage import _records_unique, _write, stage_pairs_with_ids
 
     id_col = f"{tables.entity}_id"
     clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
@@ -112,8 +112,7 @@ def write_resolution(
     xref = ids.rename({"entity_id": id_col}).sort("source", "record_id")
     _write(writes, f"er.{tables.entity}_xref", xref)
     scratch = writes.put_aside(f"er.{tables.entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
-    unique = bool(xref.get_column("record_id").is_unique().all())
-    stage_pairs_with_ids(writes, tables.entity, scratch, None if unique else resolution.xref)
+    stage_pairs_with_ids(writes, tables.entity, scratch, None if _records_unique(xref) else resolution.xref)
     writes.drop_scratch()
     if resolution.model is not None:
         _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())

@@ -250,3 +250,13 @@ def test_the_raw_records_are_freed_once_standardised(tmp_settings: Settings, mon
     monkeypatch.setattr(persons, "collapse_records", watch_collapse)
     run_resolve(tmp_settings)
     assert alive_at_collapse == [False]
+
+
+def test_repeated_records_are_found_in_the_sorted_crosswalk() -> None:
+    from pipelines.resolve.stage import _records_unique
+
+    xref = pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["r1", "r2", "r1"]})
+    assert _records_unique(xref)  # a record id under two sources is not a repeat
+    assert not _records_unique(pl.DataFrame({"source": ["a", "a", "b"], "record_id": ["r1", "r1", "r1"]}))
+    assert not _records_unique(pl.DataFrame({"source": ["a", None], "record_id": ["r1", "r2"]}))
+    assert _records_unique(pl.DataFrame({"source": [], "record_id": []}, schema={"source": pl.String, "record_id": pl.String}))
