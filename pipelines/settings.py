@@ -207,7 +207,10 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         "8GB",
         pattern="^" + _MEMORY_SIZE + "$",
-        description="DuckDB's memory limit on every warehouse connection (e.g. 8GB, 512MiB); beyond it DuckDB spills",
+        description=(
+            "DuckDB's memory limit on every warehouse connection (e.g. 8GB, 512MiB); beyond it DuckDB spills; "
+            "the check stage's worker processes share it"
+        ),
     )
     duckdb_temp_directory: Path = Field(
         Path(""), description="where DuckDB spills what exceeds its memory limit; empty: <warehouse file>.tmp beside it"
