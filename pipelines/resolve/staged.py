@@ -31,11 +31,30 @@ class TableWrites(Protocol):
     def append(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None: ...
 
 
-def _register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
-    """`frame` as the view `_staged_frame`, in Arrow with string views (`CompatLevel.newest`,
-    Polars' own layout): the frame's buffers are shared, not converted to large strings (a copy
-    of the whole frame; county audit table: 1.65 GB at the write's peak against 0.79 GB)."""
-    con.register("_staged_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+def _put(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *statements: str) -> None:
+    """Run `statements` with `frame` as the view `_frame`, in Arrow with string views
+    (`CompatLevel.newest`, Polars' own layout): the frame's buffers are shared, not converted to
+    large strings (a copy of the whole frame; county audit table: 1.65 GB at the write's peak
+    against 0.79 GB)."""
+    con.register("_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.unregister("_frame")
+
+
+def _as_frame(table: str) -> str:
+    return f"create or replace table {table} as select * from _frame"
+
+
+def _insert(table: str) -> str:
+    return f"insert into {table} by name select * from _frame"
+
+
+def _create(ddl: str, table: str, create: str) -> str:
+    """`ddl` (with `{create}` and `{table}` placeholders) for `table`."""
+    return ddl.format(table=table, create=create)
 
 
 @dataclass
@@ -45,25 +64,15 @@ class DirectWrites:
     con: duckdb.DuckDBPyConnection
 
     def replace(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None:
-        _register(self.con, frame)
-        try:
-            if ddl is None:
-                self.con.execute(f"create or replace table {table} as select * from _staged_frame")
-            else:
-                self.con.execute(ddl.format(table=table, create="create table if not exists"))
-                self.con.execute(f"delete from {table}")
-                self.con.execute(f"insert into {table} by name select * from _staged_frame")
-        finally:
-            self.con.unregister("_staged_frame")
+        if ddl is None:
+            _put(self.con, frame, _as_frame(table))
+        else:
+            _put(self.con, frame, _create(ddl, table, "create table if not exists"), f"delete from {table}",
+                 _insert(table))
 
     def append(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None:
-        _register(self.con, frame)
-        try:
-            if ddl is not None:
-                self.con.execute(ddl.format(table=table, create="create table if not exists"))
-            self.con.execute(f"insert into {table} by name select * from _staged_frame")
-        finally:
-            self.con.unregister("_staged_frame")
+        creates = [_create(ddl, table, "create table if not exists")] if ddl is not None else []
+        _put(self.con, frame, *creates, _insert(table))
 
 
 @dataclass
@@ -82,15 +91,10 @@ class StagedWrites:
 
     def _write(self, table: str, frame: pl.DataFrame, ddl: str | None) -> None:
         staged = table + NEXT
-        _register(self.con, frame)
-        try:
-            if ddl is None:
-                self.con.execute(f"create or replace table {staged} as select * from _staged_frame")
-            else:
-                self.con.execute(ddl.format(table=staged, create="create or replace table"))
-                self.con.execute(f"insert into {staged} by name select * from _staged_frame")
-        finally:
-            self.con.unregister("_staged_frame")
+        if ddl is None:
+            _put(self.con, frame, _as_frame(staged))
+        else:
+            _put(self.con, frame, _create(ddl, staged, "create or replace table"), _insert(staged))
 
     def replace(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None:
         """`frame` is to become `table` (written now, live at the swap)."""
@@ -108,11 +112,7 @@ class StagedWrites:
         """`frame` written and committed as a scratch table (returned name: `<table>__scratch`),
         so the process need not hold it; dropped by `drop_scratch`, `swap` or `discard`."""
         scratch = f"{table}__scratch"
-        _register(self.con, frame)
-        try:
-            self.con.execute(f"create or replace table {scratch} as select * from _staged_frame")
-        finally:
-            self.con.unregister("_staged_frame")
+        _put(self.con, frame, _as_frame(scratch))
         if scratch not in self.scratch:
             self.scratch.append(scratch)
         return scratch
@@ -140,7 +140,7 @@ class StagedWrites:
                 con.execute(f"alter table {table}{NEXT} rename to {table.split('.')[-1]}")
             for table, ddl in self.appended:
                 if ddl is not None:
-                    con.execute(ddl.format(table=table, create="create table if not exists"))
+                    con.execute(_create(ddl, table, "create table if not exists"))
                 con.execute(f"insert into {table} by name select * from {table}{NEXT}")
                 con.execute(f"drop table {table}{NEXT}")
             con.execute("commit")
