@@ -19,6 +19,8 @@ Every table is written beside the live one and all go live in one transaction at
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
@@ -168,6 +170,13 @@ def _sorted_by_record(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort("source", "record_id")
 
 
+def scratch_folder(settings: Settings) -> Path:
+    """Where the stage puts aside what it needs back later: beside DuckDB's spill folder
+    (`<spill folder>.resolve`), the place the settings give for large temporary data."""
+    spill = settings.duckdb_temp_path()
+    return spill.with_name(spill.name + ".resolve")
+
+
 def _records_unique(xref: pl.DataFrame) -> bool:
     """Whether no `(source, record_id)` repeats in a crosswalk sorted by them (`_sorted_by_record`):
     no row equals the one before it (one pass, no hash table of millions of strings)."""
@@ -181,7 +190,7 @@ def _records_unique(xref: pl.DataFrame) -> bool:
 def stage_pairs_with_ids(
     writes: StagedWrites, entity: str, scratch: str, local_xref: pl.DataFrame | None = None
 ) -> None:
-    """Stage `er.<entity>_pairs`: the audit table put aside in `scratch` (numbered by
+    """Stage `er.<entity>_pairs`: the audit table put aside as `scratch` (a relation, numbered by
     `_pair_seq`) with the persistent id of each side (`left_<entity>_id`, `right_<entity>_id`),
     in pair order, from the crosswalk staged as `er.<entity>_xref`.
 
@@ -189,8 +198,8 @@ def stage_pairs_with_ids(
     record_id)` gives. When record ids are unique (the staging tables' contract) the run-local
     crosswalk adds nothing and the staged crosswalk is joined alone; should a record id repeat,
     pass the run-local crosswalk `local_xref` (`source, record_id`): its join with the staged one
-    gives every combination, as before. DuckDB joins the committed tables, so no frame of the
-    pairs is held (and its joins spill, were they to exceed the memory limit).
+    gives every combination, as before. DuckDB joins what was written, so no frame of the pairs
+    is held (and its joins spill, were they to exceed the memory limit).
     """
     id_col = f"{entity}_id"
     staged_xref = f"er.{entity}_xref{NEXT}"
@@ -271,7 +280,7 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     settings = settings or get_settings()
     counts: dict[str, int] = {}
     con = connect(settings)
-    writes = StagedWrites(con)
+    writes = StagedWrites(con, scratch_folder(settings))
     try:
         # one kind at a time: each is read, resolved, written (staged) and freed before the next;
         # the tables of both go live together, so a failed run leaves the previous results

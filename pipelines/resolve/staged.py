@@ -15,6 +15,7 @@ which `discard` or the next run replaces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import duckdb
@@ -80,14 +81,15 @@ class StagedWrites:
     """Tables written and committed as `<table>__next`, made live together by `swap`.
 
     `con` must not be inside a transaction: each write commits on its own, so DuckDB frees what
-    it held for it. `ddl` is a `create` statement with `{create}` and `{table}` placeholders, for
+    it held for it. `scratch_folder` holds what is put aside until the tables are made from it. `ddl` is a `create` statement with `{create}` and `{table}` placeholders, for
     tables whose column types are declared (the id map); without it the frame's types are kept.
     """
 
     con: duckdb.DuckDBPyConnection
+    scratch_folder: Path
     replaced: list[str] = field(default_factory=list)
     appended: list[tuple[str, str | None]] = field(default_factory=list)
-    scratch: list[str] = field(default_factory=list)
+    scratch: list[Path] = field(default_factory=list)
 
     def _write(self, table: str, frame: pl.DataFrame, ddl: str | None) -> None:
         staged = table + NEXT
@@ -103,24 +105,35 @@ class StagedWrites:
             self.replaced.append(table)
 
     def replace_query(self, table: str, query: str) -> None:
-        """The result of `query` (over committed tables: staged or scratch ones) is to become `table`."""
+        """The result of `query` (over committed tables, staged ones or what was put aside) is to
+        become `table`."""
         self.con.execute(f"create or replace table {table}{NEXT} as {query}")
         if table not in self.replaced:
             self.replaced.append(table)
 
     def put_aside(self, table: str, frame: pl.DataFrame) -> str:
-        """`frame` written and committed as a scratch table (returned name: `<table>__scratch`),
-        so the process need not hold it; dropped by `drop_scratch`, `swap` or `discard`."""
-        scratch = f"{table}__scratch"
-        _put(self.con, frame, _as_frame(scratch))
-        if scratch not in self.scratch:
-            self.scratch.append(scratch)
-        return scratch
+        """`frame` written to a scratch Parquet file in `scratch_folder`, so the process need not
+        hold it; returns the relation that reads it back (`read_parquet(...)`, for `replace_query`).
+        Removed by `drop_scratch`, `swap` or `discard`.
+
+        A file, not a table: Polars writes the county's audit table (3.1 million rows) as LZ4
+        Parquet in 1.7 s, where DuckDB took 5.5 s to store it as a table, and DuckDB's join reads
+        either as fast (measured under load: 10.5 against 10.9 s)."""
+        self.scratch_folder.mkdir(parents=True, exist_ok=True)
+        path = self.scratch_folder / f"{table}.parquet"
+        frame.write_parquet(path, compression="lz4", statistics=False)
+        if path not in self.scratch:
+            self.scratch.append(path)
+        return "read_parquet('" + str(path).replace("'", "''") + "')"
 
     def drop_scratch(self) -> None:
-        for scratch in self.scratch:
-            self.con.execute(f"drop table if exists {scratch}")
+        for path in self.scratch:
+            path.unlink(missing_ok=True)
         self.scratch = []
+        try:
+            self.scratch_folder.rmdir()  # when empty (nothing else of this run's is in it)
+        except OSError:
+            pass
 
     def append(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None:
         """`frame`'s rows are to be added to `table` (created from `ddl` if missing) at the swap."""

@@ -123,7 +123,7 @@ def spark_resolve(settings: Settings, run: Any) -> dict[str, int]:
     """Resolve the lake's record tables with the resolver on Spark (`resolve_on_spark`), assign
     persistent ids in the warehouse's id maps and write the crosswalks to the lake for the models."""
     from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES
-    from pipelines.resolve.stage import ORG_RECORDS, PERSON_RECORDS
+    from pipelines.resolve.stage import ORG_RECORDS, PERSON_RECORDS, scratch_folder
     from pipelines.resolve.staged import StagedWrites
     from pipelines.spark.resolve import resolve_on_spark
     from pipelines.warehouse import connect
@@ -138,7 +138,7 @@ def spark_resolve(settings: Settings, run: Any) -> dict[str, int]:
     xrefs = {}
     with connect(settings) as con:
         con.execute("create schema if not exists er")
-        writes = StagedWrites(con)
+        writes = StagedWrites(con, scratch_folder(settings))
         try:
             for kind, tables, resolution in resolutions:
                 xref = write_resolution(con, settings, resolution, tables, writes)

@@ -109,12 +109,15 @@ def _with_persistent_ids(
 ) -> pl.DataFrame:
     """The stage's audit table from these pairs and crosswalks, staged in a warehouse of its own
     as the stage stages it (the crosswalk first, the pairs put aside) and read back."""
+    import tempfile
+    from pathlib import Path
+
     import duckdb
 
     entity = id_col.removesuffix("_id")
-    with duckdb.connect() as con:
+    with duckdb.connect() as con, tempfile.TemporaryDirectory() as scratch:
         con.execute("create schema er")
-        writes = StagedWrites(con)
+        writes = StagedWrites(con, Path(scratch))
         writes.replace(f"er.{entity}_xref", ids)
         scratch = writes.put_aside(f"er.{entity}_pairs", pairs.with_row_index("_pair_seq"))
         stage_pairs_with_ids(writes, entity, scratch, None if unique else local)
@@ -204,6 +207,7 @@ def test_a_run_that_fails_half_way_leaves_the_previous_results(tmp_settings: Set
         if kind == "orgs":
             staged = con.execute("select table_name from duckdb_tables() where table_name like '%__next'").fetchall()
             assert ("person_xref__next",) in staged  # the persons' tables are written (committed)
+            assert not list(stage.scratch_folder(settings).glob("*"))  # the pairs put aside, used, removed
             raise RuntimeError("resolver died")
         return resolve_kind(con, settings, kind, table, tables, writes)
 
@@ -213,6 +217,7 @@ def test_a_run_that_fails_half_way_leaves_the_previous_results(tmp_settings: Set
     for t in ER_TABLES:
         assert _table(tmp_settings, f"select * from er.{t} order by all").equals(before[t]), t
     assert _table(tmp_settings, "select count(*) as n from duckdb_tables() where table_name like '%__next'")["n"][0] == 0
+    assert not stage.scratch_folder(tmp_settings).exists()  # the pairs put aside are removed
 
     monkeypatch.setattr(stage, "_resolve_kind", resolve_kind)
     counts = run_resolve(tmp_settings)  # run again: it completes, with the new records

@@ -26,8 +26,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 
 
-def test_nothing_is_live_before_the_swap_and_everything_after(con: duckdb.DuckDBPyConnection) -> None:
-    writes = StagedWrites(con)
+def test_nothing_is_live_before_the_swap_and_everything_after(con: duckdb.DuckDBPyConnection, tmp_path) -> None:
+    writes = StagedWrites(con, tmp_path / "scratch")
     writes.replace("er.a", pl.DataFrame({"v": ["new", "newer"]}))
     writes.replace("er.b", pl.DataFrame({"k": ["x"], "n": [7]}), DDL)
     writes.append("er.log", pl.DataFrame({"n": [2], "k": ["second"]}), DDL)  # columns by name
@@ -45,8 +45,8 @@ def test_nothing_is_live_before_the_swap_and_everything_after(con: duckdb.DuckDB
     assert _rows(con, "select count(*) from duckdb_tables() where table_name like '%__next'") == [(0,)]
 
 
-def test_discard_leaves_the_live_tables(con: duckdb.DuckDBPyConnection) -> None:
-    writes = StagedWrites(con)
+def test_discard_leaves_the_live_tables(con: duckdb.DuckDBPyConnection, tmp_path) -> None:
+    writes = StagedWrites(con, tmp_path / "scratch")
     writes.replace("er.a", pl.DataFrame({"v": ["new"]}))
     writes.append("er.log", pl.DataFrame({"k": ["second"], "n": [2]}), DDL)
     writes.discard()
@@ -55,8 +55,8 @@ def test_discard_leaves_the_live_tables(con: duckdb.DuckDBPyConnection) -> None:
     assert _rows(con, "select count(*) from duckdb_tables() where table_name like '%__next'") == [(0,)]
 
 
-def test_a_swap_that_fails_changes_nothing(con: duckdb.DuckDBPyConnection) -> None:
-    writes = StagedWrites(con)
+def test_a_swap_that_fails_changes_nothing(con: duckdb.DuckDBPyConnection, tmp_path) -> None:
+    writes = StagedWrites(con, tmp_path / "scratch")
     writes.replace("er.a", pl.DataFrame({"v": ["new"]}))
     writes.append("er.log", pl.DataFrame({"k": ["second"], "n": [2]}), DDL)
     con.execute("drop table er.log__next")  # the second step of the swap fails
@@ -74,3 +74,15 @@ def test_direct_writes_go_to_the_live_tables(con: duckdb.DuckDBPyConnection) -> 
     assert _rows(con, "select * from er.a") == [("new",)]
     assert _rows(con, "select * from er.b") == [("x", 7)]
     assert _rows(con, "select * from er.log order by n") == [("first", 1), ("second", 2)]
+
+
+def test_what_is_put_aside_is_read_back_and_removed(con: duckdb.DuckDBPyConnection, tmp_path) -> None:
+    writes = StagedWrites(con, tmp_path / "scratch")
+    relation = writes.put_aside("er.pairs", pl.DataFrame({"k": ["x", "y"], "n": [1, 2]}))
+    writes.replace_query("er.pairs", f"select k, n * 10 as n from {relation} order by n")
+    writes.swap()
+    assert _rows(con, "select * from er.pairs") == [("x", 10), ("y", 20)]
+    assert not (tmp_path / "scratch").exists()  # the file and its folder removed
+    writes.put_aside("er.pairs", pl.DataFrame({"k": ["z"]}))
+    writes.discard()
+    assert not (tmp_path / "scratch").exists()
