@@ -97,9 +97,9 @@ def _resolve_kind(
     resolution: Resolution = resolve_loaded(kind, lambda: _read_kind(con, table, kind), settings.as_of)
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     id_col = f"{tables.entity}_id"
-    # The audit table is put aside in the warehouse (committed, so neither Python nor DuckDB
-    # holds it) until the persistent ids it needs are known: county persons' 0.8 GB, which
-    # was held through the id map's steps.
+    # The audit table is put aside on disk (a Parquet file beside the spill folder, so neither
+    # Python nor DuckDB holds it) until the persistent ids it needs are known: county persons'
+    # 0.8 GB, which was held through the id map's steps.
     scratch = writes.put_aside(f"er.{tables.entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
     resolution.pairs = pl.DataFrame()
     clusters = _with_keys(resolution.xref, resolution.keys).with_columns(

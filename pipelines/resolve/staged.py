@@ -8,8 +8,10 @@ at city) were held while the organisations were resolved.
 
 Here each table is written and committed under a name of its own (`<table>__next`), which no
 reader uses, and `swap` replaces the live tables by them in one short transaction. Until the
-swap, readers see the previous tables; a run that dies before it leaves only `__next` tables,
-which `discard` or the next run replaces.
+swap, readers see the previous tables; a run that fails before it drops its staged tables
+(`discard`), and one killed outright leaves `__next` tables that the next run replaces. What the
+stage needs back later (the audit table, before its persistent ids are known) is put aside as a
+Parquet file in a scratch folder, removed once used.
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ class StagedWrites:
     """Tables written and committed as `<table>__next`, made live together by `swap`.
 
     `con` must not be inside a transaction: each write commits on its own, so DuckDB frees what
-    it held for it. `scratch_folder` holds what is put aside until the tables are made from it. `ddl` is a `create` statement with `{create}` and `{table}` placeholders, for
-    tables whose column types are declared (the id map); without it the frame's types are kept.
+    it held for it. `scratch_folder` holds what is put aside until the tables are made from it.
+    `ddl` is a `create` statement with `{create}` and `{table}` placeholders, for tables whose
+    column types are declared (the id map); without it the frame's types are kept.
     """
 
     con: duckdb.DuckDBPyConnection
