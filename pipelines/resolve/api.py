@@ -43,17 +43,13 @@ def _check(df: pl.DataFrame, kind: Kind, where: str = "input") -> pl.DataFrame:
 def resolve_persons(df: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Resolve person records (`source, record_id, name, id_number, gender, birth_date, phone,
     address`, text as delivered) into person entities."""
-    from pipelines.resolve.persons import resolve_person_records
-
-    return resolve_person_records(_check(df, "persons"), as_of)
+    return resolve_loaded("persons", lambda: df, as_of)
 
 
 def resolve_orgs(df: pl.DataFrame, as_of: date | None = None) -> Resolution:
     """Resolve organisation records (`source, record_id, name, uscc, legal_rep, address, phone,
     established`, text as delivered) into organisations."""
-    from pipelines.resolve.orgs import resolve_org_records
-
-    return resolve_org_records(_check(df, "orgs"), as_of)
+    return resolve_loaded("orgs", lambda: df, as_of)
 
 
 def resolve_loaded(kind: Kind, load: Callable[[], pl.DataFrame], as_of: date | None = None) -> Resolution:

@@ -26,7 +26,7 @@ import polars as pl
 
 from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES, IdMapTables, assign_ids
 from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
-from pipelines.resolve.staged import NEXT, StagedWrites, TableWrites
+from pipelines.resolve.staged import StagedWrites
 from pipelines.settings import Settings, get_settings
 
 PERSON_RECORDS = "staging.int_person_records"
@@ -61,18 +61,6 @@ def _read_records(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.
     return frame
 
 
-def _write(writes: TableWrites, table: str, frame: pl.DataFrame) -> None:
-    """Replace a table by a Polars frame (full replacement: reruns are idempotent), staged to go
-    live with the run's other tables (`staged.StagedWrites`).
-
-    The frame goes to DuckDB as Arrow with string views, which shares the frame's buffers (see
-    `staged._put`). One `create table as` of the whole frame, not slices: DuckDB then scans
-    it in parallel (slices of 500,000 rows took 15.9 s against 8.4 s, with about the same peak).
-    The column names, order and types are the frame's.
-    """
-    writes.replace(table, frame)
-
-
 def _resolve_kind(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -81,26 +69,41 @@ def _resolve_kind(
     tables: IdMapTables,
     writes: StagedWrites,
 ) -> dict[str, int]:
-    """Read, resolve and write one kind: map clusters to persistent ids, write its `er` tables.
+    """Read, resolve and write one kind (`write_resolution`); returns its counts for meta.runs.
 
     Only this kind's records are in memory while it is resolved (the stage used to read both
     kinds first, holding the organisations through the persons' resolution), and the raw
     records are read inside the resolver (`resolve_loaded`), so no frame here or in between
-    holds them once they are standardised. The audit table goes to the warehouse as soon as it
-    is made and gets its persistent ids there (`stage_pairs_with_ids`); every other frame is
-    dropped as soon as the step after it no longer needs it (the id-map keys after
-    `assign_ids`, the crosswalks after the pairs' ids). The tables go to `writes` (staged, made
-    live by the caller). Returns this kind's counts for meta.runs.
+    holds them once they are standardised.
     """
     from pipelines.resolve.api import resolve_loaded
 
     resolution: Resolution = resolve_loaded(kind, lambda: _read_kind(con, table, kind), settings.as_of)
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
-    id_col = f"{tables.entity}_id"
-    # The audit table is put aside on disk (a Parquet file beside the spill folder, so neither
-    # Python nor DuckDB holds it) until the persistent ids it needs are known: county persons'
-    # 0.8 GB, which was held through the id map's steps.
-    scratch = writes.put_aside(f"er.{tables.entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
+    xref = write_resolution(con, settings, resolution, tables, writes)
+    n_entities = xref.get_column(f"{tables.entity}_id").n_unique()
+    return {f"{kind}_in": rows_in, f"{kind}_out": xref.height, f"{tables.entity}_entities": n_entities}
+
+
+def write_resolution(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    resolution: Resolution,
+    tables: IdMapTables,
+    writes: StagedWrites,
+) -> pl.DataFrame:
+    """Persistent ids for a resolution and its `er` tables, staged in `writes` (made live by the
+    caller); returns the crosswalk (`source, record_id, <entity>_id`, in stored order). The
+    local stage and the Spark one (`pipelines.spark.stages`) both write through here.
+
+    The resolution is consumed: each of its frames is dropped as soon as the step after it no
+    longer needs it. The audit table is put aside first (a Parquet file beside the spill folder,
+    so neither Python nor DuckDB holds it: county persons' 0.8 GB, which was held through the id
+    map's steps) and gets its persistent ids in DuckDB (`stage_pairs_with_ids`); the id-map keys
+    go after `assign_ids`, the run-local crosswalk after the pairs' ids.
+    """
+    entity = tables.entity
+    scratch = writes.put_aside(f"er.{entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
     resolution.pairs = pl.DataFrame()
     clusters = _with_keys(resolution.xref, resolution.keys).with_columns(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
@@ -108,20 +111,16 @@ def _resolve_kind(
     resolution.keys = pl.DataFrame()
     ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of, writes)
     del clusters
-    xref = _sorted_by_record(ids.rename({"entity_id": id_col}))
+    xref = _sorted_by_record(ids.rename({"entity_id": f"{entity}_id"}))
     del ids
-    _write(writes, f"er.{tables.entity}_xref", xref)
-    rows_out = xref.height
-    n_entities = xref.get_column(id_col).n_unique()
-    unique = _records_unique(xref)
-    del xref
+    writes.replace(f"er.{entity}_xref", xref)
     # Pairs carry run-local cluster ids: translate them to persistent ids for auditors.
-    stage_pairs_with_ids(writes, tables.entity, scratch, None if unique else resolution.xref)
+    stage_pairs_with_ids(writes, entity, scratch, None if _records_unique(xref) else resolution.xref)
     resolution.xref = pl.DataFrame()
     writes.drop_scratch()
     if resolution.model is not None:
-        _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())
-    return {f"{kind}_in": rows_in, f"{kind}_out": rows_out, f"{tables.entity}_entities": n_entities}
+        writes.replace(f"er.{entity}_match_model", resolution.model.describe())
+    return xref
 
 
 def _with_keys(xref: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
@@ -202,7 +201,7 @@ def stage_pairs_with_ids(
     is held (and its joins spill, were they to exceed the memory limit).
     """
     id_col = f"{entity}_id"
-    staged_xref = f"er.{entity}_xref{NEXT}"
+    staged_xref = writes.staged(f"er.{entity}_xref")
     both = staged_xref
     if local_xref is not None:
         writes.con.register("_local_xref", local_xref.select("source", "record_id").to_arrow())

@@ -94,15 +94,21 @@ class StagedWrites:
     appended: list[tuple[str, str | None]] = field(default_factory=list)
     scratch: list[Path] = field(default_factory=list)
 
+    def staged(self, table: str) -> str:
+        """The name `table` is written under until the swap (readable by `replace_query`)."""
+        return table + NEXT
+
     def _write(self, table: str, frame: pl.DataFrame, ddl: str | None) -> None:
-        staged = table + NEXT
+        staged = self.staged(table)
         if ddl is None:
             _put(self.con, frame, _as_frame(staged))
         else:
             _put(self.con, frame, _create(ddl, staged, "create or replace table"), _insert(staged))
 
     def replace(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None:
-        """`frame` is to become `table` (written now, live at the swap)."""
+        """`frame` is to become `table` (written now, live at the swap). One `create table as` of
+        the whole frame, not slices: DuckDB then scans it in parallel (county audit table: slices
+        of 500,000 rows took 15.9 s against 8.4 s, with about the same peak)."""
         self._write(table, frame, ddl)
         if table not in self.replaced:
             self.replaced.append(table)

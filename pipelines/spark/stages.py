@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 
 from pipelines.settings import Settings
 from pipelines.spark import lake
@@ -24,9 +23,7 @@ from pipelines.spark import lake
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from pipelines.resolve.idmap import IdMapTables
-    from pipelines.resolve.model import Kind, Resolution
-    from pipelines.resolve.staged import StagedWrites
+    from pipelines.resolve.model import Kind
 
 SPARK_TARGET = "spark"
 # Library schemas (pipelines.build.LIBRARY_SCHEMAS) and staging: what the Spark build publishes.
@@ -95,35 +92,11 @@ def spark_records(spark: SparkSession, table: str, kind: Kind) -> Any:
     return spark.table(table).selectExpr(*(f"cast({c} as string) as {c}" for c in cols))
 
 
-def write_resolution(
-    con: Any, settings: Settings, resolution: Resolution, tables: IdMapTables, writes: StagedWrites
-) -> pl.DataFrame:
-    """Persistent ids for a resolution and its `er` tables in the warehouse, exactly as the local
-    resolve stage writes them (`pipelines.resolve.stage`: same id map, same tables, staged in
-    `writes`); returns the crosswalk."""
-    from pipelines.resolve.idmap import assign_ids
-    from pipelines.resolve.stage import _records_unique, _write, stage_pairs_with_ids
-
-    id_col = f"{tables.entity}_id"
-    clusters = resolution.xref.join(resolution.keys, on=["source", "record_id"], how="left").with_columns(
-        pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
-    )
-    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of, writes)
-    xref = ids.rename({"entity_id": id_col}).sort("source", "record_id")
-    _write(writes, f"er.{tables.entity}_xref", xref)
-    scratch = writes.put_aside(f"er.{tables.entity}_pairs", resolution.pairs.with_row_index("_pair_seq"))
-    stage_pairs_with_ids(writes, tables.entity, scratch, None if _records_unique(xref) else resolution.xref)
-    writes.drop_scratch()
-    if resolution.model is not None:
-        _write(writes, f"er.{tables.entity}_match_model", resolution.model.describe())
-    return xref
-
-
 def spark_resolve(settings: Settings, run: Any) -> dict[str, int]:
     """Resolve the lake's record tables with the resolver on Spark (`resolve_on_spark`), assign
     persistent ids in the warehouse's id maps and write the crosswalks to the lake for the models."""
     from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES
-    from pipelines.resolve.stage import ORG_RECORDS, PERSON_RECORDS, scratch_folder
+    from pipelines.resolve.stage import ORG_RECORDS, PERSON_RECORDS, scratch_folder, write_resolution
     from pipelines.resolve.staged import StagedWrites
     from pipelines.spark.resolve import resolve_on_spark
     from pipelines.warehouse import connect
@@ -141,9 +114,9 @@ def spark_resolve(settings: Settings, run: Any) -> dict[str, int]:
         writes = StagedWrites(con, scratch_folder(settings))
         try:
             for kind, tables, resolution in resolutions:
-                xref = write_resolution(con, settings, resolution, tables, writes)
-                xrefs[tables.entity] = xref
                 counts[f"{kind}_in"] = resolution.xref.height
+                xref = write_resolution(con, settings, resolution, tables, writes)  # the same tables as the local stage's
+                xrefs[tables.entity] = xref
                 counts[f"{kind}_out"] = xref.height
                 counts[f"{tables.entity}_entities"] = xref[f"{tables.entity}_id"].n_unique()
             writes.swap()  # both kinds' tables live at once, or neither
