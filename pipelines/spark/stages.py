@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-
 from pipelines.settings import Settings
 from pipelines.spark import lake
 
