@@ -560,19 +560,48 @@ def collapse_records(records: pl.DataFrame | Standardised, config: ResolverConfi
         del part  # (not held beside the distinct records gathered below)
     rep = _collapse_hashes(h, content, eligible)
     reps = np.flatnonzero(rep == np.arange(n))
+    row_mates = None
+    if any(rule.sparse_place for rule in config.unique_evidence):
+        # (before the distinct records are gathered: this reads every record's columns)
+        places = [rule.sparse_place for rule in config.unique_evidence if rule.sparse_place]
+        mates = std.gather(None, list(dict.fromkeys(["source", "record_id", *config.sparse_columns, *places])))
+        row_mates = _row_mates(mates, rep, reps, config)
+        del mates
+    keys = std.records.select("source", "record_id")
     # One chunk per column: selections from a frame whose columns are chunked differently
     # copy every time (a frame built by joins and concatenations often is).
     distinct = (
-        std.gather(reps, columns)
+        _gather_releasing(std, reps, columns)
         .with_columns(pl.Series("_h", h[reps], dtype=pl.UInt64))
         .rechunk()
         .with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
     )
-    if any(rule.sparse_place for rule in config.unique_evidence):
-        places = [rule.sparse_place for rule in config.unique_evidence if rule.sparse_place]
-        mates = std.gather(None, list(dict.fromkeys(["source", "record_id", *config.sparse_columns, *places])))
-        distinct = distinct.with_columns(_row_mates(mates, rep, reps, config))
-    return Collapsed(std.records.select("source", "record_id"), rep, reps, distinct, time.perf_counter() - clock)
+    if row_mates is not None:
+        distinct = distinct.with_columns(row_mates)
+    return Collapsed(keys, rep, reps, distinct, time.perf_counter() - clock)
+
+
+def _gather_releasing(std: Standardised, rows: np.ndarray, columns: list[str]) -> pl.DataFrame:
+    """`std.gather(rows, columns)`, a column at a time, each column of `std` released as soon as
+    it is gathered (the key columns `source` and `record_id` stay).
+
+    The distinct records are most of the records again; gathered whole they sat beside every
+    column they came from (at county the standardised contents and the distinct records were
+    each about a third of the resolver's live data at its peak). `std` is left with its keys
+    and the columns not asked for: the caller must not read the gathered ones from it again.
+    """
+    own = set(std.records.columns)
+    content_rows = std.records["_c"].to_numpy()[rows] if "_c" in own else None
+    out: list[pl.Series] = []
+    for column in columns:
+        if column in own:
+            out.append(std.records[column].gather(rows))
+            if column not in ("source", "record_id"):
+                std.records = std.records.drop(column)
+        else:
+            out.append(std.contents[column].gather(content_rows))
+            std.contents = std.contents.drop(column)
+    return pl.DataFrame(out)
 
 
 def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
@@ -663,7 +692,7 @@ def _copies_table(
     weights = score_pairs(cols, at, at, levels, model, config)
     pairs = pl.DataFrame({"l": rep[members].astype(np.uint32), "r": members.astype(np.uint32), "rule": np.zeros(len(members), dtype=np.uint8)})
     table = _pair_table(frame, pairs, levels, weights, np.ones(len(members), dtype=bool), np.full(len(members), REASON_IDENTICAL, dtype=np.int8), config)
-    return table.with_columns(pl.lit("identical content").alias("blocked_by"))
+    return table.with_columns(pl.lit(IDENTICAL_BLOCK, dtype=audit_types(config)["blocked_by"]).alias("blocked_by"))
 
 
 def _resolve_core(
@@ -1251,21 +1280,44 @@ def _pair_table(
     right = pairs["r"]
     src = frame["source"]
     rid = frame["record_id"]
-    rule_names = pl.Series([r.name for r in config.blocking], dtype=pl.String)
-    reason_names = pl.Series(reasons(config), dtype=pl.String)
+    types = audit_types(config)
+    rule_names = pl.Series([r.name for r in config.blocking], dtype=types["blocked_by"])
+    reason_names = pl.Series(reasons(config), dtype=types["reason"])
     cols = {
         "left_source": src.gather(left),
         "left_record_id": rid.gather(left),
         "right_source": src.gather(right),
         "right_record_id": rid.gather(right),
-        "blocked_by": rule_names.gather(pairs["rule"].cast(pl.UInt32)) if len(rule_names) else pl.Series([], dtype=pl.String),
+        "blocked_by": rule_names.gather(pairs["rule"].cast(pl.UInt32)) if len(rule_names) else pl.Series([], dtype=types["blocked_by"]),
     }
     for k, comp in enumerate(config.comparisons):
         cols[f"cmp_{comp.name}"] = pl.Series(levels[:, k], dtype=pl.Int8)
     cols["match_weight"] = pl.Series(np.round(weights, 4), dtype=pl.Float64)
     cols["match_probability"] = pl.Series(np.round(1.0 / (1.0 + np.exp2(-weights)), 6), dtype=pl.Float64)
-    cols["decision"] = pl.Series(np.where(match, "match", "non_match"), dtype=pl.String)
+    cols["decision"] = pl.Series(list(DECISIONS), dtype=types["decision"]).gather(pl.Series(match.astype(np.uint32)))
     cols["reason"] = reason_names.gather(pl.Series(reason.astype(np.uint32)))
-    rule_of = pl.Series(link_rules(config), dtype=pl.String).gather(pl.Series(reason.astype(np.uint32)))
+    rule_of = pl.Series(link_rules(config), dtype=types["rule"]).gather(pl.Series(reason.astype(np.uint32)))
     cols["rule"] = pl.select(pl.when(pl.Series(match)).then(rule_of)).to_series().rename("rule")
     return pl.DataFrame(cols)
+
+
+IDENTICAL_BLOCK = "identical content"
+"""`blocked_by` of a collapsed copy's pair with its representative (`_copies_table`)."""
+DECISIONS = ("non_match", "match")
+"""`decision` by whether the pair matched (index 0: no, 1: yes)."""
+
+
+def audit_types(config: ResolverConfig) -> dict[str, pl.Enum]:
+    """The audit table's descriptive columns as enums of the texts they can hold.
+
+    Millions of pairs repeat a few dozen texts; as strings each row cost 16 bytes or more per
+    column (the audit table was the largest frame at the end of a resolution), as an enum one
+    byte. They are written as text: Parquet and DuckDB read an enum as its text.
+    """
+    blocks = [r.name for r in config.blocking]
+    return {
+        "blocked_by": pl.Enum(list(dict.fromkeys([*blocks, IDENTICAL_BLOCK]))),
+        "decision": pl.Enum(list(DECISIONS)),
+        "reason": pl.Enum(list(dict.fromkeys(reasons(config)))),
+        "rule": pl.Enum(list(dict.fromkeys(r for r in link_rules(config) if r is not None))),
+    }

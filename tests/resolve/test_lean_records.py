@@ -87,6 +87,39 @@ def test_lean_persons_equal_resolving_the_standardised_frame(partition_records: 
     assert records.equals(_persons())
 
 
+def test_collapsing_releases_the_columns_it_gathers() -> None:
+    """The distinct records are gathered a column at a time, each column of the standardised
+    records released once gathered (so the two are not held whole side by side): the result is
+    what gathering them whole gives, and the standardised records keep only their keys and
+    the columns resolution does not read."""
+    config = person_config()
+    records = _persons()
+    keep = [*engine.resolution_columns(config), "issued_key"]
+    std = engine.standardise_distinct(standardise_persons, records, AS_OF, config, keep=keep)
+    columns = [c for c in std.order if c in set(engine.resolution_columns(config))]
+    before = engine.Standardised(std.records.clone(), std.contents.clone(), list(std.order))
+    collapsed = engine.collapse_records(std, config)
+    expected = before.gather(collapsed.reps, columns)
+    assert collapsed.distinct.select(columns).equals(expected)
+    assert collapsed.keys.equals(before.records.select("source", "record_id"))
+    assert not (set(columns) - {"source", "record_id"}) & set(std.contents.columns)
+    assert set(std.records.columns) <= {"source", "record_id", "_c", "issued_key"}
+
+
+def test_the_audit_tables_descriptions_are_enums_of_their_texts() -> None:
+    """Millions of pairs repeat a few texts: the resolver holds them as enums (one byte a row),
+    whose values are the texts auditors read; a copy collapsed onto its representative is
+    `identical content` and linked by `identical_content`."""
+    pairs = resolve_person_records(_persons(), AS_OF).pairs
+    for column in ("blocked_by", "decision", "reason", "rule"):
+        assert isinstance(pairs.schema[column], pl.Enum), column
+    assert set(pairs["decision"].cast(pl.String)) == {"match", "non_match"}
+    copies = pairs.filter(pl.col("blocked_by") == "identical content")
+    assert copies.height > 0
+    assert set(copies["rule"].cast(pl.String)) == {"identical_content"}
+    assert set(pairs["blocked_by"].cast(pl.String)) <= {r.name for r in person_config().blocking} | {"identical content"}
+
+
 def test_lean_persons_keys_carry_the_valid_id_only() -> None:
     records = frame(
         [

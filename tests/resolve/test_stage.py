@@ -44,6 +44,12 @@ def test_stage_writes_er_tables_and_reruns_identically(tmp_settings: Settings) -
     # every linked pair says which rule linked it; a pair left apart names none
     assert pairs.filter(pl.col("decision") == "match")["rule"].null_count() == 0
     assert pairs.filter(pl.col("decision") == "non_match")["rule"].is_null().all()
+    # the resolver holds the descriptive columns as enums; auditors read them as text
+    text = ("left_source", "left_record_id", "blocked_by", "decision", "reason", "rule", "left_person_id")
+    types = dict(_table(tmp_settings, "select column_name, data_type from information_schema.columns "
+                        "where table_schema = 'er' and table_name = 'person_pairs'").iter_rows())
+    assert {types[c] for c in text} == {"VARCHAR"}
+    assert pairs["decision"].dtype == pl.String and set(pairs["decision"]) <= {"match", "non_match"}
     assert _table(tmp_settings, "select count(*) as n from er.org_xref")["n"][0] > 0
     model = _table(tmp_settings, "select * from er.person_match_model")
     assert {"comparison", "level", "label", "m", "u", "weight"} <= set(model.columns)
