@@ -207,14 +207,33 @@ def stage_pairs_with_ids(
         writes.con.register("_local_xref", local_xref.select("source", "record_id").to_arrow())
         both = (f"(select l.source, l.record_id, i.{id_col} from _local_xref l "
                 f"join {staged_xref} i using (source, record_id))")
-    try:
-        writes.replace_query(f"er.{entity}_pairs", f"""
+    sides = f"""
+        left join {both} l on l.source = p.left_source and l.record_id = p.left_record_id
+        left join {both} r on r.source = p.right_source and r.record_id = p.right_record_id
+    """
+    if local_xref is None:
+        # One id per side and pair (the crosswalk's keys are unique): the ids are looked up for
+        # the pairs' keys alone, put in pair order, and set beside the pairs as they are read
+        # (a positional join), so only those narrow rows are sorted, not the whole audit table.
+        keys = "_pair_seq, left_source, left_record_id, right_source, right_record_id"
+        query = f"""
+            select p.* exclude (_pair_seq), i.left_{id_col}, i.right_{id_col}
+            from {scratch} p positional join (
+                select l.{id_col} as left_{id_col}, r.{id_col} as right_{id_col}
+                from (select {keys} from {scratch}) p
+                {sides}
+                order by p._pair_seq
+            ) i
+        """
+    else:
+        query = f"""
             select p.* exclude (_pair_seq), l.{id_col} as left_{id_col}, r.{id_col} as right_{id_col}
             from {scratch} p
-            left join {both} l on l.source = p.left_source and l.record_id = p.left_record_id
-            left join {both} r on r.source = p.right_source and r.record_id = p.right_record_id
+            {sides}
             order by p._pair_seq
-        """)
+        """
+    try:
+        writes.replace_query(f"er.{entity}_pairs", query)
     finally:
         if local_xref is not None:
             writes.con.unregister("_local_xref")

@@ -122,6 +122,7 @@ def _with_persistent_ids(
 
     entity = id_col.removesuffix("_id")
     with duckdb.connect() as con, tempfile.TemporaryDirectory() as scratch:
+        con.execute("set threads = 8")  # several threads read, join and sort the pairs
         con.execute("create schema er")
         writes = StagedWrites(con, Path(scratch))
         writes.replace(f"er.{entity}_xref", ids)
@@ -145,6 +146,28 @@ def test_pairs_get_each_sides_persistent_id_in_pair_order() -> None:
     assert out.equals(_reference_pairs(pairs, local, ids))
     assert out["left_person_id"].to_list() == ["P00000004", "P00000004", None, None]
     assert out["right_person_id"].to_list() == ["P00000009", "P00000004", "P00000004", "P00000009"]
+
+
+def test_many_pairs_keep_their_order_and_ids_across_row_groups() -> None:
+    """The ids are looked up for the pairs' keys alone, sorted, and set beside the pairs as they
+    are read: with more pairs than one Parquet row group and DuckDB vector, read by several
+    threads, every pair must still get its own sides' ids, in pair order."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n_records, n_pairs = 5_000, 300_000
+    local = pl.DataFrame({
+        "source": [f"s{k % 7}" for k in range(n_records)],
+        "record_id": [f"r{k}" for k in range(n_records)],
+    }).with_columns(pl.lit("P").alias("entity_id"))
+    ids = local.select("source", "record_id", pl.format("P{}", pl.int_range(pl.len()).shuffle(seed=2)).alias("person_id"))
+    left, right = rng.integers(0, n_records, n_pairs), rng.integers(0, n_records, n_pairs)
+    pairs = pl.DataFrame({
+        "left_source": local["source"].gather(left), "left_record_id": local["record_id"].gather(left),
+        "right_source": local["source"].gather(right), "right_record_id": local["record_id"].gather(right),
+    }).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("match_weight"))
+    out = _with_persistent_ids(pairs, local, ids.sample(fraction=1.0, shuffle=True, seed=3), "person_id")
+    assert out.equals(_reference_pairs(pairs, local, ids))
 
 
 def test_pairs_of_repeated_record_ids_get_what_the_joins_give() -> None:
