@@ -493,7 +493,7 @@ class Standardised:
         """The per-record frame of `columns` (in that order) for `rows` (None: every record)."""
         own = [c for c in columns if c in self.records.columns]
         picked = self.records.select(own)
-        if rows is not None:
+        if rows is not None and own:  # (a frame of no columns has no rows to pick)
             picked = picked[rows]
         rest = [c for c in columns if c not in self.records.columns]
         if rest:
@@ -501,6 +501,25 @@ class Standardised:
             got = self.contents.select(rest)[at if rows is None else at[rows]]
             picked = pl.concat([picked, got], how="horizontal") if own else got
         return picked.select(columns)
+
+    def gather_releasing(self, rows: np.ndarray, columns: list[str]) -> pl.DataFrame:
+        """`gather(rows, columns)` a column at a time, each column released from this object as
+        soon as it is gathered (the keys `source` and `record_id` stay).
+
+        The distinct records are most of the records again; gathered whole they sat beside every
+        column they came from (at county the standardised contents and the distinct records were
+        each about a third of the resolver's live data at its peak). Afterwards this object holds
+        its keys and the columns not asked for: the gathered ones must not be read from it again.
+        """
+        out = []
+        for column in columns:
+            out.append(self.gather(rows, [column]).to_series())
+            if column in self.records.columns:
+                if column not in ("source", "record_id"):
+                    self.records = self.records.drop(column)
+            else:
+                self.contents = self.contents.drop(column)
+        return pl.DataFrame(out)
 
     def with_own(self, columns: pl.DataFrame) -> Standardised:
         """These per-record columns (row-aligned) added to the records' own, at the end."""
@@ -571,7 +590,7 @@ def collapse_records(records: pl.DataFrame | Standardised, config: ResolverConfi
     # One chunk per column: selections from a frame whose columns are chunked differently
     # copy every time (a frame built by joins and concatenations often is).
     distinct = (
-        _gather_releasing(std, reps, columns)
+        std.gather_releasing(reps, columns)
         .with_columns(pl.Series("_h", h[reps], dtype=pl.UInt64))
         .rechunk()
         .with_columns(pl.int_range(len(reps), dtype=pl.UInt32).alias("_i"))
@@ -579,29 +598,6 @@ def collapse_records(records: pl.DataFrame | Standardised, config: ResolverConfi
     if row_mates is not None:
         distinct = distinct.with_columns(row_mates)
     return Collapsed(keys, rep, reps, distinct, time.perf_counter() - clock)
-
-
-def _gather_releasing(std: Standardised, rows: np.ndarray, columns: list[str]) -> pl.DataFrame:
-    """`std.gather(rows, columns)`, a column at a time, each column of `std` released as soon as
-    it is gathered (the key columns `source` and `record_id` stay).
-
-    The distinct records are most of the records again; gathered whole they sat beside every
-    column they came from (at county the standardised contents and the distinct records were
-    each about a third of the resolver's live data at its peak). `std` is left with its keys
-    and the columns not asked for: the caller must not read the gathered ones from it again.
-    """
-    own = set(std.records.columns)
-    content_rows = std.records["_c"].to_numpy()[rows] if "_c" in own else None
-    out: list[pl.Series] = []
-    for column in columns:
-        if column in own:
-            out.append(std.records[column].gather(rows))
-            if column not in ("source", "record_id"):
-                std.records = std.records.drop(column)
-        else:
-            out.append(std.contents[column].gather(content_rows))
-            std.contents = std.contents.drop(column)
-    return pl.DataFrame(out)
 
 
 def resolve(records: pl.DataFrame, config: ResolverConfig, core_fn: Callable[..., Any] | None = None) -> Resolution:
