@@ -149,6 +149,11 @@ class ResolveSettings(BaseModel):
     """Entity resolution's scale settings; values and their reasons in defaults.toml."""
 
     partition_records: int = Field(500_000, ge=1000)
+    duckdb_memory_limit: str = Field(
+        "3GB",
+        pattern="^" + _MEMORY_SIZE + "$",
+        description="DuckDB's memory limit while the resolve stage runs (at most the warehouse's): the resolver's frames share the process",
+    )
 
 
 class Settings(BaseSettings):

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import GovdataError
+from pipelines.resolve.engine import DistinctContents
 from pipelines.resolve.metrics import evaluate
 from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
 
@@ -52,8 +53,12 @@ def resolve_orgs(df: pl.DataFrame, as_of: date | None = None) -> Resolution:
     return resolve_loaded("orgs", lambda: df, as_of)
 
 
-def resolve_loaded(kind: Kind, load: Callable[[], pl.DataFrame], as_of: date | None = None) -> Resolution:
-    """Resolve the records `load` returns, as `resolve_persons` / `resolve_orgs` do.
+def resolve_loaded(
+    kind: Kind, load: Callable[[], pl.DataFrame | DistinctContents], as_of: date | None = None
+) -> Resolution:
+    """Resolve the records `load` returns, as `resolve_persons` / `resolve_orgs` do: a frame of
+    the kind's columns, or their distinct contents (`engine.DistinctContents`, which the caller
+    made of the kind's columns as text, as the pipeline stage does in DuckDB).
 
     The records are loaded here and handed on with no other reference, so the resolver frees
     them once they are standardised. A caller that passes a frame keeps it alive through the
@@ -64,7 +69,12 @@ def resolve_loaded(kind: Kind, load: Callable[[], pl.DataFrame], as_of: date | N
         from pipelines.resolve.persons import resolve_person_records as resolver
     else:
         from pipelines.resolve.orgs import resolve_org_records as resolver
-    return resolver(_check(load(), kind), as_of)
+    return resolver(_checked(load(), kind), as_of)
+
+
+def _checked(records: pl.DataFrame | DistinctContents, kind: Kind) -> pl.DataFrame | DistinctContents:
+    """A frame as `_check` gives it; distinct contents as they are (their maker checked them)."""
+    return _check(records, kind) if isinstance(records, pl.DataFrame) else records
 
 
 def _read(path: Path, what: str) -> pl.DataFrame:

@@ -39,7 +39,7 @@ gathered from its executors). Results do not depend on the number of partitions.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -821,9 +821,76 @@ def standardise_in_batches(
     return out.select([c for c in order if c != "_content"]).rechunk()
 
 
+@dataclass
+class DistinctContents:
+    """Records given as their distinct contents, the form `standardise_distinct` works on.
+
+    A record's standard forms depend on its content (every column but `record_id`) alone, and
+    departments deliver the same content many times; so each distinct content is standardised
+    once and each record needs only its key and the number of its content
+    (`distinct_contents`).
+
+    Attributes:
+        keys: per record in input order, `source`, `record_id` and `_c` (UInt32, the number of
+            its content: contents are numbered from 0 in the order `batches` yields them).
+        batches: `batches(size)` yields the distinct contents in `_c` order, `size` at a time
+            (at least one frame, empty when there are none), with every input column;
+            `record_id` is that of the content's first record.
+    """
+
+    keys: pl.DataFrame
+    batches: Callable[[int], Iterator[pl.DataFrame]]
+
+
+def distinct_contents(read: Callable[[], Iterator[pl.DataFrame]]) -> DistinctContents:
+    """The distinct contents of the records `read()` yields a batch at a time (the same records
+    in the same order on every call; at least one frame, with `record_id` and the content
+    columns).
+
+    Two readings, so no more than a batch of raw records is ever held: the first keeps each
+    record's key and a 64-bit hash of its content (every column but `record_id`); the second
+    picks each content's first record as it passes. Contents are numbered in the order of their
+    first record, the order the second reading meets them in. At city the raw person records,
+    read whole, were 7 GB of the process (31 million records), held until standardised."""
+    keys: list[pl.DataFrame] = []
+    hashes: list[np.ndarray] = []
+    columns: list[str] = []
+    for batch in read():
+        columns = batch.columns
+        content = [c for c in columns if c != "record_id"]
+        keys.append(batch.select("source", "record_id"))
+        hashes.append(batch.select(pl.struct(content).hash(seed=13)).to_series().to_numpy())
+    _, inverse, first = unique_inverse(np.concatenate(hashes))
+    by_position = np.argsort(first, kind="stable")
+    number = np.empty(len(first), dtype=np.int64)
+    number[by_position] = np.arange(len(first))
+    firsts = first[by_position]  # each content's first record, ascending
+    own = pl.concat(keys).with_columns(pl.Series("_c", number[inverse], dtype=pl.UInt32))
+    del keys, hashes, inverse, number
+
+    def batches(size: int) -> Iterator[pl.DataFrame]:
+        held: list[pl.DataFrame] = []
+        count = yielded = offset = 0
+        for batch in read():
+            lo, hi = np.searchsorted(firsts, [offset, offset + batch.height])
+            if hi > lo:
+                held.append(batch[firsts[lo:hi] - offset])
+                count += hi - lo
+            offset += batch.height
+            while count >= size:
+                frame = pl.concat(held)
+                yield frame.head(size)
+                yielded += 1
+                held, count = [frame.slice(size)], frame.height - size
+        if count or not yielded:
+            yield pl.concat(held) if held else pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+
+    return DistinctContents(own, batches)
+
+
 def standardise_distinct(
     standardise: Callable[[pl.DataFrame, Any], pl.DataFrame],
-    records: pl.DataFrame,
+    records: pl.DataFrame | DistinctContents,
     as_of: Any,
     config: ResolverConfig,
     keep: list[str] | tuple[str, ...] | None = None,
@@ -832,57 +899,59 @@ def standardise_distinct(
     each distinct content (all columns but `record_id`) is standardised once, a partition's
     worth at a time, and kept once (`Standardised`); each record keeps its key and the row of
     its content. `keep` (if given) names the standard forms wanted: the raw text and any form
-    the caller does not read are dropped from each batch, so they never outlive standardising."""
+    the caller does not read are dropped from each batch, so they never outlive standardising.
+
+    `records` is a frame, or its distinct contents (`DistinctContents`), whose batches are read
+    one at a time: only one batch of raw text is held at once."""
     wanted = None if keep is None else {*keep, "source", "record_id"}
 
     def kept(std: pl.DataFrame) -> pl.DataFrame:
         return std if wanted is None else std.select([c for c in std.columns if c in wanted])
 
-    content = [c for c in records.columns if c != "record_id"]
-    if "record_id" not in records.columns or not content:
-        return Standardised.of(kept(standardise(records, as_of)))
-    hashes = records.select(pl.struct(content).hash(seed=13)).to_series().to_numpy()
-    _, inverse, first = unique_inverse(hashes)
+    if isinstance(records, pl.DataFrame):
+        content = [c for c in records.columns if c != "record_id"]
+        if "record_id" not in records.columns or not content:
+            return Standardised.of(kept(standardise(records, as_of)))
     size = max(1, config.partition_records or settings_partition_records())
-    parts = [
-        kept(standardise(records[first[start : start + size]], as_of)) for start in range(0, max(1, len(first)), size)
-    ]
+    if isinstance(records, pl.DataFrame):
+        frame = records
+        records = distinct_contents(lambda: (frame.slice(at, size) for at in range(0, max(1, frame.height), size)))
+    parts = [kept(standardise(batch, as_of)) for batch in records.batches(size)]
     order = parts[0].columns
     contents = pl.concat(parts).drop("record_id", strict=False)
-    own = records.select("source", "record_id").with_columns(pl.Series("_c", inverse, dtype=pl.UInt32))
-    return Standardised(own, contents, order)
+    return Standardised(records.keys, contents, order)
 
 
-def record_keys(
-    keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Series, step: int = DEFAULT_PARTITION_RECORDS
-) -> pl.DataFrame:
-    """The id map's persistent keys of each record (`persons.person_keys`, `orgs.org_keys`):
-    `r:<source>|<record_id>`, `f:<content fingerprint>` and, for a checksum-valid identifier,
-    `i:<identifier>` (null parts left out).
+def record_keys(keys: pl.DataFrame, fingerprint: pl.Series, identifier: pl.Series) -> pl.DataFrame:
+    """The parts of the id map's persistent keys of each record (`persons.person_keys`,
+    `orgs.org_keys`): `source, record_id`, `fingerprint` (UInt64, the content's) and
+    `identifier` (String, the checksum-valid identifier, null for none). `idmap.assign_ids`
+    makes the keys of them, `r:<source>|<record_id>`, `f:<fingerprint>` and `i:<identifier>`
+    (null parts left out; `key_lists` writes them out).
 
     Built from `keys` (`source, record_id`, row-aligned) and two per-record columns taken while
     the standard forms were at hand (`person_key_parts`): the standard forms need not be kept
-    through the whole resolution for the keys that are made at its end."""
-    # one `concat_str` per key rather than a chain of `+` (each `+` writes every record's
-    # string once more); a null part still makes its key null, as `+` did. Built a slice of
-    # records at a time: the key strings, the list and the list without nulls are each a whole
-    # copy, and at county scale those temporaries (not the result) raised the peak by a GB.
-    parts = []
-    for start in range(0, max(1, keys.height), max(1, step)):
-        parts.append(
-            keys.slice(start, step).select(
-                "source",
-                "record_id",
-                pl.concat_list(
-                    pl.concat_str([pl.lit("r:"), pl.col("source"), pl.lit("|"), pl.col("record_id")]),
-                    pl.concat_str([pl.lit("f:"), pl.lit(fingerprint.slice(start, step)).cast(pl.String)]),
-                    pl.concat_str([pl.lit("i:"), pl.lit(identifier.slice(start, step))]),
-                )
-                .list.drop_nulls()
-                .alias("keys"),
-            )
+    through the whole resolution for the keys that are made at its end. The key strings are made
+    in DuckDB: as lists of strings they were about 5 GB at city (31 million records)."""
+    return keys.select("source", "record_id").with_columns(
+        fingerprint.cast(pl.UInt64).alias("fingerprint"), identifier.cast(pl.String).alias("identifier")
+    )
+
+
+def key_lists(parts: pl.DataFrame) -> pl.DataFrame:
+    """`source, record_id, keys`: each record's keys (List[String]) from `record_keys`' parts,
+    as `idmap.assign_ids` makes them."""
+    return parts.select(
+        "source",
+        "record_id",
+        pl.concat_list(
+            pl.concat_str([pl.lit("r:"), pl.col("source"), pl.lit("|"), pl.col("record_id")]),
+            pl.concat_str([pl.lit("f:"), pl.col("fingerprint").cast(pl.String)]),
+            pl.concat_str([pl.lit("i:"), pl.col("identifier")]),
         )
-    return pl.concat(parts)
+        .list.drop_nulls()
+        .alias("keys"),
+    )
 
 
 def resolution_columns(config: ResolverConfig) -> list[str]:

@@ -153,34 +153,92 @@ def assign_ids(
             `con`'s transaction; the stage stages them to swap in with its other tables.
         tables: which kind's tables to use.
         records: one row per record: `source, record_id, cluster` (Int64 cluster label of this
-            run) and `keys` (List[String], the record's persistent keys, see module docstring).
+            run) and the record's persistent keys (see module docstring): a `keys` column
+            (List[String]), or their parts as `engine.record_keys` gives them (`fingerprint`,
+            UInt64, and `identifier`, String, null for none), which make the keys `r:<source>|
+            <record_id>`, `f:<fingerprint>` and `i:<identifier>`.
         as_of: the run's as-of date (recorded in the map and the log; never the clock).
 
     Returns:
         `source, record_id, entity_id` in the order of `records`.
+
+    Every step over the records' keys (three per record: 94 million at city, and as many old
+    keys on a rerun) runs in DuckDB, which spills; Python holds one row per cluster.
     """
     ensure_tables(con, tables)
     id_map = _read(con, tables.id_map, ID_MAP_SCHEMA, tables)
-    old_keys = _read(con, tables.keys, ID_KEYS_SCHEMA, tables)
 
-    recs = records.with_columns(pl.col("cluster").cast(pl.Int64))
-    record_key = pl.col("source") + pl.lit("\x1f") + pl.col("record_id")
-    cluster_first = recs.group_by("cluster").agg(
-        record_key.min().alias("first_key"), pl.len().cast(pl.Int64).alias("size")
+    recs = records.select(
+        "source",
+        "record_id",
+        pl.col("cluster").cast(pl.Int64),
+        *(["keys"] if "keys" in records.columns else ["fingerprint", "identifier"]),
     )
+    record_key = pl.col("source") + pl.lit("\x1f") + pl.col("record_id")
+    recs = recs.with_columns(
+        pl.int_range(recs.height, dtype=pl.UInt64).alias("_row"), _record_number(recs, record_key).alias("_r")
+    )
+    # a table of DuckDB's, not a view of the frame: DuckDB would push filters into the frame's
+    # Arrow scan, which has no filter for Polars' string views
+    con.register("_id_frame", recs.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        con.execute("create or replace temp table _id_records as select * from _id_frame")
+    finally:
+        con.unregister("_id_frame")
+    try:
+        return _assign(con, tables, recs, id_map, as_of, writes or DirectWrites(con))
+    finally:
+        con.execute("drop view if exists _id_keys")
+        con.execute("drop table if exists _id_records")
+        for view in ("_id_clusters", "_id_merged_to"):
+            con.unregister(view)
+
+
+def _key_rows(keys_as_list: bool) -> str:
+    """The records' keys, one row each (`_row`, `cluster`, `_r`, `pos` = the key's place in the
+    record's keys, `key`), from the registered `_id_records`; null keys left out."""
+    if keys_as_list:
+        return """
+            select _row, cluster, _r, pos, key from (
+                select _row, cluster, _r, unnest(keys) as key, unnest(range(len(keys))) as pos from _id_records
+            ) where key is not null
+        """
+    parts = (
+        "'r:' || source || '|' || record_id",
+        "'f:' || cast(fingerprint as varchar)",
+        "'i:' || identifier",
+    )
+    return " union all ".join(
+        f"select _row, cluster, _r, {pos} as pos, {key} as key from _id_records where {key} is not null"
+        for pos, key in enumerate(parts)
+    )
+
+
+def _assign(
+    con: duckdb.DuckDBPyConnection,
+    tables: IdMapTables,
+    recs: pl.DataFrame,
+    id_map: pl.DataFrame,
+    as_of: date,
+    writes: TableWrites,
+) -> pl.DataFrame:
+    stored_id = f"{tables.entity}_id"
+    con.execute(f"create or replace temp view _id_keys as {_key_rows('keys' in recs.columns)}")
+    cluster_first = _frame(con, f"""
+        select cluster, min(source || chr(31) || record_id) as first_key, count(*) as size
+        from _id_records group by cluster
+    """, {"cluster": pl.Int64, "first_key": pl.String, "size": pl.Int64})
     # Which old ids each cluster holds, and through how many of its records (distinct record
-    # keys, counted by a number per record key rather than by the text: the keys are exploded
-    # to one row each, about 5 million at county, and each carried the record key's text).
-    holds = (
-        recs.select("cluster", _record_number(recs, record_key).alias("_r"), "keys")
-        .explode("keys")
-        .drop_nulls("keys")
-        .join(old_keys.select(pl.col("key").alias("keys"), "entity_id"), on="keys", how="inner")
-        .join(id_map.select("entity_id", "seq", "status"), on="entity_id", how="inner")
-        .filter(pl.col("status") != "merged")
-        .group_by("cluster", "entity_id", "seq")
-        .agg(pl.col("_r").n_unique().cast(pl.Int64).alias("n"))
-        .join(cluster_first.select("cluster", "first_key"), on="cluster")
+    # numbers `_r`: the same record's keys count once).
+    holds = _frame(con, f"""
+        select k.cluster, m.{stored_id} as entity_id, m.seq, count(distinct k._r) as n
+        from _id_keys k
+        join {tables.keys} o on o.key = k.key
+        join {tables.id_map} m on m.{stored_id} = o.{stored_id}
+        where m.status != 'merged'
+        group by all
+    """, {"cluster": pl.Int64, "entity_id": pl.String, "seq": pl.Int64, "n": pl.Int64}).join(
+        cluster_first.select("cluster", "first_key"), on="cluster"
     )
     kept = _choose_old_ids(holds)
 
@@ -201,39 +259,52 @@ def assign_ids(
     cluster_ids = pl.concat([kept, fresh.select("cluster", "entity_id")]).join(
         cluster_first.select("cluster", "size"), on="cluster"
     )
+    del cluster_first
 
     log = _events(holds, kept, fresh, cluster_ids, id_map, as_of)
     new_map = _updated_map(id_map, cluster_ids, fresh, log, as_of)
 
-    out = recs.join(cluster_ids.select("cluster", "entity_id"), on="cluster", how="left")
-    seen_keys = (
-        out.select(pl.col("keys").alias("key"), "entity_id")
-        .explode("key")
-        .drop_nulls("key")
-        .unique("key", keep="first", maintain_order=True)
-        .with_columns(pl.lit(as_of).alias("last_as_of"))
-    )
-    merged_to = new_map.filter(pl.col("status") == "merged").select(
-        "entity_id", "successor_id"
-    )
-    kept_keys = (
-        old_keys.join(seen_keys.select("key"), on="key", how="anti", maintain_order="left")
-        .join(merged_to, on="entity_id", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("successor_id", "entity_id").alias("entity_id"))
-        .select(list(ID_KEYS_SCHEMA))
-    )
-    # The keys no longer seen (in their stored order), then this run's (in record order): a
-    # deterministic order without sorting millions of strings, which at county scale cost more
-    # than the rest of the id map together (readers look keys up by join, never by order).
-    new_keys = pl.concat([kept_keys, seen_keys.select(list(ID_KEYS_SCHEMA))])
+    # The keys no longer seen (in their stored order), then this run's, each with the id of
+    # its first record (in record order, then key order): a deterministic order, sorted on
+    # numbers only (readers look keys up by join, never by order).
+    merged_to = new_map.filter(pl.col("status") == "merged").select("entity_id", "successor_id")
+    con.register("_id_clusters", cluster_ids.select("cluster", "entity_id").to_arrow())
+    con.register("_id_merged_to", merged_to.to_arrow())
+    # a key's place in record order, then key order: `_row * width + pos`
+    width = 1 + (int(recs["keys"].list.len().max() or 0) if "keys" in recs.columns else 3)
+    writes.replace_query(tables.keys, f"""
+        with seen as (
+            select key, arg_min(c.entity_id, k._row * {width} + k.pos) as entity_id,
+                   min(k._row * {width} + k.pos) as _o
+            from _id_keys k join _id_clusters c using (cluster)
+            group by key
+        )
+        select key, {stored_id}, last_as_of from (
+            select o.key, coalesce(m.successor_id, o.{stored_id}) as {stored_id}, o.last_as_of,
+                   0 as _part, o.rowid as _o
+            from {tables.keys} o
+            left join _id_merged_to m on m.entity_id = o.{stored_id}
+            where not exists (select 1 from seen s where s.key = o.key)
+            union all
+            select key, entity_id, ?::date, 1, _o from seen
+        )
+        order by _part, _o
+    """.replace("?::date", f"date '{as_of.isoformat()}'"), _ddl_template(ID_KEYS_SCHEMA, tables))
 
-    writes = writes or DirectWrites(con)
-    stored = {"entity_id": f"{tables.entity}_id"}
+    stored = {"entity_id": stored_id}
     writes.replace(tables.id_map, new_map.sort("seq").rename(stored), _ddl_template(ID_MAP_SCHEMA, tables))
-    writes.replace(tables.keys, new_keys.rename(stored), _ddl_template(ID_KEYS_SCHEMA, tables))
     if log.height:
         writes.append(tables.log, log.rename(stored), _ddl_template(ID_LOG_SCHEMA, tables))
+    out = recs.select("source", "record_id", "cluster").join(
+        cluster_ids.select("cluster", "entity_id"), on="cluster", how="left", maintain_order="left"
+    )
     return out.select("source", "record_id", "entity_id")
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: dict) -> pl.DataFrame:
+    frame = pl.from_arrow(con.execute(query).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
 
 def _events(

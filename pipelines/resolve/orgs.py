@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio, string_similarity
 from pipelines.resolve.engine import (
+    DistinctContents,
     KeepApart,
     ResolverConfig,
     collapse_records,
@@ -100,7 +101,7 @@ def org_keys(std: pl.DataFrame) -> pl.DataFrame:
     return record_keys(std.select("source", "record_id"), *org_key_parts(std))
 
 
-def resolve_org_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
+def resolve_org_records(records: pl.DataFrame | DistinctContents, as_of: date | None = None) -> Resolution:
     """Standardise raw organisation records and resolve them (see module docstring); memory as
     in `persons.resolve_person_records` (standard forms once per distinct content, without the
     raw text; records released once collapsed)."""

@@ -24,6 +24,7 @@ import polars as pl
 from pipelines.resolve.blocking import BlockingRule
 from pipelines.resolve.compare import DateMatch, ExactMatch, IdentifierMatch, NameMatch, PhoneMatch, char_ratio
 from pipelines.resolve.engine import (
+    DistinctContents,
     KeepApart,
     ResolverConfig,
     UniqueEvidence,
@@ -149,7 +150,7 @@ def person_keys(std: pl.DataFrame) -> pl.DataFrame:
     return record_keys(std.select("source", "record_id"), *person_key_parts(std))
 
 
-def resolve_person_records(records: pl.DataFrame, as_of: date | None = None) -> Resolution:
+def resolve_person_records(records: pl.DataFrame | DistinctContents, as_of: date | None = None) -> Resolution:
     """Standardise raw person records and resolve them (see module docstring).
 
     Memory: each distinct content is standardised and kept once, without its raw text

@@ -19,15 +19,17 @@ Every table is written beside the live one and all go live in one transaction at
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipelines.resolve.engine import DistinctContents, distinct_contents
 from pipelines.resolve.idmap import ORG_TABLES, PERSON_TABLES, IdMapTables, assign_ids
 from pipelines.resolve.model import Kind, Resolution, input_columns, read_columns
 from pipelines.resolve.staged import StagedWrites
-from pipelines.settings import Settings, get_settings
+from pipelines.settings import Settings, get_settings, memory_bytes
 
 PERSON_RECORDS = "staging.int_person_records"
 ORG_RECORDS = "staging.int_org_records"
@@ -35,30 +37,6 @@ JOBS: tuple[tuple[Kind, str, IdMapTables], ...] = (
     ("persons", PERSON_RECORDS, PERSON_TABLES),
     ("orgs", ORG_RECORDS, ORG_TABLES),
 )
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, _, name = qualified.partition(".")
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def _read_records(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
-    """The record table's contract columns as text (extra lineage columns are not needed)."""
-    schema, name = table.split(".")
-    present = [row[0] for row in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchall()]
-    cols = read_columns(kind, present)
-    select = ", ".join(f"cast({c} as varchar) as {c}" for c in cols)
-    frame = pl.from_arrow(con.execute(f"select {select} from {table}").to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    if frame.height == 0:
-        return pl.DataFrame(schema=dict.fromkeys(cols, pl.String))
-    return frame
 
 
 def _resolve_kind(
@@ -78,7 +56,9 @@ def _resolve_kind(
     """
     from pipelines.resolve.api import resolve_loaded
 
-    resolution: Resolution = resolve_loaded(kind, lambda: _read_kind(con, table, kind), settings.as_of)
+    resolution: Resolution = resolve_loaded(
+        kind, lambda: _read_kind(con, table, kind, settings.resolve.partition_records), settings.as_of
+    )
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     xref = write_resolution(con, settings, resolution, tables, writes)
     n_entities = xref.get_column(f"{tables.entity}_id").n_unique()
@@ -109,7 +89,7 @@ def write_resolution(
         pl.col("entity_id").rank("dense").cast(pl.Int64).alias("cluster")
     )
     resolution.keys = pl.DataFrame()
-    ids = assign_ids(con, tables, clusters.select("source", "record_id", "cluster", "keys"), settings.as_of, writes)
+    ids = assign_ids(con, tables, clusters.drop("entity_id"), settings.as_of, writes)
     del clusters
     xref = _sorted_by_record(ids.rename({"entity_id": f"{entity}_id"}))
     del ids
@@ -124,13 +104,13 @@ def write_resolution(
 
 
 def _with_keys(xref: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """The crosswalk with each record's id-map keys (`keys`), as a left join on (source,
-    record_id) gives them.
+    """The crosswalk with each record's id-map keys (`keys`: their parts, `engine.record_keys`,
+    or a `keys` list), as a left join on (source, record_id) gives them.
 
     The resolver builds both frames from the same records in the same order, so when their
     key columns are equal row for row, without nulls (a join never matches a null key) and with
-    unique record ids (a join would repeat a repeated record), the `keys` column is appended as
-    it is: a join on two text columns of millions of rows was the stage's peak after the
+    unique record ids (a join would repeat a repeated record), the key columns are appended as
+    they are: a join on two text columns of millions of rows was the stage's peak after the
     resolution. Any other layout is joined.
     """
     aligned = (
@@ -142,16 +122,51 @@ def _with_keys(xref: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
         and keys.get_column("record_id").is_unique().all()
     )
     if aligned:
-        return xref.with_columns(keys.get_column("keys"))
+        return xref.with_columns(keys.drop("source", "record_id"))
     return xref.join(keys, on=["source", "record_id"], how="left")
 
 
-def _read_kind(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
-    """The kind's records, or an empty frame of its input columns when the staging stage did
-    not build its table."""
+def _read_kind(
+    con: duckdb.DuckDBPyConnection, table: str, kind: Kind, batch_rows: int
+) -> pl.DataFrame | DistinctContents:
+    """The kind's records as their distinct contents (`_read_distinct`), or an empty frame of
+    the input columns when the staging stage did not build its table."""
     if _table_exists(con, table):
-        return _read_records(con, table, kind)
+        return _read_distinct(con, table, kind, batch_rows)
     return pl.DataFrame(schema=dict.fromkeys(input_columns(kind), pl.String))
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, _, name = qualified.partition(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _read_distinct(con: duckdb.DuckDBPyConnection, table: str, kind: Kind, batch_rows: int) -> DistinctContents:
+    """The table's records as their distinct contents (`engine.distinct_contents`), read twice
+    a batch of `batch_rows` at a time in table order (as a plain read gives them): the raw
+    records are never in Python whole. Text as delivered, the kind's columns (`read_columns`)."""
+    schema, name = table.split(".")
+    present = [row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()]
+    cols = read_columns(kind, present)
+    query = f"select {', '.join(f'cast({c} as varchar) as {c}' for c in cols)} from {table}"
+
+    def read() -> Iterator[pl.DataFrame]:
+        empty = True
+        for batch in con.execute(query).fetch_record_batch(batch_rows):
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            empty = False
+            yield frame
+        if empty:
+            yield pl.DataFrame(schema=dict.fromkeys(cols, pl.String))
+
+    return distinct_contents(read)
 
 
 def _sorted_by_record(frame: pl.DataFrame) -> pl.DataFrame:
@@ -286,6 +301,18 @@ def _emit_lineage(settings: Settings, chain_run_id: str) -> None:
     )
 
 
+def _limit_duckdb(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
+    """Set DuckDB's memory limit for the resolve stage (`[resolve] duckdb_memory_limit`, when
+    lower than the warehouse's): the resolver's frames share the process with DuckDB. Returns
+    the limit to restore (the setting is the database's, shared by every connection to the file
+    in this process, as under `dag.test()`), or None when unchanged."""
+    if memory_bytes(settings.resolve.duckdb_memory_limit) >= memory_bytes(settings.duckdb_memory_limit):
+        return None
+    row = con.execute("select current_setting('memory_limit')").fetchone()
+    con.execute(f"set memory_limit = '{settings.resolve.duckdb_memory_limit.strip()}'")
+    return None if row is None else str(row[0])
+
+
 def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     """Resolve persons and organisations in the warehouse; returns row counts for meta.runs.
 
@@ -298,6 +325,7 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     settings = settings or get_settings()
     counts: dict[str, int] = {}
     con = connect(settings)
+    previous_limit = _limit_duckdb(con, settings)
     writes = StagedWrites(con, scratch_folder(settings))
     try:
         # one kind at a time: each is read, resolved, written (staged) and freed before the next;
@@ -312,6 +340,8 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
             pass
         raise
     finally:
+        if previous_limit is not None:
+            con.execute(f"set memory_limit = '{previous_limit}'")
         con.close()
     counts["rows_in"] = counts["persons_in"] + counts["orgs_in"]
     counts["rows_out"] = counts["persons_out"] + counts["orgs_out"]

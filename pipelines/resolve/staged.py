@@ -33,6 +33,8 @@ class TableWrites(Protocol):
 
     def append(self, table: str, frame: pl.DataFrame, ddl: str | None = None) -> None: ...
 
+    def replace_query(self, table: str, query: str, ddl: str | None = None) -> None: ...
+
 
 def _put(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *statements: str) -> None:
     """Run `statements` with `frame` as the view `_frame`, in Arrow with string views
@@ -77,6 +79,20 @@ class DirectWrites:
         creates = [_create(ddl, table, "create table if not exists")] if ddl is not None else []
         _put(self.con, frame, *creates, _insert(table))
 
+    def replace_query(self, table: str, query: str, ddl: str | None = None) -> None:
+        """`table` becomes the result of `query`, which may read `table` itself (it is run to a
+        temporary table first)."""
+        self.con.execute(f"create or replace temp table _replacement as {query}")
+        try:
+            if ddl is None:
+                self.con.execute(f"create or replace table {table} as select * from _replacement")
+            else:
+                self.con.execute(_create(ddl, table, "create table if not exists"))
+                self.con.execute(f"delete from {table}")
+                self.con.execute(f"insert into {table} by name select * from _replacement")
+        finally:
+            self.con.execute("drop table if exists _replacement")
+
 
 @dataclass
 class StagedWrites:
@@ -113,10 +129,15 @@ class StagedWrites:
         if table not in self.replaced:
             self.replaced.append(table)
 
-    def replace_query(self, table: str, query: str) -> None:
+    def replace_query(self, table: str, query: str, ddl: str | None = None) -> None:
         """The result of `query` (over committed tables, staged ones or what was put aside) is to
-        become `table`."""
-        self.con.execute(f"create or replace table {table}{NEXT} as {query}")
+        become `table` (with the column types of `ddl`, when given)."""
+        staged = self.staged(table)
+        if ddl is None:
+            self.con.execute(f"create or replace table {staged} as {query}")
+        else:
+            self.con.execute(_create(ddl, staged, "create or replace table"))
+            self.con.execute(f"insert into {staged} by name select * from ({query})")
         if table not in self.replaced:
             self.replaced.append(table)
 

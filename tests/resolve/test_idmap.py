@@ -98,3 +98,37 @@ def test_an_old_id_goes_to_the_cluster_holding_most_distinct_records() -> None:
     ids = dict(zip(out["record_id"], out["entity_id"], strict=False))
     assert ids["r8"] == ids["r9"] == "P00000001"
     assert ids["r1"] == "P00000002"
+
+
+def test_key_parts_give_the_ids_and_keys_their_lists_give() -> None:
+    """The stage hands the id map each record's key parts (`engine.record_keys`), from which
+    DuckDB makes the keys; the ids, keys and log must be those of the keys written out as lists
+    (`engine.key_lists`), on a first run and on a rerun where a record moved and a content
+    was redelivered under a new record id."""
+    from pipelines.resolve.engine import key_lists, record_keys
+
+    def parts(rows: list[tuple[str, str, int, int, str | None]]) -> pl.DataFrame:
+        frame = pl.DataFrame(
+            rows, schema={"source": pl.String, "record_id": pl.String, "cluster": pl.Int64, "f": pl.UInt64, "i": pl.String},
+            orient="row",
+        )
+        return record_keys(frame.select("source", "record_id"), frame["f"], frame["i"]).with_columns(frame["cluster"])
+
+    first = parts([("s", "a", 0, 1, "ID1"), ("s", "b", 0, 2, None), ("t", "c", 1, 3, "ID3"), ("t", "d", 2, 3, None)])
+    second = parts([("s", "a", 0, 1, "ID1"), ("s", "b2", 1, 2, None), ("t", "c", 1, 3, "ID3"), ("u", "e", 2, 9, "ID1")])
+    results = []
+    for as_lists in (False, True):
+        con = duckdb.connect()
+        outs = []
+        for day, run in ((1, first), (2, second)):
+            records = run.with_columns(key_lists(run)["keys"]).drop("fingerprint", "identifier") if as_lists else run
+            outs.append(assign_ids(con, PERSON_TABLES, records, date(2026, 1, day)))
+        tables = [con.execute(f"select * from er.person_id_{t} order by all").fetchall() for t in ("map", "log")]
+        keys = con.execute("select * from er.person_id_keys").fetchall()  # in stored order
+        results.append((outs, tables, keys))
+    assert results[0][0][0].equals(results[1][0][0]) and results[0][0][1].equals(results[1][0][1])
+    assert results[0][1] == results[1][1]
+    assert results[0][2] == results[1][2]
+    keys = {key: entity for key, entity, _ in results[0][2]}
+    assert keys["r:s|a"] == keys["i:ID1"] == keys["f:1"]  # the first record holding a key gives its id
+    assert "r:s|b" in keys and "r:s|b2" in keys  # keys no longer seen are kept

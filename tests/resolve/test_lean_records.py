@@ -81,7 +81,7 @@ def test_lean_persons_equal_resolving_the_standardised_frame(partition_records: 
     assert lean.xref.equals(whole.xref)
     assert lean.pairs.equals(whole.pairs)
     assert lean.model.describe().equals(whole.model.describe())
-    assert lean.keys.equals(_reference_keys(std, PERSON_KEY_COLUMNS, "id_valid", "id_n"))
+    assert engine.key_lists(lean.keys).equals(_reference_keys(std, PERSON_KEY_COLUMNS, "id_valid", "id_n"))
     assert lean.stats["distinct_records"] < lean.stats["records"]  # the copies were collapsed
     # the input is left as it was (the raw text is dropped from the resolver's copies only)
     assert records.equals(_persons())
@@ -127,7 +127,7 @@ def test_lean_persons_keys_carry_the_valid_id_only() -> None:
             {"source": "hukou", "record_id": "b", "name": "孙明", "id_number": "371523198001010050"},
         ]
     )
-    result = resolve_person_records(records, AS_OF).keys
+    result = engine.key_lists(resolve_person_records(records, AS_OF).keys)
     keys = dict(zip(result["record_id"], result["keys"].to_list(), strict=True))
     assert keys["a"][0] == "r:hukou|a" and keys["a"][1].startswith("f:")
     assert keys["a"][2] == "i:" + id18("37152319800101005")
@@ -144,7 +144,7 @@ def test_lean_orgs_equal_resolving_the_standardised_frame(partition_records: int
     whole = resolve(std, org_config())
     assert lean.xref.equals(whole.xref)
     assert lean.pairs.equals(whole.pairs)
-    assert lean.keys.equals(_reference_keys(std, ORG_KEY_COLUMNS, "uscc_valid", "uscc_n"))
+    assert engine.key_lists(lean.keys).equals(_reference_keys(std, ORG_KEY_COLUMNS, "uscc_valid", "uscc_n"))
 
 
 @pytest.mark.parametrize("kind", ["persons", "orgs"])
@@ -160,23 +160,23 @@ def test_lean_path_on_an_empty_kind_and_a_single_record(kind: str) -> None:
     empty = run(one.clear(), AS_OF)
     assert empty.xref.height == 0 and empty.keys.height == 0 and empty.pairs.height == 0
     assert empty.xref.columns == ["source", "record_id", "entity_id"]
-    assert empty.keys.columns == ["source", "record_id", "keys"]
+    assert empty.keys.columns == ["source", "record_id", "fingerprint", "identifier"]
     single = run(one, AS_OF)
     assert single.xref["record_id"].to_list() == ["only"]
     source = "hukou" if kind == "persons" else "shichang"
-    assert single.keys["keys"].to_list()[0][0] == f"r:{source}|only"
+    assert engine.key_lists(single.keys)["keys"].to_list()[0][0] == f"r:{source}|only"
     assert single.pairs.height == 0
     assert single.pairs.columns == empty.pairs.columns
 
 
-def test_record_keys_in_slices_equal_keys_at_once() -> None:
-    """The keys are built a slice of records at a time: slices cut anywhere change nothing,
-    a null identifier leaves its key out, a null record key leaves the `r:` key out."""
+def test_record_keys_are_parts_that_make_the_keys() -> None:
+    """Each record's key parts make its keys: a null identifier leaves its key out, a null
+    record key leaves the `r:` key out (the id map makes them the same way, `test_idmap`)."""
     keys = pl.DataFrame({"source": ["a", "a", "b", None, "c"], "record_id": ["1", "2", "3", "4", "5"]})
     fingerprint = pl.Series("f", [11, 12, 13, 14, 15], dtype=pl.UInt64)
     identifier = pl.Series("i", ["X1", None, "X3", None, "X5"], dtype=pl.String)
-    whole = engine.record_keys(keys, fingerprint, identifier, step=10)
+    parts = engine.record_keys(keys, fingerprint, identifier)
+    assert parts.columns == ["source", "record_id", "fingerprint", "identifier"]
+    whole = engine.key_lists(parts)
     assert whole["keys"].to_list()[:2] == [["r:a|1", "f:11", "i:X1"], ["r:a|2", "f:12"]]
     assert whole["keys"].to_list()[3] == ["f:14"]
-    for step in (1, 2, 3):
-        assert engine.record_keys(keys, fingerprint, identifier, step=step).equals(whole)

@@ -267,8 +267,8 @@ def test_the_raw_records_are_freed_once_standardised(tmp_settings: Settings, mon
     loaded: list[weakref.ref] = []
     read_kind = stage._read_kind
 
-    def read_and_watch(con, table, kind):  # type: ignore[no-untyped-def]
-        frame = read_kind(con, table, kind)
+    def read_and_watch(con, table, kind, batch_rows):  # type: ignore[no-untyped-def]
+        frame = read_kind(con, table, kind, batch_rows)
         loaded.append(weakref.ref(frame))
         return frame
 
