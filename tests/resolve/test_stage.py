@@ -255,35 +255,71 @@ def test_a_run_that_fails_half_way_leaves_the_previous_results(tmp_settings: Set
     assert _table(tmp_settings, "select count(*) as n from duckdb_tables() where table_name like '%__next'")["n"][0] == 0
 
 
-def test_the_raw_records_are_freed_once_standardised(tmp_settings: Settings, monkeypatch) -> None:
-    """The stage reads the records inside the resolver, so nothing holds them while the
-    standardised records are collapsed and resolved (at county the raw persons are 0.36 GB)."""
-    import gc
-    import weakref
+def test_the_records_are_read_as_distinct_contents_a_batch_at_a_time() -> None:
+    """The stage reads the records twice, a batch at a time, and hands the resolver each
+    record's key and content number and each distinct content once: the raw records are never
+    in Python whole. Contents are compared by value (a null equals a null), numbered in order
+    of their first record, and each record's content is its own."""
+    import duckdb
 
-    from pipelines.resolve import persons, stage
+    from pipelines.resolve import stage
+    from pipelines.resolve.model import input_columns
 
-    _load(tmp_settings, background_persons(20), None)
-    loaded: list[weakref.ref] = []
-    read_kind = stage._read_kind
+    rows = [
+        ("hukou", "r1", "张三", "1", None), ("hukou", "r2", "李四", "2", None), ("hukou", "r3", "张三", "1", None),
+        ("hukou", "r4", "张三", None, None), ("shebao", "r5", "张三", "1", None), ("hukou", "r6", "张三", None, None),
+        ("hukou", "r7", "李四", "2", "K1"),
+    ]
+    records = pl.DataFrame(
+        [(*r[:3], r[3], None, None, None, None, r[4]) for r in rows], orient="row",
+        schema=[*input_columns("persons")[:3], "id_number", "gender", "birth_date", "phone", "address", "issued_key"],
+    )
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute("create table staging.int_person_records as select * from records")
+    read_sizes: list[int] = []
+    original = pl.from_arrow
 
-    def read_and_watch(con, table, kind, batch_rows):  # type: ignore[no-untyped-def]
-        frame = read_kind(con, table, kind, batch_rows)
-        loaded.append(weakref.ref(frame))
+    def watched(batch):  # type: ignore[no-untyped-def]
+        frame = original(batch)
+        read_sizes.append(frame.height)
         return frame
 
-    alive_at_collapse: list[bool] = []
-    collapse = persons.collapse_records
+    import unittest.mock
 
-    def watch_collapse(std, config):  # type: ignore[no-untyped-def]
-        gc.collect()
-        alive_at_collapse.append(loaded[-1]() is not None)
-        return collapse(std, config)
+    with unittest.mock.patch.object(stage.pl, "from_arrow", watched):
+        distinct = stage._read_distinct(con, "staging.int_person_records", "persons", batch_rows=2)
+        contents = pl.concat(list(distinct.batches(2)))
+    assert max(read_sizes) <= 2 and sum(read_sizes) == 2 * len(rows)  # two readings, by batches
+    assert distinct.keys.columns == ["source", "record_id", "_c"]
+    assert distinct.keys.select("source", "record_id").equals(records.select("source", "record_id"))
+    assert distinct.keys["_c"].to_list() == [0, 1, 0, 2, 3, 2, 4]
+    assert contents["record_id"].to_list() == ["r1", "r2", "r4", "r5", "r7"]  # each content's first record
+    content = [c for c in records.columns if c != "record_id"]
+    assert contents.select(content)[distinct.keys["_c"].to_list()].equals(records.select(content))
 
-    monkeypatch.setattr(stage, "_read_kind", read_and_watch)
-    monkeypatch.setattr(persons, "collapse_records", watch_collapse)
-    run_resolve(tmp_settings)
-    assert alive_at_collapse == [False]
+
+def test_the_stage_limits_duckdb_while_it_resolves(tmp_settings: Settings, monkeypatch) -> None:
+    """DuckDB gets `[resolve] duckdb_memory_limit` while the resolver's frames share the
+    process, and the warehouse's limit again afterwards (the setting is the database's)."""
+    from pipelines.resolve import stage
+
+    _load(tmp_settings, background_persons(10), None)
+    seen: list[str] = []
+    resolve_kind = stage._resolve_kind
+
+    def watch(con, *args):  # type: ignore[no-untyped-def]
+        seen.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        return resolve_kind(con, *args)
+
+    monkeypatch.setattr(stage, "_resolve_kind", watch)
+    settings = tmp_settings.model_copy(update={"duckdb_memory_limit": "6GB"})
+    with connect(settings) as con:
+        before = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        stage._resolve_warehouse(settings)  # another connection to the same file, as under dag.test()
+        after = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert seen == ["2.7 GiB", "2.7 GiB"]  # 3 GB, in DuckDB's display
+    assert before == after != seen[0]
 
 
 def test_repeated_records_are_found_in_the_sorted_crosswalk() -> None:
