@@ -150,9 +150,9 @@ class ResolveSettings(BaseModel):
 
     partition_records: int = Field(500_000, ge=1000)
     duckdb_memory_limit: str = Field(
-        "3GB",
+        "2GB",
         pattern="^" + _MEMORY_SIZE + "$",
-        description="DuckDB's memory limit while the resolve stage runs (at most the warehouse's): the resolver's frames share the process",
+        description="DuckDB's memory limit while the resolver runs (when lower than the warehouse's): its frames share the process",
     )
 
 

@@ -20,6 +20,7 @@ Every table is written beside the live one and all go live in one transaction at
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -56,9 +57,10 @@ def _resolve_kind(
     """
     from pipelines.resolve.api import resolve_loaded
 
-    resolution: Resolution = resolve_loaded(
-        kind, lambda: _read_kind(con, table, kind, settings.resolve.partition_records), settings.as_of
-    )
+    with _duckdb_limited(con, settings):
+        resolution: Resolution = resolve_loaded(
+            kind, lambda: _read_kind(con, table, kind, settings.resolve.partition_records), settings.as_of
+        )
     rows_in = resolution.xref.height  # one crosswalk row per input record (`Resolution`)
     xref = write_resolution(con, settings, resolution, tables, writes)
     n_entities = xref.get_column(f"{tables.entity}_id").n_unique()
@@ -301,16 +303,27 @@ def _emit_lineage(settings: Settings, chain_run_id: str) -> None:
     )
 
 
-def _limit_duckdb(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
-    """Set DuckDB's memory limit for the resolve stage (`[resolve] duckdb_memory_limit`, when
-    lower than the warehouse's): the resolver's frames share the process with DuckDB. Returns
-    the limit to restore (the setting is the database's, shared by every connection to the file
-    in this process, as under `dag.test()`), or None when unchanged."""
+@contextmanager
+def _duckdb_limited(con: duckdb.DuckDBPyConnection, settings: Settings) -> Iterator[None]:
+    """DuckDB's memory limit lowered to `[resolve] duckdb_memory_limit` (when lower than the
+    warehouse's) while the resolver runs, then restored.
+
+    The resolver's frames share the process with DuckDB, which there only streams the records
+    out; but DuckDB keeps the blocks it has read, and what its queries used, until its own limit
+    presses it: at city the records' blocks alone would stay beside frames of 15 GB. The writes
+    after the resolution (the id map's keys, the audit table's ids: joins of tens of millions
+    of rows) get the warehouse's limit back; at 3 GB the audit table's ids failed at city.
+    The setting is the database's, shared by every connection to the file in this process."""
     if memory_bytes(settings.resolve.duckdb_memory_limit) >= memory_bytes(settings.duckdb_memory_limit):
-        return None
+        yield
+        return
     row = con.execute("select current_setting('memory_limit')").fetchone()
     con.execute(f"set memory_limit = '{settings.resolve.duckdb_memory_limit.strip()}'")
-    return None if row is None else str(row[0])
+    try:
+        yield
+    finally:
+        if row is not None:
+            con.execute(f"set memory_limit = '{row[0]}'")
 
 
 def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
@@ -325,7 +338,6 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
     settings = settings or get_settings()
     counts: dict[str, int] = {}
     con = connect(settings)
-    previous_limit = _limit_duckdb(con, settings)
     writes = StagedWrites(con, scratch_folder(settings))
     try:
         # one kind at a time: each is read, resolved, written (staged) and freed before the next;
@@ -340,8 +352,6 @@ def _resolve_warehouse(settings: Settings | None = None) -> dict[str, int]:
             pass
         raise
     finally:
-        if previous_limit is not None:
-            con.execute(f"set memory_limit = '{previous_limit}'")
         con.close()
     counts["rows_in"] = counts["persons_in"] + counts["orgs_in"]
     counts["rows_out"] = counts["persons_out"] + counts["orgs_out"]

@@ -301,25 +301,36 @@ def test_the_records_are_read_as_distinct_contents_a_batch_at_a_time() -> None:
 
 def test_the_stage_limits_duckdb_while_it_resolves(tmp_settings: Settings, monkeypatch) -> None:
     """DuckDB gets `[resolve] duckdb_memory_limit` while the resolver's frames share the
-    process, and the warehouse's limit again afterwards (the setting is the database's)."""
-    from pipelines.resolve import stage
+    process, and the warehouse's limit for the writes after it and once the stage is done (the
+    setting is the database's)."""
+    from pipelines.resolve import api, stage
 
     _load(tmp_settings, background_persons(10), None)
-    seen: list[str] = []
-    resolve_kind = stage._resolve_kind
+    during: list[str] = []
+    writing: list[str] = []
+    resolve_loaded, write_resolution = api.resolve_loaded, stage.write_resolution
 
-    def watch(con, *args):  # type: ignore[no-untyped-def]
-        seen.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
-        return resolve_kind(con, *args)
+    def limit(con) -> str:  # type: ignore[no-untyped-def]
+        return con.execute("select current_setting('memory_limit')").fetchone()[0]
 
-    monkeypatch.setattr(stage, "_resolve_kind", watch)
+    def watch_resolve(kind, load, as_of):  # type: ignore[no-untyped-def]
+        with connect(settings) as con:
+            during.append(limit(con))
+        return resolve_loaded(kind, load, as_of)
+
+    def watch_write(con, *args):  # type: ignore[no-untyped-def]
+        writing.append(limit(con))
+        return write_resolution(con, *args)
+
+    monkeypatch.setattr(api, "resolve_loaded", watch_resolve)
+    monkeypatch.setattr(stage, "write_resolution", watch_write)
     settings = tmp_settings.model_copy(update={"duckdb_memory_limit": "6GB"})
     with connect(settings) as con:
-        before = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        before = limit(con)
         stage._resolve_warehouse(settings)  # another connection to the same file, as under dag.test()
-        after = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    assert seen == ["2.7 GiB", "2.7 GiB"]  # 3 GB, in DuckDB's display
-    assert before == after != seen[0]
+        after = limit(con)
+    assert during == ["1.8 GiB", "1.8 GiB"]  # 2 GB, in DuckDB's display
+    assert writing == [before, before] and after == before != during[0]
 
 
 def test_repeated_records_are_found_in_the_sorted_crosswalk() -> None:
