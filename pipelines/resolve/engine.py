@@ -888,19 +888,6 @@ def distinct_contents(read: Callable[[], Iterator[pl.DataFrame]]) -> DistinctCon
     return DistinctContents(own, batches)
 
 
-def compacted(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with each column holding its own values only.
-
-    A Polars string is a view into a buffer, and a string sliced or picked from another one
-    keeps that whole buffer alive: the standard forms kept from a batch pinned the batch's raw
-    text and temporaries (county persons: 0.8 GB held for 0.34 GB of standard forms; an ID's
-    last twelve digits alone held 0.5 GB). Written out as Arrow's plain strings and read back,
-    each column owns just its text."""
-    out = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    assert isinstance(out, pl.DataFrame)
-    return out
-
-
 def standardise_distinct(
     standardise: Callable[[pl.DataFrame, Any], pl.DataFrame],
     records: pl.DataFrame | DistinctContents,
@@ -919,7 +906,7 @@ def standardise_distinct(
     wanted = None if keep is None else {*keep, "source", "record_id"}
 
     def kept(std: pl.DataFrame) -> pl.DataFrame:
-        return std if wanted is None else compacted(std.select([c for c in std.columns if c in wanted]))
+        return std if wanted is None else std.select([c for c in std.columns if c in wanted])
 
     if isinstance(records, pl.DataFrame):
         content = [c for c in records.columns if c != "record_id"]

@@ -181,15 +181,3 @@ def test_record_keys_are_parts_that_make_the_keys() -> None:
     assert whole["keys"].to_list()[:2] == [["r:a|1", "f:11", "i:X1"], ["r:a|2", "f:12"]]
     assert whole["keys"].to_list()[3] == ["f:14"]
 
-
-def test_compacted_standard_forms_keep_their_values() -> None:
-    """The standard forms kept from each batch are copied into buffers of their own
-    (`engine.compacted`), so that a slice does not hold the batch's text: values, nulls, lists
-    and types are unchanged."""
-    frame = pl.DataFrame(
-        {"id_n": ["371523198001010050", None, "37152319800101005X"], "n": [1, None, 3],
-         "snd": [["zhang", "zang"], None, []], "ok": [True, None, False]}
-    ).with_columns(pl.col("id_n").str.slice(6).alias("id_bc"))
-    out = engine.compacted(frame)
-    assert out.equals(frame)
-    assert out.schema == frame.schema
