@@ -160,7 +160,7 @@ def _read_distinct(con: duckdb.DuckDBPyConnection, table: str, kind: Kind, batch
 
     def read() -> Iterator[pl.DataFrame]:
         empty = True
-        for batch in con.execute(query).fetch_record_batch(batch_rows):
+        for batch in con.execute(query).to_arrow_reader(batch_rows):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
             empty = False
