@@ -286,10 +286,10 @@ def _assign(
             left join _id_merged_to m on m.entity_id = o.{stored_id}
             where not exists (select 1 from seen s where s.key = o.key)
             union all
-            select key, entity_id, ?::date, 1, _o from seen
+            select key, entity_id, date '{as_of.isoformat()}', 1, _o from seen
         )
         order by _part, _o
-    """.replace("?::date", f"date '{as_of.isoformat()}'"), _ddl_template(ID_KEYS_SCHEMA, tables))
+    """, _ddl_template(ID_KEYS_SCHEMA, tables))
 
     stored = {"entity_id": stored_id}
     writes.replace(tables.id_map, new_map.sort("seq").rename(stored), _ddl_template(ID_MAP_SCHEMA, tables))
