@@ -133,18 +133,11 @@ def _read_kind(
 ) -> pl.DataFrame | DistinctContents:
     """The kind's records as their distinct contents (`_read_distinct`), or an empty frame of
     the input columns when the staging stage did not build its table."""
-    if _table_exists(con, table):
+    from pipelines.warehouse import table_exists
+
+    if table_exists(con, table):
         return _read_distinct(con, table, kind, batch_rows)
     return pl.DataFrame(schema=dict.fromkeys(input_columns(kind), pl.String))
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, _, name = qualified.partition(".")
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _read_distinct(con: duckdb.DuckDBPyConnection, table: str, kind: Kind, batch_rows: int) -> DistinctContents:
