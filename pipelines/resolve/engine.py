@@ -908,12 +908,10 @@ def standardise_distinct(
     def kept(std: pl.DataFrame) -> pl.DataFrame:
         return std if wanted is None else std.select([c for c in std.columns if c in wanted])
 
-    if isinstance(records, pl.DataFrame):
-        content = [c for c in records.columns if c != "record_id"]
-        if "record_id" not in records.columns or not content:
-            return Standardised.of(kept(standardise(records, as_of)))
     size = max(1, config.partition_records or settings_partition_records())
     if isinstance(records, pl.DataFrame):
+        if "record_id" not in records.columns or records.width < 2:  # (no content to share)
+            return Standardised.of(kept(standardise(records, as_of)))
         frame = records
         records = distinct_contents(lambda: (frame.slice(at, size) for at in range(0, max(1, frame.height), size)))
     parts = [kept(standardise(batch, as_of)) for batch in records.batches(size)]

@@ -196,7 +196,7 @@ def assign_ids(
 
 def _key_rows(keys_as_list: bool) -> str:
     """The records' keys, one row each (`_row`, `cluster`, `_r`, `pos` = the key's place in the
-    record's keys, `key`), from the registered `_id_records`; null keys left out."""
+    record's keys, `key`), from the temporary table `_id_records`; null keys left out."""
     if keys_as_list:
         return """
             select _row, cluster, _r, pos, key from (
